@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the whole test suite with vitest and ends with the plain line
+// "N passed, N failed" (", N skipped" when any were skipped) that CI reads.
+// Exits non-zero when any test failed or the run itself broke.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, '.vitest-results.json');
+rmSync(out, { force: true });
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const res = spawnSync(
+  process.execPath,
+  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+);
+if (!existsSync(out)) {
+  console.log('0 passed, 1 failed');
+  console.error(`vitest produced no results (exit ${res.status ?? res.signal})`);
+  process.exit(1);
+}
+const r = JSON.parse(readFileSync(out, 'utf8'));
+const passed = r.numPassedTests ?? 0;
+// Suites that failed to load count as failures too.
+const failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || res.status !== 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * `ntmaldetect` command-line entry point: finds the sub-command module, parses its
+ * options strictly, and turns every error into one line on stderr with exit code 2
+ * (a stack trace only with `--debug`).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CliIO, Command } from './command.js';
+import { UsageError, println } from './command.js';
+import { NtmdError } from '../errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const commandsDir = join(here, 'commands');
+
+/** The package version, read from package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function commandNames(): string[] {
+  const ext = here.endsWith(join('src', 'cli')) ? '.ts' : '.js';
+  return readdirSync(commandsDir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -ext.length))
+    .sort();
+}
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!/^[a-z][a-z-]*$/.test(name) || !commandNames().includes(name)) return undefined;
+  const ext = here.endsWith(join('src', 'cli')) ? '.ts' : '.js';
+  const mod = (await import(pathToFileURL(join(commandsDir, name + ext)).href)) as { default: Command };
+  return mod.default;
+}
+
+async function generalHelp(): Promise<string> {
+  const lines = [
+    'ntmaldetect - detect Windows malware from NtTrace system-call traces',
+    '',
+    'Usage: ntmaldetect <command> [options]',
+    '',
+    'Commands:',
+  ];
+  for (const name of commandNames()) {
+    const cmd = await loadCommand(name);
+    if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
+  }
+  lines.push('', 'Global options:', '  --help      show help (also after a command)', '  --version   print the version', '  --debug     print stack traces of errors');
+  return lines.join('\n');
+}
+
+/**
+ * Runs the CLI with the given arguments (without `node` and the script path).
+ * Resolves to the exit code; never throws.
+ */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  try {
+    const first = args[0];
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      println(io.stdout, await generalHelp());
+      return first === undefined ? 2 : 0;
+    }
+    if (first === '--version' || first === '-V') {
+      println(io.stdout, packageVersion());
+      return 0;
+    }
+    const cmd = await loadCommand(first);
+    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(first)}; run 'ntmaldetect --help' for the list`);
+    const rest = args.slice(1);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      println(io.stdout, cmd.help);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals, strict: true });
+    } catch (e) {
+      throw new UsageError(`${cmd.name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return await cmd.run(parsed.values as never, parsed.positionals, io);
+  } catch (e) {
+    const err = e as Error;
+    if (debug) println(io.stderr, err.stack ?? String(err));
+    else {
+      const prefix = e instanceof NtmdError ? '' : 'internal error: ';
+      println(io.stderr, `ntmaldetect: ${prefix}${err.message ?? String(err)}`);
+    }
+    return 2;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+if (isMain) {
+  const io: CliIO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: { ...process.env },
+    cwd: process.cwd(),
+  };
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const code = await runCli(process.argv.slice(2), io);
+  process.exitCode = code;
+}
