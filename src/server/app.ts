@@ -1,0 +1,401 @@
+/**
+ * The Fastify application: routes, authentication, rate limits, body limits, validation,
+ * problem+json errors. Built from {@link ROUTES}, the same table `/v1/openapi.json` is
+ * generated from.
+ *
+ * @packageDocumentation
+ */
+import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JobClaim, LabelName, ProgramRecord, ServerBackend, TraceDetector, TraceInput, TraceProvenance, VerdictJson } from './backend.js';
+import { readBody } from './body.js';
+import type { BodyLimits } from './body.js';
+import {
+  ApiError,
+  ConflictError,
+  DependencyMissingError,
+  ForbiddenError,
+  NotFoundError,
+  NotReadyError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnsupportedMediaError,
+} from './errors.js';
+import { buildOpenApi } from './openapi.js';
+import type { RouteSpec } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { namedSchemas } from './schemas.js';
+import { hasScope, parseToken, secretMatches } from './tokens.js';
+import type { Scope, TokenRecord } from './tokens.js';
+import { ROUTES } from './routes.js';
+
+/** Size limits of request bodies, in bytes. */
+export interface ServerLimits {
+  /** A trace body on the wire (`/v1/detect`, `/v1/traces`, a worker's trace). Default 64 MiB. */
+  traceBytes?: number;
+  /** A gzip trace body once inflated. Default 256 MiB. */
+  traceInflatedBytes?: number;
+  /** An uploaded program. Default 128 MiB. */
+  programBytes?: number;
+  /** A JSON body. Default 64 KiB. */
+  jsonBytes?: number;
+}
+
+/** Settings of the tracing queue. */
+export interface JobOptions {
+  /** How long a claim lasts before another worker may take the program. Default 15 min. */
+  leaseMs?: number;
+  /** Time limit a worker gives NtTrace per program. Default 2 min. */
+  timeLimitMs?: number;
+  /** Claims after which a program that keeps failing is marked `failed`. Default 3. */
+  maxAttempts?: number;
+}
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  backend: ServerBackend;
+  detector: TraceDetector;
+  limits?: ServerLimits;
+  /** Per-token rate limit. Default 100 requests/s, burst 200. `{ perSecond: 0 }` disables it. */
+  rateLimit?: RateLimitOptions;
+  jobs?: JobOptions;
+  /** How long a verified token is trusted before the store is asked again. Default 2000 ms. */
+  tokenCacheMs?: number;
+  /** Fastify logger (pino) on: true, or off (default). Errors 500 are logged either way to stderr. */
+  logger?: boolean;
+}
+
+/** The resolved defaults. */
+export const DEFAULT_LIMITS: Required<ServerLimits> = {
+  traceBytes: 64 * 1024 * 1024,
+  traceInflatedBytes: 256 * 1024 * 1024,
+  programBytes: 128 * 1024 * 1024,
+  jsonBytes: 64 * 1024,
+};
+export const DEFAULT_JOBS: Required<JobOptions> = { leaseMs: 15 * 60_000, timeLimitMs: 120_000, maxAttempts: 3 };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ntmdToken: TokenRecord | undefined;
+  }
+  interface FastifyContextConfig {
+    scope?: Scope | 'any' | 'none';
+    body?: 'trace' | 'program' | 'json' | 'none';
+  }
+}
+
+/** Loads Fastify (an optional peer dependency), with a typed error when it is missing. */
+export async function loadFastify(): Promise<typeof import('fastify').default> {
+  try {
+    return (await import('fastify')).default;
+  } catch (e) {
+    throw new DependencyMissingError('fastify', 'the ntmaldetect HTTP server', { cause: e });
+  }
+}
+
+function problem(status: number, code: string, detail: string, instance: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return { type: `https://ntmaldetect.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, instance, ...extra };
+}
+
+function sendProblem(reply: FastifyReply, p: Record<string, unknown>): FastifyReply {
+  return reply.code(p.status as number).type('application/problem+json').send(JSON.stringify(p));
+}
+
+/** SHA-256 of bytes, lower-case hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Turns a stored program into its API object, adding the verdict of its trace. */
+async function programJson(backend: ServerBackend, detector: TraceDetector, p: ProgramRecord, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  let trace: { id: string; verdict: VerdictJson } | null = null;
+  if (p.traceId !== null) {
+    const verdict = await verdictOf(backend, detector, p.traceId);
+    if (verdict) trace = { id: p.traceId, verdict };
+  }
+  return { sha256: p.sha256, name: p.name, size: p.size, status: p.status, submittedAt: p.submittedAt, attempts: p.attempts, error: p.error, trace, ...extra };
+}
+
+/** The verdict of the current model for a stored trace: cached, or computed and cached. */
+async function verdictOf(backend: ServerBackend, detector: TraceDetector, id: string): Promise<VerdictJson | undefined> {
+  const t = await backend.getTrace(id);
+  if (!t) return undefined;
+  if (t.verdict) return t.verdict;
+  const verdict = detector.detect(Buffer.from(await t.reduced()));
+  await backend.saveVerdict(id, detector.model.sha256, verdict);
+  return verdict;
+}
+
+/**
+ * Builds the application (not listening yet: call `app.listen({ host, port })`, or
+ * `app.inject()` in tests). Loads Fastify on demand.
+ */
+export async function createApp(options: AppOptions): Promise<FastifyInstance> {
+  const fastify = await loadFastify();
+  const { backend, detector } = options;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const jobs = { ...DEFAULT_JOBS, ...options.jobs };
+  const limiter = new RateLimiter(options.rateLimit ?? { perSecond: 100, burst: 200 });
+  const tokenCacheMs = options.tokenCacheMs ?? 2000;
+  const tokenCache = new Map<string, { record: TokenRecord; until: number }>();
+
+  const app = fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.jsonBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  for (const s of namedSchemas) app.addSchema(s);
+  app.decorateRequest('ntmdToken', undefined);
+
+  const bodyLimits = (kind: 'trace' | 'program'): BodyLimits =>
+    kind === 'trace'
+      ? { limit: limits.traceBytes, inflatedLimit: limits.traceInflatedBytes }
+      : { limit: limits.programBytes, allowGzip: false };
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: limits.jsonBytes }, (_req, text, done) => {
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new ApiError(400, 'BAD_JSON', 'the body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser(['text/plain', 'application/octet-stream'], (request: FastifyRequest, payload: IncomingMessage) => {
+    const kind = request.routeOptions.config.body;
+    if (kind !== 'trace' && kind !== 'program') {
+      return Promise.reject(new UnsupportedMediaError(`this endpoint takes ${kind === 'json' ? 'application/json' : 'no body'}`));
+    }
+    return readBody(payload, request.headers, bodyLimits(kind));
+  });
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    done(new UnsupportedMediaError(`Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted: send text/plain or application/octet-stream (traces, programs) or application/json`), undefined);
+  });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const instance = request.url.split('?')[0];
+    if (err instanceof ApiError) {
+      if (err.status === 413) reply.header('connection', 'close');
+      if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfter));
+      return sendProblem(reply, problem(err.status, err.code, err.message, instance, err.extra));
+    }
+    const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+    if (e.validation) return sendProblem(reply, problem(400, 'VALIDATION', e.message ?? 'invalid request', instance));
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      if (e.statusCode === 413) reply.header('connection', 'close');
+      return sendProblem(reply, problem(e.statusCode, e.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', e.message ?? 'bad request', instance));
+    }
+    request.log.error(err);
+    if (!options.logger) process.stderr.write(`ntmaldetect serve: internal error on ${request.method} ${instance}: ${(err as Error)?.stack ?? String(err)}\n`);
+    return sendProblem(reply, problem(500, 'INTERNAL', 'internal server error', instance));
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0])));
+
+  // Authentication, scope check and rate limit, before the body is read.
+  app.addHook('onRequest', async (request) => {
+    const needed = request.routeOptions.config.scope ?? 'none';
+    if (needed === 'none') return;
+    const header = request.headers.authorization;
+    const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new UnauthorizedError();
+    const parsed = parseToken(m[1]);
+    if (!parsed) throw new UnauthorizedError('the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
+    const now = performance.now();
+    let record: TokenRecord | undefined;
+    const cached = tokenCache.get(m[1]);
+    if (cached && cached.until > now) record = cached.record;
+    else {
+      const found = await backend.findToken(parsed.id);
+      if (!found || found.revokedAt !== null || !secretMatches(parsed.secret, found.hash)) {
+        tokenCache.delete(m[1]);
+        throw new UnauthorizedError('unknown or revoked token');
+      }
+      record = found;
+      if (tokenCache.size > 10_000) tokenCache.clear();
+      tokenCache.set(m[1], { record, until: now + tokenCacheMs });
+    }
+    if (needed !== 'any' && !hasScope(record.scopes, needed)) throw new ForbiddenError(needed, record.scopes);
+    const wait = limiter.take(record.id);
+    if (wait > 0) throw new RateLimitedError(wait, limiter.perSecond);
+    request.ntmdToken = record;
+  });
+
+  const submitter = (request: FastifyRequest): string => `token:${request.ntmdToken?.name ?? 'anonymous'}`;
+  const traceBody = (request: FastifyRequest): Buffer => {
+    if (!Buffer.isBuffer(request.body)) throw new UnsupportedMediaError('send the trace as text/plain or application/octet-stream');
+    return request.body;
+  };
+  const dropTokenCache = (id: string): void => {
+    for (const [k, v] of tokenCache) if (v.record.id === id) tokenCache.delete(k);
+  };
+  const traceInput = (body: Buffer, verdict: VerdictJson, label: LabelName | undefined, provenance: TraceProvenance): TraceInput => ({
+    body,
+    label,
+    provenance,
+    verdict,
+    modelSha256: detector.model.sha256,
+  });
+
+  type Q = Record<string, string | undefined>;
+  const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
+    health: async () => ({ status: 'ok' }),
+    ready: async () => {
+      try {
+        await backend.ping();
+      } catch (e) {
+        throw new NotReadyError(`the store does not answer: ${(e as Error).message}`);
+      }
+      return { status: 'ready' };
+    },
+    openapi: async () => openapi,
+    detect: async (request) => detector.detect(traceBody(request)),
+    contribute: async (request, reply) => {
+      const q = request.query as Q;
+      const body = traceBody(request);
+      const verdict = detector.detect(body);
+      const stored = await backend.addTrace(
+        traceInput(body, verdict, q.label as LabelName | undefined, { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName }),
+      );
+      if (stored.duplicate) {
+        reply.header('location', `/v1/traces/${stored.id}`);
+        throw new ConflictError('DUPLICATE_TRACE', `an identical trace is already stored as ${stored.id}: nothing was stored`, { id: stored.id });
+      }
+      reply.code(201).header('location', `/v1/traces/${stored.id}`);
+      return { ...stored, verdict };
+    },
+    getTrace: async (request) => {
+      const { id } = request.params as Q;
+      const t = await backend.getTrace(id!);
+      if (!t) throw new NotFoundError('trace', id!);
+      const verdict = t.verdict ?? (await verdictOf(backend, detector, id!));
+      return { id: t.id, sha256: t.sha256, calls: t.calls, label: t.label, labels: t.labels, submissions: t.submissions, verdict };
+    },
+    labelTrace: async (request) => {
+      const { id } = request.params as Q;
+      const { label } = request.body as { label: LabelName };
+      if (!(await backend.labelTrace(id!, label, submitter(request)))) throw new NotFoundError('trace', id!);
+      return handlers.getTrace(request, undefined as never);
+    },
+    deleteTrace: async (request, reply) => {
+      const { id } = request.params as Q;
+      if (!(await backend.deleteTrace(id!))) throw new NotFoundError('trace', id!);
+      return reply.code(204).send();
+    },
+    stats: async () => backend.stats(),
+    models: async () => ({ current: detector.model }),
+    submitProgram: async (request, reply) => {
+      const q = request.query as Q;
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'EMPTY_PROGRAM', 'the program body is empty: send the executable as application/octet-stream');
+      const sha = sha256Hex(body);
+      const { program, duplicate } = await backend.addProgram(sha, q.name ?? sha, body, submitter(request));
+      reply.header('location', `/v1/programs/${sha}`);
+      if (duplicate) throw new ConflictError('DUPLICATE_PROGRAM', `program ${sha} was already submitted (status ${program.status}): it is traced once`, { id: sha });
+      reply.code(202);
+      return programJson(backend, detector, program);
+    },
+    getProgram: async (request) => {
+      const { sha256 } = request.params as Q;
+      const p = await backend.getProgram(sha256!);
+      if (!p) throw new NotFoundError('program', sha256!);
+      return programJson(backend, detector, p);
+    },
+    programContent: async (request, reply) => {
+      const { sha256 } = request.params as Q;
+      const { lease } = request.query as Q;
+      const token = request.ntmdToken!;
+      const isAdmin = hasScope(token.scopes, 'admin');
+      if (!isAdmin) {
+        if (!token.scopes.includes('worker')) throw new ForbiddenError('worker', token.scopes);
+        if (lease === undefined || !(await backend.leaseValid(sha256!, lease))) {
+          throw new ForbiddenError('admin', token.scopes);
+        }
+      }
+      const bytes = await backend.programBytes(sha256!);
+      if (!bytes) throw new NotFoundError('program', sha256!);
+      return reply
+        .type('application/octet-stream')
+        .header('content-disposition', 'attachment; filename="program.bin"')
+        .header('x-content-type-options', 'nosniff')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+    claim: async (request, reply) => {
+      const b = (request.body ?? {}) as { worker?: string };
+      const claim: JobClaim | undefined = await backend.claimJob(b.worker ?? submitter(request), jobs.leaseMs, jobs.maxAttempts);
+      if (!claim) return reply.code(204).send();
+      return { ...claim, timeLimitMs: jobs.timeLimitMs };
+    },
+    postJobTrace: async (request) => {
+      const { sha256 } = request.params as Q;
+      const { lease } = request.query as Q;
+      const body = traceBody(request);
+      const p = await backend.getProgram(sha256!);
+      if (!p) throw new NotFoundError('program', sha256!);
+      const verdict = detector.detect(body);
+      const input = traceInput(body, verdict, undefined, {
+        name: `${p.name}.trace.txt`,
+        submitter: submitter(request),
+        programSha256: p.sha256,
+        programName: p.name,
+        tracer: { tracer: 'nttrace', timeLimitMs: jobs.timeLimitMs },
+      });
+      const done = await backend.completeJob(sha256!, lease!, input);
+      if (!done) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is no longer held by this lease (expired and retried, or already done): the trace was not stored`);
+      return programJson(backend, detector, done.program);
+    },
+    failJob: async (request) => {
+      const { sha256 } = request.params as Q;
+      const { lease } = request.query as Q;
+      const { error } = request.body as { error: string };
+      const p = await backend.failJob(sha256!, lease!, error, jobs.maxAttempts);
+      if (!p) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is no longer held by this lease`);
+      return programJson(backend, detector, p);
+    },
+    createToken: async (request, reply) => {
+      const { name, scopes } = request.body as { name: string; scopes: Scope[] };
+      const t = await backend.createToken(name, [...new Set(scopes)]);
+      reply.code(201);
+      return { ...tokenJson(t.record), token: t.token };
+    },
+    listTokens: async () => (await backend.listTokens()).map(tokenJson),
+    revokeToken: async (request, reply) => {
+      const { id } = request.params as Q;
+      if (!(await backend.revokeToken(id!))) throw new NotFoundError('token', id!);
+      dropTokenCache(id!);
+      return reply.code(204).send();
+    },
+  };
+
+  for (const r of ROUTES) {
+    const handler = handlers[r.operationId];
+    if (!handler) throw new Error(`route ${r.operationId} has no handler`);
+    app.route({
+      method: r.method,
+      url: r.path.replace(/\{(\w+)\}/g, ':$1'),
+      config: { scope: r.scope, body: r.body },
+      schema: fastifySchema(r),
+      handler,
+    });
+  }
+  const openapi = buildOpenApi(ROUTES);
+  return app;
+}
+
+function tokenJson(t: TokenRecord): Record<string, unknown> {
+  return { id: t.id, name: t.name, scopes: t.scopes, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt ? t.revokedAt.toISOString() : null };
+}
+
+function fastifySchema(r: RouteSpec): Record<string, unknown> {
+  const s: Record<string, unknown> = {};
+  if (r.params) s.params = { type: 'object', additionalProperties: false, required: Object.keys(r.params), properties: r.params };
+  if (r.query) s.querystring = { type: 'object', additionalProperties: false, properties: r.query, required: r.requiredQuery ?? [] };
+  if (r.body === 'json' && r.jsonBody) s.body = r.jsonBody;
+  const response: Record<string, unknown> = {};
+  for (const [code, res] of Object.entries(r.responses)) if (res.schema) response[code] = res.schema;
+  s.response = response;
+  return s;
+}

@@ -1,0 +1,157 @@
+/**
+ * What the HTTP layer needs from the rest of ntmaldetect, as interfaces: the model
+ * ({@link TraceDetector}) and persistence ({@link ServerBackend}). `createApp` depends only
+ * on these; `openServerBackend` implements them on the trace store.
+ *
+ * @packageDocumentation
+ */
+import type { NewToken, Scope, TokenRecord } from './tokens.js';
+
+/** Class of a trace, as the API spells it. */
+export type LabelName = 'benign' | 'malicious';
+
+/** The verdict object (as `scan --json`, without `file`). */
+export interface VerdictJson {
+  malicious: boolean;
+  insufficient: boolean;
+  reason?: string;
+  warning?: string;
+  policy: string;
+  probability?: number;
+  members: { name: string; malicious: boolean; score: number; probability?: number }[];
+  calls: number;
+  ngrams: number;
+  unknownNgramFraction: number;
+}
+
+/** A model in use by the server, and how to run it on a request body. */
+export interface TraceDetector {
+  /** Description served by `GET /v1/models`. */
+  readonly model: { name: string; sha256: string; source: 'default' | 'file'; info: Record<string, unknown> };
+  /**
+   * Classifies a trace (raw NtTrace log or reduced, already inflated). Throws
+   * `MalformedTraceError` for an empty trace or one without calls.
+   */
+  detect(body: Uint8Array): VerdictJson;
+}
+
+/** Where a contributed trace came from. */
+export interface TraceProvenance {
+  /** File name given by the client. */
+  name?: string | undefined;
+  /** Name of the submitting token. */
+  submitter: string;
+  programSha256?: string | undefined;
+  programName?: string | undefined;
+  /** Tracer and its options, e.g. `{ tracer: 'nttrace', timeLimitMs: 60000 }`. */
+  tracer?: Record<string, unknown> | undefined;
+}
+
+/** A trace to store. */
+export interface TraceInput {
+  /** The trace bytes as received (inflated): raw log or reduced. */
+  body: Uint8Array;
+  label?: LabelName | undefined;
+  provenance: TraceProvenance;
+  /** Verdict of the server's model, stored beside the trace. */
+  verdict: VerdictJson;
+  /** SHA-256 of the model that produced `verdict`. */
+  modelSha256: string;
+}
+
+/** Result of storing a trace. */
+export interface TraceStored {
+  id: string;
+  sha256: string;
+  /** True when an identical trace was already stored: then nothing was stored. */
+  duplicate: boolean;
+  calls: number;
+  label: LabelName | null;
+}
+
+/** A stored trace as `GET /v1/traces/:id` shows it. */
+export interface TraceDetails {
+  id: string;
+  sha256: string;
+  calls: number;
+  label: LabelName | null;
+  labels: { label: LabelName; source: string; at: string }[];
+  submissions: { name: string | null; submitter: string | null; programSha256: string | null; programName: string | null; at: string }[];
+  /** The verdict stored for this model, if any. */
+  verdict: VerdictJson | undefined;
+  /** The reduced call sequence (one name per line), to re-detect with another model. */
+  reduced(): Promise<string>;
+}
+
+/** State of a submitted program. */
+export type ProgramStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** A submitted program (never its bytes). */
+export interface ProgramRecord {
+  sha256: string;
+  name: string;
+  size: number;
+  status: ProgramStatus;
+  submittedAt: string;
+  attempts: number;
+  error: string | null;
+  traceId: string | null;
+}
+
+/** A claim on a queued program, held by one worker until `expiresAt`. */
+export interface JobClaim {
+  sha256: string;
+  name: string;
+  size: number;
+  lease: string;
+  expiresAt: string;
+}
+
+/** Counts served by `GET /v1/stats`. */
+export interface StatsJson {
+  traces: number;
+  submissions: number;
+  byLabel: { benign: number; malicious: number; unlabelled: number };
+  programs: Record<ProgramStatus, number>;
+}
+
+/** Persistence of everything the API serves. Every method is safe to call concurrently. */
+export interface ServerBackend {
+  /** Resolves when the store answers (readiness probe); rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  findToken(id: string): Promise<TokenRecord | undefined>;
+  createToken(name: string, scopes: Scope[]): Promise<NewToken & { record: TokenRecord }>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Marks a token revoked; false if there is no such (unrevoked) token. */
+  revokeToken(id: string): Promise<boolean>;
+
+  /** Stores a trace unless an identical one exists (then `duplicate` and nothing stored). */
+  addTrace(input: TraceInput): Promise<TraceStored>;
+  getTrace(id: string): Promise<TraceDetails | undefined>;
+  /** Records a new label (history kept); false if there is no such trace. */
+  labelTrace(id: string, label: LabelName, source: string): Promise<boolean>;
+  /** Deletes a trace and its submissions for real; false if there is no such trace. */
+  deleteTrace(id: string): Promise<boolean>;
+  /** Stores the verdict of a model for a trace (cache for `GET /v1/traces/:id`). */
+  saveVerdict(traceId: string, modelSha256: string, verdict: VerdictJson): Promise<void>;
+  stats(): Promise<StatsJson>;
+
+  /** Stores a program by its SHA-256 and queues it; `duplicate` when it was already known. */
+  addProgram(sha256: string, name: string, bytes: Uint8Array, submitter: string): Promise<{ program: ProgramRecord; duplicate: boolean }>;
+  getProgram(sha256: string): Promise<ProgramRecord | undefined>;
+  /** The program's bytes, or undefined if unknown. */
+  programBytes(sha256: string): Promise<Uint8Array | undefined>;
+  /** Is `lease` the live claim on `sha256`? */
+  leaseValid(sha256: string, lease: string): Promise<boolean>;
+  /** Claims the oldest queued program (or one whose claim expired); undefined if none. */
+  claimJob(worker: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined>;
+  /**
+   * Stores the trace of a claimed program and marks it done, atomically and only if
+   * `lease` is still the live claim. Returns undefined when the claim was lost.
+   */
+  completeJob(sha256: string, lease: string, trace: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined>;
+  /** Gives a claimed program back (retried, or `failed` after `maxAttempts`). undefined when the claim was lost. */
+  failJob(sha256: string, lease: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined>;
+}

@@ -1,0 +1,104 @@
+/**
+ * The server's own tables (API tokens, submitted programs, tracing jobs, cached verdicts),
+ * created by versioned migrations kept apart from the trace store's: they are recorded in
+ * `ntmd_server_migrations` and serialised by their own advisory lock, and run after the
+ * store's migrations (they reference `ntmd_traces`). A store used without the server never
+ * gets these tables.
+ *
+ * @packageDocumentation
+ */
+import type { SqlDriver } from '../store/driver.js';
+import { NtmdError } from '../errors.js';
+
+/** One step of the server schema; released steps never change. */
+export interface ServerMigration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+/** The database has server tables newer than this code understands. */
+export class ServerSchemaError extends NtmdError {
+  constructor(message: string) {
+    super('SERVER_SCHEMA', message);
+  }
+}
+
+/** Every server migration, in order. */
+export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
+  {
+    version: 1,
+    name: 'api tokens, programs, jobs, verdicts',
+    statements: [
+      `CREATE TABLE ntmd_api_tokens (
+         id         text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{12}$'),
+         name       text NOT NULL,
+         scopes     text[] NOT NULL,
+         hash       text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+         created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+         revoked_at timestamptz
+       )`,
+      `CREATE TABLE ntmd_programs (
+         sha256       text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+         name         text NOT NULL,
+         size         bigint NOT NULL CHECK (size > 0),
+         content      bytea NOT NULL,
+         submitter    text,
+         submitted_at timestamptz NOT NULL DEFAULT clock_timestamp()
+       )`,
+      `CREATE TABLE ntmd_jobs (
+         program_sha256 text PRIMARY KEY REFERENCES ntmd_programs (sha256) ON DELETE CASCADE,
+         status         text NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+         attempts       integer NOT NULL DEFAULT 0,
+         lease          text CHECK (lease ~ '^[0-9a-f]{32}$'),
+         worker         text,
+         expires_at     timestamptz,
+         trace_id       bigint REFERENCES ntmd_traces (id) ON DELETE SET NULL,
+         error          text,
+         queued_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+         updated_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+       )`,
+      `CREATE INDEX ntmd_jobs_queue ON ntmd_jobs (status, queued_at)`,
+      `CREATE TABLE ntmd_api_verdicts (
+         trace_id     bigint NOT NULL REFERENCES ntmd_traces (id) ON DELETE CASCADE,
+         model_sha256 text NOT NULL CHECK (model_sha256 ~ '^[0-9a-f]{64}$'),
+         verdict      jsonb NOT NULL,
+         created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+         PRIMARY KEY (trace_id, model_sha256)
+       )`,
+    ],
+  },
+];
+
+/** The server schema version this code reads and writes. */
+export const SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1].version;
+
+/** Advisory lock key serialising server migrations ("ntsv"), distinct from the store's. */
+const LOCK = 0x6e747376;
+
+/** Applies the missing server migrations, each in its own transaction. Returns those applied. */
+export async function migrateServer(db: SqlDriver): Promise<number[]> {
+  const applied: number[] = [];
+  for (const m of SERVER_MIGRATIONS) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK]);
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS ntmd_server_migrations (
+           version    integer PRIMARY KEY,
+           name       text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const [{ v }] = await tx.query<{ v: number | null }>('SELECT max(version)::int AS v FROM ntmd_server_migrations');
+      const current = v ?? 0;
+      if (current > SERVER_SCHEMA_VERSION) {
+        throw new ServerSchemaError(`the server tables are at version ${current}, newer than this ntmaldetect understands (${SERVER_SCHEMA_VERSION}): upgrade ntmaldetect`);
+      }
+      if (current >= m.version) return false;
+      for (const s of m.statements) await tx.query(s);
+      await tx.query('INSERT INTO ntmd_server_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,217 @@
+/**
+ * JSON Schemas of the API's parameters and responses. Fastify validates requests and
+ * serializes responses with them, and `/v1/openapi.json` publishes the same objects, so the
+ * document cannot drift from what the server enforces.
+ *
+ * @packageDocumentation
+ */
+
+/** A JSON Schema object (the subset used here). */
+export type JsonSchema = Record<string, unknown>;
+
+/** Lower-case hex SHA-256 (64 digits). */
+export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+/** A trace id: a positive decimal integer (no leading zero, at most 15 digits). */
+export const TRACE_ID_PATTERN = '^[1-9][0-9]{0,14}$';
+/** A token id: 12 hex digits. */
+export const TOKEN_ID_PATTERN = '^[0-9a-f]{12}$';
+/** A free-text name (file name, program name, token name): printable, no path separators. */
+export const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f/\\\\]{1,255}$';
+
+const label = { type: 'string', enum: ['benign', 'malicious'], description: 'The class of the trace.' } as const;
+
+export const problemSchema: JsonSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'An RFC 9457 problem object: every error response has this shape (never a stack trace).',
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: {
+    type: { type: 'string', description: 'A URI naming the kind of problem (`about:blank` style, stable).' },
+    title: { type: 'string', description: 'The HTTP reason phrase.' },
+    status: { type: 'integer' },
+    code: { type: 'string', description: 'Stable machine-readable code, e.g. `BODY_TOO_LARGE`.' },
+    detail: { type: 'string', description: 'What went wrong, for a human.' },
+    instance: { type: 'string', description: 'The request path.' },
+    retryAfter: { type: 'integer' },
+    limit: { type: 'integer' },
+    needed: { type: 'string' },
+    id: { type: 'string' },
+  },
+};
+
+export const verdictSchema: JsonSchema = {
+  $id: 'Verdict',
+  type: 'object',
+  description: 'The verdict of `ntmaldetect scan --json`, without `file`.',
+  required: ['malicious', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
+  properties: {
+    malicious: { type: 'boolean' },
+    insufficient: { type: 'boolean', description: 'True when the trace is too short to decide (fewer calls than the n-gram length).' },
+    reason: { type: 'string' },
+    warning: { type: 'string' },
+    policy: { type: 'string', enum: ['any', 'all', 'majority', 'mean'] },
+    probability: { type: 'number' },
+    members: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'malicious', 'score'],
+        properties: {
+          name: { type: 'string' },
+          malicious: { type: 'boolean' },
+          score: { type: 'number' },
+          probability: { type: 'number' },
+        },
+      },
+    },
+    calls: { type: 'integer' },
+    ngrams: { type: 'integer' },
+    unknownNgramFraction: { type: 'number' },
+  },
+};
+
+export const labelSchema: JsonSchema = label;
+
+export const traceSubmittedSchema: JsonSchema = {
+  $id: 'TraceSubmitted',
+  type: 'object',
+  required: ['id', 'sha256', 'duplicate', 'calls', 'verdict'],
+  properties: {
+    id: { type: 'string', pattern: TRACE_ID_PATTERN },
+    sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the reduced call sequence: identical traces share it and are stored once.' },
+    duplicate: { type: 'boolean', description: 'True when this trace was already in the store (nothing new stored but the submission).' },
+    calls: { type: 'integer' },
+    label: { ...label, nullable: true },
+    verdict: { $ref: 'Verdict#' },
+  },
+};
+
+export const traceInfoSchema: JsonSchema = {
+  $id: 'TraceInfo',
+  type: 'object',
+  required: ['id', 'sha256', 'calls', 'label', 'submissions', 'verdict'],
+  properties: {
+    id: { type: 'string', pattern: TRACE_ID_PATTERN },
+    sha256: { type: 'string', pattern: SHA256_PATTERN },
+    calls: { type: 'integer' },
+    label: { ...label, nullable: true },
+    labels: {
+      type: 'array',
+      description: 'Label history, oldest first.',
+      items: { type: 'object', required: ['label', 'source', 'at'], properties: { label, source: { type: 'string' }, at: { type: 'string', format: 'date-time' } } },
+    },
+    submissions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'at'],
+        properties: {
+          name: { type: 'string', nullable: true },
+          submitter: { type: 'string', nullable: true },
+          programSha256: { type: 'string', nullable: true },
+          programName: { type: 'string', nullable: true },
+          at: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+    verdict: { $ref: 'Verdict#' },
+  },
+};
+
+export const statsSchema: JsonSchema = {
+  $id: 'Stats',
+  type: 'object',
+  required: ['traces', 'submissions', 'byLabel', 'programs'],
+  properties: {
+    traces: { type: 'integer', description: 'Distinct traces stored.' },
+    submissions: { type: 'integer' },
+    byLabel: { type: 'object', required: ['benign', 'malicious', 'unlabelled'], properties: { benign: { type: 'integer' }, malicious: { type: 'integer' }, unlabelled: { type: 'integer' } } },
+    programs: {
+      type: 'object',
+      required: ['queued', 'running', 'done', 'failed'],
+      properties: { queued: { type: 'integer' }, running: { type: 'integer' }, done: { type: 'integer' }, failed: { type: 'integer' } },
+    },
+  },
+};
+
+export const modelsSchema: JsonSchema = {
+  $id: 'Models',
+  type: 'object',
+  required: ['current'],
+  properties: {
+    current: {
+      type: 'object',
+      required: ['name', 'sha256', 'source'],
+      additionalProperties: true,
+      properties: {
+        name: { type: 'string' },
+        sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the `.ntmd` bytes.' },
+        source: { type: 'string', enum: ['default', 'file'], description: '`default`: the shipped model; `file`: `--model F`.' },
+        info: { type: 'object', additionalProperties: true, description: 'The model file\'s own description: configuration, training corpus, metrics.' },
+      },
+    },
+  },
+};
+
+export const programSchema: JsonSchema = {
+  $id: 'Program',
+  type: 'object',
+  required: ['sha256', 'name', 'size', 'status', 'submittedAt', 'attempts'],
+  properties: {
+    sha256: { type: 'string', pattern: SHA256_PATTERN },
+    name: { type: 'string' },
+    size: { type: 'integer' },
+    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    submittedAt: { type: 'string', format: 'date-time' },
+    attempts: { type: 'integer', description: 'How many times a worker claimed it.' },
+    error: { type: 'string', nullable: true },
+    duplicate: { type: 'boolean', description: 'On submission: the program was already known.' },
+    trace: {
+      type: 'object',
+      nullable: true,
+      required: ['id', 'verdict'],
+      properties: { id: { type: 'string', pattern: TRACE_ID_PATTERN }, verdict: { $ref: 'Verdict#' } },
+    },
+  },
+};
+
+export const jobSchema: JsonSchema = {
+  $id: 'Job',
+  type: 'object',
+  required: ['sha256', 'name', 'size', 'lease', 'expiresAt', 'timeLimitMs'],
+  properties: {
+    sha256: { type: 'string', pattern: SHA256_PATTERN },
+    name: { type: 'string' },
+    size: { type: 'integer' },
+    lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Proof of the claim: required to download the program and post its trace.' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    timeLimitMs: { type: 'integer', description: 'How long the worker may trace the program.' },
+  },
+};
+
+export const tokenSchema: JsonSchema = {
+  $id: 'Token',
+  type: 'object',
+  required: ['id', 'name', 'scopes', 'createdAt'],
+  properties: {
+    id: { type: 'string', pattern: TOKEN_ID_PATTERN },
+    name: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } },
+    createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: 'string', format: 'date-time', nullable: true },
+    token: { type: 'string', description: 'The secret token: only in the response that creates it.' },
+  },
+};
+
+/** Every named schema, registered with Fastify (`$ref: 'Name#'`) and listed in the OpenAPI components. */
+export const namedSchemas: readonly JsonSchema[] = [
+  problemSchema,
+  verdictSchema,
+  traceSubmittedSchema,
+  traceInfoSchema,
+  statsSchema,
+  modelsSchema,
+  programSchema,
+  jobSchema,
+  tokenSchema,
+];
