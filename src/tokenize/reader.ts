@@ -1,0 +1,543 @@
+/**
+ * The incremental trace reader: bytes in, call ids out.
+ *
+ * Lines are found with `Buffer.indexOf` (native, several GB/s) and parsed in place on the
+ * bytes; a call name is hashed while it is scanned and interned through a byte-level table
+ * ({@link internerFor}), so no line is ever decoded to a JavaScript string. Only an
+ * incomplete last line is carried between chunks, and a line longer than
+ * {@link LINE_HEAD} + {@link LINE_TAIL} bytes is judged on its first {@link LINE_HEAD} and
+ * last {@link LINE_TAIL} bytes, both when it arrives whole and when it arrives in pieces, so
+ * the result never depends on where the chunks split and memory stays bounded.
+ *
+ * @packageDocumentation
+ */
+import { Gunzip } from 'fflate';
+import { InvalidOptionError } from '../errors.js';
+import { CallTable } from './call-table.js';
+import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
+import { HASH_SEED, hashBytes, internerFor } from './interner.js';
+import type { ByteInterner } from './interner.js';
+import {
+  CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
+  eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
+} from './syntax.js';
+import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
+
+/** Bytes of a long line's start that the reader looks at. */
+export const LINE_HEAD = 8192;
+/** Bytes of a long line's end that the reader looks at. */
+export const LINE_TAIL = 1024;
+const LINE_MAX = LINE_HEAD + LINE_TAIL;
+
+/** Non-blank lines of reduced shape after which `format: 'auto'` settles on `'reduced'`. */
+const DETECT_LINES = 64;
+const BATCH = 4096;
+
+/** A growable Int32Array. */
+class IntList {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[this.length++] = v;
+  }
+  private grow(): void {
+    const d = new Int32Array(this.data.length * 2);
+    d.set(this.data);
+    this.data = d;
+  }
+  /** A right-sized copy. */
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+function newStats(): LineStats {
+  return { lines: 0, calls: 0, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, blank: 0 };
+}
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+const enum Kind {
+  Blank,
+  Call,
+  Pre,
+  Embedded,
+  Event,
+  Output,
+  Unparseable,
+}
+
+/**
+ * Reads one trace incrementally: `push()` chunks (bytes or text) as they come, then `end()`.
+ * The result is the same however the input is cut into chunks. Gzip input (magic bytes
+ * `1f 8b`, including multi-member files) is decompressed on the fly.
+ *
+ * ```ts
+ * const reader = new TraceReader({ source: 'app.log' });
+ * for await (const chunk of stream) reader.push(chunk);
+ * const { calls, table, stats } = reader.end();
+ * ```
+ */
+export class TraceReader {
+  private readonly table: CallTable;
+  private readonly interner: ByteInterner;
+  private readonly source: string | undefined;
+  private readonly recoverEmbedded: boolean;
+  private readonly split: SplitMode;
+  private readonly keepCalls: boolean;
+  private readonly onCalls: ((ids: Int32Array, length: number) => void) | undefined;
+  private readonly st: LineStats = newStats();
+  private fmt: TraceFormat | undefined;
+
+  private readonly all: IntList | undefined;
+  private readonly batch: Int32Array | undefined;
+  private batchLen = 0;
+  private callCount = 0;
+
+  private readonly groups = new Map<string, IntList>();
+  private groupA = -2;
+  private groupB = -2;
+  private group: IntList | undefined;
+  /** Process and thread id of the current line's `[pid/tid]` prefix (-1 = none). */
+  private lineA = -1;
+  private lineB = -1;
+  private readonly ids = new Float64Array(2);
+
+  private carry = new Uint8Array(LINE_MAX);
+  private carryLen = 0;
+  private readonly scratch = new Uint8Array(LINE_MAX);
+
+  private bytesIn = 0;
+  private head = new Uint8Array(2);
+  private headLen = 0;
+  private gunzip: Gunzip | undefined;
+  private sawNul = false;
+  private startsMZ = false;
+  private afterProcessStart = false;
+  private ended = false;
+
+  /** Reduced-shaped lines seen while `format: 'auto'` is undecided: [start, end) in `pending`. */
+  private pending: number[] = [];
+  private pendingBytes = new Uint8Array(0);
+  private pendingUsed = 0;
+
+  constructor(options: ReadOptions = {}) {
+    const format = options.format ?? 'auto';
+    if (format !== 'auto' && format !== 'raw' && format !== 'reduced') {
+      throw new InvalidOptionError('format', "'auto', 'raw' or 'reduced'", format);
+    }
+    const split = options.split ?? 'none';
+    if (split !== 'none' && split !== 'process' && split !== 'thread') {
+      throw new InvalidOptionError('split', "'none', 'process' or 'thread'", split);
+    }
+    if (options.onCalls !== undefined && typeof options.onCalls !== 'function') {
+      throw new InvalidOptionError('onCalls', 'a function', options.onCalls);
+    }
+    this.table = options.table ?? new CallTable();
+    this.interner = internerFor(this.table);
+    this.source = options.source;
+    this.recoverEmbedded = options.recoverEmbedded === true;
+    this.split = split;
+    this.keepCalls = options.keepCalls !== false;
+    this.onCalls = options.onCalls;
+    this.fmt = format === 'auto' ? undefined : format;
+    if (this.keepCalls) this.all = new IntList(4096);
+    if (this.onCalls) this.batch = new Int32Array(BATCH);
+  }
+
+  /** Line counts so far (a live view; do not modify). */
+  get stats(): Readonly<LineStats> {
+    return this.st;
+  }
+
+  /** Number of calls read so far. */
+  get calls(): number {
+    return this.callCount;
+  }
+
+  /** The format, once decided (always set after `end()`). */
+  get format(): TraceFormat | undefined {
+    return this.fmt;
+  }
+
+  /** Feeds the next chunk: bytes (any encoding; gzip allowed) or text. */
+  push(chunk: Uint8Array | string): void {
+    if (this.ended) throw new ReaderEndedError('push');
+    if (typeof chunk === 'string') {
+      if (chunk.length === 0) return;
+      chunk = Buffer.from(chunk, 'utf8');
+    }
+    if (chunk.byteLength === 0) return;
+    if (this.gunzip) {
+      this.inflate(chunk, false);
+    } else if (this.bytesIn < 2) {
+      // Decide gzip or not on the first two bytes, whatever the chunking.
+      let i = 0;
+      while (this.headLen < 2 && i < chunk.byteLength) this.head[this.headLen++] = chunk[i++];
+      if (this.headLen < 2) return;
+      this.startsMZ = this.head[0] === 0x4d && this.head[1] === 0x5a;
+      if (this.head[0] === 0x1f && this.head[1] === 0x8b) {
+        this.gunzip = new Gunzip((data) => this.feed(asBuffer(data)));
+        this.inflate(this.head.slice(0, 2), false);
+        if (i < chunk.byteLength) this.inflate(chunk.subarray(i), false);
+      } else {
+        this.feed(asBuffer(this.head.subarray(0, 2)));
+        if (i < chunk.byteLength) this.feed(asBuffer(chunk.subarray(i)));
+      }
+    } else {
+      this.feed(asBuffer(chunk));
+    }
+    this.flushBatch();
+  }
+
+  /**
+   * Finishes the trace and returns the result. Throws {@link EmptyTraceError} for an input
+   * with no content, {@link NoCallsError} when there was content but no call.
+   */
+  end(): TraceRead {
+    if (this.ended) throw new ReaderEndedError('end');
+    this.ended = true;
+    if (this.gunzip) {
+      this.inflate(new Uint8Array(0), true);
+    } else if (this.headLen === 1 && this.bytesIn === 0) {
+      this.feed(asBuffer(this.head.subarray(0, 1)));
+    }
+    if (this.carryLen > 0) {
+      this.line(this.carry, 0, this.carryLen);
+      this.carryLen = 0;
+    }
+    if (this.fmt === undefined) this.decide(this.pending.length > 0 ? 'reduced' : 'raw');
+    this.flushBatch();
+    const st = this.st;
+    if (st.lines === st.blank) throw new EmptyTraceError(this.source, st.blank);
+    const format = this.fmt as TraceFormat;
+    if (this.callCount === 0) {
+      let hint = '';
+      if (this.startsMZ) hint = 'it starts with "MZ", like a Windows executable, not a trace';
+      else if (this.sawNul) hint = 'it holds NUL bytes, like a binary file';
+      else if (st.embeddedCalls > 0) hint = 'every call follows program output on its line: try recoverEmbedded (--recover-embedded)';
+      throw new NoCallsError(this.source, format, { ...st }, hint);
+    }
+    const result: TraceRead = {
+      calls: this.all ? this.all.toArray() : new Int32Array(0),
+      table: this.table,
+      format,
+      stats: { ...st },
+    };
+    if (this.source !== undefined) result.source = this.source;
+    if (this.split !== 'none') {
+      const groups: TraceGroup[] = [];
+      for (const [key, list] of this.groups) groups.push({ key, calls: list.toArray() });
+      result.groups = groups;
+    }
+    return result;
+  }
+
+  private inflate(chunk: Uint8Array, final: boolean): void {
+    try {
+      (this.gunzip as Gunzip).push(chunk, final);
+    } catch (err) {
+      // fflate's own errors carry a numeric code; anything else (a throwing onCalls) passes through.
+      if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'number') throw err;
+      throw new CorruptGzipError(this.source, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Splits decoded bytes into lines; carries an incomplete last line to the next chunk. */
+  private feed(buf: Buffer): void {
+    const n = buf.length;
+    this.bytesIn += n;
+    if (!this.sawNul && buf.indexOf(0) >= 0) this.sawNul = true;
+    let pos = 0;
+    if (this.carryLen > 0) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.appendCarry(buf, 0, n);
+        return;
+      }
+      this.appendCarry(buf, 0, nl);
+      this.line(this.carry, 0, this.carryLen);
+      this.carryLen = 0;
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      if (nl - pos > LINE_MAX) {
+        const s = this.scratch;
+        s.set(buf.subarray(pos, pos + LINE_HEAD), 0);
+        s.set(buf.subarray(nl - LINE_TAIL, nl), LINE_HEAD);
+        this.line(s, 0, LINE_MAX);
+      } else {
+        this.line(buf, pos, nl);
+      }
+      pos = nl + 1;
+    }
+    if (pos < n) this.appendCarry(buf, pos, n);
+  }
+
+  /** Appends to the carried line, keeping only its head and tail once it is too long. */
+  private appendCarry(src: Uint8Array, s: number, e: number): void {
+    const c = this.carry;
+    let len = e - s;
+    if (this.carryLen + len <= LINE_MAX) {
+      c.set(src.subarray(s, e), this.carryLen);
+      this.carryLen += len;
+      return;
+    }
+    if (this.carryLen < LINE_HEAD) {
+      const k = LINE_HEAD - this.carryLen;
+      c.set(src.subarray(s, s + k), this.carryLen);
+      this.carryLen = LINE_HEAD;
+      s += k;
+      len -= k;
+    }
+    if (len >= LINE_TAIL) {
+      c.set(src.subarray(e - LINE_TAIL, e), LINE_HEAD);
+      this.carryLen = LINE_MAX;
+    } else {
+      const keep = Math.min(LINE_TAIL - len, this.carryLen - LINE_HEAD);
+      c.copyWithin(LINE_HEAD, this.carryLen - keep, this.carryLen);
+      c.set(src.subarray(s, e), LINE_HEAD + keep);
+      this.carryLen = LINE_HEAD + keep + len;
+    }
+  }
+
+  /** Handles one line `buf[s..e)` (without its `\n`). */
+  private line(buf: Uint8Array, s: number, e: number): void {
+    const st = this.st;
+    st.lines++;
+    while (e > s && buf[e - 1] === 13) e--;
+    const fmt = this.fmt;
+    if (fmt === 'raw') this.rawLine(buf, s, e);
+    else if (fmt === 'reduced') this.reducedLine(buf, s, e);
+    else this.detectLine(buf, s, e);
+  }
+
+  /** One line of NtTrace's log. */
+  private rawLine(buf: Uint8Array, s: number, e: number): void {
+    const st = this.st;
+    let p = s;
+    let c = buf[p];
+    this.lineA = -1;
+    this.lineB = -1;
+    // Optional prefixes: -time/-delta, then -pid/-tid.
+    if ((CLASS[c] & IDENT_START) === 0 && p < e) {
+      if ((CLASS[c] & DIGIT) !== 0 || c === 43 || c === 58 || c === 60 || c === 62) {
+        p = skipTimePrefix(buf, p, e);
+        c = buf[p];
+      }
+      if (c === 91) {
+        const q = skipIdPrefix(buf, p, e, this.ids);
+        if (q !== p) {
+          p = q;
+          c = buf[p];
+          this.lineA = this.ids[0];
+          this.lineB = this.ids[1];
+        }
+      }
+    }
+    if (p < e && (CLASS[c] & IDENT_START) !== 0) {
+      // Name, hashed as it is scanned.
+      let h = HASH_SEED;
+      let q = p;
+      while (q < e) {
+        const b = buf[q];
+        if ((CLASS[b] & IDENT) === 0) break;
+        h = Math.imul(h ^ b, 0x01000193);
+        q++;
+      }
+      if (buf[q] === 40 /* ( */ && q < e) {
+        if (hasPreEnd(buf, q, e)) {
+          st.preCalls++;
+          this.afterProcessStart = false;
+          return;
+        }
+        if (hasCallEnd(buf, q, e)) {
+          st.calls++;
+          this.afterProcessStart = false;
+          this.emit(this.interner.intern(buf, p, q, h));
+          return;
+        }
+        if (buf[p] === 78 && buf[p + 1] === 116) {
+          st.unparseable++;
+          this.afterProcessStart = false;
+          return;
+        }
+      }
+    }
+    this.otherLine(buf, s, p, e);
+  }
+
+  /** A raw line that is not a call: blank, event, embedded call or program output. */
+  private otherLine(buf: Uint8Array, s: number, p: number, e: number): void {
+    const st = this.st;
+    let b = s;
+    while (b < e && (buf[b] === 32 || buf[b] === 9)) b++;
+    if (b === e) {
+      st.blank++;
+      return;
+    }
+    const ev = eventKind(buf, p, e);
+    if (ev !== NOT_EVENT || this.afterProcessStart) {
+      // The line after "Process N starting at ..." is the image path.
+      this.afterProcessStart = ev === PROCESS_START;
+      st.events++;
+      return;
+    }
+    const n = findEmbeddedCall(buf, s, e, this.ids);
+    if (n >= 0) {
+      st.embeddedCalls++;
+      if (this.recoverEmbedded) {
+        const k = this.ids[0];
+        this.embeddedGroup(buf, s, n);
+        this.emit(this.interner.intern(buf, n, k, hashBytes(buf, n, k)));
+      }
+      return;
+    }
+    st.programOutput++;
+  }
+
+  /** Picks the group of an embedded call from a `[pid/tid] ` written just before its name. */
+  private embeddedGroup(buf: Uint8Array, s: number, n: number): void {
+    this.lineA = -1;
+    this.lineB = -1;
+    for (let i = n - 3; i >= s && i >= n - 26; i--) {
+      if (buf[i] === 91 && skipIdPrefix(buf, i, n + 1, this.ids) === n) {
+        this.lineA = this.ids[0];
+        this.lineB = this.ids[1];
+        return;
+      }
+    }
+  }
+
+  /** One line of a reduced trace: a call name (identifier or number), or blank. */
+  private reducedLine(buf: Uint8Array, s: number, e: number): void {
+    const st = this.st;
+    while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+    while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9 || buf[e - 1] === 13)) e--;
+    if (s === e) {
+      st.blank++;
+      return;
+    }
+    const h = reducedName(buf, s, e);
+    if (h === undefined) {
+      st.unparseable++;
+      return;
+    }
+    st.calls++;
+    this.emit(this.interner.intern(buf, s, e, h));
+  }
+
+  /**
+   * A line while `format: 'auto'` is undecided: the first line that is neither blank nor a
+   * bare call name means raw; {@link DETECT_LINES} bare names mean reduced.
+   */
+  private detectLine(buf: Uint8Array, s: number, e: number): void {
+    let a = s;
+    let b = e;
+    while (a < b && (buf[a] === 32 || buf[a] === 9)) a++;
+    while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
+    if (a === b) {
+      this.st.blank++;
+      return;
+    }
+    if (reducedName(buf, a, b) === undefined) {
+      this.decide('raw');
+      this.rawLine(buf, s, e);
+      return;
+    }
+    const len = b - a;
+    if (this.pendingUsed + len > this.pendingBytes.length) {
+      const p = new Uint8Array(Math.max(1024, 2 * (this.pendingUsed + len)));
+      p.set(this.pendingBytes.subarray(0, this.pendingUsed));
+      this.pendingBytes = p;
+    }
+    this.pendingBytes.set(buf.subarray(a, b), this.pendingUsed);
+    this.pending.push(this.pendingUsed, this.pendingUsed + len);
+    this.pendingUsed += len;
+    if (this.pending.length >= 2 * DETECT_LINES) this.decide('reduced');
+  }
+
+  /** Settles the format and replays the lines held while it was undecided. */
+  private decide(format: TraceFormat): void {
+    this.fmt = format;
+    const pend = this.pending;
+    const bytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = new Uint8Array(0);
+    this.pendingUsed = 0;
+    for (let i = 0; i < pend.length; i += 2) {
+      if (format === 'reduced') {
+        const s = pend[i];
+        const e = pend[i + 1];
+        this.st.calls++;
+        this.emit(this.interner.intern(bytes, s, e, hashBytes(bytes, s, e)));
+      } else {
+        // In a raw log a bare name is the program's own output.
+        this.st.programOutput++;
+      }
+    }
+  }
+
+  /** The group of calls of process `a` / thread `b` (-1 = absent; both -1 = no prefix). */
+  private selectGroup(a: number, b: number): IntList {
+    if (this.split === 'process' && b >= 0) b = -1;
+    if (a === this.groupA && b === this.groupB && this.group !== undefined) return this.group;
+    this.groupA = a;
+    this.groupB = b;
+    const key = a < 0 ? '' : b >= 0 ? `${a}/${b}` : String(a);
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = new IntList(this.keepCalls ? 1024 : 1);
+      this.groups.set(key, g);
+    }
+    this.group = g;
+    return g;
+  }
+
+  private emit(id: number): void {
+    this.callCount++;
+    if (this.all !== undefined) this.all.push(id);
+    if (this.batch !== undefined) {
+      this.batch[this.batchLen++] = id;
+      if (this.batchLen === BATCH) this.flushBatch();
+    }
+    if (this.split !== 'none') {
+      const g = this.selectGroup(this.lineA, this.lineB);
+      if (this.keepCalls) g.push(id);
+    }
+  }
+
+  private flushBatch(): void {
+    if (this.batchLen > 0 && this.onCalls !== undefined && this.batch !== undefined) {
+      const n = this.batchLen;
+      this.batchLen = 0;
+      this.onCalls(this.batch, n);
+    }
+  }
+}
+
+/**
+ * If `buf[s..e)` is a reduced-trace call name (an identifier, or a decimal number for
+ * numeric syscall traces), its hash; otherwise `undefined`.
+ */
+function reducedName(buf: Uint8Array, s: number, e: number): number | undefined {
+  const first = CLASS[buf[s]];
+  const numeric = (first & DIGIT) !== 0;
+  if ((first & IDENT) === 0) return undefined;
+  let h = HASH_SEED;
+  for (let i = s; i < e; i++) {
+    const b = buf[i];
+    const cl = CLASS[b];
+    if (numeric ? (cl & DIGIT) === 0 : (cl & IDENT) === 0) return undefined;
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  return h;
+}

@@ -1,0 +1,189 @@
+/**
+ * Byte-level pieces of NtTrace's line grammar (from NtTrace's source, `NtTrace.cpp` and
+ * `EntryPoint.cpp`):
+ *
+ * ```text
+ * line    = [time-prefix] [id-prefix] body
+ * time    = [HH:MM:SS.mmm] [" "] [delta] ": "        (-time, -delta; delta is "+S.mmm", "<0", ">999s" or empty)
+ * id      = "[" pid "/" tid "] " | "[" pid "] " | "[" tid "] "   (-pid, -tid; numbers right-aligned in width 4)
+ * call    = Name "(" args " ) => " status             (after the call returned)
+ * pre     = Name "(" args " ) ..."                    (-pre: before the call runs)
+ * event   = "Process N starting at ..." | "Loaded DLL at ..." | ...
+ * ```
+ *
+ * All functions work on `Uint8Array` ranges `[start, end)` and never allocate.
+ *
+ * @packageDocumentation
+ */
+
+/** Byte classes: bit 1 = identifier character, bit 2 = digit, bit 4 = identifier start. */
+export const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const upper = c >= 65 && c <= 90;
+  const lower = c >= 97 && c <= 122;
+  const digit = c >= 48 && c <= 57;
+  CLASS[c] = (upper || lower || digit || c === 95 ? 1 : 0) | (digit ? 2 : 0) | (upper || lower || c === 95 ? 4 : 0);
+}
+export const IDENT = 1;
+export const DIGIT = 2;
+export const IDENT_START = 4;
+
+/** Is `buf[i..]` `d` decimal digits? */
+function digits(buf: Uint8Array, i: number, end: number, d: number): boolean {
+  if (i + d > end) return false;
+  for (let k = 0; k < d; k++) if ((CLASS[buf[i + k]] & DIGIT) === 0) return false;
+  return true;
+}
+
+/**
+ * Skips a `-time` / `-delta` prefix (`12:34:56.789: `, `12:34:56.789 +0.015: `, `+1.250: `,
+ * `: ` for the first delta). Returns the position after it, or `start` if there is none.
+ */
+export function skipTimePrefix(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  if (
+    digits(buf, i, end, 2) && buf[i + 2] === 58 && digits(buf, i + 3, end, 2) && buf[i + 5] === 58 &&
+    digits(buf, i + 6, end, 2) && buf[i + 8] === 46 && digits(buf, i + 9, end, 3)
+  ) {
+    i += 12;
+    if (buf[i] === 32 && i + 1 < end) i++; // time and delta are separated by a space
+  }
+  const c = buf[i];
+  if (c === 43 /* + */) {
+    let j = i + 1;
+    while (j < end && (CLASS[buf[j]] & DIGIT) !== 0) j++;
+    if (j > i + 1 && buf[j] === 46 && digits(buf, j + 1, end, 3)) i = j + 4;
+    else return start;
+  } else if (c === 60 /* < */ && buf[i + 1] === 48) {
+    i += 2;
+  } else if (c === 62 /* > */ && buf[i + 1] === 57 && buf[i + 2] === 57 && buf[i + 3] === 57 && buf[i + 4] === 115) {
+    i += 5;
+  }
+  if (i + 1 < end && buf[i] === 58 && buf[i + 1] === 32) return i + 2;
+  return start;
+}
+
+/**
+ * Parses a `-pid` / `-tid` prefix `[ 123/4567] ` at `start`. On success returns the position
+ * after it and stores the numbers in `out[0]` (first) and `out[1]` (second, -1 when absent);
+ * otherwise returns `start`.
+ */
+export function skipIdPrefix(buf: Uint8Array, start: number, end: number, out: Float64Array): number {
+  if (buf[start] !== 91 /* [ */) return start;
+  let i = start + 1;
+  let first = -1;
+  let second = -1;
+  for (let part = 0; part < 2; part++) {
+    while (i < end && buf[i] === 32) i++;
+    let n = 0;
+    const d0 = i;
+    while (i < end && (CLASS[buf[i]] & DIGIT) !== 0 && i - d0 < 10) n = n * 10 + (buf[i++] - 48);
+    if (i === d0) return start;
+    if (part === 0) first = n;
+    else second = n;
+    if (buf[i] !== 47 /* / */ || part === 1) break;
+    i++;
+  }
+  if (i + 1 >= end || buf[i] !== 93 /* ] */ || buf[i + 1] !== 32) return start;
+  out[0] = first;
+  out[1] = second;
+  return i + 2;
+}
+
+/**
+ * Does `buf[from..end)` end like a completed call: contains `) => ` followed by a status?
+ * Scans backwards from the end, so the cost is the length of the status text.
+ */
+export function hasCallEnd(buf: Uint8Array, from: number, end: number): boolean {
+  for (let i = end - 2; i >= from + 3; i--) {
+    if (buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i + 1] === 32) return true;
+  }
+  return false;
+}
+
+/** Does `buf[from..end)` end like a `-pre` line: `) ...`? */
+export function hasPreEnd(buf: Uint8Array, from: number, end: number): boolean {
+  return (
+    end - from >= 5 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 && buf[end - 4] === 32 && buf[end - 5] === 41
+  );
+}
+
+/** Event lines NtTrace writes itself (after the optional prefixes). */
+const EVENT_PREFIXES = [
+  'Loaded DLL at ',
+  'Unload of DLL at ',
+  'Created thread: ',
+  'Initial breakpoint',
+  'Breakpoint at ',
+  'Access violation at ',
+  'Exception: ',
+  'Exception raised by attempted close',
+  'Ignoring unhandled exception',
+  'C++ exception at ',
+  'CLR exception',
+  'CLR Notification: ',
+  'MSVC Notification: ',
+  'SetThreadName "',
+  'WOW64 initialised',
+  'Detached',
+  'Setting SHOW_LDR_SNAPS',
+  "Can't set thread context",
+  "Can't get thread context",
+].map((s) => Uint8Array.from(Buffer.from(s, 'latin1')));
+
+const PROCESS = Uint8Array.from(Buffer.from('Process ', 'latin1'));
+const THREAD = Uint8Array.from(Buffer.from('Thread ', 'latin1'));
+const STARTING = Uint8Array.from(Buffer.from(' starting at ', 'latin1'));
+const EXIT_CODE = Uint8Array.from(Buffer.from(' exit code: ', 'latin1'));
+
+function startsWith(buf: Uint8Array, at: number, end: number, s: Uint8Array): boolean {
+  if (end - at < s.length) return false;
+  for (let k = 0; k < s.length; k++) if (buf[at + k] !== s[k]) return false;
+  return true;
+}
+
+/** Event kinds returned by {@link eventKind}. */
+export const NOT_EVENT = 0;
+export const EVENT = 1;
+/** `Process N starting at ...`: NtTrace writes the image path on the next line. */
+export const PROCESS_START = 2;
+
+/** Classifies `buf[at..end)` as one of NtTrace's event lines. */
+export function eventKind(buf: Uint8Array, at: number, end: number): number {
+  const c = buf[at];
+  if (c === 80 /* P */ || c === 84 /* T */) {
+    const word = c === 80 ? PROCESS : THREAD;
+    if (!startsWith(buf, at, end, word)) return NOT_EVENT;
+    let i = at + word.length;
+    const d0 = i;
+    while (i < end && (CLASS[buf[i]] & DIGIT) !== 0) i++;
+    if (i === d0) return NOT_EVENT;
+    if (startsWith(buf, i, end, EXIT_CODE)) return EVENT;
+    if (c === 80 && startsWith(buf, i, end, STARTING)) return PROCESS_START;
+    return NOT_EVENT;
+  }
+  for (const p of EVENT_PREFIXES) if (p[0] === c && startsWith(buf, at, end, p)) return EVENT;
+  return NOT_EVENT;
+}
+
+/**
+ * Looks for a call written after program output on the same line (`\tNtWriteFile( ... ) => 0`,
+ * `textNtClose( ... ) => 0`). Returns the start of the call name, or -1; the name ends at the
+ * `(` found at `out[0]`.
+ */
+export function findEmbeddedCall(buf: Uint8Array, start: number, end: number, out: Float64Array): number {
+  for (let k = start + 1; k < end; k++) {
+    if (buf[k] !== 40 /* ( */) continue;
+    let r = k;
+    while (r > start && (CLASS[buf[r - 1]] & IDENT) !== 0) r--;
+    // The call name starts at the first "Nt" + capital letter of the identifier run.
+    for (let n = r; n + 2 < k; n++) {
+      if (buf[n] === 78 && buf[n + 1] === 116 && buf[n + 2] >= 65 && buf[n + 2] <= 90) {
+        if (!hasCallEnd(buf, k, end)) return -1;
+        out[0] = k;
+        return n;
+      }
+    }
+  }
+  return -1;
+}
