@@ -1,0 +1,153 @@
+/**
+ * Pieces shared by the linear classifiers: label checks, the class-grouped row order
+ * LIBLINEAR trains in, the sparse margin `w·x + b`, option validation and state reading.
+ *
+ * @packageDocumentation
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { Csr } from '../tfidf/csr.js';
+import type { ClassifierState, Labels } from './types.js';
+import { ClassifierStateError, FeatureCountError, LabelError, SingleClassError } from './linear-errors.js';
+
+/**
+ * Checks that `y` has one 0/1 label per row of `X` and both classes occur.
+ * @returns the counts `[benign, malicious]`.
+ */
+export function checkTrainingSet(X: Csr, y: Labels, estimator: string): [number, number] {
+  if (y.length !== X.rows) throw new LabelError(estimator, `${y.length} labels for ${X.rows} rows`);
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (v === 1) pos++;
+    else if (v !== 0) throw new LabelError(estimator, `label ${v} at row ${i}: expected 0 (benign) or 1 (malicious)`);
+  }
+  const counts: [number, number] = [y.length - pos, pos];
+  if (counts[0] === 0 || counts[1] === 0) throw new SingleClassError(estimator, counts);
+  return counts;
+}
+
+/**
+ * The order LIBLINEAR (as vendored by scikit-learn) visits training rows in: every benign
+ * row in input order, then every malicious row in input order (`group_classes` with sorted
+ * labels). Coordinate-descent orders, and so results bit for bit, depend on it.
+ */
+export function classGroupedOrder(y: Labels): Int32Array {
+  const order = new Int32Array(y.length);
+  let k = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 0) order[k++] = i;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) order[k++] = i;
+  return order;
+}
+
+/**
+ * Margins `w·x_i + intercept` of every row, summed in column order as scipy does.
+ * @throws FeatureCountError when `X.cols !== w.length`.
+ */
+export function linearDecision(X: Csr, w: Float64Array, intercept: number, estimator: string): Float64Array {
+  if (X.cols !== w.length) throw new FeatureCountError(estimator, w.length, X.cols);
+  const out = new Float64Array(X.rows);
+  const { indptr, indices, data } = X;
+  for (let r = 0; r < X.rows; r++) {
+    let s = 0;
+    for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) s += data[p] * w[indices[p]];
+    out[r] = s + intercept;
+  }
+  return out;
+}
+
+/** Labels from decision values: 1 (malicious) iff the value is > 0, as scikit-learn. */
+export function labelsFromDecision(decision: Float64Array): Uint8Array {
+  const out = new Uint8Array(decision.length);
+  for (let i = 0; i < decision.length; i++) out[i] = decision[i] > 0 ? 1 : 0;
+  return out;
+}
+
+/** Validates a finite number > 0 (or >= 0 with `allowZero`). */
+export function positiveNumber(option: string, value: number, allowZero = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new InvalidOptionError(option, allowZero ? 'a finite number >= 0' : 'a finite number > 0', value);
+  }
+  return value;
+}
+
+/** Validates an integer >= 1. */
+export function positiveInteger(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionError(option, 'an integer >= 1', value);
+  }
+  return value;
+}
+
+/** Validates a seed: an integer in `[0, 2^32)`. */
+export function seedOption(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new InvalidOptionError(option, 'an integer in [0, 2^32)', value);
+  }
+  return value;
+}
+
+/** Validates one of a set of string literals. */
+export function oneOf<T extends string>(option: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) throw new InvalidOptionError(option, allowed.map((a) => `'${a}'`).join(' | '), value);
+  return value;
+}
+
+/** Typed reader of a {@link ClassifierState}, failing with {@link ClassifierStateError}. */
+export class StateReader {
+  constructor(
+    private readonly state: ClassifierState,
+    private readonly estimator: string,
+  ) {}
+
+  /** Fails unless the state's kind is `kind` and `params[key] === value` (when given). */
+  expect(kind: string, key?: string, value?: string): this {
+    if (!this.state || this.state.kind !== kind) {
+      throw new ClassifierStateError(this.estimator, `kind is ${JSON.stringify(this.state?.kind)}, expected '${kind}'`);
+    }
+    if (key !== undefined && this.state.params?.[key] !== value) {
+      throw new ClassifierStateError(this.estimator, `params.${key} is ${JSON.stringify(this.state.params?.[key])}, expected '${value}'`);
+    }
+    return this;
+  }
+
+  /** A numeric parameter. */
+  number(key: string): number {
+    const v = this.state.params?.[key];
+    if (typeof v !== 'number') throw new ClassifierStateError(this.estimator, `params.${key} must be a number`);
+    return v;
+  }
+
+  /** A boolean parameter. */
+  boolean(key: string): boolean {
+    const v = this.state.params?.[key];
+    if (typeof v !== 'boolean') throw new ClassifierStateError(this.estimator, `params.${key} must be a boolean`);
+    return v;
+  }
+
+  /** A string parameter. */
+  string(key: string): string {
+    const v = this.state.params?.[key];
+    if (typeof v !== 'string') throw new ClassifierStateError(this.estimator, `params.${key} must be a string`);
+    return v;
+  }
+
+  /** A Float64Array (copied, so the model owns it). */
+  float64(key: string, length?: number): Float64Array {
+    const v = this.state.arrays?.[key];
+    if (!(v instanceof Float64Array)) throw new ClassifierStateError(this.estimator, `arrays.${key} must be a Float64Array`);
+    if (length !== undefined && v.length !== length) {
+      throw new ClassifierStateError(this.estimator, `arrays.${key} has ${v.length} values, expected ${length}`);
+    }
+    return v.slice();
+  }
+
+  /** An Int32Array (copied). */
+  int32(key: string, length?: number): Int32Array {
+    const v = this.state.arrays?.[key];
+    if (!(v instanceof Int32Array)) throw new ClassifierStateError(this.estimator, `arrays.${key} must be an Int32Array`);
+    if (length !== undefined && v.length !== length) {
+      throw new ClassifierStateError(this.estimator, `arrays.${key} has ${v.length} values, expected ${length}`);
+    }
+    return v.slice();
+  }
+}
