@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { corpusDir, requireShared } from '../../../test/shared.js';
+import { runCli } from '../main.js';
+
+requireShared();
+
+function sink(): { stream: PassThrough; bytes: () => Buffer } {
+  const stream = new PassThrough();
+  const parts: Buffer[] = [];
+  stream.on('data', (b: Buffer) => parts.push(b));
+  return { stream, bytes: () => Buffer.concat(parts) };
+}
+
+async function cli(args: string[], stdin: Uint8Array = new Uint8Array(0)) {
+  const out = sink();
+  const err = sink();
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, stdin: Readable.from([Buffer.from(stdin)]), env: {}, cwd: corpusDir });
+  return { code, stdout: out.bytes(), stderr: err.bytes().toString('utf8') };
+}
+
+const raw = (['benign', 'malicious'] as const).flatMap((l) =>
+  readdirSync(join(corpusDir, 'raw', l)).sort().map((f) => ({ raw: join('raw', l, f), reduced: join(l === 'benign' ? 'sysBEN' : 'sysMAL', f), file: f })),
+);
+
+describe('ntmaldetect reduce', () => {
+  it('prints every raw log of the corpus byte-for-byte as its corpus file', async () => {
+    expect(raw.length).toBe(7);
+    for (const r of raw) {
+      const res = await cli(['reduce', r.raw]);
+      expect(res.code).toBe(0);
+      expect(res.stdout.equals(readFileSync(join(corpusDir, r.reduced)))).toBe(true);
+    }
+  });
+
+  it('concatenates several inputs, reads - (gzip too) and prints --stats on stderr', async () => {
+    const a = readFileSync(join(corpusDir, raw[0].raw));
+    const res = await cli(['reduce', '--stats', raw[1].raw, '-'], gzipSync(a));
+    expect(res.code).toBe(0);
+    const expected = Buffer.concat([readFileSync(join(corpusDir, raw[1].reduced)), readFileSync(join(corpusDir, raw[0].reduced))]);
+    expect(res.stdout.equals(expected)).toBe(true);
+    const lines = res.stderr.trim().split('\n');
+    expect(lines.length).toBe(2);
+    expect(lines[0]).toMatch(new RegExp(`^${raw[1].raw}: raw, \\d+ lines: \\d+ calls, 0 pre-calls, \\d+ embedded calls`));
+    expect(lines[1]).toMatch(/^-: raw, 896 lines: 844 calls, /);
+  });
+
+  it('writes one file per input with --out-dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntmd-reduce-'));
+    const res = await cli(['reduce', '--out-dir', dir, ...raw.map((r) => r.raw)]);
+    expect(res.code).toBe(0);
+    expect(res.stdout.length).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(raw.map((r) => r.file).sort());
+    for (const r of raw) expect(readFileSync(join(dir, r.file)).equals(readFileSync(join(corpusDir, r.reduced)))).toBe(true);
+  });
+
+  it('recovers embedded calls on request', async () => {
+    const plain = await cli(['reduce', raw[1].raw]);
+    const rec = await cli(['reduce', '--recover-embedded', raw[1].raw]);
+    const n = (b: Buffer) => b.toString('latin1').split('\n').length - 1;
+    expect(raw[1].file).toBe('LOG_bitsadmin.exe.txt');
+    expect(n(rec.stdout) - n(plain.stdout)).toBe(6);
+  });
+
+  it('fails with one line and exit 2 on bad input and bad usage', async () => {
+    const empty = await cli(['reduce', '-'], new Uint8Array(0));
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('ntmaldetect: standard input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace\n');
+    const exe = await cli(['reduce', '-'], Buffer.from('MZ\x90\x00\x03\x00\x00\x00 This program cannot be run in DOS mode.\r\n', 'latin1'));
+    expect(exe.code).toBe(2);
+    expect(exe.stderr).toMatch(/^ntmaldetect: standard input holds no system call: expected .*like a Windows executable/);
+    expect((await cli(['reduce'])).code).toBe(2);
+    expect((await cli(['reduce', 'no/such/file'])).stderr).toBe('ntmaldetect: reduce: no/such/file: no such file\n');
+    expect((await cli(['reduce', '--format', 'xml', raw[0].raw])).stderr).toMatch(/--format must be raw, reduced or auto/);
+    expect((await cli(['reduce', '--out-dir', '/tmp', '-'])).code).toBe(2);
+  });
+});

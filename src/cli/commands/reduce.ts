@@ -1,0 +1,100 @@
+/**
+ * `ntmaldetect reduce`: prints the reduced trace (one call name per line) of NtTrace logs,
+ * the format of NtMalDetect's corpus.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { Command, CliIO, ParsedValues } from '../command.js';
+import { UsageError, println, stringOption } from '../command.js';
+import { CallTable } from '../../tokenize/call-table.js';
+import { readTrace } from '../../tokenize/read.js';
+import { reduceToText } from '../../tokenize/reduce.js';
+import type { LineStats, ReadOptions, TraceFormat } from '../../tokenize/types.js';
+
+const help = `Usage: ntmaldetect reduce [options] <file|->...
+
+Prints the reduced trace of each input: the name of every system call, one per line, in
+call order (NtMalDetect's corpus format). Inputs are NtTrace logs or reduced traces, plain or
+gzip'd; '-' reads standard input. Several inputs are printed one after the other.
+
+Options:
+  --format raw|reduced|auto  input format (default: auto, detected from the first lines)
+  --out-dir DIR              write one file per input, DIR/<input file name>, instead of printing
+  --stats                    print the line-kind counts of each input on standard error
+  --recover-embedded         also count calls written after program output on the same line
+
+Examples:
+  ntmaldetect reduce LOG_app.exe.txt > app.txt
+  ntmaldetect reduce --out-dir sysMAL raw/*.txt
+  ntmaldetect reduce --stats --format raw trace.log.gz`;
+
+function formatOption(values: ParsedValues): TraceFormat | 'auto' {
+  const f = stringOption(values, 'format') ?? 'auto';
+  if (f !== 'raw' && f !== 'reduced' && f !== 'auto') throw new UsageError(`--format must be raw, reduced or auto, got ${JSON.stringify(f)}`);
+  return f;
+}
+
+/** One line of `--stats`. */
+export function statsLine(name: string, format: TraceFormat, st: LineStats): string {
+  return (
+    `${name}: ${format}, ${st.lines} lines: ${st.calls} calls, ${st.preCalls} pre-calls, ${st.embeddedCalls} embedded calls, ` +
+    `${st.events} events, ${st.programOutput} program output, ${st.unparseable} unparseable, ${st.blank} blank`
+  );
+}
+
+async function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
+  if (!stream.write(data)) await new Promise<void>((done) => stream.once('drain', () => done()));
+}
+
+const command: Command = {
+  name: 'reduce',
+  summary: 'print the call names of NtTrace logs, one per line (the corpus format)',
+  help,
+  options: {
+    format: { type: 'string' },
+    'out-dir': { type: 'string' },
+    stats: { type: 'boolean' },
+    'recover-embedded': { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run(values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
+    if (positionals.length === 0) throw new UsageError('reduce: give at least one trace file (or - for standard input)');
+    const format = formatOption(values);
+    const outDir = stringOption(values, 'out-dir');
+    const showStats = values.stats === true;
+    const stdinCount = positionals.filter((p) => p === '-').length;
+    if (stdinCount > 1) throw new UsageError('reduce: standard input (-) can be read only once');
+    if (outDir !== undefined && stdinCount > 0) throw new UsageError('reduce: --out-dir needs file inputs to name the outputs, not -');
+    if (outDir !== undefined) {
+      const names = positionals.map((p) => basename(p));
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) throw new UsageError(`reduce: two inputs named ${dup} would write the same file in --out-dir`);
+      await mkdir(resolve(io.cwd, outDir), { recursive: true });
+    }
+    for (const input of positionals) {
+      const path = input === '-' ? undefined : resolve(io.cwd, input);
+      if (path !== undefined) {
+        const info = await stat(path).catch(() => undefined);
+        if (!info?.isFile()) throw new UsageError(`reduce: ${input}: no such file`);
+      }
+      // One table per input: the output is names, so ids need not be shared.
+      const options: ReadOptions = { format, table: new CallTable(), source: input === '-' ? 'standard input' : input, recoverEmbedded: values['recover-embedded'] === true };
+      const read = await readTrace(path ?? io.stdin, options);
+      const text = reduceToText(read.calls, read.table);
+      if (outDir !== undefined) {
+        const out = createWriteStream(join(resolve(io.cwd, outDir), basename(input)));
+        await new Promise<void>((done, fail) => {
+          out.on('error', fail);
+          out.end(text, () => done());
+        });
+      } else {
+        await write(io.stdout, text);
+      }
+      if (showStats) println(io.stderr, statsLine(input, read.format, read.stats));
+    }
+    return 0;
+  },
+};
+
+export default command;
