@@ -1,0 +1,125 @@
+/**
+ * Typed errors of the NtTrace runner (`src/runner`).
+ *
+ * Every failure of a trace session is one of these classes, each with a stable
+ * {@link NtmdError.code}. Errors raised after the tracer started carry the verdict on
+ * the calls seen so far ({@link RunnerError.verdict}), so a caller can still report it.
+ *
+ * @packageDocumentation
+ */
+import { NtmdError } from '../errors.js';
+import type { Verdict } from './types.js';
+
+/** Where NtTrace can be downloaded, quoted in error messages and docs. */
+export const NTTRACE_HOME = 'https://github.com/rogerorr/NtTrace (prebuilt NtTrace.exe: http://rogerorr.github.io/NtTrace/)';
+
+/** Base class of the runner's errors. */
+export class RunnerError extends NtmdError {
+  /** The verdict on the calls read before the failure, when the tracer had started. */
+  verdict?: Verdict;
+  /** Calls read before the failure. */
+  calls = 0;
+}
+
+/** NtTrace could not be found: not given, not in `NTTRACE`, not on the PATH. */
+export class NtTraceNotFoundError extends RunnerError {
+  /** The places that were tried, in order. */
+  readonly tried: readonly string[];
+
+  constructor(tried: readonly string[], detail?: string) {
+    super(
+      'NTTRACE_NOT_FOUND',
+      `NtTrace not found${detail ? ` (${detail})` : ''}; tried: ${tried.length ? tried.join(', ') : 'nothing'}. ` +
+        `Get it from ${NTTRACE_HOME}, then pass --nttrace PATH, set NTTRACE, or put NtTrace.exe on the PATH ` +
+        `(its bitness must match the traced program: the x86 build for 32-bit programs)`,
+    );
+    this.tried = tried;
+  }
+}
+
+/** The program to trace does not exist (checked before NtTrace is started). */
+export class ProgramNotFoundError extends RunnerError {
+  readonly program: string;
+
+  constructor(program: string, tried: readonly string[]) {
+    super('PROGRAM_NOT_FOUND', `program not found: ${JSON.stringify(program)}; tried: ${tried.join(', ')}`);
+    this.program = program;
+  }
+}
+
+/**
+ * The target cannot be started safely: a `.bat`/`.cmd` script (Windows would run it
+ * through `cmd.exe`, which re-parses its arguments), or an argument NtTrace cannot pass on
+ * unchanged (it re-joins the program's arguments, quoting only those with spaces).
+ */
+export class UnsafeTargetError extends RunnerError {
+  constructor(message: string) {
+    super('UNSAFE_TARGET', message);
+  }
+}
+
+/** NtTrace could not start the program (its `CreateProcess failed with ...` message). */
+export class ProgramStartError extends RunnerError {
+  /** NtTrace's own message. */
+  readonly tracerMessage: string;
+
+  constructor(program: string, tracerMessage: string) {
+    super('PROGRAM_START_FAILED', `NtTrace could not start ${JSON.stringify(program)}: ${tracerMessage}`);
+    this.tracerMessage = tracerMessage;
+  }
+}
+
+/** NtTrace could not attach to a process: no such PID, access denied, already debugged. */
+export class AttachError extends RunnerError {
+  readonly pid: number;
+  /** NtTrace's own message, e.g. `OpenProcess failed to find pid 1234`. */
+  readonly tracerMessage: string;
+
+  constructor(pid: number, tracerMessage: string) {
+    super('ATTACH_FAILED', `cannot attach to process ${pid}: ${tracerMessage}`);
+    this.pid = pid;
+    this.tracerMessage = tracerMessage;
+  }
+}
+
+/** The tracer executable could not be started at all (permissions, not an executable). */
+export class TracerStartError extends RunnerError {
+  constructor(path: string, cause: unknown) {
+    super('TRACER_START_FAILED', `cannot start the tracer ${JSON.stringify(path)}: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+  }
+}
+
+/** NtTrace exited with a non-zero code or was killed by a signal. */
+export class TracerFailedError extends RunnerError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The last lines NtTrace wrote on stderr (at most a few hundred characters). */
+  readonly stderr: string;
+
+  constructor(exitCode: number | null, signal: string | null, stderr: string) {
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    super('TRACER_FAILED', `NtTrace ${how}${stderr ? `: ${stderr}` : ''}`);
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.stderr = stderr;
+  }
+}
+
+/** NtTrace ran and ended, but its output never contained a system call. */
+export class NoCallsTracedError extends RunnerError {
+  /** Lines of output seen. */
+  readonly lines: number;
+
+  /** @param detail the reader's account of what it saw instead, if any */
+  constructor(lines: number, detail: string | undefined) {
+    super(
+      'NO_CALLS_TRACED',
+      `NtTrace's output held no system call (${lines} line${lines === 1 ? '' : 's'} read); ` +
+        `expected lines like "NtOpenFile( ... ) => 0". Is the tracer really NtTrace, and is its bitness that of the program?` +
+        `${detail !== undefined ? ` (reader: ${detail})` : ''}`,
+    );
+    this.lines = lines;
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * One trace session: starts the tracer, feeds its output to the live detector as it
+ * arrives, emits a verdict at every interval, and stops it cleanly.
+ *
+ * @packageDocumentation
+ */
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { InvalidOptionError, NtmdError } from '../errors.js';
+import {
+  AttachError,
+  NoCallsTracedError,
+  ProgramStartError,
+  RunnerError,
+  TracerFailedError,
+  TracerStartError,
+} from './errors.js';
+import { parseInterval } from './interval.js';
+import type { TracerCommand } from './locate.js';
+import { installExitHook, interruptTracer, killTree, reapGroup, spawnTracer, type Interrupter } from './process.js';
+import { EventQueue } from './queue.js';
+import type { LiveDetector, RunEvent, RunResult, SessionOptions, TraceSession, Verdict } from './types.js';
+
+/** Default verdict interval: 10 s, as NtMalDetect re-classified every 10 seconds. */
+export const DEFAULT_INTERVAL_MS = 10_000;
+
+/** What to start, decided before anything runs. */
+export interface SessionPlan {
+  /** Resolves the tracer, target and detector; throws typed errors. */
+  prepare(): Promise<{ command: TracerCommand; tracerArgs: string[]; detector: LiveDetector }>;
+  /** `run` (NtTrace started the program) or `attach` (an existing PID). */
+  mode: 'run' | 'attach';
+  /** The program path or the PID, for messages. */
+  target: string;
+}
+
+const STDERR_KEEP = 2048;
+const TAIL_KEEP = 64;
+
+/** Starts a session; never throws (errors arrive through the events and the result). */
+export function startSession(plan: SessionPlan, options: SessionOptions): TraceSession {
+  const queue = new EventQueue<RunEvent>();
+  let child: ChildProcess | undefined;
+  let detector: LiveDetector | undefined;
+  let started = 0;
+  let finished = false;
+  let stopRequested: (() => void) | undefined;
+  const stopPromise = new Promise<void>((resolve) => (stopRequested = resolve));
+  let stopping = false;
+
+  const elapsed = (): number => Math.round(performance.now() - started);
+  const emitVerdict = (): Verdict | undefined => {
+    if (!detector || finished) return undefined;
+    const verdict = detector.verdict();
+    queue.push({ type: 'verdict', calls: detector.calls, verdict, elapsedMs: elapsed() });
+    return verdict;
+  };
+
+  const result = (async (): Promise<RunResult> => {
+    const intervalMs = parseInterval(options.intervalMs ?? DEFAULT_INTERVAL_MS, 'intervalMs');
+    const grace = options.stopGraceMs ?? (process.platform === 'win32' ? 10_000 : 3_000);
+    if (!(grace >= 0 && Number.isFinite(grace))) throw new InvalidOptionError('stopGraceMs', 'a non-negative number of milliseconds', grace);
+    if (options.signal?.aborted) throw new RunnerError('ABORTED', 'the trace was aborted before it started');
+    const prepared = await plan.prepare();
+    detector = prepared.detector;
+    const logFd = options.saveLog !== undefined ? openSync(options.saveLog, 'w') : undefined;
+    try {
+      return await runTracer(prepared.command, prepared.tracerArgs, prepared.detector, logFd, intervalMs, grace);
+    } finally {
+      if (logFd !== undefined) closeSync(logFd);
+    }
+  })();
+
+  async function runTracer(
+    command: TracerCommand,
+    tracerArgs: string[],
+    det: LiveDetector,
+    logFd: number | undefined,
+    intervalMs: number,
+    grace: number,
+  ): Promise<RunResult> {
+    installExitHook();
+    started = performance.now();
+    const proc = spawnTracer(command.file, [...command.prefix, ...tracerArgs], options.cwd);
+    child = proc;
+    let stderr = '';
+    let tail = '';
+    let detached = false;
+    let killed = false;
+    let ended: 'exited' | 'stopped' = 'exited';
+
+    let sawOutput: () => void = () => {};
+    const firstOutput = new Promise<void>((r) => (sawOutput = r));
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      sawOutput();
+      if (logFd !== undefined) writeSync(logFd, chunk);
+      det.push(chunk);
+      tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+    });
+
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+      proc.once('error', (e) => reject(new TracerStartError(command.tracer, e)));
+      proc.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const streamsDone = Promise.all([
+      new Promise<void>((r) => proc.stdout!.once('close', () => r())),
+      new Promise<void>((r) => proc.stderr!.once('close', () => r())),
+    ]);
+    const timer = setInterval(emitVerdict, intervalMs);
+    const onAbort = (): void => void stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) void stop();
+
+    async function stopTracer(): Promise<void> {
+      await stopPromise;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      ended = 'stopped';
+      // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
+      // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
+      const gone = exited.then(() => true, () => true);
+      const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const interrupt: Interrupter = options.interrupt ?? interruptTracer;
+      const sent = ready && proc.pid !== undefined ? await interrupt(proc.pid).catch(() => false) : false;
+      const exitedInTime = sent && (await Promise.race([gone, delay(grace).then(() => false)]));
+      if (exitedInTime || proc.exitCode !== null || proc.signalCode !== null) return;
+      killed = true;
+      killTree(proc);
+      const who = plan.mode === 'attach' ? `; Windows kills the process it was attached to (PID ${plan.target}) with it` : '';
+      queue.push({
+        type: 'warning',
+        code: sent ? 'KILLED_AFTER_GRACE' : ready ? 'KILLED_NOT_DETACHED' : 'KILLED_NOT_READY',
+        message: sent
+          ? `NtTrace did not exit within ${grace} ms of Ctrl+C and was killed${who}`
+          : ready
+            ? `Ctrl+C could not be delivered to NtTrace, so it was killed instead of detaching${who}`
+            : `NtTrace wrote nothing within ${grace} ms (its Ctrl+C handler is not ready before its first line), so it was killed${who}`,
+      });
+    }
+    const stopping_ = stopTracer();
+
+    let status: { code: number | null; signal: string | null };
+    try {
+      status = await exited;
+    } catch (e) {
+      clearInterval(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      throw e;
+    } finally {
+      stopRequested?.();
+    }
+    clearInterval(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    reapGroup(proc);
+    await Promise.race([streamsDone, delay(2000)]);
+    proc.stdout!.destroy();
+    proc.stderr!.destroy();
+    await stopping_;
+    const end = det.end();
+    detached = /(^|\n)Detached\r?\n?$/.test(tail);
+    queue.push({ type: 'exit', code: status.code, signal: status.signal });
+    const verdict = det.verdict();
+    const base = { verdict, calls: end.calls, elapsedMs: elapsed() };
+
+    const failure = classifyFailure(status, stderr, end, ended);
+    if (failure) {
+      failure.verdict = verdict;
+      failure.calls = end.calls;
+      throw failure;
+    }
+    return { ...base, exitCode: status.code, signal: status.signal, ended, detached, killed };
+  }
+
+  function classifyFailure(
+    status: { code: number | null; signal: string | null },
+    stderr: string,
+    end: { calls: number; lines: number; detail?: string },
+    ended: 'exited' | 'stopped',
+  ): RunnerError | undefined {
+    const message = stderr.trim().split(/\r?\n/).slice(-4).join(' / ');
+    if (ended === 'stopped') return undefined;
+    if (status.code !== 0 || status.signal !== null) {
+      if (plan.mode === 'attach' && /OpenProcess failed|DebugActiveProcess failed|Bad pid|Duplicate processes match/.test(stderr)) {
+        const line = /^.*(OpenProcess failed|DebugActiveProcess failed|Bad pid|Duplicate processes match).*$/m.exec(stderr)![0].trim();
+        return new AttachError(Number(plan.target), line);
+      }
+      if (plan.mode === 'run' && /CreateProcess failed/.test(stderr)) {
+        const line = /^.*CreateProcess failed.*$/m.exec(stderr)![0].trim();
+        return new ProgramStartError(plan.target, line);
+      }
+      return new TracerFailedError(status.code, status.signal, message);
+    }
+    if (end.calls === 0) return new NoCallsTracedError(end.lines, end.detail);
+    return undefined;
+  }
+
+  function stop(): Promise<RunResult> {
+    if (!stopping) {
+      stopping = true;
+      stopRequested?.();
+    }
+    return result;
+  }
+
+  // Deliver the outcome as the last events; mark the promise handled so that a caller who
+  // only iterates never sees an unhandled rejection.
+  result.then(
+    (r) => {
+      queue.push({ type: 'final', verdict: r.verdict, calls: r.calls, elapsedMs: r.elapsedMs });
+      finished = true;
+      queue.close();
+    },
+    (e: unknown) => {
+      if (e instanceof RunnerError && e.verdict !== undefined) {
+        queue.push({
+          type: 'final',
+          verdict: e.verdict,
+          calls: e.calls,
+          elapsedMs: elapsed(),
+          error: { code: e.code, message: e.message },
+        });
+      }
+      finished = true;
+      queue.close(e instanceof Error ? e : new NtmdError('INTERNAL', String(e)));
+    },
+  );
+
+  return {
+    result,
+    get tracerPid() {
+      return child?.pid;
+    },
+    verdictNow: () => (child ? emitVerdict() : undefined),
+    stop,
+    [Symbol.asyncIterator]() {
+      return queue.iterator(() => void stop());
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

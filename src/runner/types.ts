@@ -1,0 +1,141 @@
+/**
+ * Types of the NtTrace runner's public API.
+ *
+ * @packageDocumentation
+ */
+import type { Interrupter } from './process.js';
+import type { ModelSource } from '../api/detect.js';
+
+import type { Verdict } from '../api/verdict.js';
+import type { Policy } from '../model/config.js';
+
+export type { Verdict, MemberVerdict } from '../api/verdict.js';
+export type { Policy } from '../model/config.js';
+
+/**
+ * What the session feeds the tracer's output to: parses it incrementally and classifies
+ * everything seen so far on demand. {@link createLiveDetector} builds the real one.
+ */
+export interface LiveDetector {
+  /** Raw tracer output, in arrival order, any chunking. */
+  push(chunk: Uint8Array): void;
+  /** Calls parsed so far. */
+  readonly calls: number;
+  /** The verdict on every call so far. */
+  verdict(): Verdict;
+  /** No more input: parses a last unterminated line. */
+  end(): { calls: number; lines: number; detail?: string };
+}
+
+/** A periodic or requested verdict while the trace runs. */
+export interface VerdictEvent {
+  type: 'verdict';
+  /** Calls read so far. */
+  calls: number;
+  verdict: Verdict;
+  /** Milliseconds since the tracer was started. */
+  elapsedMs: number;
+}
+
+/** Something the caller must know, e.g. that stopping had to kill instead of detaching. */
+export interface WarningEvent {
+  type: 'warning';
+  /**
+   * `KILLED_AFTER_GRACE`: Ctrl+C was sent but NtTrace did not exit in time;
+   * `KILLED_NOT_DETACHED`: Ctrl+C could not be delivered;
+   * `KILLED_NOT_READY`: NtTrace had written nothing yet (its Ctrl+C handler was not installed).
+   * In every case an attached process dies with NtTrace on Windows.
+   */
+  code: 'KILLED_AFTER_GRACE' | 'KILLED_NOT_DETACHED' | 'KILLED_NOT_READY';
+  message: string;
+}
+
+/** The tracer ended. */
+export interface ExitEvent {
+  type: 'exit';
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  signal: string | null;
+}
+
+/** Always the last event: the verdict on everything read. */
+export interface FinalEvent {
+  type: 'final';
+  verdict: Verdict;
+  calls: number;
+  elapsedMs: number;
+  /** Present when the session failed (the stream then throws that error). */
+  error?: { code: string; message: string };
+}
+
+/** Events of a trace session, in order: verdicts and warnings, then `exit`, then `final`. */
+export type RunEvent = VerdictEvent | WarningEvent | ExitEvent | FinalEvent;
+
+/** The outcome of a session that did not fail. */
+export interface RunResult {
+  verdict: Verdict;
+  calls: number;
+  elapsedMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** `exited`: the tracer ended by itself (the program exited); `stopped`: the caller stopped it. */
+  ended: 'exited' | 'stopped';
+  /** NtTrace said "Detached" (Ctrl+C reached it; an attached process was left running). */
+  detached: boolean;
+  /** The tracer had to be killed (on Windows this kills an attached process too). */
+  killed: boolean;
+}
+
+/** Options shared by {@link traceProgram} and {@link attachProcess}. */
+export interface SessionOptions {
+  /** NtTrace executable (else `NTTRACE`, else the PATH). A `.js`/`.mjs` file is run with Node. */
+  nttrace?: string;
+  /** Extra NtTrace options, placed before the target (e.g. `['-only']`). */
+  nttraceArgs?: readonly string[];
+  /** Verdict interval: milliseconds, or text such as `500ms`, `10s`, `2m`. Default 10 s (as NtMalDetect). */
+  intervalMs?: number | string;
+  /** Ensemble policy used for every verdict (default: the model's own). */
+  policy?: Policy;
+  /** The model: a loaded model, a model file path or its bytes (default: the packaged default model). */
+  model?: ModelSource;
+  /** Write NtTrace's raw output to this file as it arrives (it is never kept in memory). */
+  saveLog?: string;
+  /** Stops the session: NtTrace gets Ctrl+C (detach), the final verdict is still given. */
+  signal?: AbortSignal;
+  /** How long to wait for NtTrace to exit after Ctrl+C before killing it. Default 10 s on Windows, 3 s elsewhere. */
+  stopGraceMs?: number;
+  /** Replaces the built-in Ctrl+C delivery (e.g. to use a signed helper of your own). */
+  interrupt?: Interrupter;
+  /** Environment used to find NtTrace and the program (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Working directory for relative paths and for NtTrace. */
+  cwd?: string;
+  /** Replaces the model-based detector (advanced: custom scoring). */
+  detector?: LiveDetector;
+}
+
+/** Options of {@link traceProgram}. */
+export interface TraceProgramOptions extends SessionOptions {
+  /** The program to run under NtTrace (a path, or a name looked up on the PATH). */
+  program: string;
+  /** Its arguments. */
+  args?: readonly string[];
+}
+
+/** Options of {@link attachProcess}. */
+export interface AttachOptions extends SessionOptions {
+  /** The process to attach to. */
+  pid: number;
+}
+
+/** A running trace: iterate its events, or await its result. */
+export interface TraceSession extends AsyncIterable<RunEvent> {
+  /** Settles when the session is over (rejects with a typed error on failure). */
+  readonly result: Promise<RunResult>;
+  /** NtTrace's process id, once started. */
+  readonly tracerPid: number | undefined;
+  /** Emits (and returns) a verdict on everything read so far; undefined before the tracer started or after the end. */
+  verdictNow(): Verdict | undefined;
+  /** Stops the session as the `signal` would; resolves like {@link TraceSession.result}. */
+  stop(): Promise<RunResult>;
+}
