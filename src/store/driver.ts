@@ -1,0 +1,254 @@
+/**
+ * The two database back-ends of the trace store, behind one small interface so that the
+ * store runs the same SQL on both:
+ *
+ * - **PGlite** (`@electric-sql/pglite`): PostgreSQL compiled to WebAssembly, in-process,
+ *   persisted to a folder. One process owns a folder at a time (a lock file enforces it).
+ * - **PostgreSQL** through `pg`: a connection pool to a server, for several processes.
+ *
+ * Both drivers are optional peer dependencies, loaded only when a store is opened; a
+ * missing one is a {@link StoreDriverMissingError}.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { StoreDriverMissingError, StoreLockedError } from './errors.js';
+
+/** Something SQL can be sent to: the driver itself or an open transaction. */
+export interface Queryable {
+  /** Runs one statement with `$1..$n` parameters and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** A connected database. */
+export interface SqlDriver extends Queryable {
+  /** Which back-end this is. */
+  readonly kind: 'pglite' | 'postgres';
+  /** The store folder, or the connection string without its password. */
+  readonly location: string;
+  /** Runs `fn` in a transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /** Closes connections (and releases the folder lock of an embedded store). */
+  close(): Promise<void>;
+}
+
+/** Whether a `--db` value names a PostgreSQL server rather than a folder. */
+export function isConnectionString(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** A connection string with its password replaced by `***`, fit for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
+}
+
+async function importOptional<T>(name: string, purpose: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new StoreDriverMissingError(name, purpose, e);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL through pg
+
+interface PgClient {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  release(err?: Error | boolean): void;
+}
+interface PgPool {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  connect(): Promise<PgClient>;
+  end(): Promise<void>;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+interface PgModule {
+  default: { Pool: new (config: { connectionString: string; max?: number; application_name?: string }) => PgPool };
+}
+
+function toPgParams(params: readonly unknown[] | undefined): unknown[] | undefined {
+  if (!params) return undefined;
+  return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
+}
+
+/** Connects to a PostgreSQL server through a `pg` pool. */
+export async function openPostgres(url: string, poolSize = 4): Promise<SqlDriver> {
+  const pg = await importOptional<PgModule>('pg', 'PostgreSQL stores (--db postgres://...)');
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, application_name: 'ntmaldetect' });
+  // An idle client losing its server connection must not crash the process.
+  pool.on('error', () => undefined);
+  // Fail now, with the server's message, rather than at the first query.
+  const probe = await pool.connect().catch(async (e: Error) => {
+    await pool.end().catch(() => undefined);
+    throw e;
+  });
+  probe.release();
+  return {
+    kind: 'postgres',
+    location: redactUrl(url),
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      return (await pool.query(sql, toPgParams(params))).rows as T[];
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect();
+      const tx: Queryable = {
+        async query<R>(sql: string, params?: readonly unknown[]) {
+          return (await client.query(sql, toPgParams(params))).rows as R[];
+        },
+      };
+      try {
+        await client.query('BEGIN');
+        const out = await fn(tx);
+        await client.query('COMMIT');
+        client.release();
+        return out;
+      } catch (e) {
+        let broken = false;
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        client.release(broken);
+        throw e;
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// PGlite, embedded
+
+interface PGliteInstance {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  transaction<T>(fn: (tx: { query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+interface PGliteModule {
+  PGlite: { create(dataDir?: string): Promise<PGliteInstance> };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the owner lock of an embedded store folder: a file `lock` holding `pid@host`. A lock
+ * left by a process that no longer runs (killed, crashed) is taken over. Returns the release
+ * function.
+ */
+export function lockFolder(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'lock');
+  const me = `${process.pid}@${hostname()}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, me + '\n');
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = '';
+      try {
+        owner = readFileSync(path, 'utf8').trim();
+      } catch {
+        // Removed between our open and read: try again.
+      }
+      const [pidText, host] = owner.split('@');
+      const pid = Number(pidText);
+      const stale = owner !== '' && Number.isInteger(pid) && host === hostname() && pid !== process.pid && !pidAlive(pid);
+      if (!stale || attempt >= 2) {
+        if (owner === '' && attempt < 2) continue;
+        throw new StoreLockedError(dir, Number.isInteger(pid) ? pid : undefined);
+      }
+      try {
+        unlinkSync(path);
+      } catch {
+        // Another process took the stale lock over first; the next attempt sees its lock.
+      }
+    }
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      if (readFileSync(path, 'utf8').trim() === me) unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
+
+/**
+ * Opens (creating if needed) an embedded store in `dir`: the database lives in `dir/pgdata`,
+ * the owner lock in `dir/lock`. `dir` `memory://` gives a throw-away in-memory store.
+ */
+export async function openPglite(dir: string): Promise<SqlDriver> {
+  const mod = await importOptional<PGliteModule>('@electric-sql/pglite', 'embedded stores');
+  const memory = dir === 'memory://';
+  const release = memory ? () => undefined : lockFolder(dir);
+  let db: PGliteInstance;
+  try {
+    db = await mod.PGlite.create(memory ? undefined : join(dir, 'pgdata'));
+  } catch (e) {
+    release();
+    throw e;
+  }
+  // PGlite runs one statement at a time; queue them so interleaved callers never overlap.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    kind: 'pglite',
+    location: dir,
+    query<T>(sql: string, params?: readonly unknown[]) {
+      return serial(async () => (await db.query<T>(sql, params as unknown[])).rows);
+    },
+    transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return serial(() =>
+        db.transaction(async (t) =>
+          fn({
+            async query<R>(sql: string, params?: readonly unknown[]) {
+              return (await t.query<R>(sql, params as unknown[])).rows;
+            },
+          }),
+        ),
+      );
+    },
+    exec(sql: string) {
+      return serial(async () => {
+        await db.exec(sql);
+      });
+    },
+    async close() {
+      try {
+        await serial(() => db.close());
+      } finally {
+        release();
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Lists the files an import takes: a folder in the NtMalDetect layout (`sysBEN/` benign,
+ * `sysMAL/` malicious), `{ benign, malicious }` folders or files, or explicit items.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ImportSourceError } from './errors.js';
+import type { Label, LabelName } from './filter.js';
+import { parseLabel } from './filter.js';
+
+/** Where a trace came from, recorded with its submission. */
+export interface ProvenanceInput {
+  /** SHA-256 of the traced program (lower-case hex). */
+  programSha256?: string;
+  /** Name of the traced program; by default derived from the file name (`LOG_x.exe.txt` gives `x.exe`). */
+  programName?: string;
+  /** Who submitted the trace. */
+  submitter?: string;
+  /** Options the tracer ran with (free-form JSON). */
+  tracerOptions?: Record<string, unknown>;
+  /** When the program was traced. */
+  tracedAt?: Date | string;
+}
+
+/** One file to import, given explicitly (an upload, or a file picked by a caller). */
+export interface ImportItem {
+  /** File name without folders, e.g. `LOG_epo.exe.txt`. */
+  name: string;
+  label: Label | LabelName;
+  /** Read the bytes from this path ... */
+  path?: string;
+  /** ... or take them from memory. */
+  bytes?: Uint8Array;
+  /** Source tag (defaults to the import's `source`, else the file's folder name). */
+  source?: string;
+  provenance?: ProvenanceInput;
+}
+
+/** Folders in the NtMalDetect layout, or benign and malicious folders or files. */
+export type FolderSpec = string | { benign: string | readonly string[]; malicious: string | readonly string[] };
+
+/** What `Store.import` accepts. */
+export type ImportInput = FolderSpec | readonly ImportItem[];
+
+/** An item with its label resolved and its size known. */
+export interface ListedItem {
+  name: string;
+  label: Label;
+  path?: string;
+  bytes?: Uint8Array;
+  size: number;
+  source: string;
+  provenance?: ProvenanceInput;
+}
+
+/** Layout folder of each label, as in the NtMalDetect repository. */
+export const LAYOUT_DIRS = ['sysBEN', 'sysMAL'] as const;
+
+function filesOf(path: string, label: Label, source: string | undefined): ListedItem[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new ImportSourceError(path, 'no such file or folder');
+  }
+  if (st.isFile()) return [{ name: basename(path), label, path, size: st.size, source: source ?? basename(dirname(resolve(path))) }];
+  if (!st.isDirectory()) throw new ImportSourceError(path, 'neither a file nor a folder');
+  const out: ListedItem[] = [];
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(path, entry.name);
+    const s = statSync(full);
+    if (!s.isFile()) continue;
+    out.push({ name: entry.name, label, path: full, size: s.size, source: source ?? basename(resolve(path)) });
+  }
+  return out;
+}
+
+const byName = (a: ListedItem, b: ListedItem): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Lists what to import, benign files (sorted by name) before malicious ones, the order of
+ * the corpus reader.
+ */
+export function listImport(input: ImportInput, source: string | undefined): ListedItem[] {
+  if (Array.isArray(input)) {
+    return (input as readonly ImportItem[]).map((it, i) => {
+      if (typeof it.name !== 'string' || it.name === '' || /[/\\]/.test(it.name)) {
+        throw new ImportSourceError(`item ${i}`, `name must be a file name without folders, got ${JSON.stringify(it.name)}`);
+      }
+      if ((it.bytes === undefined) === (it.path === undefined)) throw new ImportSourceError(it.name, 'give exactly one of bytes and path');
+      const label = parseLabel(it.label, `items[${i}].label`);
+      const size = it.bytes ? it.bytes.length : statSync(it.path as string).size;
+      const src = it.source ?? source ?? (it.path ? basename(dirname(resolve(it.path))) : 'upload');
+      return { name: it.name, label, path: it.path, bytes: it.bytes, size, source: src, provenance: it.provenance };
+    });
+  }
+  const spec = input as FolderSpec;
+  const lists: ListedItem[][] = [[], []];
+  if (typeof spec === 'string') {
+    const dirs = LAYOUT_DIRS.map((d) => join(spec, d));
+    const present = dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() === true);
+    if (!present[0] && !present[1]) throw new ImportSourceError(spec, 'expected a folder with sysBEN/ and/or sysMAL/ inside (the NtMalDetect layout)');
+    const src = source ?? basename(resolve(spec));
+    for (const label of [0, 1] as const) if (present[label]) lists[label] = filesOf(dirs[label], label, src);
+  } else {
+    for (const label of [0, 1] as const) {
+      const v = label === 0 ? spec.benign : spec.malicious;
+      for (const p of typeof v === 'string' ? [v] : v) lists[label].push(...filesOf(p, label, source));
+    }
+  }
+  return [...lists[0].sort(byName), ...lists[1].sort(byName)];
+}
+
+/** The program name a trace file's name implies: `LOG_epo.exe.txt` gives `epo.exe`. */
+export function programNameOf(fileName: string): string {
+  return fileName.replace(/^LOG_/, '').replace(/\.(txt|log)(\.gz)?$/i, '');
+}

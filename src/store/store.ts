@@ -1,0 +1,1068 @@
+/**
+ * The trace store: every trace, its label history and provenance, corpus snapshots, models
+ * and evaluations, in PostgreSQL (a server through `pg`, or embedded PGlite).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { CallTable } from '../tokenize/call-table.js';
+import { NtmdError } from '../errors.js';
+import { decodeInto, decodeSequence, renderReduced, sha256Hex } from './codec.js';
+import type { Queryable, SqlDriver } from './driver.js';
+import { isConnectionString, openPglite, openPostgres } from './driver.js';
+import {
+  AmbiguousReferenceError,
+  ExportTargetExistsError,
+  SnapshotIncompleteError,
+  StoreNotFoundError,
+  TraceEncodingError,
+} from './errors.js';
+import type { CorpusFilter, Label, LabelName, ResolvedFilter } from './filter.js';
+import { filterJson, labelName, parseLabel, resolveFilter, whereClause } from './filter.js';
+import type { PreparedFile } from './parse.js';
+import { prepareFile } from './parse.js';
+import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
+import type { ImportInput, ListedItem, ProvenanceInput } from './sources.js';
+import { LAYOUT_DIRS, listImport, programNameOf } from './sources.js';
+
+// ---------------------------------------------------------------------------------------
+// Public types
+
+/** How to open a store. */
+export interface OpenStoreOptions {
+  /**
+   * A PostgreSQL connection string (`postgres://user:pass@host/db`), a folder for an
+   * embedded PGlite store, or `memory://` for a throw-away embedded store. Default:
+   * `$NTMD_DATABASE_URL`, else the folder {@link defaultStorePath}.
+   */
+  db?: string;
+  /** Environment to read `NTMD_DATABASE_URL`/`XDG_DATA_HOME` from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Connections in the PostgreSQL pool (default 4). */
+  poolSize?: number;
+}
+
+/** Progress of an import, reported after each committed batch and each failed file. */
+export interface ImportProgress {
+  /** Files handled so far (stored, duplicate, empty or failed). */
+  done: number;
+  total: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** Options of {@link Store.import}. */
+export interface ImportOptions {
+  /** Source tag of the submissions (default: the folder's name). */
+  source?: string;
+  /** Submitter recorded in the provenance (default: the OS user name). */
+  submitter?: string;
+  /** Tracer options recorded in the provenance of every file. */
+  tracerOptions?: Record<string, unknown>;
+  /** Keep raw NtTrace logs (compressed) besides their reduced sequence. Default true. */
+  keepRaw?: boolean;
+  /** Files per transaction (default 32). */
+  batchSize?: number;
+  /** Input bytes per transaction (default 16 MiB). */
+  batchBytes?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** A file of an import that could not be stored. */
+export interface ImportFailure {
+  name: string;
+  /** The error code (`NO_CALLS`, `CORRUPT_GZIP`, a database SQLSTATE, ...). */
+  code: string;
+  message: string;
+}
+
+/** What an import did. */
+export interface ImportReport {
+  /** Files examined. */
+  files: number;
+  /** Bytes read. */
+  bytes: number;
+  /** New submissions stored (including empty files). */
+  submissions: number;
+  /** New distinct traces stored. */
+  traces: number;
+  /** Files already in the store (same name and content): nothing stored. */
+  alreadyStored: string[];
+  /** New submissions whose trace was already stored (by another file or earlier in this import). */
+  duplicates: { name: string; traceSha256: string }[];
+  /** Empty files: recorded as empty submissions, never as traces. */
+  empty: string[];
+  /** Files that are not traces or could not be written; the rest of the import went on. */
+  failed: ImportFailure[];
+  /** New submissions whose stated label differs from their (already stored) trace's label. */
+  labelConflicts: { name: string; label: LabelName; storedLabel: LabelName; traceSha256: string }[];
+  /** Raw logs stored. */
+  rawLogs: number;
+  /** Raw logs removed by the retention setting at the end of the import. */
+  expiredRawLogs: number;
+  elapsedMs: number;
+}
+
+/** A document of a corpus view: the corpus reader's document plus where it is in the store. */
+export interface StoreCorpusDoc {
+  /** `sysBEN/<file>` or `sysMAL/<file>` by current label. */
+  name: string;
+  label: Label;
+  calls: Int32Array;
+  /** SHA-256 of the file as submitted. */
+  sha256: string;
+  /** Size of the file as submitted. */
+  bytes: number;
+  /** SHA-256 of the trace's canonical reduced text (shared by duplicate files). */
+  traceSha256: string;
+  source: string;
+  submissionId: number;
+}
+
+/** A corpus loaded from the store: the shape `train()` and the benchmarks take. */
+export interface StoreCorpus {
+  docs: StoreCorpusDoc[];
+  table: CallTable;
+  /** Empty submissions matching the filter, as `sysBEN/<file>` names. */
+  skippedEmpty: string[];
+  /** Id of the snapshot recording exactly these documents and labels. */
+  snapshotId: string;
+}
+
+/** Counts of the store. */
+export interface StoreStats {
+  backend: 'pglite' | 'postgres';
+  location: string;
+  schemaVersion: number;
+  submissions: number;
+  emptySubmissions: number;
+  traces: number;
+  /** Non-empty submissions beyond the first of their trace. */
+  duplicateSubmissions: number;
+  calls: number;
+  byLabel: Record<LabelName, { submissions: number; traces: number; empty: number }>;
+  bySource: { source: string; submissions: number; traces: number; empty: number }[];
+  /** Traces submitted more than once, with the submitted names. */
+  duplicateGroups: { traceSha256: string; names: string[] }[];
+  /** Traces whose label was changed after import. */
+  relabelledTraces: number;
+  rawLogs: number;
+  /** Bytes: files as submitted, and what the store keeps for them. */
+  fileBytes: number;
+  storedBytes: { sequences: number; originals: number; rawLogs: number };
+  snapshots: number;
+  models: number;
+  evaluations: number;
+  rawLogRetentionDays: number | null;
+}
+
+/** One entry of a trace's label history. */
+export interface LabelEvent {
+  traceSha256: string;
+  label: LabelName;
+  source: string;
+  reason: string | null;
+  at: Date;
+}
+
+/** A label change made by {@link Store.label}. */
+export interface LabelChange {
+  traceSha256: string;
+  names: string[];
+  from: LabelName;
+  to: LabelName;
+  changed: boolean;
+}
+
+/** What a deletion removed. */
+export interface DeleteReport {
+  traces: number;
+  submissions: number;
+  rawLogs: number;
+}
+
+/** Options of {@link Store.export}. */
+export interface ExportOptions {
+  filter?: CorpusFilter;
+  /** Write the reduced text even for raw-log submissions. Default false: the file as submitted. */
+  reduced?: boolean;
+  /** Replace existing files. Default false (an existing file is an error). */
+  overwrite?: boolean;
+}
+
+/** What an export wrote. */
+export interface ExportReport {
+  files: number;
+  bytes: number;
+  /** Raw-log submissions written as reduced text because their raw log was not kept. */
+  reducedInstead: string[];
+  /** Files written under another name because the name was taken (`name` -> written as). */
+  renamed: { name: string; writtenAs: string }[];
+}
+
+/** A model kept in the store. */
+export interface StoredModel {
+  id: number;
+  name: string;
+  sha256: string;
+  config: Record<string, unknown>;
+  snapshotId: string | null;
+  metrics: Record<string, unknown>;
+  createdAt: Date;
+  /** The `.ntmd` bytes (only from {@link Store.getModel}). */
+  bytes?: Uint8Array;
+}
+
+/** An evaluation kept in the store. */
+export interface StoredEvaluation {
+  id: number;
+  modelId: number | null;
+  snapshotId: string | null;
+  kind: string;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  createdAt: Date;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The default folder of the embedded store: `$XDG_DATA_HOME/ntmaldetect/store`, or
+ * `~/.local/share/ntmaldetect/store`.
+ */
+export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(env.HOME ?? homedir(), '.local', 'share');
+  return join(base, 'ntmaldetect', 'store');
+}
+
+/** Which database `openStore` would use for these options (without opening it). */
+export function resolveDb(options: OpenStoreOptions = {}): string {
+  const env = options.env ?? process.env;
+  if (options.db !== undefined && options.db !== '') return options.db;
+  const url = env.NTMD_DATABASE_URL;
+  if (url !== undefined && url !== '') return url;
+  return defaultStorePath(env);
+}
+
+/**
+ * Opens a store, creating its schema or upgrading it to the current version. See
+ * {@link OpenStoreOptions.db} for which database is used.
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const db = resolveDb(options);
+  const driver = isConnectionString(db) ? await openPostgres(db, options.poolSize) : await openPglite(db);
+  try {
+    await migrate(driver);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+  return new Store(driver);
+}
+
+interface Outcome {
+  kind: 'new' | 'duplicate' | 'already' | 'empty';
+  traceSha256?: string;
+  newTrace: boolean;
+  conflict?: Label;
+  raw: boolean;
+}
+
+interface Entry {
+  item: ListedItem;
+  file: PreparedFile;
+}
+
+interface DocRow {
+  id: number | string;
+  name: string;
+  file_sha256: string;
+  file_bytes: number;
+  format: string;
+  source: string;
+  trace_sha256: string | null;
+  sequence: Uint8Array | null;
+  label: number;
+}
+
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+const RETENTION_KEY = 'raw_log_retention_days';
+
+function sqlState(e: unknown): string | undefined {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+function sortDocs<T extends { name: string; label: number; sha256: string }>(docs: T[]): T[] {
+  return docs.sort((a, b) =>
+    a.label !== b.label ? a.label - b.label : a.name < b.name ? -1 : a.name > b.name ? 1 : a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0,
+  );
+}
+
+/** A bigint column as a JavaScript number (ids and byte counts stay far below 2^53). */
+const num = (v: unknown): number => Number(v);
+
+/** An open trace store. Obtain one with {@link openStore}; close it when done. */
+export class Store {
+  /** @internal Use {@link openStore}. */
+  constructor(private readonly db: SqlDriver) {}
+
+  /** `pglite` (embedded) or `postgres` (server). */
+  get backend(): 'pglite' | 'postgres' {
+    return this.db.kind;
+  }
+
+  /** The store folder, or the connection string without password. */
+  get location(): string {
+    return this.db.location;
+  }
+
+  /** The schema version of the database (equals {@link SCHEMA_VERSION} once open). */
+  schemaVersion(): Promise<number> {
+    return schemaVersion(this.db);
+  }
+
+  /** Closes the connections; an embedded store's folder is free for another process after this. */
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Import
+
+  /**
+   * Imports traces: a folder in the NtMalDetect layout, `{ benign, malicious }` folders or
+   * files, or explicit items (uploads). Files are written in batches, one transaction per
+   * batch: a crash leaves each batch fully stored or not at all, and re-running the import
+   * completes it. Identical traces are stored once; a file already stored (same name and
+   * bytes) adds nothing; an empty file is recorded as an empty submission; a file that is
+   * not a trace is reported in `failed` and the others are stored.
+   */
+  async import(input: ImportInput, options: ImportOptions = {}): Promise<ImportReport> {
+    const t0 = performance.now();
+    const items = listImport(input, options.source);
+    const report: ImportReport = {
+      files: items.length,
+      bytes: 0,
+      submissions: 0,
+      traces: 0,
+      alreadyStored: [],
+      duplicates: [],
+      empty: [],
+      failed: [],
+      labelConflicts: [],
+      rawLogs: 0,
+      expiredRawLogs: 0,
+      elapsedMs: 0,
+    };
+    const progress: ImportProgress = { done: 0, total: items.length, bytes: 0, totalBytes: items.reduce((s, i) => s + i.size, 0) };
+    const batchSize = Math.max(1, options.batchSize ?? 32);
+    const batchBytes = Math.max(1, options.batchBytes ?? 16 * 1024 * 1024);
+    const submitter = options.submitter ?? safeUserName();
+    let batch: Entry[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      await this.commitBatch(batch, report, submitter, options);
+      progress.done += batch.length;
+      progress.bytes += pendingBytes;
+      batch = [];
+      pendingBytes = 0;
+      options.onProgress?.({ ...progress });
+    };
+    for (const item of items) {
+      let bytes: Uint8Array;
+      let file: PreparedFile;
+      try {
+        bytes = item.bytes ?? (await readFile(item.path as string));
+        file = prepareFile(bytes, item.name, { keepRaw: options.keepRaw });
+      } catch (e) {
+        report.failed.push(failure(item.name, e));
+        progress.done++;
+        progress.bytes += item.size;
+        options.onProgress?.({ ...progress });
+        continue;
+      }
+      report.bytes += bytes.length;
+      batch.push({ item, file });
+      pendingBytes += bytes.length;
+      if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
+    }
+    await flush();
+    report.expiredRawLogs = await this.applyRetention();
+    report.elapsedMs = performance.now() - t0;
+    return report;
+  }
+
+  /** Writes a batch in one transaction (retrying on deadlock/serialization), else file by file. */
+  private async commitBatch(batch: Entry[], report: ImportReport, submitter: string, options: ImportOptions): Promise<void> {
+    // A global order of the keys each transaction locks (trace hash, then file name) means two
+    // importers of overlapping sets wait for each other instead of deadlocking.
+    const key = (e: Entry): string => (e.file.format === 'empty' ? e.file.fileSha256 : e.file.traceSha256);
+    const sorted = [...batch].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.item.name < b.item.name ? -1 : 1));
+    const write = (entries: Entry[]): Promise<Outcome[]> =>
+      this.db.transaction(async (tx) => {
+        const out: Outcome[] = [];
+        for (const e of entries) out.push(await writeEntry(tx, e, submitter, options));
+        return out;
+      });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcomes = await write(sorted);
+        sorted.forEach((e, i) => record(report, e, outcomes[i]));
+        return;
+      } catch (e) {
+        if (!RETRYABLE.has(sqlState(e) ?? '') || attempt >= 6) break;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    // Something in the batch cannot be written: store the others, report that one.
+    for (const e of sorted) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [outcome] = await write([e]);
+          record(report, e, outcome);
+          break;
+        } catch (err) {
+          if (RETRYABLE.has(sqlState(err) ?? '') && attempt < 6) continue;
+          report.failed.push(failure(e.item.name, err));
+          break;
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Corpus views
+
+  /**
+   * Loads the documents matching `filter` in the corpus reader's shape and order (benign by
+   * name, then malicious by name; calls in one shared {@link CallTable}), and records a
+   * snapshot of exactly these documents and labels so a model can say what trained it.
+   * `filter.snapshot` reloads an earlier snapshot exactly.
+   */
+  async loadCorpus(filter?: CorpusFilter): Promise<StoreCorpus> {
+    const f = resolveFilter(filter);
+    if (f.snapshot !== undefined) return this.loadSnapshot(f.snapshot);
+    const rows = await this.docRows(f, true);
+    const table = new CallTable();
+    const skippedEmpty: string[] = [];
+    const docs: StoreCorpusDoc[] = [];
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const label = r.label as Label;
+      const name = `${LAYOUT_DIRS[label]}/${r.name}`;
+      if (r.trace_sha256 === null) {
+        skippedEmpty.push(name);
+        continue;
+      }
+      if (f.unique) {
+        if (seen.has(r.trace_sha256)) continue;
+        seen.add(r.trace_sha256);
+      }
+      docs.push({
+        name,
+        label,
+        calls: decodeInto(r.sequence as Uint8Array, table, `trace ${r.trace_sha256} (${name})`),
+        sha256: r.file_sha256,
+        bytes: num(r.file_bytes),
+        traceSha256: r.trace_sha256,
+        source: r.source,
+        submissionId: num(r.id),
+      });
+    }
+    const snapshotId = await this.recordSnapshot(docs, f);
+    return { docs, table, skippedEmpty, snapshotId };
+  }
+
+  /** Submissions matching a filter (with their sequences when asked), sorted in corpus order. */
+  private async docRows(f: ResolvedFilter, withSequence: boolean): Promise<DocRow[]> {
+    const where = whereClause(f);
+    const rows = await this.db.query<DocRow>(
+      `SELECT s.id, s.name, s.file_sha256, s.file_bytes::float8 AS file_bytes, s.format, s.source,
+              t.sha256 AS trace_sha256, ${withSequence ? 't.sequence' : 'NULL::bytea AS sequence'},
+              coalesce(cl.label, s.label)::int AS label
+         FROM ntmd_submissions s
+         LEFT JOIN ntmd_traces t ON t.id = s.trace_id
+         LEFT JOIN ntmd_current_labels cl ON cl.trace_id = s.trace_id
+         ${where.sql}`,
+      where.params,
+    );
+    return sortDocs(rows.map((r) => Object.assign(r, { sha256: r.file_sha256 })));
+  }
+
+  private async recordSnapshot(docs: StoreCorpusDoc[], f: ResolvedFilter): Promise<string> {
+    const id = sha256Hex(new TextEncoder().encode(docs.map((d) => `${d.label}\t${d.name}\t${d.traceSha256}\n`).join('')));
+    await this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        'INSERT INTO ntmd_snapshots (id, docs, filter) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
+        [id, docs.length, JSON.stringify(filterJson(f))],
+      );
+      if (inserted.length === 0) return;
+      await tx.query(
+        `INSERT INTO ntmd_snapshot_members (snapshot_id, submission_id, label)
+         SELECT $1, m.sid, m.label FROM unnest($2::bigint[], $3::smallint[]) AS m(sid, label)`,
+        [id, docs.map((d) => d.submissionId), docs.map((d) => d.label)],
+      );
+    });
+    return id;
+  }
+
+  private async loadSnapshot(ref: string): Promise<StoreCorpus> {
+    const snaps = await this.db.query<{ id: string; docs: number }>(
+      "SELECT id, docs FROM ntmd_snapshots WHERE id LIKE $1 || '%' ORDER BY id LIMIT 2",
+      [ref],
+    );
+    if (snaps.length === 0) throw new StoreNotFoundError(`snapshot ${ref}`);
+    if (snaps.length > 1) throw new AmbiguousReferenceError(ref, 2);
+    const { id, docs: expected } = snaps[0];
+    const rows = await this.db.query<DocRow>(
+      `SELECT s.id, s.name, s.file_sha256, s.file_bytes::float8 AS file_bytes, s.format, s.source,
+              t.sha256 AS trace_sha256, t.sequence, m.label::int AS label
+         FROM ntmd_snapshot_members m
+         JOIN ntmd_submissions s ON s.id = m.submission_id
+         JOIN ntmd_traces t ON t.id = s.trace_id
+        WHERE m.snapshot_id = $1`,
+      [id],
+    );
+    if (rows.length !== expected) throw new SnapshotIncompleteError(id, expected, rows.length);
+    const table = new CallTable();
+    const docs = sortDocs(rows.map((r) => Object.assign(r, { sha256: r.file_sha256 }))).map((r): StoreCorpusDoc => {
+      const name = `${LAYOUT_DIRS[r.label]}/${r.name}`;
+      return {
+        name,
+        label: r.label as Label,
+        calls: decodeInto(r.sequence as Uint8Array, table, `trace ${r.trace_sha256} (${name})`),
+        sha256: r.file_sha256,
+        bytes: num(r.file_bytes),
+        traceSha256: r.trace_sha256 as string,
+        source: r.source,
+        submissionId: num(r.id),
+      };
+    });
+    return { docs, table, skippedEmpty: [], snapshotId: id };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Export
+
+  /**
+   * Writes the submissions matching `filter` into `dir` in the NtMalDetect layout
+   * (`sysBEN/`, `sysMAL/` by current label), each file byte for byte as it was submitted;
+   * every written file's SHA-256 is checked against the one recorded at import.
+   */
+  async export(dir: string, options: ExportOptions = {}): Promise<ExportReport> {
+    const f = resolveFilter(options.filter);
+    const rows =
+      f.snapshot !== undefined
+        ? await this.db.query<DocRow & { original: Uint8Array | null; raw: Uint8Array | null }>(
+            `SELECT s.id, s.name, s.file_sha256, s.file_bytes::float8 AS file_bytes, s.format, s.source,
+                    t.sha256 AS trace_sha256, t.sequence, m.label::int AS label, s.original, r.content AS raw
+               FROM ntmd_snapshot_members m
+               JOIN ntmd_submissions s ON s.id = m.submission_id
+               JOIN ntmd_traces t ON t.id = s.trace_id
+               LEFT JOIN ntmd_raw_logs r ON r.submission_id = s.id
+              WHERE m.snapshot_id = (SELECT id FROM ntmd_snapshots WHERE id LIKE $1 || '%' ORDER BY id LIMIT 1)
+              ORDER BY s.id`,
+            [f.snapshot],
+          )
+        : await (async () => {
+            const where = whereClause(f);
+            return this.db.query<DocRow & { original: Uint8Array | null; raw: Uint8Array | null }>(
+              `SELECT s.id, s.name, s.file_sha256, s.file_bytes::float8 AS file_bytes, s.format, s.source,
+                      t.sha256 AS trace_sha256, t.sequence, coalesce(cl.label, s.label)::int AS label,
+                      s.original, r.content AS raw
+                 FROM ntmd_submissions s
+                 LEFT JOIN ntmd_traces t ON t.id = s.trace_id
+                 LEFT JOIN ntmd_current_labels cl ON cl.trace_id = s.trace_id
+                 LEFT JOIN ntmd_raw_logs r ON r.submission_id = s.id
+                 ${where.sql}
+                ORDER BY s.id`,
+              where.params,
+            );
+          })();
+    const report: ExportReport = { files: 0, bytes: 0, reducedInstead: [], renamed: [] };
+    const taken = new Set<string>();
+    const seenTrace = new Set<string>();
+    for (const r of rows) {
+      if (f.unique && r.trace_sha256 !== null) {
+        if (seenTrace.has(r.trace_sha256)) continue;
+        seenTrace.add(r.trace_sha256);
+      }
+      const sub = LAYOUT_DIRS[r.label];
+      let rel = `${sub}/${r.name}`;
+      if (taken.has(rel)) {
+        const renamed = `${sub}/${r.name}~${r.file_sha256.slice(0, 12)}`;
+        report.renamed.push({ name: rel, writtenAs: renamed });
+        rel = renamed;
+      }
+      taken.add(rel);
+      let content: Uint8Array;
+      let verify = true;
+      if (r.format === 'empty') content = r.original ? gunzipSync(r.original) : new Uint8Array(0);
+      else if (r.original) content = gunzipSync(r.original);
+      else if (r.format === 'raw' && r.raw && !options.reduced) content = gunzipSync(r.raw);
+      else {
+        content = renderReduced(decodeSequence(r.sequence as Uint8Array, `trace ${r.trace_sha256}`));
+        if (r.format === 'raw') {
+          verify = false;
+          if (!options.reduced) report.reducedInstead.push(rel);
+        }
+      }
+      if (verify && sha256Hex(content) !== r.file_sha256) {
+        throw new TraceEncodingError(rel, `exported bytes do not match the SHA-256 recorded at import (${r.file_sha256})`);
+      }
+      const path = join(dir, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      try {
+        writeFileSync(path, content, { flag: options.overwrite ? 'w' : 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ExportTargetExistsError(path);
+        throw e;
+      }
+      report.files++;
+      report.bytes += content.length;
+    }
+    return report;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Stats
+
+  /** Counts by label and source, duplicates, sizes. */
+  async stats(): Promise<StoreStats> {
+    const db = this.db;
+    const bySource = await db.query<{ source: string; label: number; submissions: number; traces: number; empty: number }>(
+      `SELECT s.source, coalesce(cl.label, s.label)::int AS label, count(*)::int AS submissions,
+              count(DISTINCT s.trace_id)::int AS traces, count(*) FILTER (WHERE s.trace_id IS NULL)::int AS empty
+         FROM ntmd_submissions s LEFT JOIN ntmd_current_labels cl ON cl.trace_id = s.trace_id
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const [totals] = await db.query<{ submissions: number; empty: number; traces: number; calls: number; seq: number; file_bytes: number; originals: number }>(
+      `SELECT (SELECT count(*)::int FROM ntmd_submissions) AS submissions,
+              (SELECT count(*)::int FROM ntmd_submissions WHERE trace_id IS NULL) AS empty,
+              (SELECT count(*)::int FROM ntmd_traces) AS traces,
+              (SELECT coalesce(sum(calls), 0)::float8 FROM ntmd_traces) AS calls,
+              (SELECT coalesce(sum(octet_length(sequence)), 0)::float8 FROM ntmd_traces) AS seq,
+              (SELECT coalesce(sum(file_bytes), 0)::float8 FROM ntmd_submissions) AS file_bytes,
+              (SELECT coalesce(sum(octet_length(original)), 0)::float8 FROM ntmd_submissions) AS originals`,
+    );
+    const byLabelTraces = await db.query<{ label: number; traces: number }>(
+      'SELECT cl.label::int AS label, count(*)::int AS traces FROM ntmd_current_labels cl GROUP BY 1',
+    );
+    const groups = await db.query<{ sha256: string; names: string[] }>(
+      `SELECT t.sha256, array_agg(s.name ORDER BY s.name) AS names
+         FROM ntmd_traces t JOIN ntmd_submissions s ON s.trace_id = t.id
+        GROUP BY t.id, t.sha256 HAVING count(*) > 1 ORDER BY min(s.name)`,
+    );
+    const [misc] = await db.query<{ relabelled: number; raw: number; raw_bytes: number; snapshots: number; models: number; evaluations: number }>(
+      `SELECT (SELECT count(*)::int FROM (SELECT trace_id FROM ntmd_labels GROUP BY trace_id HAVING count(*) > 1) x) AS relabelled,
+              (SELECT count(*)::int FROM ntmd_raw_logs) AS raw,
+              (SELECT coalesce(sum(octet_length(content)), 0)::float8 FROM ntmd_raw_logs) AS raw_bytes,
+              (SELECT count(*)::int FROM ntmd_snapshots) AS snapshots,
+              (SELECT count(*)::int FROM ntmd_models) AS models,
+              (SELECT count(*)::int FROM ntmd_evaluations) AS evaluations`,
+    );
+    const byLabel: StoreStats['byLabel'] = { benign: { submissions: 0, traces: 0, empty: 0 }, malicious: { submissions: 0, traces: 0, empty: 0 } };
+    const sources = new Map<string, { source: string; submissions: number; traces: number; empty: number }>();
+    for (const r of bySource) {
+      const l = byLabel[labelName(r.label as Label)];
+      l.submissions += r.submissions;
+      l.empty += r.empty;
+      const s = sources.get(r.source) ?? { source: r.source, submissions: 0, traces: 0, empty: 0 };
+      s.submissions += r.submissions;
+      s.traces += r.traces;
+      s.empty += r.empty;
+      sources.set(r.source, s);
+    }
+    for (const r of byLabelTraces) byLabel[labelName(r.label as Label)].traces = r.traces;
+    return {
+      backend: this.backend,
+      location: this.location,
+      schemaVersion: await this.schemaVersion(),
+      submissions: totals.submissions,
+      emptySubmissions: totals.empty,
+      traces: totals.traces,
+      duplicateSubmissions: totals.submissions - totals.empty - totals.traces,
+      calls: num(totals.calls),
+      byLabel,
+      bySource: [...sources.values()],
+      duplicateGroups: groups.map((g) => ({ traceSha256: g.sha256, names: g.names })),
+      relabelledTraces: misc.relabelled,
+      rawLogs: misc.raw,
+      fileBytes: num(totals.file_bytes),
+      storedBytes: { sequences: num(totals.seq), originals: num(totals.originals), rawLogs: num(misc.raw_bytes) },
+      snapshots: misc.snapshots,
+      models: misc.models,
+      evaluations: misc.evaluations,
+      rawLogRetentionDays: await this.rawLogRetention(),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Labels
+
+  /**
+   * Resolves a reference to traces: a SHA-256 (of the trace or of a submitted file), a
+   * unique prefix of one (8+ hex digits), or a submitted file name (optionally with its
+   * `sysBEN/`/`sysMAL/` folder).
+   */
+  private async resolveTraces(q: Queryable, ref: string): Promise<{ id: number; sha256: string }[]> {
+    const hex = /^[0-9a-f]{8,64}$/.test(ref);
+    const rows = hex
+      ? await q.query<{ id: number | string; sha256: string }>(
+          `SELECT DISTINCT t.id, t.sha256 FROM ntmd_traces t LEFT JOIN ntmd_submissions s ON s.trace_id = t.id
+            WHERE t.sha256 LIKE $1 || '%' OR s.file_sha256 LIKE $1 || '%' ORDER BY t.sha256 LIMIT 2`,
+          [ref],
+        )
+      : await q.query<{ id: number | string; sha256: string }>(
+          `SELECT DISTINCT t.id, t.sha256 FROM ntmd_traces t JOIN ntmd_submissions s ON s.trace_id = t.id
+            WHERE s.name = $1 ORDER BY t.sha256`,
+          [ref.replace(/^(sysBEN|sysMAL)\//, '')],
+        );
+    if (rows.length === 0) throw new StoreNotFoundError(`trace ${JSON.stringify(ref)}`);
+    if (hex && rows.length > 1) throw new AmbiguousReferenceError(ref, rows.length);
+    return rows.map((r) => ({ id: num(r.id), sha256: r.sha256 }));
+  }
+
+  /**
+   * Relabels the trace(s) `ref` names (see the reference forms of `store label --help`).
+   * The history is kept: each change is a new label event with its source and time.
+   */
+  async label(ref: string, label: Label | LabelName, options: { source?: string; reason?: string } = {}): Promise<LabelChange[]> {
+    const to = parseLabel(label);
+    return this.db.transaction(async (tx) => {
+      const traces = await this.resolveTraces(tx, ref);
+      const changes: LabelChange[] = [];
+      for (const t of traces) {
+        const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1 FOR SHARE', [t.id]);
+        const names = (await tx.query<{ name: string }>('SELECT name FROM ntmd_submissions WHERE trace_id = $1 ORDER BY name', [t.id])).map((r) => r.name);
+        const from = cur.label as Label;
+        if (from !== to) {
+          await tx.query('INSERT INTO ntmd_labels (trace_id, label, source, reason) VALUES ($1, $2, $3, $4)', [
+            t.id,
+            to,
+            options.source ?? 'manual',
+            options.reason ?? null,
+          ]);
+        }
+        changes.push({ traceSha256: t.sha256, names, from: labelName(from), to: labelName(to), changed: from !== to });
+      }
+      return changes;
+    });
+  }
+
+  /** The label history of the trace(s) `ref` names, oldest first. */
+  async labelHistory(ref: string): Promise<LabelEvent[]> {
+    const traces = await this.resolveTraces(this.db, ref);
+    const rows = await this.db.query<{ sha256: string; label: number; source: string; reason: string | null; created_at: Date }>(
+      `SELECT t.sha256, l.label::int AS label, l.source, l.reason, l.created_at
+         FROM ntmd_labels l JOIN ntmd_traces t ON t.id = l.trace_id
+        WHERE l.trace_id = ANY($1::bigint[]) ORDER BY t.sha256, l.id`,
+      [traces.map((t) => t.id)],
+    );
+    return rows.map((r) => ({ traceSha256: r.sha256, label: labelName(r.label as Label), source: r.source, reason: r.reason, at: new Date(r.created_at) }));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Deletion and retention
+
+  /**
+   * Deletes for real. A SHA-256 (or prefix) deletes the trace with every submission, label
+   * event and raw log of it; a file name deletes those submissions, and their trace when
+   * no other submission holds it. `rawOnly` deletes just the raw logs. Freed space is
+   * vacuumed so the rows are gone from the tables, not only hidden.
+   */
+  async delete(ref: string, options: { rawOnly?: boolean } = {}): Promise<DeleteReport> {
+    const report = await this.db.transaction(async (tx): Promise<DeleteReport> => {
+      const byName = !/^[0-9a-f]{8,64}$/.test(ref);
+      const name = ref.replace(/^(sysBEN|sysMAL)\//, '');
+      let subIds: number[];
+      let traceIds: number[];
+      if (byName) {
+        const rows = await tx.query<{ id: number | string; trace_id: number | string | null }>(
+          'SELECT id, trace_id FROM ntmd_submissions WHERE name = $1',
+          [name],
+        );
+        if (rows.length === 0) throw new StoreNotFoundError(`submission ${JSON.stringify(ref)}`);
+        subIds = rows.map((r) => num(r.id));
+        traceIds = [];
+      } else {
+        traceIds = (await this.resolveTraces(tx, ref)).map((t) => t.id);
+        subIds = (await tx.query<{ id: number | string }>('SELECT id FROM ntmd_submissions WHERE trace_id = ANY($1::bigint[])', [traceIds])).map((r) =>
+          num(r.id),
+        );
+      }
+      const raw = await tx.query('DELETE FROM ntmd_raw_logs WHERE submission_id = ANY($1::bigint[]) RETURNING submission_id', [subIds]);
+      if (options.rawOnly) return { traces: 0, submissions: 0, rawLogs: raw.length };
+      const subs = await tx.query<{ provenance_id: number | string | null; trace_id: number | string | null }>(
+        'DELETE FROM ntmd_submissions WHERE id = ANY($1::bigint[]) RETURNING provenance_id, trace_id',
+        [subIds],
+      );
+      // Traces no submission holds any more go too (with their label history).
+      const candidates = [...new Set([...traceIds, ...subs.filter((r) => r.trace_id !== null).map((r) => num(r.trace_id))])];
+      const traces = await tx.query(
+        `DELETE FROM ntmd_traces t WHERE t.id = ANY($1::bigint[])
+            AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.trace_id = t.id) RETURNING id`,
+        [candidates],
+      );
+      const prov = subs.map((s) => s.provenance_id).filter((p) => p !== null).map(num);
+      await tx.query(
+        `DELETE FROM ntmd_provenance p WHERE p.id = ANY($1::bigint[])
+            AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.provenance_id = p.id)`,
+        [prov],
+      );
+      return { traces: traces.length, submissions: subs.length, rawLogs: raw.length };
+    });
+    await this.vacuum();
+    return report;
+  }
+
+  private async vacuum(): Promise<void> {
+    await this.db.exec('VACUUM ntmd_raw_logs, ntmd_submissions, ntmd_traces, ntmd_labels, ntmd_provenance');
+  }
+
+  /** Sets how many days raw logs are kept (`null`: forever). Applied now and after each import. */
+  async setRawLogRetention(days: number | null): Promise<number> {
+    if (days !== null && (!Number.isFinite(days) || days < 0)) throw new NtmdError('INVALID_OPTION', `raw log retention must be a number of days >= 0 or null, got ${days}`);
+    await this.db.query(
+      `INSERT INTO ntmd_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [RETENTION_KEY, JSON.stringify(days)],
+    );
+    return this.applyRetention();
+  }
+
+  /** Days raw logs are kept, or `null` for forever (the default). */
+  async rawLogRetention(): Promise<number | null> {
+    const rows = await this.db.query<{ value: number | null }>('SELECT value FROM ntmd_settings WHERE key = $1', [RETENTION_KEY]);
+    return rows.length === 0 ? null : (rows[0].value as number | null);
+  }
+
+  /** Deletes raw logs older than the retention setting; returns how many. */
+  async applyRetention(now: Date = new Date()): Promise<number> {
+    const days = await this.rawLogRetention();
+    if (days === null) return 0;
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    const gone = await this.db.query('DELETE FROM ntmd_raw_logs WHERE stored_at < $1::timestamptz RETURNING submission_id', [cutoff.toISOString()]);
+    if (gone.length > 0) await this.db.exec('VACUUM ntmd_raw_logs');
+    return gone.length;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Models and evaluations
+
+  /** Keeps a model's `.ntmd` bytes with its training config, snapshot and metrics. */
+  async saveModel(model: {
+    name: string;
+    bytes: Uint8Array;
+    config?: Record<string, unknown>;
+    snapshotId?: string | null;
+    metrics?: Record<string, unknown>;
+  }): Promise<StoredModel> {
+    const sha256 = sha256Hex(model.bytes);
+    const [row] = await this.db.query<{ id: number | string; created_at: Date }>(
+      `INSERT INTO ntmd_models (name, sha256, bytes, config, snapshot_id, metrics) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
+      [model.name, sha256, model.bytes, JSON.stringify(model.config ?? {}), model.snapshotId ?? null, JSON.stringify(model.metrics ?? {})],
+    );
+    return {
+      id: num(row.id),
+      name: model.name,
+      sha256,
+      config: model.config ?? {},
+      snapshotId: model.snapshotId ?? null,
+      metrics: model.metrics ?? {},
+      createdAt: new Date(row.created_at),
+    };
+  }
+
+  /** A stored model with its bytes. */
+  async getModel(id: number): Promise<StoredModel> {
+    const rows = await this.db.query<ModelRow & { bytes: Uint8Array }>('SELECT * FROM ntmd_models WHERE id = $1', [id]);
+    if (rows.length === 0) throw new StoreNotFoundError(`model ${id}`);
+    return { ...modelOf(rows[0]), bytes: new Uint8Array(rows[0].bytes) };
+  }
+
+  /** All stored models (without their bytes), oldest first. */
+  async listModels(): Promise<StoredModel[]> {
+    const rows = await this.db.query<ModelRow>('SELECT id, name, sha256, config, snapshot_id, metrics, created_at FROM ntmd_models ORDER BY id');
+    return rows.map(modelOf);
+  }
+
+  /** Records an evaluation (cross-validation, benchmark, held-out test ...). */
+  async addEvaluation(e: {
+    kind: string;
+    metrics: Record<string, unknown>;
+    modelId?: number | null;
+    snapshotId?: string | null;
+    config?: Record<string, unknown>;
+  }): Promise<StoredEvaluation> {
+    const [row] = await this.db.query<{ id: number | string; created_at: Date }>(
+      'INSERT INTO ntmd_evaluations (model_id, snapshot_id, kind, config, metrics) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
+      [e.modelId ?? null, e.snapshotId ?? null, e.kind, JSON.stringify(e.config ?? {}), JSON.stringify(e.metrics)],
+    );
+    return {
+      id: num(row.id),
+      modelId: e.modelId ?? null,
+      snapshotId: e.snapshotId ?? null,
+      kind: e.kind,
+      config: e.config ?? {},
+      metrics: e.metrics,
+      createdAt: new Date(row.created_at),
+    };
+  }
+
+  /** Stored evaluations, optionally of one model, oldest first. */
+  async listEvaluations(options: { modelId?: number } = {}): Promise<StoredEvaluation[]> {
+    const rows = await this.db.query<{
+      id: number | string;
+      model_id: number | string | null;
+      snapshot_id: string | null;
+      kind: string;
+      config: Record<string, unknown>;
+      metrics: Record<string, unknown>;
+      created_at: Date;
+    }>(
+      `SELECT id, model_id, snapshot_id, kind, config, metrics, created_at FROM ntmd_evaluations
+        WHERE $1::bigint IS NULL OR model_id = $1::bigint ORDER BY id`,
+      [options.modelId ?? null],
+    );
+    return rows.map((r) => ({
+      id: num(r.id),
+      modelId: r.model_id === null ? null : num(r.model_id),
+      snapshotId: r.snapshot_id,
+      kind: r.kind,
+      config: r.config,
+      metrics: r.metrics,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+}
+
+interface ModelRow {
+  id: number | string;
+  name: string;
+  sha256: string;
+  config: Record<string, unknown>;
+  snapshot_id: string | null;
+  metrics: Record<string, unknown>;
+  created_at: Date;
+}
+
+function modelOf(r: ModelRow): StoredModel {
+  return {
+    id: num(r.id),
+    name: r.name,
+    sha256: r.sha256,
+    config: r.config,
+    snapshotId: r.snapshot_id,
+    metrics: r.metrics,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function failure(name: string, e: unknown): ImportFailure {
+  const err = e as { code?: unknown; message?: unknown };
+  return { name, code: typeof err.code === 'string' ? err.code : 'ERROR', message: String(err.message ?? e) };
+}
+
+function record(report: ImportReport, e: Entry, o: Outcome): void {
+  const name = `${LAYOUT_DIRS[e.item.label]}/${e.item.name}`;
+  if (o.kind === 'already') {
+    report.alreadyStored.push(name);
+    return;
+  }
+  report.submissions++;
+  if (o.raw) report.rawLogs++;
+  if (o.kind === 'empty') {
+    report.empty.push(name);
+    return;
+  }
+  if (o.newTrace) report.traces++;
+  else report.duplicates.push({ name, traceSha256: o.traceSha256 as string });
+  if (o.conflict !== undefined) {
+    report.labelConflicts.push({ name, label: labelName(e.item.label), storedLabel: labelName(o.conflict), traceSha256: o.traceSha256 as string });
+  }
+}
+
+/** Writes one file inside a batch's transaction. */
+async function writeEntry(tx: Queryable, e: Entry, submitter: string, options: ImportOptions): Promise<Outcome> {
+  const { item, file } = e;
+  let traceId: number | null = null;
+  let newTrace = false;
+  let conflict: Label | undefined;
+  if (file.format !== 'empty') {
+    const found = await tx.query<{ id: number | string }>('SELECT id FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256]);
+    if (found.length > 0) traceId = num(found[0].id);
+    else {
+      const ins = await tx.query<{ id: number | string }>(
+        `INSERT INTO ntmd_traces (sha256, calls, distinct_calls, reduced_bytes, encoding, sequence)
+         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+        [file.traceSha256, file.calls, file.distinctCalls, file.reducedBytes, file.sequence],
+      );
+      if (ins.length > 0) {
+        traceId = num(ins[0].id);
+        newTrace = true;
+        await tx.query('INSERT INTO ntmd_labels (trace_id, label, source, reason) VALUES ($1, $2, $3, $4)', [
+          traceId,
+          item.label,
+          'import',
+          `${item.source}: ${item.name}`,
+        ]);
+      } else {
+        traceId = num((await tx.query<{ id: number | string }>('SELECT id FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256]))[0].id);
+      }
+    }
+  }
+  const existing = await tx.query('SELECT 1 FROM ntmd_submissions WHERE name = $1 AND file_sha256 = $2', [item.name, file.fileSha256]);
+  const outcome = (kind: Outcome['kind'], raw = false): Outcome => ({
+    kind,
+    traceSha256: file.format === 'empty' ? undefined : file.traceSha256,
+    newTrace,
+    conflict,
+    raw,
+  });
+  if (existing.length > 0) return outcome('already');
+  if (traceId !== null && !newTrace) {
+    const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1', [traceId]);
+    if (cur && cur.label !== item.label) conflict = cur.label as Label;
+  }
+  const p: ProvenanceInput = item.provenance ?? {};
+  const [prov] = await tx.query<{ id: number | string }>(
+    `INSERT INTO ntmd_provenance (program_sha256, program_name, submitter, tracer_options, traced_at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [
+      p.programSha256 ?? null,
+      p.programName ?? programNameOf(item.name),
+      p.submitter ?? submitter,
+      JSON.stringify(p.tracerOptions ?? options.tracerOptions ?? {}),
+      p.tracedAt === undefined ? null : new Date(p.tracedAt).toISOString(),
+    ],
+  );
+  const sub = await tx.query<{ id: number | string }>(
+    `INSERT INTO ntmd_submissions (name, source, file_sha256, file_bytes, format, label, trace_id, original, provenance_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name, file_sha256) DO NOTHING RETURNING id`,
+    [item.name, item.source, file.fileSha256, file.fileBytes, file.format, item.label, traceId, file.original, num(prov.id)],
+  );
+  if (sub.length === 0) {
+    await tx.query('DELETE FROM ntmd_provenance WHERE id = $1', [num(prov.id)]);
+    return outcome('already');
+  }
+  let raw = false;
+  if (file.format === 'raw' && file.raw) {
+    await tx.query('INSERT INTO ntmd_raw_logs (submission_id, bytes, content) VALUES ($1, $2, $3)', [num(sub[0].id), file.fileBytes, file.raw]);
+    raw = true;
+  }
+  return outcome(file.format === 'empty' ? 'empty' : newTrace ? 'new' : 'duplicate', raw);
+}
+
+export { SCHEMA_VERSION };
