@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { isNtmdError } from '../errors.js';
+import { mergeConfig, resolveConfig } from './config.js';
+import { PRESETS, getPreset, presetConfig, presetNames, registerPreset } from './presets.js';
+
+function error(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  return 'no error';
+}
+
+describe('model configuration', () => {
+  it("'ntmaldetect-2018' is exactly the upstream model", () => {
+    expect(presetConfig('ntmaldetect-2018')).toEqual({
+      tfidf: {
+        ngramRange: [10, 10],
+        minDf: 1,
+        maxDf: 1,
+        maxFeatures: null,
+        sublinearTf: false,
+        smoothIdf: true,
+        useIdf: true,
+        norm: 'l2',
+        lowercase: true,
+      },
+      members: [
+        { kind: 'multinomial-nb', name: 'multinomial-nb', alpha: 0.01, fitPrior: true },
+        {
+          kind: 'linear-svc',
+          name: 'linear-svc',
+          C: 1,
+          tol: 1e-4,
+          maxIter: 1000,
+          select: { C: 1, tol: 1e-3, maxIter: 1000, threshold: 1e-5 },
+          seed: 0,
+        },
+      ],
+      policy: 'any',
+      threshold: 0.5,
+      calibrate: false,
+      seed: 0,
+    });
+  });
+
+  it('fills defaults, and resolving twice changes nothing (idempotent)', () => {
+    const c = resolveConfig({ members: [{ kind: 'linear-svc', select: null }, { kind: 'sgd', name: 'sgd-log', loss: 'log_loss' }], seed: 7 });
+    expect(c.members[0]).toEqual({ kind: 'linear-svc', name: 'linear-svc', C: 1, tol: 1e-4, maxIter: 1000, select: null, seed: 7 });
+    expect(c.members[1]).toEqual({ kind: 'sgd', name: 'sgd-log', loss: 'log_loss', penalty: 'l2', alpha: 1e-4, maxIter: 1000, tol: 1e-3, seed: 7 });
+    expect(resolveConfig(c)).toEqual(c);
+    expect(JSON.stringify(resolveConfig(c))).toBe(JSON.stringify(c));
+  });
+
+  it('merges overrides field by field (tfidf merged, members replaced)', () => {
+    const c = mergeConfig(getPreset('ntmaldetect-2018').config, { tfidf: { ngramRange: [3, 4] }, policy: 'all', seed: 3 });
+    expect(c.tfidf.ngramRange).toEqual([3, 4]);
+    expect(c.tfidf.norm).toBe('l2');
+    expect(c.policy).toBe('all');
+    expect(c.members[1].kind === 'linear-svc' && c.members[1].seed).toBe(3);
+  });
+
+  it('names the offending field of a bad configuration', () => {
+    expect(error(() => resolveConfig({ members: [] }))).toBe('INVALID_OPTION: invalid option members: expected a non-empty array of members, received an array of length 0');
+    expect(error(() => resolveConfig({ members: [{ kind: 'multinomial-nb', alpha: -1 }] }))).toBe(
+      'INVALID_OPTION: invalid option members[0].alpha: expected a number >= 0, received -1',
+    );
+    expect(error(() => resolveConfig({ members: [{ kind: 'knn' } as never] }))).toBe(
+      'INVALID_OPTION: invalid option members[0].kind: expected one of multinomial-nb, linear-svc, sgd, received "knn"',
+    );
+    expect(error(() => resolveConfig({ members: [{ kind: 'multinomial-nb' }, { kind: 'multinomial-nb' }] }))).toMatch(/members\[1\]\.name: expected a name not used by another member/);
+    expect(error(() => resolveConfig({ policy: 'some' as never }))).toBe('INVALID_OPTION: invalid option policy: expected one of any, all, majority, mean, received "some"');
+    expect(error(() => resolveConfig({ tfidf: { ngramRange: [5, 2] } }))).toMatch(/^INVALID_OPTION: invalid option tfidf\.ngramRange/);
+    expect(error(() => resolveConfig({ tfidf: { ngram: 3 } as never }))).toMatch(/tfidf\.ngram: expected no such option/);
+    expect(error(() => resolveConfig({ threshold: 2 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2');
+    expect(error(() => resolveConfig({ seed: 1.5 }))).toMatch(/invalid option seed/);
+  });
+
+  it('reports an unknown preset with the known ones', () => {
+    expect(error(() => getPreset('nope'))).toBe(`UNKNOWN_PRESET: unknown preset "nope"; known presets: ${presetNames().join(', ')}`);
+  });
+
+  it('registers presets after validating them', () => {
+    expect(error(() => registerPreset({ name: 'bad-d', description: '', config: { policy: 'x' as never } }))).toMatch(/invalid option policy/);
+    expect(PRESETS.has('bad-d')).toBe(false);
+    registerPreset({ name: 'test-d', description: 'test', config: { members: [{ kind: 'multinomial-nb' }] } });
+    expect(presetConfig('test-d').members).toEqual([{ kind: 'multinomial-nb', name: 'multinomial-nb', alpha: 1, fitPrior: true }]);
+    PRESETS.delete('test-d');
+  });
+});
