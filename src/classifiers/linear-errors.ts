@@ -42,3 +42,10 @@ export class ClassifierStateError extends NtmdError {
     super('BAD_CLASSIFIER_STATE', `${estimator} state: ${detail}`);
   }
 }
+
+/** SGD's weights or intercept became infinite or NaN (scikit-learn raises the same). */
+export class SgdDivergedError extends NtmdError {
+  constructor(epoch: number) {
+    super('SGD_DIVERGED', `SGDClassifier: floating-point under-/overflow at epoch ${epoch}; lower eta0 or alpha, or scale the features`);
+  }
+}

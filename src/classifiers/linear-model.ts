@@ -110,6 +110,11 @@ export class StateReader {
     return this;
   }
 
+  /** Throws a {@link ClassifierStateError} with `detail`. */
+  fail(detail: string): never {
+    throw new ClassifierStateError(this.estimator, detail);
+  }
+
   /** A numeric parameter. */
   number(key: string): number {
     const v = this.state.params?.[key];
@@ -150,4 +155,39 @@ export class StateReader {
     }
     return v.slice();
   }
+}
+
+/** Indices `j` with `w[j] !== 0`, ascending. */
+export function nonZeroIndices(w: Float64Array): Int32Array {
+  let count = 0;
+  for (let j = 0; j < w.length; j++) if (w[j] !== 0) count++;
+  const out = new Int32Array(count);
+  for (let j = 0, k = 0; j < w.length; j++) if (w[j] !== 0) out[k++] = j;
+  return out;
+}
+
+/**
+ * State arrays of a weight vector: sparse (`coefIndex`/`coefValue`) when at most half of
+ * the weights are non-zero, dense (`coef`) otherwise. `layout` goes into the params.
+ */
+export function coefToState(coef: Float64Array): { layout: 'sparse' | 'dense'; arrays: Record<string, Float64Array | Int32Array> } {
+  const nz = nonZeroIndices(coef);
+  if (nz.length * 2 <= coef.length) {
+    return { layout: 'sparse', arrays: { coefIndex: nz, coefValue: Float64Array.from(nz, (j) => coef[j]) } };
+  }
+  return { layout: 'dense', arrays: { coef: coef.slice() } };
+}
+
+/** Reads back a weight vector written by {@link coefToState} (layout in `params.coefLayout`). */
+export function coefFromState(r: StateReader, nFeatures: number): Float64Array {
+  if (r.string('coefLayout') !== 'sparse') return r.float64('coef', nFeatures);
+  const idx = r.int32('coefIndex');
+  const val = r.float64('coefValue', idx.length);
+  const coef = new Float64Array(nFeatures);
+  for (let k = 0; k < idx.length; k++) {
+    const j = idx[k];
+    if (!(j >= 0 && j < nFeatures)) r.fail(`arrays.coefIndex holds ${j}, outside [0, ${nFeatures})`);
+    coef[j] = val[k];
+  }
+  return coef;
 }

@@ -24,8 +24,11 @@ import {
   StateReader,
   checkTrainingSet,
   classGroupedOrder,
+  coefFromState,
+  coefToState,
   labelsFromDecision,
   linearDecision,
+  nonZeroIndices,
   oneOf,
   positiveInteger,
   positiveNumber,
@@ -156,7 +159,7 @@ export class LinearSVC implements BinaryClassifier {
 
   /** Indices of the non-zero weights (ascending). */
   nonZero(): Int32Array {
-    return selectNonZero(this.coef);
+    return nonZeroIndices(this.coef);
   }
 
   /**
@@ -166,11 +169,7 @@ export class LinearSVC implements BinaryClassifier {
   state(): ClassifierState {
     if (!this.fitted) throw new NotFittedError(NAME);
     const o = this.options;
-    const nz = this.nonZero();
-    const sparse = nz.length * 2 <= this.coef.length;
-    const arrays: Record<string, Float64Array | Int32Array> = sparse
-      ? { coefIndex: nz, coefValue: Float64Array.from(nz, (j) => this.coef[j]) }
-      : { coef: this.coef.slice() };
+    const { layout, arrays } = coefToState(this.coef);
     return {
       kind: this.kind,
       params: {
@@ -188,7 +187,7 @@ export class LinearSVC implements BinaryClassifier {
         intercept: this.intercept,
         nIter: this.nIter,
         objective: this.objective,
-        coefLayout: sparse ? 'sparse' : 'dense',
+        coefLayout: layout,
       },
       arrays,
     };
@@ -207,30 +206,13 @@ export class LinearSVC implements BinaryClassifier {
       seed: r.number('seed'),
       classWeight: [r.number('classWeight0'), r.number('classWeight1')],
     });
-    const n = r.number('nFeatures');
-    if (r.string('coefLayout') === 'sparse') {
-      const idx = r.int32('coefIndex');
-      const val = r.float64('coefValue', idx.length);
-      model.coef = new Float64Array(n);
-      for (let k = 0; k < idx.length; k++) model.coef[idx[k]] = val[k];
-    } else {
-      model.coef = r.float64('coef', n);
-    }
+    model.coef = coefFromState(r, r.number('nFeatures'));
     model.intercept = r.number('intercept');
     model.nIter = r.number('nIter');
     model.objective = r.number('objective');
     model.fitted = true;
     return model;
   }
-}
-
-/** Indices `j` with `w[j] !== 0`, ascending. */
-function selectNonZero(w: Float64Array): Int32Array {
-  let count = 0;
-  for (let j = 0; j < w.length; j++) if (w[j] !== 0) count++;
-  const out = new Int32Array(count);
-  for (let j = 0, k = 0; j < w.length; j++) if (w[j] !== 0) out[k++] = j;
-  return out;
 }
 
 /** `y[rows[k]]` for each k, checking every row exists. */

@@ -115,18 +115,19 @@ const RAND_R_MAX = 0x7fffffff;
 /**
  * scikit-learn's `our_rand_r` xorshift generator (`sklearn/utils/_random.pxd`): state
  * `s ^= s << 13; s ^= s >> 17; s ^= s << 5` on 32 bits, output `s mod (RAND_R_MAX + 1)`.
+ * A zero state is replaced by 1 first.
  */
 export class RandR {
   private state: number;
 
-  /** @param seed unsigned 32-bit start state. */
+  /** @param seed unsigned 32-bit start state (0 becomes 1, as scikit-learn's `DEFAULT_SEED`). */
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.state = seed >>> 0 || 1;
   }
 
   /** Next output in `[0, 2^31)`. */
   next(): number {
-    let s = this.state;
+    let s = this.state || 1;
     s = (s ^ (s << 13)) >>> 0;
     s = (s ^ (s >>> 17)) >>> 0;
     s = (s ^ (s << 5)) >>> 0;
