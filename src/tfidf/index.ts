@@ -1,0 +1,10 @@
+/**
+ * Sparse n-gram TF-IDF on call ids, in parity with scikit-learn's `TfidfVectorizer`.
+ *
+ * @packageDocumentation
+ */
+export { TfidfVectorizer, FittedTfidf, NgramCounter, resolveTfidfOptions } from './vectorizer.js';
+export type { TfidfOptions, ResolvedTfidfOptions, TfidfNorm, TfidfState, TransformOneResult } from './vectorizer.js';
+export { EmptyVocabularyError, UnsupportedCallNameError, TfidfStateError } from './errors.js';
+export { nnz, selectRows, selectColumns, rowDot } from './csr.js';
+export type { Csr } from './csr.js';

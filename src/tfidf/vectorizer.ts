@@ -1,0 +1,768 @@
+/**
+ * Sparse n-gram TF-IDF over call-id sequences, with scikit-learn's definitions
+ * (`TfidfVectorizer(analyzer='word', ngram_range=..., ...)` on the call names joined by
+ * spaces), but built on integer ids: the vocabulary is an exact n-gram dictionary
+ * ({@link NgramIndex}), never a map of joined strings.
+ *
+ * Definitions, as scikit-learn 1.2.1 (`feature_extraction/text.py`):
+ * - a token is one call name, lower-cased when `lowercase` (the default);
+ * - the features are all runs of n consecutive tokens, n in `ngramRange`; a feature's
+ *   name is its tokens joined by one space; columns are sorted by that name in code-unit
+ *   order (for the word-character names of system calls this equals comparing the token
+ *   sequences name by name, which is how we sort: a radix sort on name ranks);
+ * - tf = raw count (`sublinearTf`: 1 + ln count);
+ * - idf = ln((1 + n) / (1 + df)) + 1 with `smoothIdf` (default), else ln(n / df) + 1;
+ * - each row is tf × idf, then scaled to unit L2 (or L1) norm;
+ * - n-grams unknown to the vocabulary are dropped at transform; a trace shorter than n
+ *   gives an empty row.
+ *
+ * @packageDocumentation
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { CallTable } from '../tokenize/call-table.js';
+import type { Csr } from './csr.js';
+import { EmptyVocabularyError, TfidfStateError, UnsupportedCallNameError } from './errors.js';
+import { NGRAM_BASE, NgramIndex, basePower, mixHash, polyHash } from './ngram-index.js';
+
+/** Row normalisation: `'l2'` (scikit-learn's default), `'l1'`, or none. */
+export type TfidfNorm = 'l2' | 'l1' | null;
+
+/** Options of {@link TfidfVectorizer}; every field defaults as scikit-learn's `TfidfVectorizer` except `ngramRange`. */
+export interface TfidfOptions {
+  /** Smallest and largest n. Default `[10, 10]` (NtMalDetect's ten-grams). Each costs one pass over the calls. */
+  ngramRange?: [number, number];
+  /**
+   * Drop features found in fewer documents. An integer >= 0 is a document count (default
+   * 1, i.e. keep all); a value in (0, 1) is a fraction of the documents.
+   */
+  minDf?: number;
+  /**
+   * Drop features found in more documents. A value in (0, 1] is a fraction of the
+   * documents (default 1, i.e. keep all); an integer >= 2 is a document count.
+   */
+  maxDf?: number;
+  /**
+   * Keep only the `maxFeatures` features of largest total count (after `minDf`/`maxDf`).
+   * Ties are broken by column order (scikit-learn's unstable argsort may pick other tied
+   * features). Default `null`: keep all.
+   */
+  maxFeatures?: number | null;
+  /** tf = 1 + ln(count). Default false. */
+  sublinearTf?: boolean;
+  /** idf = ln((1 + n) / (1 + df)) + 1 rather than ln(n / df) + 1. Default true. */
+  smoothIdf?: boolean;
+  /** Multiply by idf at all. Default true. */
+  useIdf?: boolean;
+  /** Row normalisation. Default `'l2'`. */
+  norm?: TfidfNorm;
+  /** Lower-case call names before building n-grams, as scikit-learn. Default true. */
+  lowercase?: boolean;
+}
+
+/** {@link TfidfOptions} with every default filled in. */
+export interface ResolvedTfidfOptions {
+  readonly ngramRange: [number, number];
+  readonly minDf: number;
+  readonly maxDf: number;
+  readonly maxFeatures: number | null;
+  readonly sublinearTf: boolean;
+  readonly smoothIdf: boolean;
+  readonly useIdf: boolean;
+  readonly norm: TfidfNorm;
+  readonly lowercase: boolean;
+}
+
+/** Validates options and fills in the defaults. Throws {@link InvalidOptionError}. */
+export function resolveTfidfOptions(options: TfidfOptions = {}): ResolvedTfidfOptions {
+  const range = options.ngramRange ?? [10, 10];
+  if (
+    !Array.isArray(range) ||
+    range.length !== 2 ||
+    !Number.isInteger(range[0]) ||
+    !Number.isInteger(range[1]) ||
+    range[0] < 1 ||
+    range[1] < range[0] ||
+    range[1] > 64
+  ) {
+    throw new InvalidOptionError('tfidf.ngramRange', 'two integers [lo, hi] with 1 <= lo <= hi <= 64', range);
+  }
+  const minDf = options.minDf ?? 1;
+  if (!(Number.isInteger(minDf) ? minDf >= 0 : minDf > 0 && minDf < 1)) {
+    throw new InvalidOptionError('tfidf.minDf', 'an integer count >= 0 or a fraction in (0, 1)', minDf);
+  }
+  const maxDf = options.maxDf ?? 1;
+  if (!(Number.isInteger(maxDf) ? maxDf >= 1 : maxDf > 0 && maxDf < 1)) {
+    throw new InvalidOptionError('tfidf.maxDf', 'a fraction in (0, 1] or an integer count >= 2', maxDf);
+  }
+  const maxFeatures = options.maxFeatures ?? null;
+  if (maxFeatures !== null && !(Number.isInteger(maxFeatures) && maxFeatures >= 1)) {
+    throw new InvalidOptionError('tfidf.maxFeatures', 'a positive integer or null', maxFeatures);
+  }
+  const norm = options.norm === undefined ? 'l2' : options.norm;
+  if (norm !== 'l2' && norm !== 'l1' && norm !== null) {
+    throw new InvalidOptionError('tfidf.norm', "'l2', 'l1' or null", norm);
+  }
+  const flag = (name: keyof TfidfOptions, value: unknown, dflt: boolean): boolean => {
+    if (value === undefined) return dflt;
+    if (typeof value !== 'boolean') throw new InvalidOptionError(`tfidf.${name}`, 'a boolean', value);
+    return value;
+  };
+  return {
+    ngramRange: [range[0], range[1]],
+    minDf,
+    maxDf,
+    maxFeatures,
+    sublinearTf: flag('sublinearTf', options.sublinearTf, false),
+    smoothIdf: flag('smoothIdf', options.smoothIdf, true),
+    useIdf: flag('useIdf', options.useIdf, true),
+    norm,
+    lowercase: flag('lowercase', options.lowercase, true),
+  };
+}
+
+/** Serialisable state of a {@link FittedTfidf}: options, names and typed arrays only. */
+export interface TfidfState {
+  readonly options: ResolvedTfidfOptions;
+  /** The model's call names (canonical: lower-cased unless `lowercase: false`), sorted. */
+  readonly names: readonly string[];
+  /** All features' ids into `names`, back to back, in column order. */
+  readonly grams: Int32Array;
+  /** Length (n) of each feature. */
+  readonly lengths: Int32Array;
+  /** idf of each feature. */
+  readonly idf: Float64Array;
+}
+
+/** Result of {@link FittedTfidf.transformOne}. */
+export interface TransformOneResult {
+  /** The trace's TF-IDF row (1 × vocabularySize). */
+  readonly X: Csr;
+  /** N-gram occurrences in the trace (for each n in range, max(0, calls - n + 1)). */
+  readonly ngrams: number;
+  /** Occurrences not in the vocabulary (including those with a call name the model never saw). */
+  readonly unknown: number;
+}
+
+const WORD_TOKEN = /^[\p{L}\p{N}\p{Mn}\p{Pc}]{2,}$/u;
+
+/** Configures a TF-IDF vectorizer; {@link fit} returns the immutable {@link FittedTfidf}. */
+export class TfidfVectorizer {
+  /** The resolved options. */
+  readonly options: ResolvedTfidfOptions;
+
+  /** Validates `options` (throws {@link InvalidOptionError}); see {@link TfidfOptions} for defaults. */
+  constructor(options: TfidfOptions = {}) {
+    this.options = resolveTfidfOptions(options);
+  }
+
+  /** Learns the vocabulary and idf from `docs` (call ids in `table`). */
+  fit(docs: readonly Int32Array[], table: CallTable): FittedTfidf {
+    return this.fitTransform(docs, table).tfidf;
+  }
+
+  /**
+   * Learns the vocabulary and idf, and returns the training documents' TF-IDF matrix
+   * (one row per document, in order) from the same single pass over the calls.
+   *
+   * Throws {@link EmptyVocabularyError} when no document has an n-gram (or pruning leaves
+   * none), {@link UnsupportedCallNameError} for a call name scikit-learn would not take
+   * as one token, and a `RangeError` for an id outside `table`.
+   */
+  fitTransform(docs: readonly Int32Array[], table: CallTable): { tfidf: FittedTfidf; X: Csr } {
+    const o = this.options;
+    const [lo, hi] = o.ngramRange;
+    const { names, map, maxLen } = collectNames(docs, table, o.lowercase);
+    const counts = countNgrams(docs, map, maxLen, lo, hi);
+    const { index } = counts;
+    if (index.size === 0) {
+      throw new EmptyVocabularyError(
+        `empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`,
+      );
+    }
+    const order = sortFeatures(index, names.length, hi);
+    const nDocs = docs.length;
+    const newId = pruneFeatures(o, order, counts.df, counts.total, nDocs);
+    const V = index.size - countNegative(newId);
+    if (V === 0) {
+      throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
+    }
+    const final = new NgramIndex(V, V * hi);
+    const idf = new Float64Array(V);
+    for (let p = 0; p < order.length; p++) {
+      const f = order[p];
+      const j = newId[f];
+      if (j < 0) continue;
+      final.insert(index.grams, index.offsets[f], index.lengths[f], index.hashes[f]);
+      idf[j] = idfOf(counts.df[f], nDocs, o.smoothIdf);
+    }
+    const tfidf = new FittedTfidf(o, names, final, idf);
+    const X = remapRows(counts, newId, V);
+    for (let r = 0; r < X.rows; r++) weighRow(X.indices, X.data, X.indptr[r], X.indptr[r + 1], idf, o);
+    return { tfidf, X };
+  }
+}
+
+/**
+ * A fitted vectorizer: the vocabulary (an exact n-gram dictionary on the model's own
+ * call-name ids), idf and options. Immutable; transforms never touch the training corpus.
+ */
+export class FittedTfidf {
+  /** The resolved options it was fitted with. */
+  readonly options: ResolvedTfidfOptions;
+  /** Number of features (columns). */
+  readonly vocabularySize: number;
+  /** idf of each column. */
+  readonly idf: Float64Array;
+  /** The model's own call-name table (canonical names, sorted); n-grams are ids into it. */
+  readonly names: readonly string[];
+  private readonly index: NgramIndex;
+  private readonly nameIds: Map<string, number>;
+  private readonly maps = new WeakMap<CallTable, Int32Array>();
+  /* Scratch reused across transforms (JavaScript is single-threaded; nothing here is re-entrant). */
+  private buf = new Int32Array(1024);
+  private hits = new Int32Array(1024);
+  private touched = new Int32Array(1024);
+  private counts: Int32Array | null = null;
+
+  /** @internal Use {@link TfidfVectorizer.fit} or {@link FittedTfidf.fromState}. */
+  constructor(options: ResolvedTfidfOptions, names: readonly string[], index: NgramIndex, idf: Float64Array) {
+    this.options = options;
+    this.names = names;
+    this.index = index;
+    this.idf = idf;
+    this.vocabularySize = index.size;
+    this.nameIds = new Map(names.map((n, i) => [n, i]));
+  }
+
+  /** The call-name ids (into {@link names}) of column `j`, a copy. */
+  ngram(j: number): Int32Array {
+    this.checkColumn(j);
+    return this.index.gram(j).slice();
+  }
+
+  /** Column `j`'s name as scikit-learn renders it: the (lower-cased) call names joined by one space. */
+  featureName(j: number): string {
+    this.checkColumn(j);
+    const g = this.index.gram(j);
+    let s = this.names[g[0]];
+    for (let k = 1; k < g.length; k++) s += ' ' + this.names[g[k]];
+    return s;
+  }
+
+  /** Column of an n-gram given as call names (any case when `lowercase`), or -1. */
+  columnOf(callNames: readonly string[]): number {
+    const ids = new Int32Array(callNames.length);
+    for (let k = 0; k < ids.length; k++) {
+      const id = this.nameIds.get(this.options.lowercase ? callNames[k].toLowerCase() : callNames[k]);
+      if (id === undefined) return -1;
+      ids[k] = id;
+    }
+    return ids.length === 0 ? -1 : this.index.find(ids, 0, ids.length, mixHash(polyHash(ids, 0, ids.length), ids.length));
+  }
+
+  /** TF-IDF rows of `docs` (call ids in `table`), one per document. */
+  transform(docs: readonly Int32Array[], table: CallTable): Csr {
+    const indptr = new Int32Array(docs.length + 1);
+    let indices = new Int32Array(1024);
+    let data = new Float64Array(1024);
+    let nnz = 0;
+    for (let d = 0; d < docs.length; d++) {
+      const k = this.accumulate(docs[d], table).distinct;
+      if (nnz + k > indices.length) {
+        const cap = Math.max(indices.length * 2, nnz + k);
+        indices = growInt(indices, cap);
+        const nd = new Float64Array(cap);
+        nd.set(data);
+        data = nd;
+      }
+      this.emit(k, indices, data, nnz);
+      nnz += k;
+      indptr[d + 1] = nnz;
+    }
+    return { rows: docs.length, cols: this.vocabularySize, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz) };
+  }
+
+  /**
+   * The TF-IDF row of one trace, with its n-gram and unknown-n-gram counts (the API layer
+   * decides "insufficient" when `ngrams - unknown === 0`). Costs one hash probe per
+   * n-gram; no allocation per call.
+   */
+  transformOne(calls: Int32Array, table: CallTable): TransformOneResult {
+    const { distinct, ngrams, unknown } = this.accumulate(calls, table);
+    const indices = new Int32Array(distinct);
+    const data = new Float64Array(distinct);
+    this.emit(distinct, indices, data, 0);
+    const X: Csr = { rows: 1, cols: this.vocabularySize, indptr: Int32Array.of(0, distinct), indices, data };
+    return { X, ngrams, unknown };
+  }
+
+  /** An incremental counter for a trace that arrives call by call (e.g. a live NtTrace). */
+  counter(table: CallTable): NgramCounter {
+    return new NgramCounter(this, table);
+  }
+
+  /** The serialisable state (see {@link TfidfState}). */
+  state(): TfidfState {
+    const ix = this.index;
+    let total = 0;
+    for (let j = 0; j < ix.size; j++) total += ix.lengths[j];
+    const grams = new Int32Array(total);
+    for (let j = 0, p = 0; j < ix.size; j++) {
+      grams.set(ix.gram(j), p);
+      p += ix.lengths[j];
+    }
+    return { options: this.options, names: this.names.slice(), grams, lengths: ix.lengths.slice(0, ix.size), idf: this.idf.slice() };
+  }
+
+  /** Rebuilds a fitted vectorizer from {@link state}; validates it (throws {@link TfidfStateError}). */
+  static fromState(state: TfidfState): FittedTfidf {
+    const options = resolveTfidfOptions({ ...state.options, ngramRange: [...state.options.ngramRange] as [number, number] });
+    const { names, grams, lengths, idf } = state;
+    if (!(grams instanceof Int32Array)) throw new TfidfStateError('grams', 'is not an Int32Array');
+    if (!(lengths instanceof Int32Array)) throw new TfidfStateError('lengths', 'is not an Int32Array');
+    if (!(idf instanceof Float64Array)) throw new TfidfStateError('idf', 'is not a Float64Array');
+    if (idf.length !== lengths.length) {
+      throw new TfidfStateError('idf', `has ${idf.length} values for ${lengths.length} features`);
+    }
+    const [lo, hi] = options.ngramRange;
+    let total = 0;
+    for (let j = 0; j < lengths.length; j++) {
+      if (lengths[j] < lo || lengths[j] > hi) throw new TfidfStateError('lengths', `[${j}] = ${lengths[j]} is outside ngramRange`);
+      total += lengths[j];
+    }
+    if (total !== grams.length) throw new TfidfStateError('grams', `holds ${grams.length} ids, lengths sum to ${total}`);
+    for (let p = 0; p < grams.length; p++) {
+      if (grams[p] < 0 || grams[p] >= names.length) throw new TfidfStateError('grams', `[${p}] = ${grams[p]} is not a name id`);
+    }
+    if (new Set(names).size !== names.length) throw new TfidfStateError('names', 'holds duplicates');
+    const index = new NgramIndex(lengths.length, grams.length);
+    for (let j = 0, p = 0; j < lengths.length; p += lengths[j], j++) {
+      const n = lengths[j];
+      if (index.insert(grams, p, n, mixHash(polyHash(grams, p, n), n)) !== j) {
+        throw new TfidfStateError('grams', `feature ${j} repeats an earlier feature`);
+      }
+    }
+    return new FittedTfidf(options, names.slice(), index, idf.slice());
+  }
+
+  /** @internal Table id → model name id (or -1), extended as `table` grows. */
+  canonicalMap(table: CallTable): Int32Array {
+    const old = this.maps.get(table);
+    if (old !== undefined && old.length === table.size) return old;
+    const map = new Int32Array(table.size);
+    const from = old === undefined ? 0 : old.length;
+    if (old !== undefined) map.set(old);
+    for (let id = from; id < map.length; id++) {
+      const name = table.nameOf(id);
+      map[id] = this.nameIds.get(this.options.lowercase ? name.toLowerCase() : name) ?? -1;
+    }
+    this.maps.set(table, map);
+    return map;
+  }
+
+  /** @internal Looks up the windows ending in `buf[from, to)`; see {@link NgramIndex.findWindows}. */
+  findWindows(buf: Int32Array, from: number, to: number, out: Int32Array): number {
+    return this.index.findWindows(buf, from, to, this.options.ngramRange[0], this.options.ngramRange[1], out);
+  }
+
+  /** @internal Turns counts of sorted columns into TF-IDF values in place. */
+  weigh(indices: Int32Array, data: Float64Array, a: number, b: number): void {
+    weighRow(indices, data, a, b, this.idf, this.options);
+  }
+
+  /** Counts the trace's known n-grams into the dense scratch; leaves `touched[0..distinct)` sorted. */
+  private accumulate(calls: Int32Array, table: CallTable): { distinct: number; ngrams: number; unknown: number } {
+    const L = calls.length;
+    const [lo, hi] = this.options.ngramRange;
+    if (this.buf.length < L) this.buf = new Int32Array(Math.max(L, this.buf.length * 2));
+    const windows = L * (hi - lo + 1);
+    if (this.hits.length < windows) this.hits = new Int32Array(Math.max(windows, this.hits.length * 2));
+    const map = this.canonicalMap(table);
+    const buf = this.buf;
+    const m = map.length;
+    for (let i = 0; i < L; i++) {
+      const id = calls[i];
+      buf[i] = id >= 0 && id < m ? map[id] : -1;
+    }
+    const hits = this.hits;
+    const w = this.index.findWindows(buf, 0, L, lo, hi, hits);
+    const counts = (this.counts ??= new Int32Array(this.vocabularySize));
+    if (this.touched.length < w) this.touched = new Int32Array(Math.max(w, this.touched.length * 2));
+    const touched = this.touched;
+    let k = 0;
+    let unknown = 0;
+    for (let p = 0; p < w; p++) {
+      const f = hits[p];
+      if (f < 0) unknown++;
+      else if (counts[f]++ === 0) touched[k++] = f;
+    }
+    touched.subarray(0, k).sort();
+    return { distinct: k, ngrams: w, unknown };
+  }
+
+  /** Writes the accumulated row at `at` of `indices`/`data`, weighs it, and clears the scratch. */
+  private emit(k: number, indices: Int32Array, data: Float64Array, at: number): void {
+    const counts = this.counts;
+    const touched = this.touched;
+    if (counts === null) return;
+    for (let p = 0; p < k; p++) {
+      const f = touched[p];
+      indices[at + p] = f;
+      data[at + p] = counts[f];
+      counts[f] = 0;
+    }
+    weighRow(indices, data, at, at + k, this.idf, this.options);
+  }
+
+  private checkColumn(j: number): void {
+    if (!Number.isInteger(j) || j < 0 || j >= this.vocabularySize) {
+      throw new RangeError(`column ${j} is outside the vocabulary (size ${this.vocabularySize})`);
+    }
+  }
+}
+
+/**
+ * Counts the n-grams of one trace as its calls arrive ({@link push} / {@link pushMany}),
+ * keeping only the last `hi - 1` calls and a sparse count per feature seen, so memory
+ * grows with the distinct n-grams of the trace, not with its length or the vocabulary.
+ * {@link toRow} gives the TF-IDF row of everything pushed so far, equal to
+ * `transformOne` of the concatenated calls.
+ */
+export class NgramCounter {
+  /** Calls pushed since creation or the last {@link reset}. */
+  calls = 0;
+  /** N-gram occurrences so far. */
+  ngrams = 0;
+  /** Occurrences not in the vocabulary so far. */
+  unknown = 0;
+  private readonly model: FittedTfidf;
+  private readonly table: CallTable;
+  private readonly keep: number;
+  private buf = new Int32Array(256);
+  private hits = new Int32Array(256);
+  private tail = 0;
+  private readonly one = new Int32Array(1);
+  private keys = new Int32Array(64).fill(-1);
+  private vals = new Int32Array(64);
+  private distinct = 0;
+
+  /** @internal Use {@link FittedTfidf.counter}. */
+  constructor(model: FittedTfidf, table: CallTable) {
+    this.model = model;
+    this.table = table;
+    this.keep = model.options.ngramRange[1] - 1;
+  }
+
+  /** Adds one call id (of the counter's table). */
+  push(id: number): void {
+    this.one[0] = id;
+    this.pushMany(this.one, 1);
+  }
+
+  /** Adds `ids[0 .. length)` (the buffer may be reused by the caller afterwards). */
+  pushMany(ids: Int32Array, length: number = ids.length): void {
+    if (length <= 0) return;
+    const [lo, hi] = this.model.options.ngramRange;
+    const need = this.tail + length;
+    if (this.buf.length < need) this.buf = growInt(this.buf, Math.max(need, this.buf.length * 2));
+    const windows = length * (hi - lo + 1);
+    if (this.hits.length < windows) this.hits = new Int32Array(Math.max(windows, this.hits.length * 2));
+    const map = this.model.canonicalMap(this.table);
+    const m = map.length;
+    const buf = this.buf;
+    for (let i = 0; i < length; i++) {
+      const id = ids[i];
+      buf[this.tail + i] = id >= 0 && id < m ? map[id] : -1;
+    }
+    const w = this.model.findWindows(buf, this.tail, need, this.hits);
+    for (let p = 0; p < w; p++) {
+      const f = this.hits[p];
+      if (f < 0) this.unknown++;
+      else this.add(f);
+    }
+    this.ngrams += w;
+    this.calls += length;
+    const keep = Math.min(this.keep, need);
+    buf.copyWithin(0, need - keep, need);
+    this.tail = keep;
+  }
+
+  /** The TF-IDF row (1 × vocabularySize) of all calls pushed so far. */
+  toRow(): Csr {
+    const k = this.distinct;
+    const indices = new Int32Array(k);
+    for (let s = 0, p = 0; s < this.keys.length; s++) if (this.keys[s] >= 0) indices[p++] = this.keys[s];
+    indices.sort();
+    const data = new Float64Array(k);
+    for (let p = 0; p < k; p++) data[p] = this.vals[this.slotOf(indices[p])];
+    this.model.weigh(indices, data, 0, k);
+    return { rows: 1, cols: this.model.vocabularySize, indptr: Int32Array.of(0, k), indices, data };
+  }
+
+  /** Forgets everything pushed (keeps the buffers). */
+  reset(): void {
+    this.calls = 0;
+    this.ngrams = 0;
+    this.unknown = 0;
+    this.tail = 0;
+    this.distinct = 0;
+    this.keys.fill(-1);
+    this.vals.fill(0);
+  }
+
+  private slotOf(f: number): number {
+    const mask = this.keys.length - 1;
+    let s = mixHash(f, 0) & mask;
+    while (this.keys[s] !== f && this.keys[s] >= 0) s = (s + 1) & mask;
+    return s;
+  }
+
+  private add(f: number): void {
+    const s = this.slotOf(f);
+    if (this.keys[s] === f) {
+      this.vals[s]++;
+      return;
+    }
+    this.keys[s] = f;
+    this.vals[s] = 1;
+    if (++this.distinct * 2 > this.keys.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    this.keys = new Int32Array(keys.length * 2).fill(-1);
+    this.vals = new Int32Array(keys.length * 2);
+    for (let s = 0; s < keys.length; s++) {
+      if (keys[s] < 0) continue;
+      const t = this.slotOf(keys[s]);
+      this.keys[t] = keys[s];
+      this.vals[t] = vals[s];
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- fitting internals */
+
+/** The model's sorted canonical names, the table → name-id map, and the longest document. */
+function collectNames(
+  docs: readonly Int32Array[],
+  table: CallTable,
+  lowercase: boolean,
+): { names: string[]; map: Int32Array; maxLen: number } {
+  const size = table.size;
+  const used = new Uint8Array(size);
+  let maxLen = 0;
+  for (let d = 0; d < docs.length; d++) {
+    const doc = docs[d];
+    if (doc.length > maxLen) maxLen = doc.length;
+    for (let i = 0; i < doc.length; i++) {
+      const id = doc[i];
+      if (!(id >= 0 && id < size)) throw new RangeError(`document ${d}: call id ${id} at position ${i} is not in the call table (size ${size})`);
+      used[id] = 1;
+    }
+  }
+  const canon = new Map<number, string>();
+  for (let id = 0; id < size; id++) {
+    if (!used[id]) continue;
+    const raw = table.nameOf(id);
+    if (!WORD_TOKEN.test(raw)) throw new UnsupportedCallNameError(raw);
+    canon.set(id, lowercase ? raw.toLowerCase() : raw);
+  }
+  const names = [...new Set(canon.values())].sort();
+  const rank = new Map(names.map((n, i) => [n, i]));
+  const map = new Int32Array(size).fill(-1);
+  for (const [id, name] of canon) map[id] = rank.get(name) as number;
+  return { names, map, maxLen };
+}
+
+interface NgramCounts {
+  index: NgramIndex;
+  /** Document frequency per (first-seen) feature. */
+  df: Int32Array;
+  /** Total count per feature. */
+  total: Int32Array;
+  indptr: Int32Array;
+  /** Feature per stored value (first-seen numbering), rows in document order. */
+  cols: Int32Array;
+  /** Count per stored value. */
+  vals: Int32Array;
+}
+
+/** One pass over all calls: the exact vocabulary, df, total counts and the count matrix. */
+function countNgrams(docs: readonly Int32Array[], map: Int32Array, maxLen: number, lo: number, hi: number): NgramCounts {
+  const index = new NgramIndex(1 << 16);
+  // Per feature f, side by side (one cache line): [4f] df, [4f+1] total count,
+  // [4f+2] number + 1 of the last document holding f, [4f+3] its position in cols/vals.
+  let stats = new Int32Array(4 << 16);
+  let cols = new Int32Array(1 << 16);
+  let vals = new Int32Array(1 << 16);
+  const indptr = new Int32Array(docs.length + 1);
+  const buf = new Int32Array(maxLen);
+  let nnz = 0;
+  for (let d = 0; d < docs.length; d++) {
+    const doc = docs[d];
+    const L = doc.length;
+    for (let i = 0; i < L; i++) buf[i] = map[doc[i]];
+    const mark = d + 1;
+    for (let n = lo; n <= hi && n <= L; n++) {
+      const bn = basePower(n);
+      let h = 0;
+      for (let i = 0; i < L; i++) {
+        h = (Math.imul(h, NGRAM_BASE) + buf[i]) | 0;
+        if (i >= n) h = (h - Math.imul(buf[i - n], bn)) | 0;
+        if (i < n - 1) continue;
+        const f4 = index.insert(buf, i - n + 1, n, mixHash(h, n)) << 2;
+        if (f4 >= stats.length) stats = growInt(stats, stats.length * 2);
+        stats[f4 + 1]++;
+        if (stats[f4 + 2] === mark) {
+          vals[stats[f4 + 3]]++;
+          continue;
+        }
+        stats[f4 + 2] = mark;
+        stats[f4]++;
+        if (nnz === cols.length) {
+          cols = growInt(cols, nnz * 2);
+          vals = growInt(vals, nnz * 2);
+        }
+        stats[f4 + 3] = nnz;
+        cols[nnz] = f4 >> 2;
+        vals[nnz] = 1;
+        nnz++;
+      }
+    }
+    indptr[d + 1] = nnz;
+  }
+  const V = index.size;
+  const df = new Int32Array(V);
+  const total = new Int32Array(V);
+  for (let f = 0; f < V; f++) {
+    df[f] = stats[f << 2];
+    total[f] = stats[(f << 2) + 1];
+  }
+  return { index, df, total, indptr, cols, vals };
+}
+
+/**
+ * Feature numbers in column order: by name ranks position by position, a shorter n-gram
+ * before its extensions. LSD radix sort, one stable counting pass per position.
+ */
+function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array {
+  const V = index.size;
+  const { grams, offsets, lengths } = index;
+  // digits[k * V + f]: rank + 1 of feature f's k-th name, 0 past its end; filled in storage
+  // order so the random accesses of the passes below hit this compact array, not `grams`.
+  const digits = nNames < 0xffff ? new Uint16Array(hi * V) : new Int32Array(hi * V);
+  for (let f = 0; f < V; f++) {
+    const o = offsets[f];
+    for (let k = 0; k < lengths[f]; k++) digits[k * V + f] = grams[o + k] + 1;
+  }
+  let order = new Int32Array(V);
+  for (let f = 0; f < V; f++) order[f] = f;
+  let next = new Int32Array(V);
+  const bucket = new Int32Array(nNames + 2);
+  for (let k = hi - 1; k >= 0; k--) {
+    const base = k * V;
+    bucket.fill(0);
+    for (let p = 0; p < V; p++) bucket[digits[base + order[p]] + 1]++;
+    for (let b = 1; b < bucket.length; b++) bucket[b] += bucket[b - 1];
+    for (let p = 0; p < V; p++) {
+      const f = order[p];
+      next[bucket[digits[base + f]]++] = f;
+    }
+    const t = order;
+    order = next;
+    next = t;
+  }
+  return order;
+}
+
+/** New column of each feature (-1 when pruned), following scikit-learn's `_limit_features`. */
+function pruneFeatures(o: ResolvedTfidfOptions, order: Int32Array, df: Int32Array, total: Int32Array, nDocs: number): Int32Array {
+  const high = Number.isInteger(o.maxDf) && o.maxDf !== 1 ? o.maxDf : o.maxDf * nDocs;
+  const low = Number.isInteger(o.minDf) ? o.minDf : o.minDf * nDocs;
+  if (high < low) {
+    throw new InvalidOptionError('tfidf.maxDf', `a document count >= minDf (${low} documents)`, o.maxDf);
+  }
+  const V = order.length;
+  const keep = new Uint8Array(V); // by sorted position
+  let kept = 0;
+  for (let p = 0; p < V; p++) {
+    const d = df[order[p]];
+    if (d >= low && d <= high) {
+      keep[p] = 1;
+      kept++;
+    }
+  }
+  if (o.maxFeatures !== null && kept > o.maxFeatures) {
+    const positions = new Int32Array(kept);
+    for (let p = 0, q = 0; p < V; p++) if (keep[p]) positions[q++] = p;
+    const ranked = Array.from(positions).sort((a, b) => total[order[b]] - total[order[a]] || a - b);
+    keep.fill(0);
+    for (let r = 0; r < o.maxFeatures; r++) keep[ranked[r]] = 1;
+  }
+  const newId = new Int32Array(V).fill(-1);
+  for (let p = 0, j = 0; p < V; p++) if (keep[p]) newId[order[p]] = j++;
+  return newId;
+}
+
+function countNegative(a: Int32Array): number {
+  let c = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] < 0) c++;
+  return c;
+}
+
+/** The count matrix in final column numbering, rows sorted by column; values are counts. */
+function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
+  const rows = c.indptr.length - 1;
+  let nnz = 0;
+  for (let p = 0; p < c.indptr[rows]; p++) if (newId[c.cols[p]] >= 0) nnz++;
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float64Array(nnz);
+  const dense = new Int32Array(V);
+  let q = 0;
+  for (let r = 0; r < rows; r++) {
+    const a = q;
+    for (let p = c.indptr[r]; p < c.indptr[r + 1]; p++) {
+      const j = newId[c.cols[p]];
+      if (j < 0) continue;
+      indices[q++] = j;
+      dense[j] = c.vals[p];
+    }
+    indices.subarray(a, q).sort();
+    for (let p = a; p < q; p++) {
+      data[p] = dense[indices[p]];
+      dense[indices[p]] = 0;
+    }
+    indptr[r + 1] = q;
+  }
+  return { rows, cols: V, indptr, indices, data };
+}
+
+/** idf of a feature found in `df` of `n` documents. */
+function idfOf(df: number, n: number, smooth: boolean): number {
+  return smooth ? Math.log((n + 1) / (df + 1)) + 1 : Math.log(n / df) + 1;
+}
+
+/** Counts → tf (→ tf·idf) → normalised, in place on `data[a, b)`; scikit-learn's order of operations. */
+function weighRow(indices: Int32Array, data: Float64Array, a: number, b: number, idf: Float64Array, o: ResolvedTfidfOptions): void {
+  if (o.sublinearTf) for (let p = a; p < b; p++) data[p] = Math.log(data[p]) + 1;
+  if (o.useIdf) for (let p = a; p < b; p++) data[p] *= idf[indices[p]];
+  if (o.norm === null) return;
+  let s = 0;
+  if (o.norm === 'l2') {
+    for (let p = a; p < b; p++) s += data[p] * data[p];
+    s = Math.sqrt(s);
+  } else {
+    for (let p = a; p < b; p++) s += Math.abs(data[p]);
+  }
+  if (s === 0) return;
+  for (let p = a; p < b; p++) data[p] /= s;
+}
+
+function growInt(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(cap);
+  b.set(a);
+  return b;
+}
