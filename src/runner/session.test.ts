@@ -10,7 +10,7 @@ import {
   TracerFailedError,
   UnsafeTargetError,
 } from './errors.js';
-import type { RunEvent, VerdictEvent } from './types.js';
+import type { AttachOptions, RunEvent, VerdictEvent } from './types.js';
 import { isAlive } from './process.js';
 import { collect, countingDetector, FAKE, RAW_BENIGN, sleeper, tempDir, waitGone } from './test-helpers/fake.js';
 import { requireShared } from '../../test/shared.js';
@@ -262,18 +262,29 @@ describe('traceProgram with the fake tracer', () => {
   });
 });
 
+/** A process to attach to, killed after the test. */
+async function runningTarget() {
+  const target = sleeper();
+  cleanup.push(() => target.kill('SIGKILL'));
+  await new Promise((r) => target.once('spawn', r));
+  return target;
+}
+
+function attachToTarget(pid: number, fakeArgs: string[], extra: Partial<AttachOptions> = {}) {
+  return attachProcess({
+    pid,
+    nttrace: FAKE,
+    nttraceArgs: ['-fake-replay', RAW_BENIGN, ...fakeArgs],
+    intervalMs: '50ms',
+    detector: countingDetector(),
+    ...extra,
+  });
+}
+
 describe('attachProcess with the fake tracer', () => {
   it('detaches on stop and leaves the target running', async () => {
-    const target = sleeper();
-    cleanup.push(() => target.kill('SIGKILL'));
-    await new Promise((r) => target.once('spawn', r));
-    const session = attachProcess({
-      pid: target.pid!,
-      nttrace: FAKE,
-      nttraceArgs: ['-fake-replay', RAW_BENIGN],
-      intervalMs: '50ms',
-      detector: countingDetector(),
-    });
+    const target = await runningTarget();
+    const session = attachToTarget(target.pid!, []);
     const it = session[Symbol.asyncIterator]();
     expect((await it.next()).value.type).toBe('verdict');
     const r = await session.stop();
@@ -303,17 +314,8 @@ describe('attachProcess with the fake tracer', () => {
   });
 
   it('warns loudly when Ctrl+C cannot be delivered and NtTrace must be killed', async () => {
-    const target = sleeper();
-    cleanup.push(() => target.kill('SIGKILL'));
-    await new Promise((r) => target.once('spawn', r));
-    const session = attachProcess({
-      pid: target.pid!,
-      nttrace: FAKE,
-      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'hang'],
-      intervalMs: '50ms',
-      interrupt: async () => false,
-      detector: countingDetector(),
-    });
+    const target = await runningTarget();
+    const session = attachToTarget(target.pid!, ['-fake-mode', 'hang'], { interrupt: async () => false });
     const { events } = await (async () => {
       const it = session[Symbol.asyncIterator]();
       await it.next();

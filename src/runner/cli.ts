@@ -1,0 +1,181 @@
+/**
+ * The `ntmaldetect run` and `ntmaldetect attach` commands (their files in
+ * `src/cli/commands/` only pick a mode): options, the live output, Ctrl+C, exit codes.
+ *
+ * @packageDocumentation
+ */
+import { resolve } from 'node:path';
+import type { CliIO, Command, ParsedValues } from '../cli/command.js';
+import { UsageError, println, stringOption } from '../cli/command.js';
+import { count, modelFromArgs, modelHelp, modelOptions, policyFromArgs } from '../cli/model-args.js';
+import { attachProcess, traceProgram } from './index.js';
+import { parseInterval } from './interval.js';
+import type { RunEvent, SessionOptions, TraceSession, Verdict } from './types.js';
+import { RunnerError } from './errors.js';
+
+const sharedOptions = {
+  ...modelOptions,
+  nttrace: { type: 'string' },
+  'nttrace-arg': { type: 'string', multiple: true },
+  interval: { type: 'string' },
+  policy: { type: 'string' },
+  harsh: { type: 'boolean' },
+  'save-log': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const sharedHelp = `${modelHelp}
+  --nttrace PATH       NtTrace executable (default: $NTTRACE, then NtTrace.exe / NtTrace on the PATH).
+                       Its bitness must match the program's: the x86 build for 32-bit programs
+                       (those under SysWOW64), the x64 build for 64-bit ones
+  --nttrace-arg ARG    pass ARG to NtTrace before the target (repeatable), e.g. --nttrace-arg=-only
+  --interval T         time between verdicts: 500ms, 10s, 2m (a bare number is seconds; default 10s)
+  --policy P           ensemble policy: any, all, majority, mean (default: the model's)
+  --harsh              all members must agree (= --policy all; NtMalDetect's -h)
+  --save-log F         also write NtTrace's raw output to F (as it arrives)
+  --json               one JSON event per line (verdict, warning, exit), ending with the final event
+
+Exit code: 0 benign, 1 malicious, 2 error (NtTrace failing after some verdicts is an error;
+the verdict so far is still printed). Ctrl+C stops the trace: NtTrace gets Ctrl+C and detaches.
+NtTrace sees only calls made through ntdll (not direct syscalls, not win32k graphics calls).`;
+
+/** Builds the `run` or `attach` command. */
+export function runnerCommand(mode: 'run' | 'attach'): Command {
+  const run = mode === 'run';
+  return {
+    name: mode,
+    summary: run
+      ? 'run a program under NtTrace and classify its system calls while it runs'
+      : 'attach NtTrace to a running process and classify its system calls (detaches on Ctrl+C)',
+    help: run
+      ? `Usage: ntmaldetect run [options] -- program [args...]
+
+Starts the program under NtTrace (directly, never through a shell; .bat/.cmd are refused)
+and prints a verdict every interval and a final verdict when it exits or on Ctrl+C.
+
+Options:
+${sharedHelp}
+
+Examples:
+  ntmaldetect run -- C:\\samples\\setup.exe /S
+  ntmaldetect run --interval 2s --json --save-log app.log -- app.exe`
+      : `Usage: ntmaldetect attach [options] PID
+
+Attaches NtTrace to process PID (NtTrace's own "NtTrace PID" form) and prints a verdict
+every interval; Ctrl+C makes NtTrace detach and the process runs on.
+
+WARNING: NtTrace detaches only on Ctrl+C. On Windows this is delivered through a helper
+(Windows PowerShell attaching to NtTrace's console). If it cannot be delivered, or NtTrace
+does not exit in time, NtTrace is killed AND WINDOWS KILLS THE ATTACHED PROCESS WITH IT;
+a warning is printed when that happens.
+
+Options:
+${sharedHelp}
+
+Example:
+  ntmaldetect attach --interval 5s 4242`,
+    options: sharedOptions,
+    allowPositionals: true,
+    run: (values, positionals, io) => runCommand(mode, values, positionals, io),
+  };
+}
+
+function verdictWord(v: Verdict): string {
+  return v.insufficient ? 'insufficient' : v.malicious ? 'MALICIOUS' : 'benign';
+}
+
+function verdictLine(ev: { calls: number; elapsedMs: number; verdict: Verdict }): string {
+  const v = ev.verdict;
+  const prob = v.probability !== undefined ? `  p=${v.probability.toFixed(3)}` : '';
+  const members = v.members.map((m) => `${m.name}:${m.malicious ? 'mal' : 'ben'}`).join(' ');
+  const secs = (ev.elapsedMs / 1000).toFixed(1).padStart(7);
+  return `${secs}s  ${count(ev.calls).padStart(11)} calls  ${verdictWord(v).padEnd(12)}${prob}${members ? `  [${members}]` : ''}`;
+}
+
+function finalLines(ev: Extract<RunEvent, { type: 'final' }>): string[] {
+  const v = ev.verdict;
+  const lines = [`final: ${verdictWord(v)} (policy ${v.policy}) after ${count(ev.calls)} calls in ${(ev.elapsedMs / 1000).toFixed(1)}s`];
+  if (v.reason) lines.push(`  reason: ${v.reason}`);
+  if (v.warning) lines.push(`  warning: ${v.warning}`);
+  for (const m of v.members) {
+    const p = m.probability !== undefined ? `  p=${m.probability.toFixed(3)}` : '';
+    lines.push(`  ${m.name.padEnd(16)} ${m.malicious ? 'malicious' : 'benign   '}  score ${m.score.toFixed(4)}${p}`);
+  }
+  return lines;
+}
+
+function parsePid(text: string | undefined): number {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) === 0 || Number(text) > 0xffffffff) {
+    throw new UsageError(`attach needs one PID (a positive integer), got ${text === undefined ? 'nothing' : JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+async function runCommand(mode: 'run' | 'attach', values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
+  if (mode === 'run' && positionals.length === 0) throw new UsageError('run needs a program: ntmaldetect run [options] -- program [args...]');
+  if (mode === 'attach' && positionals.length !== 1) throw new UsageError(`attach takes exactly one PID, got ${positionals.length} arguments`);
+  const intervalText = stringOption(values, 'interval');
+  let intervalMs: number | undefined;
+  try {
+    intervalMs = intervalText === undefined ? undefined : parseInterval(intervalText, '--interval');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const policy = policyFromArgs(values);
+  const json = values.json === true;
+  const saveLog = stringOption(values, 'save-log');
+  const nttrace = stringOption(values, 'nttrace');
+  const nttraceArgs = (values['nttrace-arg'] as string[] | undefined) ?? [];
+  const pid = mode === 'attach' ? parsePid(positionals[0]) : 0;
+  const model = await modelFromArgs(values, io.cwd);
+
+  const ac = new AbortController();
+  const onSignal = (): void => {
+    if (ac.signal.aborted) return;
+    println(io.stderr, `ntmaldetect: stopping: sending Ctrl+C to NtTrace${mode === 'attach' ? ` so that it detaches from ${pid}` : ''}...`);
+    ac.abort();
+  };
+  const signals: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+  for (const s of signals) process.on(s, onSignal);
+
+  const common: SessionOptions = {
+    model,
+    env: io.env,
+    cwd: io.cwd,
+    signal: ac.signal,
+    nttraceArgs,
+    ...(nttrace !== undefined ? { nttrace: resolve(io.cwd, nttrace) } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+    ...(saveLog !== undefined ? { saveLog: resolve(io.cwd, saveLog) } : {}),
+  };
+  const session: TraceSession =
+    mode === 'run' ? traceProgram({ ...common, program: positionals[0], args: positionals.slice(1) }) : attachProcess({ ...common, pid });
+
+  let final: Extract<RunEvent, { type: 'final' }> | undefined;
+  try {
+    for await (const ev of session) {
+      if (json) println(io.stdout, JSON.stringify(ev));
+      if (ev.type === 'warning') println(io.stderr, `ntmaldetect: WARNING: ${ev.message}`);
+      if (json) {
+        if (ev.type === 'final') final = ev;
+        continue;
+      }
+      if (ev.type === 'verdict') println(io.stdout, verdictLine(ev));
+      else if (ev.type === 'final') {
+        final = ev;
+        for (const line of finalLines(ev)) println(io.stdout, line);
+      }
+    }
+    return final?.verdict.malicious ? 1 : 0;
+  } catch (e) {
+    // Errors after the start already gave their final event; name the error and exit 2.
+    if (e instanceof RunnerError && final !== undefined) {
+      println(io.stderr, `ntmaldetect: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
