@@ -343,8 +343,9 @@ export class TraceReader {
         }
       }
     }
-    if (p < e && (CLASS[c] & IDENT_START) !== 0) {
-      // Name, hashed as it is scanned.
+    // A call starts with "Nt" (NtTrace's configurations name every traced function Nt...,
+    // NtGdi... and NtUser... included); the name is hashed as it is scanned.
+    if (c === 78 && buf[p + 1] === 116) {
       let h = HASH_SEED;
       let q = p;
       while (q < e) {
@@ -354,22 +355,18 @@ export class TraceReader {
         q++;
       }
       if (buf[q] === 40 /* ( */ && q < e) {
+        this.afterProcessStart = false;
+        // A status never ends in " ) ...", so a -pre line is told first (its arguments may
+        // hold " ) => " inside a string).
         if (hasPreEnd(buf, q, e)) {
           st.preCalls++;
-          this.afterProcessStart = false;
-          return;
-        }
-        if (hasCallEnd(buf, q, e)) {
+        } else if (hasCallEnd(buf, q, e)) {
           st.calls++;
-          this.afterProcessStart = false;
           this.emit(this.interner.intern(buf, p, q, h));
-          return;
-        }
-        if (buf[p] === 78 && buf[p + 1] === 116) {
+        } else {
           st.unparseable++;
-          this.afterProcessStart = false;
-          return;
         }
+        return;
       }
     }
     this.otherLine(buf, s, p, e);

@@ -91,20 +91,24 @@ export function skipIdPrefix(buf: Uint8Array, start: number, end: number, out: F
 }
 
 /**
- * Does `buf[from..end)` end like a completed call: contains `) => ` followed by a status?
- * Scans backwards from the end, so the cost is the length of the status text.
+ * Does the call text `buf[open..end)` (from its `(`) end like a completed call? NtTrace writes
+ * `Name(` + one ` arg` per argument (`,`-separated) + ` ) => ` + status, so the `(` is followed
+ * by a space and ` ) => ` is followed by a status. Scans backwards from the end, so the cost
+ * is the length of the status text.
  */
-export function hasCallEnd(buf: Uint8Array, from: number, end: number): boolean {
-  for (let i = end - 2; i >= from + 3; i--) {
-    if (buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i + 1] === 32) return true;
+export function hasCallEnd(buf: Uint8Array, open: number, end: number): boolean {
+  if (buf[open + 1] !== 32) return false;
+  for (let i = end - 2; i >= open + 5; i--) {
+    if (buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) return true;
   }
   return false;
 }
 
-/** Does `buf[from..end)` end like a `-pre` line: `) ...`? */
-export function hasPreEnd(buf: Uint8Array, from: number, end: number): boolean {
+/** Does the call text `buf[open..end)` end like a `-pre` line: `Name( ... ) ...`? */
+export function hasPreEnd(buf: Uint8Array, open: number, end: number): boolean {
   return (
-    end - from >= 5 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 && buf[end - 4] === 32 && buf[end - 5] === 41
+    end - open >= 7 && buf[open + 1] === 32 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 &&
+    buf[end - 4] === 32 && buf[end - 5] === 41 && buf[end - 6] === 32
   );
 }
 
@@ -179,7 +183,7 @@ export function findEmbeddedCall(buf: Uint8Array, start: number, end: number, ou
     // The call name starts at the first "Nt" + capital letter of the identifier run.
     for (let n = r; n + 2 < k; n++) {
       if (buf[n] === 78 && buf[n + 1] === 116 && buf[n + 2] >= 65 && buf[n + 2] <= 90) {
-        if (!hasCallEnd(buf, k, end)) return -1;
+        if (hasPreEnd(buf, k, end) || !hasCallEnd(buf, k, end)) return -1;
         out[0] = k;
         return n;
       }
