@@ -1,0 +1,143 @@
+/**
+ * `ntmaldetect bench`: k-fold cross-validation of presets, saved models' configurations
+ * and `auto` on a labelled corpus, with pooled out-of-fold metrics, a JSON summary and an
+ * optional Markdown/SVG report.
+ */
+import { resolve } from 'node:path';
+import type { Command } from '../command.js';
+import { UsageError, numberOption, println, stringOption } from '../command.js';
+import { runBench, type BenchSplit } from '../../eval/bench.js';
+import { summaryJson } from '../../eval/cv.js';
+import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
+
+const SPLITS: readonly BenchSplit[] = ['stratified', 'unique', 'grouped'];
+
+/** A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise. */
+function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }): (stage: string, done: number, total: number, what?: string) => void {
+  let lastTenth = -1;
+  let lastStage = '';
+  return (stage, done, total, what) => {
+    const frac = total > 0 ? done / total : 1;
+    if (stream.isTTY) {
+      const width = 30;
+      const full = Math.round(frac * width);
+      stream.write(`\r${stage.padEnd(5)} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${done}/${total} ${what ?? ''}`.padEnd(70));
+      if (done === total && stage === 'fit') stream.write('\n');
+      return;
+    }
+    const tenth = Math.floor(frac * 10);
+    if (stage !== lastStage) lastTenth = -1;
+    lastStage = stage;
+    if (tenth !== lastTenth && (stage === 'fit' || done === total)) {
+      lastTenth = tenth;
+      stream.write(`${stage}: ${done}/${total}${what ? ` (${what})` : ''}\n`);
+    }
+  };
+}
+
+const bench: Command = {
+  name: 'bench',
+  summary: 'cross-validate models on a labelled corpus (accuracy, ROC/PR AUC, TPR at low FPR, speed)',
+  help: `Usage: ntmaldetect bench (--corpus DIR | --benign DIR --malicious DIR) [options]
+
+K-fold cross-validation: on each fold the vectorizer and every model are fitted on the
+training part only; the out-of-fold predictions are pooled (as scikit-learn's
+cross_val_predict) and the per-fold mean and standard deviation are given beside them.
+
+Options:
+  --corpus DIR          a corpus in the NtMalDetect layout (DIR/sysBEN, DIR/sysMAL)
+  --benign DIR          benign traces (with --malicious), instead of --corpus
+  --malicious DIR       malicious traces
+  --folds K             number of folds (default 10)
+  --seed S              seed of the split (default 0; seed S gives scikit-learn's
+                        StratifiedKFold(shuffle=True, random_state=S) folds)
+  --split KIND          stratified (default) | unique (byte-identical copies dropped)
+                        | grouped (identical and near-duplicate traces, cosine >= 0.99 on
+                        l2 ten-gram TF-IDF, never straddle folds: the honest figure)
+  --folds-file F        replay the folds of a folds file by document name (its 'all'
+                        setting; with --split unique its 'unique' setting)
+  --models LIST         comma list of presets (ntmaldetect-2018, default, auto, ...) or
+                        file:PATH (a saved model's configuration, refitted per fold);
+                        default: default
+  --recall R            recall at which false positives are counted (default 0.986)
+  --json                print one JSON object instead of the table
+  --report DIR          write DIR/report.md with tables, DIR/roc.svg and DIR/pr.svg
+
+Results are named PRESET (its own ensemble verdict), PRESET/MEMBER (one member) and
+PRESET/POLICY (another ensemble policy). A trace with no n-gram known to a fold's model
+is judged benign ("insufficient"), as detect and scan judge it.
+
+Examples:
+  ntmaldetect bench --corpus ../shared/corpus --folds-file ../shared/reference/cv-folds.json --models ntmaldetect-2018,default
+  ntmaldetect bench --corpus ../shared/corpus --split grouped --models default --report out/`,
+  options: {
+    corpus: { type: 'string' },
+    benign: { type: 'string' },
+    malicious: { type: 'string' },
+    folds: { type: 'string' },
+    seed: { type: 'string' },
+    split: { type: 'string' },
+    'folds-file': { type: 'string' },
+    models: { type: 'string' },
+    recall: { type: 'string' },
+    json: { type: 'boolean' },
+    report: { type: 'string' },
+  },
+  allowPositionals: false,
+  async run(values, _positionals, io) {
+    const corpusDir = stringOption(values, 'corpus');
+    const benign = stringOption(values, 'benign');
+    const malicious = stringOption(values, 'malicious');
+    if (corpusDir !== undefined && (benign !== undefined || malicious !== undefined)) throw new UsageError('bench: give --corpus or --benign/--malicious, not both');
+    if (corpusDir === undefined && (benign === undefined || malicious === undefined)) throw new UsageError('bench: give --corpus DIR, or both --benign DIR and --malicious DIR');
+    const split = stringOption(values, 'split') ?? 'stratified';
+    if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`bench: --split must be one of ${SPLITS.join(', ')}, got ${JSON.stringify(split)}`);
+    const folds = numberOption(values, 'folds', { min: 2, max: 1000, integer: true });
+    const foldsFile = stringOption(values, 'folds-file');
+    if (foldsFile !== undefined && folds !== undefined) throw new UsageError('bench: --folds cannot be used with --folds-file (the file fixes the folds)');
+    const seed = numberOption(values, 'seed', { min: 0, max: 0xffffffff, integer: true });
+    const recall = numberOption(values, 'recall', { min: 0, max: 1 });
+    const models = stringOption(values, 'models') ?? 'default';
+    const reportDir = stringOption(values, 'report');
+    const corpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
+    const bar = progressBar(io.stderr);
+    const r = await runBench({
+      corpus,
+      folds,
+      seed,
+      split: split as BenchSplit,
+      foldsFile,
+      models,
+      cwd: io.cwd,
+      recallTarget: recall,
+      onProgress: bar,
+      onWarning: (msg) => println(io.stderr, `warning: ${msg}`),
+    });
+    if (reportDir !== undefined) {
+      const command = ['ntmaldetect bench', ...Object.entries(values).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`))].join(' ');
+      const files = writeReport(resolve(io.cwd, reportDir), r, { command, recallTarget: recall });
+      println(io.stderr, `report: ${files.join(', ')}`);
+    }
+    if (values.json === true) {
+      println(io.stdout, JSON.stringify(summaryJson(r)));
+      return 0;
+    }
+    println(io.stdout, `${r.traces} traces, ${r.split}`);
+    println(io.stdout);
+    println(io.stdout, metricsTable(r.results, recall));
+    println(io.stdout);
+    println(io.stdout, speedTable(r));
+    if (r.autoChoices.length) {
+      println(io.stdout);
+      r.autoChoices.forEach((c, i) => println(io.stdout, `auto, fold ${i}: ${describeConfig(c)}`));
+    }
+    return 0;
+  },
+};
+
+/** One line describing a configuration (n-grams, tf, members). */
+function describeConfig(c: { tfidf: { ngramRange: readonly number[]; sublinearTf: boolean }; members: readonly { kind: string; name: string }[] }): string {
+  return `${c.tfidf.ngramRange.join('..')}-grams, ${c.tfidf.sublinearTf ? 'sublinear' : 'raw'} tf, ${c.members.map((m) => m.name).join(' + ')}`;
+}
+
+export default bench;
