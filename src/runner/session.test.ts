@@ -281,6 +281,27 @@ function attachToTarget(pid: number, fakeArgs: string[], extra: Partial<AttachOp
   });
 }
 
+describe('failures of the consumer side', () => {
+  it('refuses a log path that cannot be written, before starting NtTrace', async () => {
+    const d = tempDir();
+    const s = traceProgram({ program: programFile(d), nttrace: FAKE, saveLog: join(d, 'no', 'such', 'dir', 'x.log'), detector: countingDetector() });
+    await expect(s.result).rejects.toMatchObject({ code: 'SAVE_LOG_FAILED', message: /ENOENT/ });
+    expect(s.tracerPid).toBeUndefined();
+  });
+
+  it('ends the session and kills the tracer when the detector throws', async () => {
+    const d = tempDir();
+    const det = countingDetector();
+    const boom = new Error('detector failed');
+    det.push = () => {
+      throw boom;
+    };
+    const s = traceProgram({ program: programFile(d), nttrace: FAKE, nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'hang'], detector: det });
+    await expect(s.result).rejects.toBe(boom);
+    expect(await waitGone(s.tracerPid!)).toBe(true);
+  });
+});
+
 describe('attachProcess with the fake tracer', () => {
   it('detaches on stop and leaves the target running', async () => {
     const target = await runningTarget();

@@ -64,7 +64,7 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     if (options.signal?.aborted) throw new RunnerError('ABORTED', 'the trace was aborted before it started');
     const prepared = await plan.prepare();
     detector = prepared.detector;
-    const logFd = options.saveLog !== undefined ? openSync(options.saveLog, 'w') : undefined;
+    const logFd = options.saveLog !== undefined ? openLog(options.saveLog) : undefined;
     try {
       return await runTracer(prepared.command, prepared.tracerArgs, prepared.detector, logFd, intervalMs, grace);
     } finally {
@@ -92,10 +92,23 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
 
     let sawOutput: () => void = () => {};
     const firstOutput = new Promise<void>((r) => (sawOutput = r));
+    // A failure while consuming the output (disk full for saveLog, a detector bug) ends the
+    // session: the tracer is killed and the error reported, instead of an uncaught exception.
+    let internal: unknown;
+    const fail = (e: unknown): void => {
+      if (internal !== undefined) return;
+      internal = e;
+      killTree(proc);
+    };
     proc.stdout!.on('data', (chunk: Buffer) => {
       sawOutput();
-      if (logFd !== undefined) writeSync(logFd, chunk);
-      det.push(chunk);
+      if (internal !== undefined) return;
+      try {
+        if (logFd !== undefined) writeSync(logFd, chunk);
+        det.push(chunk);
+      } catch (e) {
+        fail(e);
+      }
       tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
     });
     proc.stderr!.on('data', (chunk: Buffer) => {
@@ -110,7 +123,14 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       new Promise<void>((r) => proc.stdout!.once('close', () => r())),
       new Promise<void>((r) => proc.stderr!.once('close', () => r())),
     ]);
-    const timer = setInterval(emitVerdict, intervalMs);
+    const timer = setInterval(() => {
+      if (internal !== undefined) return;
+      try {
+        emitVerdict();
+      } catch (e) {
+        fail(e);
+      }
+    }, intervalMs);
     const onAbort = (): void => void stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) void stop();
@@ -160,6 +180,7 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     proc.stdout!.destroy();
     proc.stderr!.destroy();
     await stopping_;
+    if (internal !== undefined) throw internal;
     const end = det.end();
     detached = /(^|\n)Detached\r?\n?$/.test(tail);
     queue.push({ type: 'exit', code: status.code, signal: status.signal });
@@ -240,6 +261,14 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       return queue.iterator(() => void stop());
     },
   };
+}
+
+function openLog(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new RunnerError('SAVE_LOG_FAILED', `cannot write the log to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
 }
 
 function delay(ms: number): Promise<void> {

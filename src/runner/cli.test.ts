@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { isAlive } from './process.js';
+import { runCli } from '../cli/main.js';
+import { train } from '../api/train.js';
+import { detect } from '../api/detect.js';
+import type { Model } from '../model/model.js';
+import { corpusDir, requireShared } from '../../test/shared.js';
+import { FAKE, RAW_BENIGN, sleeper, tempDir, waitGone } from './test-helpers/fake.js';
+
+requireShared();
+let model: Model;
+let modelPath: string;
+const dir = tempDir();
+
+beforeAll(async () => {
+  // Naive Bayes alone: quick to train, and enough to check what the CLI prints.
+  model = await train(corpusDir, { preset: 'ntmaldetect-2018', members: [{ kind: 'multinomial-nb', alpha: 0.01, fitPrior: true }] });
+  modelPath = join(dir, 'nb.ntmd');
+  await model.save(modelPath);
+}, 120_000);
+
+async function cli(args: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const o: Buffer[] = [];
+  const e: Buffer[] = [];
+  out.on('data', (b: Buffer) => o.push(b));
+  err.on('data', (b: Buffer) => e.push(b));
+  const code = await runCli(args, { stdout: out, stderr: err, stdin: Readable.from([]), env, cwd: dir });
+  return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
+}
+
+const fake = (...args: string[]) => ['--nttrace', FAKE, ...args.map((a) => `--nttrace-arg=${a}`)];
+const malicious = readdirSync(join(corpusDir, 'raw', 'malicious')).map((f) => join(corpusDir, 'raw', 'malicious', f));
+
+describe('ntmaldetect run', () => {
+  it('--json: one event per line, ending with the final verdict detect() gives; exit code from the verdict', async () => {
+    for (const log of [RAW_BENIGN, ...malicious]) {
+      const res = await cli(['run', '--model', modelPath, '--json', '--interval', '100ms', ...fake('-fake-replay', log, '-fake-batch', '200', '-fake-pause-ms', '30'), '--', process.execPath]);
+      const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: unknown; calls?: number });
+      const final = events.at(-1)!;
+      expect(final.type).toBe('final');
+      expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
+      const expected = await detect({ path: log }, { model });
+      expect(final.verdict).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(res.code).toBe(expected.malicious ? 1 : 0);
+      expect(res.stderr).toBe('');
+    }
+  });
+
+  it('prints a live line per verdict and the final verdict with each member', async () => {
+    const res = await cli(['run', '--model', modelPath, '--interval', '100ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '100', '-fake-pause-ms', '40'), '--', process.execPath]);
+    const lines = res.stdout.trim().split('\n');
+    const live = lines.filter((l) => /^\s+\d+\.\ds\s+[\d,]+ calls  /.test(l));
+    expect(live.length).toBeGreaterThanOrEqual(2);
+    const final = lines.findIndex((l) => l.startsWith('final: '));
+    expect(lines[final]).toMatch(/^final: (benign|MALICIOUS|insufficient) \(policy any\) after [\d,]+ calls in \d+\.\ds$/);
+    expect(lines.slice(final + 1).some((l) => /^ {2}multinomial-nb +(benign|malicious) +score [-\d.]+$/.test(l))).toBe(true);
+  });
+
+  it('exits 2 when NtTrace fails after some verdicts, still printing the verdict so far', async () => {
+    const res = await cli(['run', '--model', modelPath, '--json', '--interval', '50ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-mode', 'fail', '-fake-after', '400', '-fake-exit-code', '3', '-fake-batch', '50', '-fake-pause-ms', '20'), '--', process.execPath]);
+    expect(res.code).toBe(2);
+    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string } });
+    expect(events.some((e) => e.type === 'verdict')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'final', error: { code: 'TRACER_FAILED' } });
+    expect(res.stderr).toMatch(/^ntmaldetect: NtTrace exited with code 3: Unable to read configuration/);
+  });
+
+  it('reports a missing NtTrace, a missing program and usage mistakes with exit code 2', async () => {
+    const noTracer = await cli(['run', '--model', modelPath, '--', process.execPath], { PATH: dir });
+    expect(noTracer.code).toBe(2);
+    expect(noTracer.stderr).toMatch(/^ntmaldetect: NtTrace not found .*github\.com\/rogerorr\/NtTrace/);
+    const noProgram = await cli(['run', '--model', modelPath, '--nttrace', FAKE, '--', 'no-such-program.exe'], { PATH: dir });
+    expect(noProgram.stderr).toMatch(/^ntmaldetect: program not found: "no-such-program.exe"/);
+    expect((await cli(['run', '--model', modelPath, '--nttrace', FAKE])).stderr).toMatch(/run needs a program/);
+    expect((await cli(['run', '--model', modelPath, '--interval', 'soon', '--', process.execPath])).stderr).toMatch(/--interval: expected a duration/);
+    expect((await cli(['run', '--model', modelPath, '--harsh', '--policy', 'any', '--', process.execPath])).stderr).toMatch(/--harsh means --policy all/);
+    const bat = await cli(['run', '--model', modelPath, '--nttrace', FAKE, '--', 'x.bat']);
+    expect(bat.code).toBe(2);
+    expect(bat.stderr).toMatch(/refusing to trace the batch script/);
+  });
+
+  it('--harsh applies the all policy', async () => {
+    const res = await cli(['run', '--model', modelPath, '--json', '--harsh', ...fake('-fake-replay', RAW_BENIGN), '--', process.execPath]);
+    const final = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { verdict: { policy: string } };
+    expect(final.verdict.policy).toBe('all');
+  });
+});
+
+describe('ntmaldetect attach', () => {
+  it("passes on NtTrace's message for a PID that does not exist", async () => {
+    const gone = sleeper();
+    await new Promise((r) => gone.once('spawn', r));
+    const pid = gone.pid!;
+    gone.kill('SIGKILL');
+    await waitGone(pid);
+    const res = await cli(['attach', '--model', modelPath, '--nttrace', FAKE, String(pid)]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`cannot attach to process ${pid}: OpenProcess failed to find pid ${pid}`);
+  });
+
+  it('classifies an attached process until it exits, and leaves nothing running', async () => {
+    // A process that exits by itself after a few seconds, as a traced program would.
+    const target = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    await new Promise((r) => target.once('spawn', r));
+    const res = await cli(['attach', '--model', modelPath, '--json', '--interval', '200ms', ...fake('-fake-replay', RAW_BENIGN), String(target.pid)]);
+    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; calls?: number });
+    expect(events.filter((e) => e.type === 'verdict').length).toBeGreaterThanOrEqual(2);
+    expect(events.at(-1)).toMatchObject({ type: 'final' });
+    expect(res.stderr).toBe("");
+    expect(res.code).toBeLessThan(2);
+    expect(isAlive(target.pid!)).toBe(false);
+  });
+
+  it('refuses anything but one positive PID', async () => {
+    for (const args of [[], ['12', '13'], ['abc'], ['0'], ['-1']]) {
+      const res = await cli(['attach', '--model', modelPath, '--nttrace', FAKE, ...args]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/attach (takes exactly one PID|needs one PID)|Unknown option|unknown option/i);
+    }
+  });
+});
