@@ -121,10 +121,10 @@ async function programJson(backend: ServerBackend, detector: TraceDetector, p: P
 
 /** The verdict of the current model for a stored trace: cached, or computed and cached. */
 async function verdictOf(backend: ServerBackend, detector: TraceDetector, id: string): Promise<VerdictJson | undefined> {
-  const t = await backend.getTrace(id);
+  const t = await backend.getTrace(id, detector.model.sha256);
   if (!t) return undefined;
   if (t.verdict) return t.verdict;
-  const verdict = detector.detect(Buffer.from(await t.reduced()));
+  const verdict = detector.detect(await t.content());
   await backend.saveVerdict(id, detector.model.sha256, verdict);
   return verdict;
 }
@@ -136,8 +136,8 @@ async function verdictOf(backend: ServerBackend, detector: TraceDetector, id: st
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const fastify = await loadFastify();
   const { backend, detector } = options;
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const jobs = { ...DEFAULT_JOBS, ...options.jobs };
+  const limits = { ...DEFAULT_LIMITS, ...defined(options.limits) };
+  const jobs = { ...DEFAULT_JOBS, ...defined(options.jobs) };
   const limiter = new RateLimiter(options.rateLimit ?? { perSecond: 100, burst: 200 });
   const tokenCacheMs = options.tokenCacheMs ?? 2000;
   const tokenCache = new Map<string, { record: TokenRecord; until: number }>();
@@ -154,7 +154,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const bodyLimits = (kind: 'trace' | 'program'): BodyLimits =>
     kind === 'trace'
-      ? { limit: limits.traceBytes, inflatedLimit: limits.traceInflatedBytes }
+      ? { limit: limits.traceBytes, inflatedLimit: limits.traceInflatedBytes, unwrapGzipFile: true }
       : { limit: limits.programBytes, allowGzip: false };
 
   app.removeAllContentTypeParsers();
@@ -269,10 +269,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     },
     getTrace: async (request) => {
       const { id } = request.params as Q;
-      const t = await backend.getTrace(id!);
+      const t = await backend.getTrace(id!, detector.model.sha256);
       if (!t) throw new NotFoundError('trace', id!);
       const verdict = t.verdict ?? (await verdictOf(backend, detector, id!));
-      return { id: t.id, sha256: t.sha256, calls: t.calls, label: t.label, labels: t.labels, submissions: t.submissions, verdict };
+      return { id: t.id, calls: t.calls, label: t.label, labels: t.labels, submissions: t.submissions, verdict };
     },
     labelTrace: async (request) => {
       const { id } = request.params as Q;
@@ -383,6 +383,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const openapi = buildOpenApi(ROUTES);
   return app;
+}
+
+/** The entries of `o` whose value is not undefined (so they do not override defaults). */
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function tokenJson(t: TokenRecord): Record<string, unknown> {

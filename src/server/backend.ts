@@ -21,7 +21,7 @@ export interface VerdictJson {
   members: { name: string; malicious: boolean; score: number; probability?: number }[];
   calls: number;
   ngrams: number;
-  unknownNgramFraction: number;
+  unknownNgramFraction: number | null;
 }
 
 /** A model in use by the server, and how to run it on a request body. */
@@ -61,8 +61,8 @@ export interface TraceInput {
 
 /** Result of storing a trace. */
 export interface TraceStored {
+  /** The trace's id: SHA-256 of its canonical reduced text (identical traces share it). */
   id: string;
-  sha256: string;
   /** True when an identical trace was already stored: then nothing was stored. */
   duplicate: boolean;
   calls: number;
@@ -72,15 +72,14 @@ export interface TraceStored {
 /** A stored trace as `GET /v1/traces/:id` shows it. */
 export interface TraceDetails {
   id: string;
-  sha256: string;
   calls: number;
   label: LabelName | null;
   labels: { label: LabelName; source: string; at: string }[];
   submissions: { name: string | null; submitter: string | null; programSha256: string | null; programName: string | null; at: string }[];
-  /** The verdict stored for this model, if any. */
+  /** The verdict stored for the model asked about, if any. */
   verdict: VerdictJson | undefined;
-  /** The reduced call sequence (one name per line), to re-detect with another model. */
-  reduced(): Promise<string>;
+  /** The trace's bytes (reduced text, or the raw log as received), to run a model on. */
+  content(): Promise<Uint8Array>;
 }
 
 /** State of a submitted program. */
@@ -129,12 +128,13 @@ export interface ServerBackend {
 
   /** Stores a trace unless an identical one exists (then `duplicate` and nothing stored). */
   addTrace(input: TraceInput): Promise<TraceStored>;
-  getTrace(id: string): Promise<TraceDetails | undefined>;
+  /** A trace with the verdict cached for the model `modelSha256`. */
+  getTrace(id: string, modelSha256: string): Promise<TraceDetails | undefined>;
   /** Records a new label (history kept); false if there is no such trace. */
   labelTrace(id: string, label: LabelName, source: string): Promise<boolean>;
   /** Deletes a trace and its submissions for real; false if there is no such trace. */
   deleteTrace(id: string): Promise<boolean>;
-  /** Stores the verdict of a model for a trace (cache for `GET /v1/traces/:id`). */
+  /** Stores the verdict of a model for a trace (cache for `GET /v1/traces/:id`). Idempotent. */
   saveVerdict(traceId: string, modelSha256: string, verdict: VerdictJson): Promise<void>;
   stats(): Promise<StatsJson>;
 

@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { BodyTooLargeError, UnsupportedMediaError, BadRequestError } from './errors.js';
 
 /** Limits of one body. */
@@ -19,6 +19,12 @@ export interface BodyLimits {
   inflatedLimit?: number;
   /** Whether `Content-Encoding: gzip` is accepted (default true). */
   allowGzip?: boolean;
+  /**
+   * Also inflate a body that *is* a gzip file (starts with the gzip magic bytes) though sent
+   * without `Content-Encoding`, under the same inflated cap: trace readers unwrap such
+   * bodies, so they must not escape the cap. Default false.
+   */
+  unwrapGzipFile?: boolean;
 }
 
 /** The headers {@link readBody} looks at. */
@@ -32,7 +38,24 @@ export interface BodyHeaders {
  * streaming. Rejects with {@link BodyTooLargeError} (413), {@link UnsupportedMediaError}
  * (415, unknown encoding) or {@link BadRequestError} (400, corrupt gzip).
  */
-export function readBody(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
+export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
+  let body = await readWire(stream, headers, limits);
+  if (limits.unwrapGzipFile) {
+    const cap = limits.inflatedLimit ?? limits.limit;
+    for (let depth = 0; body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b; depth++) {
+      if (depth === 2) throw new BadRequestError('BAD_GZIP', 'the body is gzip nested more than twice');
+      try {
+        body = gunzipSync(body, { maxOutputLength: cap });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new BodyTooLargeError(cap, 'inflated body');
+        throw new BadRequestError('BAD_GZIP', `the gzip body is corrupt: ${(e as Error).message}`);
+      }
+    }
+  }
+  return body;
+}
+
+function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
   const limit = limits.limit;
   const inflatedLimit = limits.inflatedLimit ?? limit;
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();

@@ -1,5 +1,6 @@
 /**
- * The server's own tables (API tokens, submitted programs, tracing jobs, cached verdicts),
+ * The server's own tables (API tokens, submitted programs, tracing jobs, unlabelled traces
+ * waiting for a label, cached verdicts),
  * created by versioned migrations kept apart from the trace store's: they are recorded in
  * `ntmd_server_migrations` and serialised by their own advisory lock, and run after the
  * store's migrations (they reference `ntmd_traces`). A store used without the server never
@@ -28,7 +29,7 @@ export class ServerSchemaError extends NtmdError {
 export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
   {
     version: 1,
-    name: 'api tokens, programs, jobs, verdicts',
+    name: 'api tokens, programs, jobs, unlabelled traces, verdicts',
     statements: [
       `CREATE TABLE ntmd_api_tokens (
          id         text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{12}$'),
@@ -53,18 +54,30 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
          lease          text CHECK (lease ~ '^[0-9a-f]{32}$'),
          worker         text,
          expires_at     timestamptz,
-         trace_id       bigint REFERENCES ntmd_traces (id) ON DELETE SET NULL,
+         trace_sha256   text CHECK (trace_sha256 ~ '^[0-9a-f]{64}$'),
          error          text,
          queued_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
          updated_at     timestamptz NOT NULL DEFAULT clock_timestamp()
        )`,
       `CREATE INDEX ntmd_jobs_queue ON ntmd_jobs (status, queued_at)`,
+      `CREATE TABLE ntmd_api_pending (
+         trace_sha256   text PRIMARY KEY CHECK (trace_sha256 ~ '^[0-9a-f]{64}$'),
+         name           text NOT NULL CHECK (name <> '' AND position('/' in name) = 0),
+         calls          integer NOT NULL CHECK (calls > 0),
+         body           bytea NOT NULL,
+         body_bytes     bigint NOT NULL,
+         submitter      text,
+         program_sha256 text CHECK (program_sha256 ~ '^[0-9a-f]{64}$'),
+         program_name   text,
+         tracer_options jsonb NOT NULL DEFAULT '{}'::jsonb,
+         submitted_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+       )`,
       `CREATE TABLE ntmd_api_verdicts (
-         trace_id     bigint NOT NULL REFERENCES ntmd_traces (id) ON DELETE CASCADE,
+         trace_sha256 text NOT NULL CHECK (trace_sha256 ~ '^[0-9a-f]{64}$'),
          model_sha256 text NOT NULL CHECK (model_sha256 ~ '^[0-9a-f]{64}$'),
          verdict      jsonb NOT NULL,
          created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-         PRIMARY KEY (trace_id, model_sha256)
+         PRIMARY KEY (trace_sha256, model_sha256)
        )`,
     ],
   },

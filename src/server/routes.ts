@@ -7,7 +7,7 @@
 import type { RouteSpec } from './openapi.js';
 import { NAME_PATTERN, SHA256_PATTERN, TOKEN_ID_PATTERN, TRACE_ID_PATTERN, labelSchema } from './schemas.js';
 
-const traceId = { id: { type: 'string', pattern: TRACE_ID_PATTERN, description: 'Trace id (decimal).' } };
+const traceId = { id: { type: 'string', pattern: TRACE_ID_PATTERN, description: 'Trace id: SHA-256 of the canonical reduced trace.' } };
 const sha = { sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the program, lower-case hex.' } };
 const lease = { lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'The lease returned by the claim.' } };
 const name = (what: string) => ({ type: 'string', pattern: NAME_PATTERN, description: `${what} (1-255 printable characters, no / or \\).` });

@@ -11,8 +11,8 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Lower-case hex SHA-256 (64 digits). */
 export const SHA256_PATTERN = '^[0-9a-f]{64}$';
-/** A trace id: a positive decimal integer (no leading zero, at most 15 digits). */
-export const TRACE_ID_PATTERN = '^[1-9][0-9]{0,14}$';
+/** A trace id: the SHA-256 of the trace's canonical reduced text. */
+export const TRACE_ID_PATTERN = SHA256_PATTERN;
 /** A token id: 12 hex digits. */
 export const TOKEN_ID_PATTERN = '^[0-9a-f]{12}$';
 /** A free-text name (file name, program name, token name): printable, no path separators. */
@@ -66,7 +66,7 @@ export const verdictSchema: JsonSchema = {
     },
     calls: { type: 'integer' },
     ngrams: { type: 'integer' },
-    unknownNgramFraction: { type: 'number' },
+    unknownNgramFraction: { type: 'number', nullable: true, description: 'Share of n-gram occurrences the model does not know; null when the trace has none.' },
   },
 };
 
@@ -75,10 +75,9 @@ export const labelSchema: JsonSchema = label;
 export const traceSubmittedSchema: JsonSchema = {
   $id: 'TraceSubmitted',
   type: 'object',
-  required: ['id', 'sha256', 'duplicate', 'calls', 'verdict'],
+  required: ['id', 'duplicate', 'calls', 'label', 'verdict'],
   properties: {
-    id: { type: 'string', pattern: TRACE_ID_PATTERN },
-    sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the reduced call sequence: identical traces share it and are stored once.' },
+    id: { type: 'string', pattern: TRACE_ID_PATTERN, description: 'SHA-256 of the canonical reduced call sequence: identical traces (raw or reduced) share it and are stored once.' },
     duplicate: { type: 'boolean', description: 'True when this trace was already in the store (nothing new stored but the submission).' },
     calls: { type: 'integer' },
     label: { ...label, nullable: true },
@@ -89,10 +88,9 @@ export const traceSubmittedSchema: JsonSchema = {
 export const traceInfoSchema: JsonSchema = {
   $id: 'TraceInfo',
   type: 'object',
-  required: ['id', 'sha256', 'calls', 'label', 'submissions', 'verdict'],
+  required: ['id', 'calls', 'label', 'labels', 'submissions', 'verdict'],
   properties: {
     id: { type: 'string', pattern: TRACE_ID_PATTERN },
-    sha256: { type: 'string', pattern: SHA256_PATTERN },
     calls: { type: 'integer' },
     label: { ...label, nullable: true },
     labels: {
@@ -125,7 +123,12 @@ export const statsSchema: JsonSchema = {
   properties: {
     traces: { type: 'integer', description: 'Distinct traces stored.' },
     submissions: { type: 'integer' },
-    byLabel: { type: 'object', required: ['benign', 'malicious', 'unlabelled'], properties: { benign: { type: 'integer' }, malicious: { type: 'integer' }, unlabelled: { type: 'integer' } } },
+    byLabel: {
+      type: 'object',
+      description: 'Distinct traces by current label; `unlabelled`: contributed without a label or traced by a worker, waiting for one (not in the training corpus).',
+      required: ['benign', 'malicious', 'unlabelled'],
+      properties: { benign: { type: 'integer' }, malicious: { type: 'integer' }, unlabelled: { type: 'integer' } },
+    },
     programs: {
       type: 'object',
       required: ['queued', 'running', 'done', 'failed'],

@@ -28,7 +28,7 @@ interface ProgramRow {
   submitted_at: Date | string;
   attempts: number;
   error: string | null;
-  trace_id: string | null;
+  trace_sha256: string | null;
 }
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
@@ -53,11 +53,11 @@ function programRecord(r: ProgramRow): ProgramRecord {
     submittedAt: iso(r.submitted_at),
     attempts: r.attempts,
     error: r.error,
-    traceId: r.trace_id,
+    traceId: r.trace_sha256,
   };
 }
 
-const PROGRAM_COLUMNS = `p.sha256, p.name, p.size, j.status, p.submitted_at, j.attempts, j.error, j.trace_id::text AS trace_id`;
+const PROGRAM_COLUMNS = `p.sha256, p.name, p.size, j.status, p.submitted_at, j.attempts, j.error, j.trace_sha256`;
 
 /** Token, program and job operations on an open database (after {@link migrateServer}). */
 export class ServerDb {
@@ -168,10 +168,10 @@ export class ServerDb {
   }
 
   /** Marks a held job done with its trace (inside the caller's transaction). */
-  async finishJob(tx: Queryable, sha256: string, traceId: string): Promise<ProgramRecord> {
+  async finishJob(tx: Queryable, sha256: string, traceSha256: string): Promise<ProgramRecord> {
     await tx.query(
-      `UPDATE ntmd_jobs SET status = 'done', trace_id = $2::bigint, lease = NULL, expires_at = NULL, error = NULL, updated_at = clock_timestamp() WHERE program_sha256 = $1`,
-      [sha256, traceId],
+      `UPDATE ntmd_jobs SET status = 'done', trace_sha256 = $2, lease = NULL, expires_at = NULL, error = NULL, updated_at = clock_timestamp() WHERE program_sha256 = $1`,
+      [sha256, traceSha256],
     );
     return (await this.programIn(tx, sha256))!;
   }

@@ -1,0 +1,49 @@
+/**
+ * The model the server runs: `--model F` or the shipped default, loaded once, applied to
+ * each request body with `detectSync`.
+ *
+ * @packageDocumentation
+ */
+import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { defaultModelSync, detectSync, DEFAULT_MODEL_PATH } from '../api/detect.js';
+import { loadModel } from '../model/model.js';
+import type { Model } from '../model/model.js';
+import { isNtmdError } from '../errors.js';
+import type { TraceDetector, VerdictJson } from './backend.js';
+import { MalformedTraceError } from './errors.js';
+
+/** Reader errors that mean "this body is not a usable trace" (422), by code. */
+const NOT_A_TRACE = new Set(['EMPTY_TRACE', 'NO_CALLS', 'CORRUPT_GZIP']);
+
+/** A {@link TraceDetector} on a loaded model. */
+export class ModelDetector implements TraceDetector {
+  readonly model: TraceDetector['model'];
+
+  constructor(
+    /** The loaded model. */
+    readonly loaded: Model,
+    meta: { name: string; source: 'default' | 'file' },
+  ) {
+    const sha256 = loaded.sha256 ?? createHash('sha256').update(loaded.toBytes()).digest('hex');
+    this.model = { name: meta.name, sha256, source: meta.source, info: loaded.info() as unknown as Record<string, unknown> };
+  }
+
+  detect(body: Uint8Array): VerdictJson {
+    try {
+      return detectSync(body, { model: this.loaded, source: 'request body' }) as unknown as VerdictJson;
+    } catch (e) {
+      if (isNtmdError(e) && NOT_A_TRACE.has(e.code)) throw new MalformedTraceError(e.message, e.code);
+      throw e;
+    }
+  }
+}
+
+/**
+ * Loads the model of `serve --model F` (a `.ntmd` path), or the shipped default model.
+ * Throws the model reader's typed errors for a bad file.
+ */
+export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
+  if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default' });
+  return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' });
+}

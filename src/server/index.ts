@@ -1,0 +1,114 @@
+/**
+ * `ntmaldetect/server`: the HTTP API (submit traces and programs, get verdicts, contribute
+ * labelled traces) and the worker that traces submitted programs.
+ *
+ * ```ts
+ * import { startServer } from 'ntmaldetect/server';
+ * const server = await startServer({ port: 8735, db: '/var/lib/ntmaldetect/store' });
+ * console.log(server.url);
+ * ```
+ *
+ * Fastify is an optional peer dependency: without it, {@link startServer} throws a
+ * `DependencyMissingError` naming the package to install. `import 'ntmaldetect'` never
+ * loads this module.
+ *
+ * @packageDocumentation
+ */
+import type { FastifyInstance } from 'fastify';
+import { createApp } from './app.js';
+import type { AppOptions, JobOptions, ServerLimits } from './app.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { loadDetector } from './detector.js';
+import { openServerBackend } from './store-backend.js';
+import type { StoreBackend } from './store-backend.js';
+import type { TraceDetector } from './backend.js';
+
+export { createApp, loadFastify, DEFAULT_LIMITS, DEFAULT_JOBS, sha256Hex } from './app.js';
+export type { AppOptions, ServerLimits, JobOptions } from './app.js';
+export type * from './backend.js';
+export * from './errors.js';
+export { RateLimiter } from './rate-limit.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export { readBody } from './body.js';
+export type { BodyLimits, BodyHeaders } from './body.js';
+export { SCOPES, generateToken, parseToken, parseScopes, hasScope, hashSecret, secretMatches } from './tokens.js';
+export type { Scope, TokenRecord, NewToken } from './tokens.js';
+export { buildOpenApi } from './openapi.js';
+export type { RouteSpec, ResponseSpec } from './openapi.js';
+export { ROUTES } from './routes.js';
+export { ModelDetector, loadDetector } from './detector.js';
+export { StoreBackend, openServerBackend, API_SOURCE } from './store-backend.js';
+export type { OpenBackendOptions } from './store-backend.js';
+export { SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION, ServerSchemaError, migrateServer } from './migrations.js';
+export { runWorker, WorkerClient } from './worker.js';
+export type { WorkerOptions, WorkerEvent } from './worker.js';
+
+/** Default TCP port of `ntmaldetect serve`. */
+export const DEFAULT_PORT = 8735;
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** Interface to listen on. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** Port; `0` picks a free one. Default {@link DEFAULT_PORT}. */
+  port?: number;
+  /** The store: folder (PGlite, owned by this process), `memory://`, or `postgres://...`. */
+  db?: string;
+  /** Environment for `NTMD_DATABASE_URL` / `XDG_DATA_HOME` (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** A `.ntmd` model file; default the shipped model. */
+  model?: string;
+  /** A detector to use instead of loading `model` (tests, custom models). */
+  detector?: TraceDetector;
+  limits?: ServerLimits;
+  rateLimit?: RateLimitOptions;
+  jobs?: JobOptions;
+  tokenCacheMs?: number;
+  logger?: boolean;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8735`. */
+  url: string;
+  app: FastifyInstance;
+  backend: StoreBackend;
+  detector: TraceDetector;
+  /** Stops listening, finishes in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store, loads the model, and listens. */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const detector = options.detector ?? (await loadDetector(options.model));
+  const backend = await openServerBackend({ db: options.db, env: options.env });
+  let app: FastifyInstance;
+  try {
+    const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs, logger: options.logger };
+    app = await createApp(appOptions);
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  const host = options.host ?? '127.0.0.1';
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app,
+    backend,
+    detector,
+    close() {
+      closed ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await backend.close();
+        }
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * The server's persistence on the trace store (`ntmaldetect/store`): PGlite owned by the
+ * server process, or PostgreSQL shared with other processes.
+ *
+ * Labelled traces go into the store through its own API (`Store.import`, `label`,
+ * `delete`), so they join the training corpus with their provenance. Traces without a label
+ * (an unlabelled contribution, or a program traced by a worker) wait in the server's
+ * `ntmd_api_pending` table until someone with the `label` scope labels them, which moves
+ * them into the store: a model's verdict is never written as a label. Reads of a stored
+ * trace's details use the store's tables directly (read-only).
+ *
+ * @packageDocumentation
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { SqlDriver } from '../store/driver.js';
+import { isConnectionString, openPglite, openPostgres } from '../store/driver.js';
+import { decodeSequence, renderReduced } from '../store/codec.js';
+import { prepareFile } from '../store/parse.js';
+import type { PreparedTrace } from '../store/parse.js';
+import { migrate } from '../store/schema.js';
+import { Store, resolveDb } from '../store/store.js';
+import type {
+  JobClaim,
+  LabelName,
+  ProgramRecord,
+  ServerBackend,
+  StatsJson,
+  TraceDetails,
+  TraceInput,
+  TraceStored,
+  VerdictJson,
+} from './backend.js';
+import { MalformedTraceError } from './errors.js';
+import { migrateServer } from './migrations.js';
+import { ServerDb } from './server-db.js';
+import type { NewToken, Scope, TokenRecord } from './tokens.js';
+
+/** How to open the server's database. */
+export interface OpenBackendOptions {
+  /** As `openStore`: a folder (PGlite), `memory://`, or `postgres://...`; default `$NTMD_DATABASE_URL` or the default store folder. */
+  db?: string;
+  env?: Record<string, string | undefined>;
+  /** PostgreSQL pool size (default 8). */
+  poolSize?: number;
+}
+
+/** Source tag of submissions made through the API. */
+export const API_SOURCE = 'api';
+
+const LABELS: readonly LabelName[] = ['benign', 'malicious'];
+
+/** Reads a trace the way the store will, refusing what it would not store. */
+function prepare(body: Uint8Array, name: string): PreparedTrace {
+  let file;
+  try {
+    file = prepareFile(body, name, { keepRaw: true });
+  } catch (e) {
+    throw new MalformedTraceError((e as Error).message, (e as { code?: string }).code ?? 'MALFORMED_TRACE');
+  }
+  if (file.format === 'empty') throw new MalformedTraceError('the trace is empty', 'EMPTY_TRACE');
+  return file;
+}
+
+/** The {@link ServerBackend} on a trace store database. */
+export class StoreBackend implements ServerBackend {
+  readonly sql: ServerDb;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    /** The trace store sharing the connection. */
+    readonly store: Store,
+  ) {
+    this.sql = new ServerDb(driver);
+  }
+
+  /** `pglite` or `postgres`. */
+  get kind(): 'pglite' | 'postgres' {
+    return this.driver.kind;
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.sql.findToken(id);
+  }
+  createToken(name: string, scopes: Scope[]): Promise<NewToken & { record: TokenRecord }> {
+    return this.sql.createToken(name, scopes);
+  }
+  listTokens(): Promise<TokenRecord[]> {
+    return this.sql.listTokens();
+  }
+  revokeToken(id: string): Promise<boolean> {
+    return this.sql.revokeToken(id);
+  }
+
+  private async inStore(sha: string): Promise<boolean> {
+    return (await this.driver.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [sha])).length === 1;
+  }
+
+  async addTrace(input: TraceInput): Promise<TraceStored> {
+    const name = input.provenance.name ?? `api-${Date.now()}.txt`;
+    const file = prepare(input.body, name);
+    const id = file.traceSha256;
+    const stored = (duplicate: boolean, label: LabelName | null): TraceStored => ({ id, duplicate, calls: file.calls, label });
+    const pending = await this.driver.query('SELECT 1 FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
+    if (pending.length || (await this.inStore(id))) return stored(true, null);
+    let duplicate: boolean;
+    if (input.label !== undefined) {
+      const report = await this.store.import(
+        [
+          {
+            name,
+            label: input.label,
+            bytes: input.body,
+            source: API_SOURCE,
+            provenance: {
+              programSha256: input.provenance.programSha256,
+              programName: input.provenance.programName,
+              submitter: input.provenance.submitter,
+              tracerOptions: input.provenance.tracer,
+            },
+          },
+        ],
+        { source: API_SOURCE, submitter: input.provenance.submitter },
+      );
+      if (report.failed.length) throw new MalformedTraceError(report.failed[0].message, report.failed[0].code);
+      duplicate = report.traces === 0;
+    } else {
+      duplicate = !(await this.insertPending(this.driver, file, name, input));
+    }
+    await this.saveVerdict(id, input.modelSha256, input.verdict);
+    return stored(duplicate, duplicate ? null : (input.label ?? null));
+  }
+
+  private async insertPending(q: Pick<SqlDriver, 'query'>, file: PreparedTrace, name: string, input: TraceInput): Promise<boolean> {
+    const p = input.provenance;
+    const rows = await q.query(
+      `INSERT INTO ntmd_api_pending (trace_sha256, name, calls, body, body_bytes, submitter, program_sha256, program_name, tracer_options)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (trace_sha256) DO NOTHING RETURNING trace_sha256`,
+      [file.traceSha256, name, file.calls, gzipSync(input.body), input.body.length, p.submitter, p.programSha256 ?? null, p.programName ?? null, JSON.stringify(p.tracer ?? {})],
+    );
+    return rows.length === 1;
+  }
+
+  async getTrace(id: string, modelSha256: string): Promise<TraceDetails | undefined> {
+    const q = this.driver;
+    const verdictRows = await q.query<{ verdict: VerdictJson }>('SELECT verdict FROM ntmd_api_verdicts WHERE trace_sha256 = $1 AND model_sha256 = $2', [id, modelSha256]);
+    const verdict = verdictRows.length ? verdictRows[0].verdict : undefined;
+    const iso = (d: Date | string): string => new Date(d).toISOString();
+    const [t] = await q.query<{ calls: number; label: number | null }>(
+      `SELECT t.calls, cl.label::int AS label FROM ntmd_traces t LEFT JOIN ntmd_current_labels cl ON cl.trace_id = t.id WHERE t.sha256 = $1`,
+      [id],
+    );
+    if (t) {
+      const labels = await q.query<{ label: number; source: string; created_at: Date }>(
+        `SELECT l.label::int AS label, l.source, l.created_at FROM ntmd_labels l JOIN ntmd_traces t ON t.id = l.trace_id WHERE t.sha256 = $1 ORDER BY l.id`,
+        [id],
+      );
+      const subs = await q.query<{ name: string; submitter: string | null; program_sha256: string | null; program_name: string | null; submitted_at: Date }>(
+        `SELECT s.name, p.submitter, p.program_sha256, p.program_name, s.submitted_at
+           FROM ntmd_submissions s JOIN ntmd_traces t ON t.id = s.trace_id LEFT JOIN ntmd_provenance p ON p.id = s.provenance_id
+          WHERE t.sha256 = $1 ORDER BY s.id`,
+        [id],
+      );
+      return {
+        id,
+        calls: t.calls,
+        label: t.label === null ? null : LABELS[t.label],
+        labels: labels.map((l) => ({ label: LABELS[l.label], source: l.source, at: iso(l.created_at) })),
+        submissions: subs.map((s) => ({ name: s.name, submitter: s.submitter, programSha256: s.program_sha256, programName: s.program_name, at: iso(s.submitted_at) })),
+        verdict,
+        content: async () => {
+          const [row] = await q.query<{ sequence: Uint8Array }>('SELECT sequence FROM ntmd_traces WHERE sha256 = $1', [id]);
+          return renderReduced(decodeSequence(row.sequence, `trace ${id}`));
+        },
+      };
+    }
+    const [p] = await q.query<{ name: string; calls: number; submitter: string | null; program_sha256: string | null; program_name: string | null; submitted_at: Date }>(
+      'SELECT name, calls, submitter, program_sha256, program_name, submitted_at FROM ntmd_api_pending WHERE trace_sha256 = $1',
+      [id],
+    );
+    if (!p) return undefined;
+    return {
+      id,
+      calls: p.calls,
+      label: null,
+      labels: [],
+      submissions: [{ name: p.name, submitter: p.submitter, programSha256: p.program_sha256, programName: p.program_name, at: iso(p.submitted_at) }],
+      verdict,
+      content: async () => {
+        const [row] = await q.query<{ body: Uint8Array }>('SELECT body FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
+        return gunzipSync(row.body);
+      },
+    };
+  }
+
+  async labelTrace(id: string, label: LabelName, source: string): Promise<boolean> {
+    if (await this.inStore(id)) {
+      await this.store.label(id, label, { source, reason: 'API' });
+      return true;
+    }
+    const [p] = await this.driver.query<{ name: string; body: Uint8Array; submitter: string | null; program_sha256: string | null; program_name: string | null; tracer_options: Record<string, unknown> }>(
+      'SELECT name, body, submitter, program_sha256, program_name, tracer_options FROM ntmd_api_pending WHERE trace_sha256 = $1',
+      [id],
+    );
+    if (!p) return false;
+    // Into the store first, then out of the waiting room: a crash in between leaves a
+    // pending row whose trace is already stored, which reads and labels as the stored one.
+    const report = await this.store.import(
+      [
+        {
+          name: p.name,
+          label,
+          bytes: gunzipSync(p.body),
+          source: API_SOURCE,
+          provenance: {
+            programSha256: p.program_sha256 ?? undefined,
+            programName: p.program_name ?? undefined,
+            submitter: p.submitter ?? undefined,
+            tracerOptions: p.tracer_options,
+          },
+        },
+      ],
+      { source: API_SOURCE },
+    );
+    if (report.failed.length) throw new MalformedTraceError(report.failed[0].message, report.failed[0].code);
+    if (report.traces === 0) await this.store.label(id, label, { source, reason: 'API' });
+    await this.driver.query('DELETE FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
+    return true;
+  }
+
+  async deleteTrace(id: string): Promise<boolean> {
+    let found = false;
+    if (await this.inStore(id)) {
+      await this.store.delete(id);
+      found = true;
+    }
+    const gone = await this.driver.query('DELETE FROM ntmd_api_pending WHERE trace_sha256 = $1 RETURNING trace_sha256', [id]);
+    await this.driver.query('DELETE FROM ntmd_api_verdicts WHERE trace_sha256 = $1', [id]);
+    return found || gone.length === 1;
+  }
+
+  async saveVerdict(traceId: string, modelSha256: string, verdict: VerdictJson): Promise<void> {
+    await this.driver.query(
+      'INSERT INTO ntmd_api_verdicts (trace_sha256, model_sha256, verdict) VALUES ($1, $2, $3) ON CONFLICT (trace_sha256, model_sha256) DO NOTHING',
+      [traceId, modelSha256, JSON.stringify(verdict)],
+    );
+  }
+
+  async stats(): Promise<StatsJson> {
+    const [c] = await this.driver.query<{ traces: number; submissions: number; benign: number; malicious: number; pending: number; pending_new: number }>(
+      `SELECT (SELECT count(*)::int FROM ntmd_traces) AS traces,
+              (SELECT count(*)::int FROM ntmd_submissions) AS submissions,
+              (SELECT count(*)::int FROM ntmd_current_labels WHERE label = 0) AS benign,
+              (SELECT count(*)::int FROM ntmd_current_labels WHERE label = 1) AS malicious,
+              (SELECT count(*)::int FROM ntmd_api_pending) AS pending,
+              (SELECT count(*)::int FROM ntmd_api_pending p WHERE NOT EXISTS (SELECT 1 FROM ntmd_traces t WHERE t.sha256 = p.trace_sha256)) AS pending_new`,
+    );
+    return {
+      traces: c.traces + c.pending_new,
+      submissions: c.submissions + c.pending_new,
+      byLabel: { benign: c.benign, malicious: c.malicious, unlabelled: c.pending_new },
+      programs: await this.sql.programCounts(),
+    };
+  }
+
+  addProgram(sha256: string, name: string, bytes: Uint8Array, submitter: string): Promise<{ program: ProgramRecord; duplicate: boolean }> {
+    return this.sql.addProgram(sha256, name, bytes, submitter);
+  }
+  getProgram(sha256: string): Promise<ProgramRecord | undefined> {
+    return this.sql.getProgram(sha256);
+  }
+  programBytes(sha256: string): Promise<Uint8Array | undefined> {
+    return this.sql.programBytes(sha256);
+  }
+  leaseValid(sha256: string, lease: string): Promise<boolean> {
+    return this.sql.leaseValid(sha256, lease);
+  }
+  claimJob(worker: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined> {
+    return this.sql.claimJob(worker, leaseMs, maxAttempts);
+  }
+  failJob(sha256: string, lease: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined> {
+    return this.sql.failJob(sha256, lease, error, maxAttempts);
+  }
+
+  /**
+   * One transaction: lock the job row, check the lease, keep the trace (unless an identical
+   * one is already stored), cache the verdict, mark the program done. A lost lease stores
+   * nothing, so a program is never traced twice into the store.
+   */
+  async completeJob(sha256: string, lease: string, input: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
+    const name = input.provenance.name ?? `${sha256}.trace.txt`;
+    const file = prepare(input.body, name);
+    return this.driver.transaction(async (tx) => {
+      if (!(await this.sql.holdLease(tx, sha256, lease))) return undefined;
+      const known = (await tx.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256])).length === 1;
+      const added = known ? false : await this.insertPending(tx, file, name, input);
+      await tx.query(
+        'INSERT INTO ntmd_api_verdicts (trace_sha256, model_sha256, verdict) VALUES ($1, $2, $3) ON CONFLICT (trace_sha256, model_sha256) DO NOTHING',
+        [file.traceSha256, input.modelSha256, JSON.stringify(input.verdict)],
+      );
+      const program = await this.sql.finishJob(tx, sha256, file.traceSha256);
+      return { program, trace: { id: file.traceSha256, duplicate: !added, calls: file.calls, label: null } };
+    });
+  }
+}
+
+/**
+ * Opens the server's database: the trace store's schema and the server's tables, migrated
+ * to the current versions, on PGlite (owned by this process) or PostgreSQL.
+ */
+export async function openServerBackend(options: OpenBackendOptions = {}): Promise<StoreBackend> {
+  const db = resolveDb({ db: options.db, env: options.env });
+  const driver = isConnectionString(db) ? await openPostgres(db, options.poolSize ?? 8) : await openPglite(db);
+  try {
+    await migrate(driver);
+    await migrateServer(driver);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+  return new StoreBackend(driver, new Store(driver));
+}

@@ -1,0 +1,146 @@
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readBody } from './body.js';
+import { RateLimiter } from './rate-limit.js';
+import { generateToken, hasScope, parseScopes, parseToken, secretMatches } from './tokens.js';
+import { buildOpenApi } from './openapi.js';
+import { ROUTES } from './routes.js';
+
+describe('tokens', () => {
+  it('generates tokens that parse back and match their hash only', () => {
+    const a = generateToken();
+    const b = generateToken();
+    expect(a.token).toMatch(/^ntmd_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const pa = parseToken(a.token)!;
+    expect(pa.id).toBe(a.id);
+    expect(secretMatches(pa.secret, a.hash)).toBe(true);
+    expect(secretMatches(pa.secret, b.hash)).toBe(false);
+    expect(a.hash).not.toContain(pa.secret);
+  });
+
+  it('rejects anything that is not a token', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const p = parseToken(s);
+        if (p) expect(s).toBe(`ntmd_${p.id}_${p.secret}`);
+      }),
+    );
+    expect(parseToken('ntmd_0123456789ab_short')).toBeUndefined();
+    expect(parseToken('ntmd_0123456789AB_' + 'a'.repeat(43))).toBeUndefined();
+  });
+
+  it('parses scope lists strictly; admin implies every scope', () => {
+    expect(parseScopes('worker, detect,detect')).toEqual(['detect', 'worker']);
+    expect(() => parseScopes('detect,root')).toThrow(/unknown scope "root"/);
+    expect(() => parseScopes(' , ')).toThrow(/no scope/);
+    expect(hasScope(['admin'], 'worker')).toBe(true);
+    expect(hasScope(['detect'], 'contribute')).toBe(false);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('allows the burst, then one request per 1/rate seconds', () => {
+    let t = 0;
+    const rl = new RateLimiter({ perSecond: 2, burst: 3 }, () => t);
+    expect([rl.take('a'), rl.take('a'), rl.take('a')]).toEqual([0, 0, 0]);
+    expect(rl.take('a')).toBe(1);
+    expect(rl.take('b')).toBe(0);
+    t = 499;
+    expect(rl.take('a')).toBe(1);
+    t = 1000;
+    expect(rl.take('a')).toBe(0);
+  });
+
+  it('is off with a rate of 0', () => {
+    const rl = new RateLimiter({ perSecond: 0 });
+    for (let i = 0; i < 1000; i++) expect(rl.take('x')).toBe(0);
+  });
+});
+
+function chunked(bytes: Uint8Array, size: number): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) parts.push(Buffer.from(bytes.subarray(i, i + size)));
+  return Readable.from(parts);
+}
+
+describe('readBody', () => {
+  it('returns the body whatever the chunking (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 700 }), fc.boolean(), async (bytes, size, gz) => {
+        const wire = gz ? gzipSync(bytes) : bytes;
+        const out = await readBody(chunked(wire, size), { 'content-encoding': gz ? 'gzip' : undefined }, { limit: 10_000 });
+        expect(Buffer.compare(out, Buffer.from(bytes))).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a declared Content-Length over the limit without reading', async () => {
+    const s = new PassThrough();
+    await expect(readBody(s, { 'content-length': String(2 ** 30) }, { limit: 1024 })).rejects.toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect(s.readableFlowing).toBeNull();
+  });
+
+  it('stops reading a chunked body as soon as it passes the limit', async () => {
+    let produced = 0;
+    const gen = async function* () {
+      for (;;) {
+        produced += 65536;
+        yield Buffer.alloc(65536, 65);
+      }
+    };
+    await expect(readBody(Readable.from(gen()), {}, { limit: 1_000_000 })).rejects.toMatchObject({ status: 413 });
+    expect(produced).toBeLessThan(2_000_000);
+  });
+
+  it('caps the inflated size of a gzip body (zip bomb)', async () => {
+    const bomb = gzipSync(Buffer.alloc(50_000_000));
+    expect(bomb.length).toBeLessThan(100_000);
+    await expect(readBody(chunked(bomb, 4096), { 'content-encoding': 'gzip' }, { limit: 1_000_000, inflatedLimit: 2_000_000 })).rejects.toMatchObject({
+      status: 413,
+      message: 'the request inflated body exceeds the limit of 2000000 bytes',
+    });
+  });
+
+  it('refuses corrupt gzip, unknown encodings and gzip where not allowed', async () => {
+    await expect(readBody(Readable.from([Buffer.from('not gzip at all')]), { 'content-encoding': 'gzip' }, { limit: 100 })).rejects.toMatchObject({ status: 400, code: 'BAD_GZIP' });
+    await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'br' }, { limit: 100 })).rejects.toMatchObject({ status: 415 });
+    await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'gzip' }, { limit: 100, allowGzip: false })).rejects.toMatchObject({ status: 415 });
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('documents every route with its scope and problem responses, resolving every $ref', () => {
+    const doc = buildOpenApi(ROUTES) as { paths: Record<string, Record<string, { responses: Record<string, unknown>; 'x-scope'?: string }>>; components: { schemas: Record<string, unknown> } };
+    let ops = 0;
+    for (const r of ROUTES) {
+      const op = doc.paths[r.path][r.method.toLowerCase()];
+      expect(op).toBeDefined();
+      ops++;
+      if (r.scope !== 'none') {
+        expect(op.responses['401']).toBeDefined();
+        expect(op['x-scope']).toBe(r.scope);
+      }
+      if (r.body === 'trace') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['413', '415', '422']));
+    }
+    expect(ops).toBe(ROUTES.length);
+    const text = JSON.stringify(doc);
+    for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas[m[1]]).toBeDefined();
+    expect(text).not.toMatch(/"\$ref":"\w+#"/);
+    expect(text).not.toContain('nullable');
+  });
+});
+
+describe('readBody with unwrapGzipFile', () => {
+  it('inflates a gzip file sent without Content-Encoding, under the inflated cap', async () => {
+    const text = Buffer.from('NtOpenFile\nNtClose\n'.repeat(100));
+    const out = await readBody(Readable.from([gzipSync(gzipSync(text))]), {}, { limit: 10_000, unwrapGzipFile: true });
+    expect(out.toString()).toBe(text.toString());
+    const bomb = gzipSync(Buffer.alloc(10_000_000));
+    await expect(readBody(Readable.from([bomb]), {}, { limit: 100_000, inflatedLimit: 1_000_000, unwrapGzipFile: true })).rejects.toMatchObject({ status: 413 });
+    const raw = await readBody(Readable.from([bomb]), {}, { limit: 100_000 });
+    expect(raw.length).toBe(bomb.length);
+  });
+});
