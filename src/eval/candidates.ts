@@ -44,7 +44,7 @@ export function pipelineOutputs(p: FittedPipeline, docs: readonly Int32Array[], 
   const policyScore = (policy: string): Float64Array => {
     const scores = new Float64Array(n);
     if (policy === 'mean') {
-      const probs = s.ensemble.mean.probabilities;
+      const probs = s.ensemble.mean?.probabilities;
       if (probs) scores.set(probs);
       return scores;
     }
@@ -58,14 +58,15 @@ export function pipelineOutputs(p: FittedPipeline, docs: readonly Int32Array[], 
     return scores;
   };
   const own = p.config.policy;
-  out.push(finish('', policyScore(own), Uint8Array.from(s.ensemble[own].labels)));
+  const labelsOf = (policy: (typeof POLICIES)[number]): Uint8Array => Uint8Array.from(s.ensemble[policy]?.labels ?? new Uint8Array(n));
+  out.push(finish('', policyScore(own), labelsOf(own)));
   if (m > 1) {
     for (const mem of s.members) out.push(finish(mem.name, Float64Array.from(mem.scores), Uint8Array.from(mem.labels)));
     for (const policy of POLICIES) {
       if (policy === own) continue;
-      if (policy === 'mean' && !s.ensemble.mean.probabilities) continue;
+      if (policy === 'mean' && !s.ensemble.mean?.probabilities) continue;
       if (policy === 'majority' && (m === 2 || m === 1)) continue; // same as `all` for two members
-      out.push(finish(policy, policyScore(policy), Uint8Array.from(s.ensemble[policy].labels)));
+      out.push(finish(policy, policyScore(policy), labelsOf(policy)));
     }
   }
   return out;
