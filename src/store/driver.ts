@@ -204,11 +204,12 @@ export function lockFolder(dir: string): () => void {
  * the owner lock in `dir/lock`. `dir` `memory://` gives a throw-away in-memory store.
  */
 export async function openPglite(dir: string): Promise<SqlDriver> {
-  const mod = await importOptional<PGliteModule>('@electric-sql/pglite', 'embedded stores');
   const memory = dir === 'memory://';
+  // Lock first: a second process fails at once, before loading the WebAssembly module.
   const release = memory ? () => undefined : lockFolder(dir);
   let db: PGliteInstance;
   try {
+    const mod = await importOptional<PGliteModule>('@electric-sql/pglite', 'embedded stores');
     db = await mod.PGlite.create(memory ? undefined : join(dir, 'pgdata'));
   } catch (e) {
     release();

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import type { Store, ImportReport } from './index.js';
 import { openStore } from './index.js';
@@ -13,6 +13,7 @@ import { backends, removeScratch, scratch } from './test-helpers/backends.js';
 import type { FreshDb } from './test-helpers/backends.js';
 
 requireShared();
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
 
 interface CorpusFile {
   rel: string;

@@ -272,7 +272,17 @@ interface Outcome {
 
 interface Entry {
   item: ListedItem;
-  file: PreparedFile;
+  bytes: Uint8Array;
+  fileSha256: string;
+  /** Null until needed: a file whose bytes are an already stored trace's text is not parsed. */
+  file: PreparedFile | null;
+  keepRaw: boolean;
+}
+
+/** The prepared form of an entry, parsing the file now if the batch skipped it. */
+function prepared(e: Entry): PreparedFile {
+  e.file ??= prepareFile(e.bytes, e.item.name, { keepRaw: e.keepRaw });
+  return e.file;
 }
 
 interface DocRow {
@@ -365,7 +375,18 @@ export class Store {
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      await this.commitBatch(batch, report, submitter, options);
+      const entries = await this.skipKnown(batch, report);
+      const ready: Entry[] = [];
+      for (const e of entries) {
+        try {
+          prepared(e);
+          report.bytes += e.bytes.length;
+          ready.push(e);
+        } catch (err) {
+          report.failed.push(failure(e.item.name, err));
+        }
+      }
+      if (ready.length > 0) await this.commitBatch(ready, report, submitter, options);
       progress.done += batch.length;
       progress.bytes += pendingBytes;
       batch = [];
@@ -374,10 +395,8 @@ export class Store {
     };
     for (const item of items) {
       let bytes: Uint8Array;
-      let file: PreparedFile;
       try {
         bytes = item.bytes ?? (await readFile(item.path as string));
-        file = prepareFile(bytes, item.name, { keepRaw: options.keepRaw });
       } catch (e) {
         report.failed.push(failure(item.name, e));
         progress.done++;
@@ -385,8 +404,7 @@ export class Store {
         options.onProgress?.({ ...progress });
         continue;
       }
-      report.bytes += bytes.length;
-      batch.push({ item, file });
+      batch.push({ item, bytes, fileSha256: sha256Hex(bytes), file: null, keepRaw: options.keepRaw !== false });
       pendingBytes += bytes.length;
       if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
     }
@@ -396,11 +414,55 @@ export class Store {
     return report;
   }
 
+  /**
+   * Drops files already stored (same name and bytes) and marks those whose bytes are the
+   * text of a stored trace, which then need no parsing: one query each per batch.
+   */
+  private async skipKnown(batch: Entry[], report: ImportReport): Promise<Entry[]> {
+    const shas = [...new Set(batch.map((e) => e.fileSha256))];
+    const subs = await this.db.query<{ name: string; file_sha256: string }>(
+      'SELECT name, file_sha256 FROM ntmd_submissions WHERE file_sha256 = ANY($1::text[])',
+      [shas],
+    );
+    const stored = new Set(subs.map((r) => `${r.name}\0${r.file_sha256}`));
+    const traces = new Set(
+      (await this.db.query<{ sha256: string }>('SELECT sha256 FROM ntmd_traces WHERE sha256 = ANY($1::text[])', [shas])).map((r) => r.sha256),
+    );
+    const out: Entry[] = [];
+    for (const e of batch) {
+      if (stored.has(`${e.item.name}\0${e.fileSha256}`)) {
+        report.bytes += e.bytes.length;
+        report.alreadyStored.push(`${LAYOUT_DIRS[e.item.label]}/${e.item.name}`);
+        continue;
+      }
+      if (traces.has(e.fileSha256) && e.bytes.length > 0) {
+        // The file is byte for byte the canonical text of a stored trace: a reduced file.
+        e.file = {
+          format: 'reduced',
+          fileSha256: e.fileSha256,
+          fileBytes: e.bytes.length,
+          original: null,
+          traceSha256: e.fileSha256,
+          calls: 0,
+          distinctCalls: 0,
+          reducedBytes: e.bytes.length,
+          sequence: new Uint8Array(0),
+          raw: null,
+        };
+      }
+      out.push(e);
+    }
+    return out;
+  }
+
   /** Writes a batch in one transaction (retrying on deadlock/serialization), else file by file. */
   private async commitBatch(batch: Entry[], report: ImportReport, submitter: string, options: ImportOptions): Promise<void> {
     // A global order of the keys each transaction locks (trace hash, then file name) means two
     // importers of overlapping sets wait for each other instead of deadlocking.
-    const key = (e: Entry): string => (e.file.format === 'empty' ? e.file.fileSha256 : e.file.traceSha256);
+    const key = (e: Entry): string => {
+      const f = prepared(e);
+      return f.format === 'empty' ? f.fileSha256 : f.traceSha256;
+    };
     const sorted = [...batch].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.item.name < b.item.name ? -1 : 1));
     const write = (entries: Entry[]): Promise<Outcome[]> =>
       this.db.transaction(async (tx) => {
@@ -626,6 +688,49 @@ export class Store {
       report.bytes += content.length;
     }
     return report;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Integrity
+
+  /**
+   * Checks the whole store: every trace decodes, its canonical text hashes to its SHA-256 and
+   * has its recorded number of calls; every trace has a submission and a label; every
+   * non-empty submission has its trace. Returns the problems found (none for a sound store).
+   */
+  async verify(): Promise<{ traces: number; submissions: number; problems: string[] }> {
+    const problems: string[] = [];
+    let traces = 0;
+    let lastId = 0;
+    // In pages, so a large store is never held in memory at once.
+    for (;;) {
+      const rows = await this.db.query<{ id: number | string; sha256: string; calls: number; sequence: Uint8Array }>(
+        'SELECT id, sha256, calls, sequence FROM ntmd_traces WHERE id > $1 ORDER BY id LIMIT 64',
+        [lastId],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        traces++;
+        lastId = num(r.id);
+        try {
+          const seq = decodeSequence(r.sequence, `trace ${r.sha256}`);
+          if (seq.ids.length !== r.calls) problems.push(`trace ${r.sha256}: ${seq.ids.length} calls stored, ${r.calls} recorded`);
+          if (sha256Hex(renderReduced(seq)) !== r.sha256) problems.push(`trace ${r.sha256}: its calls do not hash to its SHA-256`);
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
+      }
+    }
+    const orphans = await this.db.query<{ sha256: string }>(
+      'SELECT sha256 FROM ntmd_traces t WHERE NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.trace_id = t.id)',
+    );
+    for (const o of orphans) problems.push(`trace ${o.sha256} has no submission`);
+    const unlabelled = await this.db.query<{ sha256: string }>(
+      'SELECT sha256 FROM ntmd_traces t WHERE NOT EXISTS (SELECT 1 FROM ntmd_labels l WHERE l.trace_id = t.id)',
+    );
+    for (const o of unlabelled) problems.push(`trace ${o.sha256} has no label`);
+    const [{ n }] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_submissions');
+    return { traces, submissions: n, problems };
   }
 
   // -------------------------------------------------------------------------------------
@@ -996,7 +1101,8 @@ function record(report: ImportReport, e: Entry, o: Outcome): void {
 
 /** Writes one file inside a batch's transaction. */
 async function writeEntry(tx: Queryable, e: Entry, submitter: string, options: ImportOptions): Promise<Outcome> {
-  const { item, file } = e;
+  const item = e.item;
+  let file = prepared(e);
   let traceId: number | null = null;
   let newTrace = false;
   let conflict: Label | undefined;
@@ -1004,6 +1110,11 @@ async function writeEntry(tx: Queryable, e: Entry, submitter: string, options: I
     const found = await tx.query<{ id: number | string }>('SELECT id FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256]);
     if (found.length > 0) traceId = num(found[0].id);
     else {
+      if (file.sequence.length === 0) {
+        // Skipped parsing because the trace was stored, but it was deleted since: parse now.
+        e.file = null;
+        file = prepared(e) as typeof file;
+      }
       const ins = await tx.query<{ id: number | string }>(
         `INSERT INTO ntmd_traces (sha256, calls, distinct_calls, reduced_bytes, encoding, sequence)
          VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
