@@ -27,46 +27,51 @@ export interface L1Solution {
   objective: number;
 }
 
-/** Column-major copy of a problem's rows with values `y_i x_ij`, the bias as last column. */
-interface SignedCsc {
-  colptr: Int32Array;
-  /** Training position (not row of X) of each stored value, ascending within a column. */
-  pos: Int32Array;
-  val: Float64Array;
+/**
+ * Column-major copy of a problem's rows with values `y_i x_ij`, the bias as the last
+ * column, laid out for random column access: column `j` is one contiguous block
+ * `block[start[j] .. start[j+1])` = `[w_j, xjSq_j, pos_0, val_0, pos_1, val_1, ...]`, with
+ * `pos` the training position (not the row of X), ascending. Visiting a column touches
+ * `start` once and then one block, instead of four scattered arrays.
+ */
+interface ColumnBlocks {
+  start: Int32Array;
+  block: Float64Array;
 }
 
-function signedCsc(prob: LinearProblem): SignedCsc {
+function columnBlocks(prob: LinearProblem): ColumnBlocks {
   const { X, rows, y, bias } = prob;
   const { indptr, indices, data } = X;
   const n = X.cols;
   const cols = bias > 0 ? n + 1 : n;
   const l = rows.length;
-  const colptr = new Int32Array(cols + 1);
+  const start = new Int32Array(cols + 1);
   for (let k = 0; k < l; k++) {
     const r = rows[k];
-    for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) colptr[indices[p] + 1]++;
+    for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) start[indices[p] + 1] += 2;
   }
-  if (bias > 0) colptr[n + 1] = l;
-  for (let j = 0; j < cols; j++) colptr[j + 1] += colptr[j];
-  const nz = colptr[cols];
-  const pos = new Int32Array(nz);
-  const val = new Float64Array(nz);
-  const next = colptr.slice(0, cols);
+  if (bias > 0) start[n + 1] = 2 * l;
+  for (let j = 0; j < cols; j++) start[j + 1] += start[j] + 2;
+  const block = new Float64Array(start[cols]);
+  const next = new Int32Array(cols);
+  for (let j = 0; j < cols; j++) next[j] = start[j] + 2;
   for (let k = 0; k < l; k++) {
     const r = rows[k];
     const yk = y[k];
     for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) {
-      const q = next[indices[p]]++;
-      pos[q] = k;
-      val[q] = yk * data[p];
+      const q = next[indices[p]];
+      next[indices[p]] = q + 2;
+      block[q] = k;
+      block[q + 1] = yk * data[p];
     }
     if (bias > 0) {
-      const q = next[n]++;
-      pos[q] = k;
-      val[q] = yk * bias;
+      const q = next[n];
+      next[n] = q + 2;
+      block[q] = k;
+      block[q + 1] = yk * bias;
     }
   }
-  return { colptr, pos, val };
+  return { start, block };
 }
 
 /**
@@ -87,20 +92,20 @@ const MAX_LINE_SEARCH = 20;
  * @param eps the primal tolerance (see {@link l1PrimalTolerance}).
  */
 export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number, maxIter: number, rng: Mt19937): L1Solution {
-  const { colptr, pos, val } = signedCsc(prob);
+  const { start, block } = columnBlocks(prob);
   const l = prob.rows.length;
-  const wSize = colptr.length - 1;
+  const wSize = start.length - 1;
   const Cpos = new Float64Array(l);
   for (let k = 0; k < l; k++) Cpos[k] = prob.y[k] > 0 ? prob.Cp : prob.Cn;
   const b = new Float64Array(l).fill(1);
-  const xjSq = new Float64Array(wSize);
   const index = new Int32Array(wSize);
-  w.fill(0);
   for (let j = 0; j < wSize; j++) {
     index[j] = j;
+    const h = start[j];
     let s = 0;
-    for (let p = colptr[j], e = colptr[j + 1]; p < e; p++) s += Cpos[pos[p]] * val[p] * val[p];
-    xjSq[j] = s;
+    for (let p = h + 2, e = start[j + 1]; p < e; p += 2) s += Cpos[block[p]] * block[p + 1] * block[p + 1];
+    block[h] = 0; // w_j
+    block[h + 1] = s; // xjSq_j = Σ C_i x_ij²
   }
 
   let activeSize = wSize;
@@ -113,14 +118,15 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
     shufflePrefix(rng, index, activeSize);
     for (let s = 0; s < activeSize; s++) {
       const j = index[s];
-      const a = colptr[j];
-      const e = colptr[j + 1];
+      const h = start[j];
+      const a = h + 2;
+      const e = start[j + 1];
       let Gloss = 0;
       let H = 0;
-      for (let p = a; p < e; p++) {
-        const k = pos[p];
+      for (let p = a; p < e; p += 2) {
+        const k = block[p];
         if (b[k] > 0) {
-          const v = val[p];
+          const v = block[p + 1];
           const tmp = Cpos[k] * v;
           Gloss -= tmp * b[k];
           H += tmp * v;
@@ -132,7 +138,7 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
       H = Math.max(H, 1e-12);
       const Gp = G + 1;
       const Gn = G - 1;
-      const wj = w[j];
+      const wj = block[h];
       let violation = 0;
       if (wj === 0) {
         if (Gp < 0) violation = -Gp;
@@ -158,6 +164,7 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
       else d = -wj;
       if (Math.abs(d) < 1e-12) continue;
 
+      const xjSq = block[h + 1];
       let delta = Math.abs(wj + d) - Math.abs(wj) + G * d;
       let dOld = 0;
       let lossOld = 0;
@@ -165,25 +172,25 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
       for (; tries < MAX_LINE_SEARCH; tries++) {
         const dDiff = dOld - d;
         let cond = Math.abs(wj + d) - Math.abs(wj) - SIGMA * delta;
-        const appxcond = xjSq[j] * d * d + Gloss * d + cond;
+        const appxcond = xjSq * d * d + Gloss * d + cond;
         if (appxcond <= 0) {
-          for (let p = a; p < e; p++) b[pos[p]] += dDiff * val[p];
+          for (let p = a; p < e; p += 2) b[block[p]] += dDiff * block[p + 1];
           break;
         }
         let lossNew = 0;
         if (tries === 0) {
           lossOld = 0;
-          for (let p = a; p < e; p++) {
-            const k = pos[p];
+          for (let p = a; p < e; p += 2) {
+            const k = block[p];
             if (b[k] > 0) lossOld += Cpos[k] * b[k] * b[k];
-            const bNew = b[k] + dDiff * val[p];
+            const bNew = b[k] + dDiff * block[p + 1];
             b[k] = bNew;
             if (bNew > 0) lossNew += Cpos[k] * bNew * bNew;
           }
         } else {
-          for (let p = a; p < e; p++) {
-            const k = pos[p];
-            const bNew = b[k] + dDiff * val[p];
+          for (let p = a; p < e; p += 2) {
+            const k = block[p];
+            const bNew = b[k] + dDiff * block[p + 1];
             b[k] = bNew;
             if (bNew > 0) lossNew += Cpos[k] * bNew * bNew;
           }
@@ -194,8 +201,8 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
         d *= 0.5;
         delta *= 0.5;
       }
-      w[j] += d;
-      if (tries >= MAX_LINE_SEARCH) recomputeSlack(b, w, colptr, pos, val);
+      block[h] = wj + d;
+      if (tries >= MAX_LINE_SEARCH) recomputeSlack(b, start, block);
     }
     if (iter === 0) Gnorm1Init = Gnorm1New;
     iter++;
@@ -209,18 +216,22 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
   }
 
   let objective = 0;
-  for (let j = 0; j < wSize; j++) objective += Math.abs(w[j]);
+  for (let j = 0; j < wSize; j++) {
+    w[j] = block[start[j]];
+    objective += Math.abs(w[j]);
+  }
   for (let k = 0; k < l; k++) if (b[k] > 0) objective += Cpos[k] * b[k] * b[k];
   return { nIter: iter, objective };
 }
 
 /** `b_i = 1 − y_i wᵀx_i` from scratch (after a failed line search). */
-function recomputeSlack(b: Float64Array, w: Float64Array, colptr: Int32Array, pos: Int32Array, val: Float64Array): void {
+function recomputeSlack(b: Float64Array, start: Int32Array, block: Float64Array): void {
   b.fill(1);
-  for (let j = 0; j < w.length; j++) {
-    const wj = w[j];
+  for (let j = 0; j + 1 < start.length; j++) {
+    const h = start[j];
+    const wj = block[h];
     if (wj === 0) continue;
-    for (let p = colptr[j], e = colptr[j + 1]; p < e; p++) b[pos[p]] -= wj * val[p];
+    for (let p = h + 2, e = start[j + 1]; p < e; p += 2) b[block[p]] -= wj * block[p + 1];
   }
 }
 
