@@ -1,0 +1,252 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { corpusDir, requireShared } from '../../test/shared.js';
+import { isNtmdError } from '../errors.js';
+import { loadCorpus } from '../corpus/index.js';
+import type { Corpus } from '../corpus/index.js';
+import { CallTable } from '../tokenize/call-table.js';
+import { readTraceSync } from '../tokenize/read.js';
+import type { Model } from '../model/model.js';
+import { loadModel } from '../model/model.js';
+import { defaultModelSync, detect, detectFile, detectSync } from './detect.js';
+import { explain, explainSync, topFeaturesSync } from './explain.js';
+import { train, trainOnCorpus } from './train.js';
+import { presetConfig } from '../model/presets.js';
+
+requireShared();
+
+const CN1 = join(corpusDir, 'sysMAL', 'LOG_cn1.exe.txt');
+const EPO = join(corpusDir, 'sysBEN', 'LOG_epo.exe.txt');
+const RAW = join(corpusDir, 'raw', 'malicious', 'LOG_cn.exe.txt');
+
+let corpus: Corpus;
+let model: Model;
+
+async function failure(f: () => unknown): Promise<string> {
+  try {
+    await f();
+  } catch (e) {
+    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  return 'no error';
+}
+
+beforeAll(async () => {
+  corpus = await loadCorpus(corpusDir);
+  model = trainOnCorpus(corpus, presetConfig('ntmaldetect-2018'));
+});
+
+describe('detect', () => {
+  it('gives the same verdict for every form of the same trace', async () => {
+    const text = readFileSync(CN1, 'utf8');
+    const v = detectSync(text, { model });
+    expect(v).toMatchObject({ malicious: true, insufficient: false, policy: 'any', calls: 395, ngrams: 386, unknownNgramFraction: 0 });
+    expect(v.members.map((m) => [m.name, m.malicious])).toEqual([
+      ['multinomial-nb', true],
+      ['linear-svc', true],
+    ]);
+    expect(v.warning).toBeUndefined();
+    const names = text.split('\n').filter((l) => l.trim() !== '');
+    const read = readTraceSync(text);
+    const forms: unknown[] = [
+      await detect(text, { model }),
+      await detect(new TextEncoder().encode(text), { model }),
+      await detect(gzipSync(new TextEncoder().encode(text)), { model }),
+      await detect(names, { model }),
+      await detect({ path: CN1 }, { model }),
+      await detect(Readable.from([text.slice(0, 1000), text.slice(1000)]), { model }),
+      await detect({ calls: read.calls, table: read.table }, { model }),
+      await detectFile(CN1, { model }),
+      detectSync(names, { model }),
+    ];
+    for (const f of forms) expect(f).toEqual(v);
+  });
+
+  it('applies the policy: any (upstream default) vs all (harsh)', () => {
+    const text = readFileSync(EPO, 'utf8');
+    const any = detectSync(text, { model });
+    expect(any.members.map((m) => m.malicious)).toEqual([false, true]);
+    expect(any.malicious).toBe(true);
+    const all = detectSync(text, { model, policy: 'all' });
+    expect(all).toMatchObject({ malicious: false, policy: 'all' });
+    expect(detectSync(text, { model, policy: 'majority' }).malicious).toBe(false);
+  });
+
+  it("refuses 'mean' on an uncalibrated model and a bad threshold", async () => {
+    expect(await failure(() => detectSync('NtClose', { model, policy: 'mean' }))).toMatch(/^INVALID_OPTION: invalid option policy: expected 'any', 'all' or 'majority' \('mean' averages probabilities/);
+    expect(await failure(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5');
+  });
+
+  it('calls a trace with no known n-gram insufficient, with the reason', () => {
+    const short = detectSync(['NtOpenKey', 'NtClose', 'NtClose', 'NtOpenFile', 'NtClose'], { model });
+    expect(short).toEqual({
+      malicious: false,
+      insufficient: true,
+      reason: 'the trace has 5 calls, fewer than the 10 an n-gram of the model needs',
+      policy: 'any',
+      members: short.members,
+      calls: 5,
+      ngrams: 0,
+      unknownNgramFraction: null,
+    });
+    // Naive Bayes alone would say malicious on an empty row (its prior favours the larger class).
+    expect(short.members[0]).toMatchObject({ name: 'multinomial-nb', malicious: true });
+    const unknown = detectSync(Array(20).fill('NtInventedCall'), { model });
+    expect(unknown).toMatchObject({ malicious: false, insufficient: true, ngrams: 11, unknownNgramFraction: 1, reason: "none of the trace's 11 n-grams is in the model's vocabulary" });
+  });
+
+  it('warns when most n-grams are unknown (a trace unlike the training data)', () => {
+    const calls = readFileSync(CN1, 'utf8').split('\n').filter(Boolean).slice(0, 40);
+    const mixed = [...calls, ...Array.from({ length: 60 }, (_, i) => `NtOther${i % 7}Call`)];
+    const v = detectSync(mixed, { model });
+    expect(v.insufficient).toBe(false);
+    expect(v.unknownNgramFraction).toBeCloseTo(1 - 31 / 91, 12);
+    expect(v.warning).toBe(
+      "65.9% of the trace's n-grams are unknown to the model: the trace is unlike the training data (another architecture, tracer or format?), so the verdict is unreliable",
+    );
+  });
+
+  it('throws typed errors for inputs that are not traces', async () => {
+    expect(await failure(() => detectSync('', { model }))).toBe('EMPTY_TRACE: the input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace');
+    expect(await failure(() => detectSync('hello, world\nthis is a letter\n', { model, source: 'letter.txt' }))).toMatch(/^NO_CALLS: letter\.txt holds no system call: expected /);
+    expect(await failure(() => detectFile('/nonexistent/trace.log', { model }))).toBe('TRACE_UNREADABLE: /nonexistent/trace.log: cannot read the trace: no such file');
+    expect(await failure(() => detectFile(corpusDir, { model }))).toBe(`TRACE_UNREADABLE: ${corpusDir}: cannot read the trace: is a folder, not a trace file`);
+    expect(await failure(() => detectSync(['NtClose', ''], { model }))).toMatch(/^INVALID_OPTION: invalid option input\[1\]: expected a call name/);
+  });
+
+  it('says clearly when the default model is missing', async () => {
+    expect(await failure(() => defaultModelSync('/nonexistent/default.ntmd'))).toBe(
+      "NO_DEFAULT_MODEL: no model given and the default model is missing (/nonexistent/default.ntmd); pass a model (detect(input, { model }), --model F) or train one with 'ntmaldetect train'",
+    );
+  });
+
+  it('loads a model given as a path or bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntmd-api-'));
+    const path = join(dir, 'm.ntmd');
+    await model.save(path);
+    const v = detectSync(readFileSync(CN1), { model });
+    expect(await detect(readFileSync(CN1), { model: path })).toEqual(v);
+    expect(await detect(readFileSync(CN1), { model: readFileSync(path) })).toEqual(v);
+    expect((await loadModel(path)).info().members).toEqual(model.info().members);
+  });
+});
+
+describe('explain', () => {
+  it('gives contributions that sum with the prior or intercept to each decision value (1e-9)', () => {
+    for (const doc of corpus.docs.filter((d) => d.label === 1).slice(0, 20)) {
+      const e = explainSync({ calls: doc.calls, table: corpus.table }, { model });
+      for (const m of e.members) {
+        const sum = m.contributions.reduce((s, c) => s + c.contribution, 0) + m.bias.value;
+        expect(Math.abs(sum - m.score)).toBeLessThan(1e-9);
+        expect(m.rest).toBe(0);
+        expect(m.total).toBe(m.contributions.length);
+      }
+      expect(e.members[0].bias.label).toBe('prior');
+      expect(e.members[1].bias.label).toBe('intercept');
+      expect(e.members[0].total).toBe(model.tfidf.transformOne(doc.calls, corpus.table).X.indptr[1]);
+    }
+  });
+
+  it('trims to the top contributions and keeps the rest as a sum', async () => {
+    const full = await explain({ path: CN1 }, { model });
+    const top = await explain({ path: CN1 }, { model, top: 3 });
+    for (let i = 0; i < full.members.length; i++) {
+      const f = full.members[i];
+      const t = top.members[i];
+      expect(t.contributions).toEqual(f.contributions.slice(0, 3));
+      for (let k = 1; k < f.contributions.length; k++) {
+        expect(Math.abs(f.contributions[k - 1].contribution)).toBeGreaterThanOrEqual(Math.abs(f.contributions[k].contribution));
+      }
+      const sum = t.contributions.reduce((s, c) => s + c.contribution, 0) + t.rest + t.bias.value;
+      expect(Math.abs(sum - t.score)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('locates each n-gram in the lines of a raw NtTrace log', async () => {
+    const lines = readFileSync(RAW, 'utf8').split('\n');
+    const e = await explain({ path: RAW }, { model, top: 25 });
+    expect(e.lineNumbers).toBe(true);
+    let checked = 0;
+    for (const m of e.members) {
+      for (const c of m.contributions) {
+        const names = c.ngram.split(' ');
+        expect(c.lines.length).toBeGreaterThan(0);
+        for (const [a, b] of c.lines) {
+          expect(lines[a - 1].toLowerCase().startsWith(names[0] + '(')).toBe(true);
+          expect(lines[b - 1].toLowerCase().startsWith(names[names.length - 1] + '(')).toBe(true);
+          expect(b).toBeGreaterThanOrEqual(a + names.length - 1);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(25);
+  });
+
+  it('lists the most informative features per member', () => {
+    const [nb, svc] = topFeaturesSync(model, { top: 5 });
+    expect(nb.features).toBe(model.tfidf.vocabularySize);
+    expect(svc.features).toBe(model.info().members[1].features);
+    for (const m of [nb, svc]) {
+      expect(m.malicious.length).toBe(5);
+      expect(m.benign.length).toBe(5);
+      for (let k = 1; k < 5; k++) {
+        expect(m.malicious[k - 1].weight).toBeGreaterThanOrEqual(m.malicious[k].weight);
+        expect(m.benign[k - 1].weight).toBeLessThanOrEqual(m.benign[k].weight);
+      }
+      expect(m.malicious[0].weight).toBe(model.members[m === nb ? 0 : 1].weights.reduce((a, b) => Math.max(a, b), -Infinity));
+      expect(m.malicious[0].ngram.split(' ').length).toBe(10);
+    }
+  });
+});
+
+describe('train', () => {
+  const small = { members: [{ kind: 'multinomial-nb' as const, alpha: 0.01 }], tfidf: { ngramRange: [3, 3] as [number, number] } };
+
+  it('takes a folder, { benign, malicious }, a loaded corpus or { store, filter } alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntmd-train-'));
+    mkdirSync(join(dir, 'sysBEN'));
+    mkdirSync(join(dir, 'sysMAL'));
+    for (const f of ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt']) writeFileSync(join(dir, 'sysBEN', f), readFileSync(join(corpusDir, 'sysBEN', f)));
+    for (const f of ['LOG_cn1.exe.txt', 'LOG_36000.exe.txt']) writeFileSync(join(dir, 'sysMAL', f), readFileSync(join(corpusDir, 'sysMAL', f)));
+    writeFileSync(join(dir, 'sysBEN', 'LOG_empty.txt'), '');
+    const warnings: string[] = [];
+    const a = await train(dir, { config: small, seed: 1, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toContain('skipped empty trace sysBEN/LOG_empty.txt');
+    expect(a.info().corpus).toMatchObject({ documents: 4, benign: 2, malicious: 2, skippedEmpty: 1, duplicates: 0 });
+    const b = await train({ benign: join(dir, 'sysBEN'), malicious: join(dir, 'sysMAL') }, { config: small, seed: 1 });
+    const loaded = await loadCorpus(dir);
+    const c = await train(loaded, { config: small, seed: 1 });
+    let asked: unknown;
+    const store = { loadCorpus: async (filter: unknown) => ((asked = filter), loaded) };
+    const d = await train({ store, filter: { label: 'any' } }, { config: small, seed: 1 });
+    expect(asked).toEqual({ label: 'any' });
+    const bytes = Buffer.from(a.toBytes());
+    for (const m of [b, c, d]) expect(Buffer.from(m.toBytes()).equals(bytes)).toBe(true);
+    // A different seed is recorded, so the file differs.
+    expect(Buffer.from((await train(loaded, { config: small, seed: 2 })).toBytes()).equals(bytes)).toBe(false);
+  });
+
+  it('reports a folder with no trace and an unknown preset with typed errors', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ntmd-empty-'));
+    expect(await failure(() => train(empty))).toMatch(/^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/);
+    expect(await failure(() => train(empty, { preset: 'nope' }))).toMatch(/^UNKNOWN_PRESET: unknown preset "nope"/);
+    expect(await failure(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(/^CORPUS_NOT_FOUND: \/nonexistent\/b not found/);
+  });
+
+  it('accepts overrides on top of a preset', async () => {
+    const t = new CallTable();
+    const docs = ['NtA NtB NtC NtD', 'NtB NtC NtD NtA', 'NtX NtY NtZ NtX', 'NtY NtZ NtX NtY'].map((s) => Int32Array.from(s.split(' '), (n) => t.intern(n)));
+    const corpus4: Corpus = { docs: docs.map((calls, i) => ({ name: `d${i}`, label: i < 2 ? 0 : 1, calls, sha256: String(i).repeat(64).slice(0, 64), bytes: 1 })), table: t, skippedEmpty: [] };
+    const m = await train(corpus4, { preset: 'ntmaldetect-2018', ngramRange: [2, 2], policy: 'all', seed: 5 });
+    expect(m.config.tfidf.ngramRange).toEqual([2, 2]);
+    expect(m.config.policy).toBe('all');
+    expect(m.config.members.map((x) => x.kind)).toEqual(['multinomial-nb', 'linear-svc']);
+    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m })).toMatchObject({ malicious: true, insufficient: false });
+    expect(detectSync(['NtA', 'NtB', 'NtC'], { model: m })).toMatchObject({ malicious: false, insufficient: false });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * `detect()`: the verdict of a model on one trace, whatever form the trace comes in.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidOptionError } from '../errors.js';
+import { CallTable } from '../tokenize/call-table.js';
+import { readTrace, readTraceSync } from '../tokenize/read.js';
+import type { ReadOptions, TraceFormat } from '../tokenize/types.js';
+import { NoDefaultModelError } from '../model/errors.js';
+import type { LoadOptions, Model } from '../model/model.js';
+import { loadModel, loadModelSync } from '../model/model.js';
+import type { Verdict, VerdictOptions } from './verdict.js';
+import { verdictOfCalls } from './verdict.js';
+import { unreadable } from './errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Path of the model shipped with the package (`models/default.ntmd`). */
+export const DEFAULT_MODEL_PATH = join(here, '..', '..', 'models', 'default.ntmd');
+
+/**
+ * A trace in any of the forms `detect()` takes:
+ * - a string: the trace's text (a raw NtTrace log or a reduced one-name-per-line trace);
+ * - bytes (gzip is decompressed);
+ * - a Node readable stream or any async iterable of chunks;
+ * - an array of call names, in order;
+ * - `{ path }`: a file (gzip too);
+ * - `{ calls, table }`: call ids already read, with their name table.
+ */
+export type TraceSource =
+  | string
+  | Uint8Array
+  | readonly string[]
+  | { readonly path: string }
+  | { readonly calls: Int32Array; readonly table: CallTable }
+  | AsyncIterable<Uint8Array | string>
+  | NodeJS.ReadableStream;
+
+/** A trace already in memory (what {@link detectSync} takes). */
+export type SyncTraceSource = string | Uint8Array | readonly string[] | { readonly calls: Int32Array; readonly table: CallTable };
+
+/** Which model to use: a loaded one, a file path, or the file's bytes. */
+export type ModelSource = Model | string | Uint8Array;
+
+/** Options of {@link detect}. */
+export interface DetectOptions extends VerdictOptions {
+  /** The model; default: the shipped default model (`models/default.ntmd`). */
+  readonly model?: ModelSource;
+  /** Trace format; default auto-detected. */
+  readonly format?: TraceFormat | 'auto';
+  /** Name of the trace in error messages. */
+  readonly source?: string;
+  /** Checks the model file's signature against this key (see `loadModel`). */
+  readonly trustKey?: LoadOptions['trustKey'];
+}
+
+let defaultModel: Model | undefined;
+
+function isModel(m: unknown): m is Model {
+  return typeof m === 'object' && m !== null && !(m instanceof Uint8Array) && 'tfidf' in m && 'members' in m;
+}
+
+/**
+ * Loads (and caches) the shipped default model; throws {@link NoDefaultModelError} when it
+ * is missing. `path` replaces the default location (not cached).
+ */
+export function defaultModelSync(path?: string): Model {
+  if (path !== undefined) {
+    if (!existsSync(path)) throw new NoDefaultModelError(path);
+    return loadModelSync(path);
+  }
+  if (defaultModel) return defaultModel;
+  if (!existsSync(DEFAULT_MODEL_PATH)) throw new NoDefaultModelError(DEFAULT_MODEL_PATH);
+  defaultModel = loadModelSync(DEFAULT_MODEL_PATH);
+  return defaultModel;
+}
+
+/** Resolves a {@link ModelSource} (or the default model) synchronously. */
+export function resolveModelSync(model: ModelSource | undefined, trustKey?: LoadOptions['trustKey']): Model {
+  if (model === undefined) return defaultModelSync();
+  if (isModel(model)) return model;
+  return loadModelSync(model, trustKey === undefined ? {} : { trustKey });
+}
+
+/** Resolves a {@link ModelSource} (or the default model). */
+export async function resolveModel(model: ModelSource | undefined, trustKey?: LoadOptions['trustKey']): Promise<Model> {
+  if (model === undefined || isModel(model)) return resolveModelSync(model, trustKey);
+  return loadModel(model, trustKey === undefined ? {} : { trustKey });
+}
+
+function readOptions(options: DetectOptions, table: CallTable): ReadOptions {
+  return { table, ...(options.format ? { format: options.format } : {}), ...(options.source ? { source: options.source } : {}) };
+}
+
+/** Reads an in-memory trace into call ids. */
+export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {}): { calls: Int32Array; table: CallTable } {
+  if (Array.isArray(input)) {
+    const table = new CallTable();
+    const calls = new Int32Array(input.length);
+    for (let i = 0; i < input.length; i++) {
+      const name = input[i];
+      if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`input[${i}]`, 'a call name', name);
+      calls[i] = table.intern(name);
+    }
+    return { calls, table };
+  }
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    const table = new CallTable();
+    return { calls: readTraceSync(input, readOptions(options, table)).calls, table };
+  }
+  const t = input as { calls?: unknown; table?: unknown };
+  if (t && t.calls instanceof Int32Array && t.table instanceof CallTable) return { calls: t.calls, table: t.table };
+  throw new InvalidOptionError('input', 'trace text, bytes, an array of call names or { calls, table }', input);
+}
+
+async function callsOf(input: TraceSource, options: DetectOptions): Promise<{ calls: Int32Array; table: CallTable }> {
+  if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && !Array.isArray(input) && 'path' in input) {
+    const p = (input as { path: unknown }).path;
+    if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
+    const table = new CallTable();
+    try {
+      return { calls: (await readTrace(p, { ...readOptions(options, table), source: options.source ?? p })).calls, table };
+    } catch (e) {
+      return unreadable(options.source ?? p, e);
+    }
+  }
+  if (typeof input === 'object' && input !== null && (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')) {
+    const table = new CallTable();
+    return { calls: (await readTrace(input as NodeJS.ReadableStream, readOptions(options, table))).calls, table };
+  }
+  return callsOfSync(input as SyncTraceSource, options);
+}
+
+/**
+ * The verdict of a model on one trace.
+ *
+ * ```ts
+ * import { detect } from 'ntmaldetect';
+ * const v = await detect({ path: 'app.log' });
+ * if (v.malicious) console.log('malicious', v.members);
+ * ```
+ *
+ * A trace with no n-gram the model knows gives `{ malicious: false, insufficient: true, reason }`;
+ * one whose n-grams are mostly unknown carries a `warning`.
+ *
+ * @throws NoDefaultModelError without `model` when the default model is missing;
+ *   EmptyTraceError / NoCallsError for an input that is not a trace; a ModelFileError subclass
+ *   for a bad model file.
+ */
+export async function detect(input: TraceSource, options: DetectOptions = {}): Promise<Verdict> {
+  const model = await resolveModel(options.model, options.trustKey);
+  const { calls, table } = await callsOf(input, options);
+  return verdictOfCalls(model, calls, table, options);
+}
+
+/** {@link detect} for a trace already in memory (text, bytes, call names, or `{ calls, table }`). */
+export function detectSync(input: SyncTraceSource, options: DetectOptions = {}): Verdict {
+  const model = resolveModelSync(options.model, options.trustKey);
+  const { calls, table } = callsOfSync(input, options);
+  return verdictOfCalls(model, calls, table, options);
+}
+
+/** {@link detect} on a file (raw or reduced, gzip too). */
+export function detectFile(path: string, options: DetectOptions = {}): Promise<Verdict> {
+  return detect({ path }, options);
+}

@@ -1,0 +1,14 @@
+/**
+ * The public API: detect, train, load, explain.
+ *
+ * @packageDocumentation
+ */
+export { detect, detectSync, detectFile, DEFAULT_MODEL_PATH } from './detect.js';
+export type { TraceSource, SyncTraceSource, ModelSource, DetectOptions } from './detect.js';
+export type { Verdict, MemberVerdict, VerdictOptions } from './verdict.js';
+export { UNKNOWN_WARNING_FRACTION } from './verdict.js';
+export { train, trainConfig, summarizeCorpus } from './train.js';
+export type { TrainOptions, TrainCorpus, CorpusProvider } from './train.js';
+export { explain, explainSync, topFeatures, topFeaturesSync } from './explain.js';
+export type { Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature } from './explain.js';
+export { TraceUnreadableError } from './errors.js';

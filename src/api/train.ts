@@ -1,0 +1,127 @@
+/**
+ * `train()`: a model from labelled traces.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidOptionError } from '../errors.js';
+import { loadCorpus } from '../corpus/index.js';
+import type { Corpus, CorpusSpec } from '../corpus/index.js';
+import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
+import { mergeConfig, resolveConfig } from '../model/config.js';
+import { PRESETS, getPreset } from '../model/presets.js';
+import { fitPipeline } from '../model/pipeline.js';
+import type { FitProgress } from '../model/pipeline.js';
+import type { CorpusSummary } from '../model/model.js';
+import { Model } from '../model/model.js';
+
+/**
+ * Something that can load a corpus, e.g. the trace store (`ntmaldetect/store`):
+ * `train({ store, filter }, ...)` calls `store.loadCorpus(filter)`.
+ */
+export interface CorpusProvider<F = unknown> {
+  readonly store: { loadCorpus(filter: F): Promise<Corpus> };
+  readonly filter: F;
+}
+
+/** What `train()` learns from: a corpus location, a loaded corpus, or a store query. */
+export type TrainCorpus = CorpusSpec | Corpus | CorpusProvider;
+
+/** Options of {@link train}. */
+export interface TrainOptions extends ModelConfigInput {
+  /**
+   * Starting configuration by name (see `PRESETS`). Default `'default'` when registered,
+   * else `'ntmaldetect-2018'`. The other fields override the preset's.
+   */
+  readonly preset?: string;
+  /** A whole configuration instead of a preset (the other fields still override it). */
+  readonly config?: ModelConfigInput;
+  /** Shortcut for `tfidf.ngramRange`. */
+  readonly ngramRange?: [number, number];
+  /** Evaluation figures to store in the model file. */
+  readonly metrics?: Record<string, unknown>;
+  /** Progress while reading traces: (files done, files in all). */
+  readonly onReadProgress?: (done: number, total: number) => void;
+  /** Progress while fitting. */
+  readonly onFitProgress?: FitProgress;
+  /** Warnings (skipped empty files...). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** The configuration `train()` would use for these options. */
+export function trainConfig(options: TrainOptions = {}): ResolvedConfig {
+  const { preset, config, ngramRange, metrics: _m, onReadProgress: _r, onFitProgress: _f, onWarning: _w, ...overrides } = options;
+  if (preset !== undefined && config !== undefined) throw new InvalidOptionError('preset', 'not together with config', preset);
+  const base = config ?? getPreset(preset ?? (PRESETS.has('default') ? 'default' : 'ntmaldetect-2018')).config;
+  const tfidf = { ...(overrides.tfidf ?? {}), ...(ngramRange ? { ngramRange } : {}) };
+  return mergeConfig(base, { ...overrides, ...(Object.keys(tfidf).length ? { tfidf } : {}) });
+}
+
+function isCorpus(c: unknown): c is Corpus {
+  return typeof c === 'object' && c !== null && Array.isArray((c as Corpus).docs) && typeof (c as Corpus).table === 'object';
+}
+
+function isProvider(c: unknown): c is CorpusProvider {
+  return typeof c === 'object' && c !== null && 'store' in c && typeof (c as CorpusProvider).store?.loadCorpus === 'function';
+}
+
+/** Counts and a content hash of a corpus (no names or paths). */
+export function summarizeCorpus(corpus: Corpus): CorpusSummary {
+  let benign = 0;
+  let calls = 0;
+  let duplicates = 0;
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const d of corpus.docs) {
+    if (d.label === 0) benign++;
+    calls += d.calls.length;
+    if (seen.has(d.sha256)) duplicates++;
+    seen.add(d.sha256);
+    lines.push(`${d.label} ${d.sha256}`);
+  }
+  lines.sort();
+  return {
+    documents: corpus.docs.length,
+    benign,
+    malicious: corpus.docs.length - benign,
+    skippedEmpty: corpus.skippedEmpty.length,
+    calls,
+    duplicates,
+    sha256: createHash('sha256').update(lines.join('\n')).digest('hex'),
+  };
+}
+
+/** Loads whatever {@link TrainCorpus} names. */
+export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOptions, 'onReadProgress' | 'onWarning'> = {}): Promise<Corpus> {
+  if (isCorpus(corpus)) return corpus;
+  if (isProvider(corpus)) return corpus.store.loadCorpus(corpus.filter);
+  return loadCorpus(corpus, {
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
+  });
+}
+
+/**
+ * Trains a model on labelled traces.
+ *
+ * ```ts
+ * import { train } from 'ntmaldetect';
+ * const model = await train('corpus/', { preset: 'ntmaldetect-2018', seed: 0 });
+ * await model.save('my.ntmd');
+ * ```
+ *
+ * `corpus` is a folder in NtMalDetect's layout (`sysBEN/`, `sysMAL/`), `{ benign, malicious }`
+ * folders or files, an already loaded corpus, or `{ store, filter }`. The same traces, options
+ * and seed give a byte-identical model file.
+ */
+export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
+  const config = trainConfig(options);
+  const c = await loadTrainCorpus(corpus, options);
+  return trainOnCorpus(c, config, options);
+}
+
+/** {@link train} on a loaded corpus with a resolved configuration. */
+export function trainOnCorpus(corpus: Corpus, config: ModelConfigInput | ResolvedConfig, options: Pick<TrainOptions, 'metrics' | 'onFitProgress'> = {}): Model {
+  const docs = corpus.docs.map((d) => d.calls);
+  const labels = Uint8Array.from(corpus.docs, (d) => d.label);
+  const pipeline = fitPipeline(resolveConfig(config), docs, labels, corpus.table, options.onFitProgress ? { onProgress: options.onFitProgress } : {});
+  return new Model(pipeline, { corpus: summarizeCorpus(corpus), metrics: options.metrics ?? null });
+}

@@ -1,0 +1,39 @@
+/**
+ * Models: configuration, presets, fitting, and the `.ntmd` file.
+ *
+ * @packageDocumentation
+ */
+export { resolveConfig, mergeConfig, POLICIES, MEMBER_KINDS } from './config.js';
+export type {
+  ModelConfig,
+  ModelConfigInput,
+  ResolvedConfig,
+  MemberConfig,
+  NbMemberConfig,
+  LinearSvcMemberConfig,
+  L1SelectionConfig,
+  SgdMemberConfig,
+  Policy,
+} from './config.js';
+export { PRESETS, registerPreset, getPreset, presetNames, presetConfig } from './presets.js';
+export type { Preset } from './presets.js';
+export { fitPipeline, FittedPipeline } from './pipeline.js';
+export type { PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress } from './pipeline.js';
+export type { LinearMember, MemberKind, PlattParams } from './linear.js';
+export { Model, loadModel, loadModelSync } from './model.js';
+export type { ModelInfo, MemberInfo, CorpusSummary, LoadOptions } from './model.js';
+export type { WriteOptions, ReadOptions as ModelReadOptions } from './container.js';
+export { FORMAT_VERSION } from './container.js';
+export {
+  ModelFileError,
+  ForeignModelError,
+  TruncatedModelError,
+  TamperedModelError,
+  NewerModelVersionError,
+  InvalidModelError,
+  BadSignatureError,
+  UntrustedModelError,
+  KeyError,
+  NoDefaultModelError,
+  UnknownPresetError,
+} from './errors.js';

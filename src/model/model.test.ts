@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gzipSync } from 'fflate';
+import { corpusDir, referenceDir, requireShared } from '../../test/shared.js';
+import { isNtmdError } from '../errors.js';
+import { loadCorpus } from '../corpus/index.js';
+import type { Corpus } from '../corpus/index.js';
+import { presetConfig } from './presets.js';
+import { fitPipeline } from './pipeline.js';
+import { Model, loadModelSync } from './model.js';
+import { readContainer, writeContainer } from './container.js';
+import type { SectionArray } from './container.js';
+
+requireShared();
+
+let corpus: Corpus;
+let model: Model;
+let bytes: Uint8Array;
+
+function fit(): Model {
+  const docs = corpus.docs.map((d) => d.calls);
+  const labels = Uint8Array.from(corpus.docs, (d) => d.label);
+  return new Model(fitPipeline(presetConfig('ntmaldetect-2018'), docs, labels, corpus.table));
+}
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+  return 'no error';
+}
+
+/** Rewrites a model file with an edited header or sections (valid checksum: a forger's file). */
+function forge(edit: (h: Record<string, unknown>, s: Map<string, SectionArray>) => void): Uint8Array {
+  const c = readContainer(bytes, 'x');
+  const header = structuredClone(c.header);
+  const sections = new Map(c.sections);
+  edit(header, sections);
+  return writeContainer({ header, sections });
+}
+
+beforeAll(async () => {
+  corpus = await loadCorpus(corpusDir);
+  model = fit();
+  bytes = model.toBytes();
+});
+
+describe('model of the full corpus (ntmaldetect-2018)', () => {
+  it('matches scikit-learn on the reference documents', () => {
+    const nb = JSON.parse(readFileSync(join(referenceDir, 'multinomial-nb.json'), 'utf8'));
+    const svc = JSON.parse(readFileSync(join(referenceDir, 'svc-pipeline.json'), 'utf8'));
+    const names = Object.keys(nb.documents);
+    const rows = names.map((n) => corpus.docs.findIndex((d) => d.name === n));
+    const s = model.scoreDocs(rows.map((r) => corpus.docs[r].calls), corpus.table);
+    names.forEach((n, i) => {
+      const [j0, j1] = nb.documents[n].joint_log_likelihood;
+      expect(Math.abs(s.members[0].scores[i] - (j1 - j0))).toBeLessThan(1e-9);
+      expect(s.members[0].labels[i]).toBe(nb.documents[n].predicted_label);
+      expect(Math.abs(s.members[1].scores[i] - svc.documents[n].decision_function)).toBeLessThan(1e-6);
+      expect(s.members[1].labels[i]).toBe(svc.documents[n].predicted_label);
+      // Upstream's default mode: malicious if either says so; harsh: only if both do.
+      expect(s.ensemble.any.labels[i]).toBe(nb.documents[n].predicted_label | svc.documents[n].predicted_label);
+      expect(s.ensemble.all.labels[i]).toBe(nb.documents[n].predicted_label & svc.documents[n].predicted_label);
+    });
+    expect(model.info().members.map((m) => [m.name, m.features])).toEqual([
+      ['multinomial-nb', 242694],
+      ['linear-svc', svc.n_features_kept],
+    ]);
+  });
+
+  it('round-trips through its file with bit-identical predictions on the whole corpus', () => {
+    const loaded = loadModelSync(bytes, { source: 'full.ntmd' });
+    const docs = corpus.docs.map((d) => d.calls);
+    const a = model.scoreDocs(docs, corpus.table);
+    const b = loaded.scoreDocs(docs, corpus.table);
+    for (let m = 0; m < a.members.length; m++) {
+      expect(Buffer.from(b.members[m].scores.buffer).equals(Buffer.from(a.members[m].scores.buffer))).toBe(true);
+    }
+    expect(Array.from(b.ensemble.any.labels)).toEqual(Array.from(a.ensemble.any.labels));
+    expect(loaded.info().config).toEqual(model.info().config);
+    expect(loaded.info().corpus).toEqual(model.info().corpus);
+    expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // A loaded model writes the same bytes again.
+    expect(Buffer.from(loaded.toBytes()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('is byte-identical when trained twice, and at most 5 MB', () => {
+    expect(Buffer.from(fit().toBytes()).equals(Buffer.from(bytes))).toBe(true);
+    expect(bytes.length).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it('stores no path, name or time', () => {
+    const c = readContainer(bytes, 'x');
+    const text = JSON.stringify(c.header);
+    expect(text).not.toMatch(/sysBEN|sysMAL|LOG_|\/work\/|C:\\\\|20\d\d-\d\d-\d\d/);
+    expect(Array.from(bytes.subarray(20, 24))).toEqual([0, 0, 0, 0]); // gzip header time
+  });
+
+  it('rejects every kind of bad file with a typed error naming it', () => {
+    for (const n of [0, 7, 16, 1000, bytes.length >> 1, bytes.length - 1]) {
+      expect(codeOf(() => loadModelSync(bytes.subarray(0, n), { source: 'm.ntmd' }))).toMatch(/^MODEL_TRUNCATED: m\.ntmd: model file is truncated/);
+    }
+    const flipped = bytes.slice();
+    flipped[bytes.length >> 1] ^= 0x10;
+    expect(codeOf(() => loadModelSync(flipped, { source: 'm.ntmd' }))).toMatch(/^MODEL_TAMPERED: m\.ntmd: model file checksum mismatch/);
+    const magic = bytes.slice();
+    magic[0] = 0x7f;
+    expect(codeOf(() => loadModelSync(magic, { source: 'm.ntmd' }))).toMatch(/^MODEL_FOREIGN: m\.ntmd: not an ntmaldetect model file/);
+    const future = bytes.slice();
+    future[8] = 2;
+    expect(codeOf(() => loadModelSync(future, { source: 'm.ntmd' }))).toBe(
+      'MODEL_NEWER_VERSION: m.ntmd: model format version 2 is newer than the supported version 1: upgrade ntmaldetect',
+    );
+    expect(codeOf(() => loadModelSync(gzipSync(new TextEncoder().encode('{"not": "a model"}')), { source: 'j.gz' }))).toBe(
+      'MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)',
+    );
+  });
+
+  it('validates the content of a well-sealed file field by field', () => {
+    const cases: [string, (h: Record<string, unknown>, s: Map<string, SectionArray>) => void, RegExp][] = [
+      ['format', (h) => (h.format = 'other'), /header\.format is "other"/],
+      ['config', (h) => ((h.config as { policy: string }).policy = 'sometimes'), /header\.config: invalid option policy/],
+      ['vocabulary size', (h) => ((h.vocabulary as { size: number }).size += 1), /section vocab\.lengths has 242694 values, expected 242695/],
+      ['shared prefix', (_h, s) => ((s.get('vocab.shared') as Uint8Array)[0] = 3), /vocabulary feature 0: length 10, shared prefix 3/],
+      ['call id', (_h, s) => ((s.get('vocab.tail') as Uint8Array)[5] = 255), /invalid TF-IDF state: grams ?\[5\] = 255 is not a name id/],
+      ['idf index', (_h, s) => ((s.get('idf.index') as Uint8Array)[9] = 250), /idf\.index\[9\] = 250 is outside the \d+ idf values/],
+      ['weight', (_h, s) => ((s.get('members[1].weight') as Float64Array)[0] = NaN), /members\[1\]\.weight\[0\] = NaN is not a finite non-zero number/],
+      ['column', (_h, s) => ((s.get('members[1].index') as Int32Array)[1] = 0), /members\[1\]\.index\[1\] gives column \d+, not increasing/],
+      ['bias', (h) => ((h.members as { bias: unknown }[])[0].bias = 'x'), /header\.members\[0\]\.bias is not a finite number/],
+      ['missing section', (_h, s) => s.delete('members[0].weight'), /section members\[0\]\.weight is missing or has the wrong type/],
+      ['corpus', (h) => (h.corpus = { documents: 1 }), /header\.corpus\.benign is not a count/],
+    ];
+    for (const [what, edit, message] of cases) {
+      const err = codeOf(() => loadModelSync(forge(edit), { source: 'f.ntmd' }));
+      expect(err, what).toMatch(/^MODEL_INVALID: f\.ntmd: invalid model content: /);
+      expect(err, `${what}: ${err}`).toMatch(message);
+    }
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * A trained model: the fitted pipeline plus what it was trained on, and its `.ntmd` file
+ * form ({@link Model.toBytes}, {@link Model.save}, {@link loadModel}).
+ *
+ * What the file stores is only what prediction needs: the call-name table, the vocabulary
+ * (n-grams as call-id sequences, prefix-coded), idf (a table of distinct values plus an
+ * index per feature), and per member its bias, its non-zero weights and an optional Platt
+ * scaler. See docs/model-format.md.
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FittedTfidf } from '../tfidf/vectorizer.js';
+import type { TfidfState } from '../tfidf/vectorizer.js';
+import { isNtmdError } from '../errors.js';
+import type { ResolvedConfig } from './config.js';
+import { resolveConfig } from './config.js';
+import { FittedPipeline } from './pipeline.js';
+import type { LinearMember, MemberKind, PlattParams } from './linear.js';
+import { nonZeroWeights } from './linear.js';
+import type { ReadOptions, SectionArray, WriteOptions } from './container.js';
+import { FORMAT_VERSION, readContainer, writeContainer } from './container.js';
+import { InvalidModelError } from './errors.js';
+
+/** What a model was trained on (no paths, no dates: the file stays byte-identical). */
+export interface CorpusSummary {
+  /** Traces used (non-empty files). */
+  readonly documents: number;
+  readonly benign: number;
+  readonly malicious: number;
+  /** Empty files met and skipped. */
+  readonly skippedEmpty: number;
+  /** Calls over all traces. */
+  readonly calls: number;
+  /** Traces whose bytes equal an earlier trace's (kept, as upstream). */
+  readonly duplicates: number;
+  /** SHA-256 over the sorted "label sha256" lines of the traces: identifies the training set. */
+  readonly sha256: string;
+}
+
+/** Summary of one member for {@link ModelInfo}. */
+export interface MemberInfo {
+  readonly name: string;
+  readonly kind: MemberKind;
+  /** Columns with a non-zero weight (for the L1-selected SVC, the kept features). */
+  readonly features: number;
+  readonly calibrated: boolean;
+}
+
+/** What {@link Model.info} reports. */
+export interface ModelInfo {
+  readonly format: { readonly name: 'ntmaldetect-model'; readonly version: number };
+  /** The ntmaldetect version that wrote the model. */
+  readonly library: string;
+  readonly config: ResolvedConfig;
+  readonly vocabularySize: number;
+  readonly callNames: number;
+  readonly members: readonly MemberInfo[];
+  readonly corpus: CorpusSummary | null;
+  /** Evaluation figures stored with the model (e.g. cross-validation), if any. */
+  readonly metrics: Record<string, unknown> | null;
+  /** SHA-256 of the file's content (when read from a file or serialised). */
+  readonly sha256: string | null;
+  /** Raw Ed25519 public key (hex) of the signer, when the file was signed. */
+  readonly signer: string | null;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+let cachedVersion: string | undefined;
+/** This library's version (from package.json). */
+export function libraryVersion(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
+
+/** A trained model: score traces with it, inspect it, save it. */
+export class Model extends FittedPipeline {
+  readonly corpus: CorpusSummary | null;
+  readonly metrics: Record<string, unknown> | null;
+  /** Version of ntmaldetect that wrote it (this library's for a model trained now). */
+  readonly library: string;
+  /** SHA-256 of the file content it was read from, or null for a model trained in this process. */
+  readonly sha256: string | null;
+  /** Hex public key of the signer of the file it was read from, if signed. */
+  readonly signer: string | null;
+
+  constructor(
+    pipeline: FittedPipeline,
+    meta: { corpus?: CorpusSummary | null; metrics?: Record<string, unknown> | null; library?: string; sha256?: string | null; signer?: string | null } = {},
+  ) {
+    super(pipeline.config, pipeline.tfidf, pipeline.members);
+    this.corpus = meta.corpus ?? null;
+    this.metrics = meta.metrics ?? null;
+    this.library = meta.library ?? libraryVersion();
+    this.sha256 = meta.sha256 ?? null;
+    this.signer = meta.signer ?? null;
+  }
+
+  /** A copy of this model with evaluation figures attached (stored in the file's header). */
+  withMetrics(metrics: Record<string, unknown> | null): Model {
+    return new Model(this, { corpus: this.corpus, metrics, library: this.library });
+  }
+
+  /** Configuration, corpus summary, members and metrics. */
+  info(): ModelInfo {
+    return {
+      format: { name: 'ntmaldetect-model', version: FORMAT_VERSION },
+      library: this.library,
+      config: this.config,
+      vocabularySize: this.tfidf.vocabularySize,
+      callNames: this.tfidf.names.length,
+      members: this.members.map((m) => ({ name: m.name, kind: m.kind, features: nonZeroWeights(m), calibrated: m.platt !== null })),
+      corpus: this.corpus,
+      metrics: this.metrics,
+      sha256: this.sha256,
+      signer: this.signer,
+    };
+  }
+
+  /** The `.ntmd` file bytes. Deterministic: the same model gives the same bytes (unless signed with a different key). */
+  toBytes(options: WriteOptions = {}): Uint8Array {
+    return writeContainer(encodeModel(this), options);
+  }
+
+  /** Writes the model file (atomically: a temporary file renamed over `path`). */
+  async save(path: string, options: WriteOptions = {}): Promise<void> {
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, this.toBytes(options));
+    await rename(tmp, path);
+  }
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions extends ReadOptions {
+  /** Name used in error messages when the model is given as bytes. Default `<bytes>`. */
+  readonly source?: string;
+}
+
+/**
+ * Reads a model file (a path, or the file's bytes). Validates the whole file first; never
+ * executes anything from it. Throws a `ModelFileError` subclass (`MODEL_TRUNCATED`,
+ * `MODEL_TAMPERED`, `MODEL_FOREIGN`, `MODEL_NEWER_VERSION`, `MODEL_INVALID`,
+ * `MODEL_BAD_SIGNATURE`, `MODEL_UNTRUSTED`) naming the file and the problem.
+ */
+export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
+  if (typeof pathOrBytes === 'string') return loadModelSync(await readFile(pathOrBytes), { ...options, source: options.source ?? pathOrBytes });
+  return loadModelSync(pathOrBytes, options);
+}
+
+/** Synchronous {@link loadModel} (a path or bytes). */
+export function loadModelSync(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Model {
+  const bytes = typeof pathOrBytes === 'string' ? readFileSync(pathOrBytes) : pathOrBytes;
+  const source = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>');
+  const c = readContainer(bytes, source, options);
+  return decodeModel(c.header, c.sections, source, { sha256: c.sha256, signer: c.signer });
+}
+
+const MAX_U16 = 0xffff;
+
+function encodeModel(model: Model): { header: Record<string, unknown>; sections: Map<string, SectionArray> } {
+  const st = model.tfidf.state();
+  const V = st.lengths.length;
+  const sections = new Map<string, SectionArray>();
+  // Vocabulary, prefix-coded: per feature its length, how many leading ids it shares with
+  // the previous feature, and the remaining ids.
+  const lengths = new Uint8Array(V);
+  const shared = new Uint8Array(V);
+  const tail: number[] = [];
+  let prev = 0;
+  for (let j = 0, p = 0; j < V; j++) {
+    const n = st.lengths[j];
+    const pn = j === 0 ? 0 : st.lengths[j - 1];
+    let s = 0;
+    while (s < n && s < pn && st.grams[p + s] === st.grams[prev + s]) s++;
+    lengths[j] = n;
+    shared[j] = s;
+    for (let k = s; k < n; k++) tail.push(st.grams[p + k]);
+    prev = p;
+    p += n;
+  }
+  sections.set('vocab.lengths', lengths);
+  sections.set('vocab.shared', shared);
+  sections.set('vocab.tail', st.names.length <= 256 ? Uint8Array.from(tail) : st.names.length <= MAX_U16 + 1 ? Uint16Array.from(tail) : Int32Array.from(tail));
+  // idf as a table of its distinct values (one per document frequency) and an index.
+  const distinct = [...new Set(st.idf)].sort((a, b) => a - b);
+  if (distinct.length <= MAX_U16 + 1) {
+    const at = new Map(distinct.map((v, i) => [v, i]));
+    sections.set('idf.values', Float64Array.from(distinct));
+    const index = distinct.length <= 256 ? new Uint8Array(V) : new Uint16Array(V);
+    for (let j = 0; j < V; j++) index[j] = at.get(st.idf[j])!;
+    sections.set('idf.index', index);
+  } else {
+    sections.set('idf', st.idf);
+  }
+  const members = model.members.map((m, i) => {
+    const nz = nonZeroWeights(m);
+    const index = new Int32Array(nz);
+    const weight = new Float64Array(nz);
+    for (let j = 0, k = 0, last = 0; j < m.weights.length; j++) {
+      if (m.weights[j] === 0) continue;
+      index[k] = j - last; // delta-coded column
+      weight[k++] = m.weights[j];
+      last = j;
+    }
+    // A dense member (naive Bayes: every column) needs no index.
+    if (nz < m.weights.length) sections.set(`members[${i}].index`, index);
+    sections.set(`members[${i}].weight`, weight);
+    return { name: m.name, kind: m.kind, bias: m.bias, platt: m.platt, features: nz };
+  });
+  const header: Record<string, unknown> = {
+    format: 'ntmaldetect-model',
+    library: libraryVersion(),
+    config: model.config,
+    names: st.names,
+    vocabulary: { size: V, ids: st.grams.length },
+    members,
+    corpus: model.corpus,
+    metrics: model.metrics,
+  };
+  return { header, sections };
+}
+
+function decodeModel(
+  header: Record<string, unknown>,
+  sections: ReadonlyMap<string, SectionArray>,
+  source: string,
+  meta: { sha256: string; signer: string | null },
+): Model {
+  const bad = (detail: string): never => {
+    throw new InvalidModelError(source, detail);
+  };
+  if (header.format !== 'ntmaldetect-model') bad(`header.format is ${JSON.stringify(header.format)}, expected "ntmaldetect-model"`);
+  if (typeof header.library !== 'string') bad('header.library is not a version string');
+  let config: ResolvedConfig;
+  try {
+    config = resolveConfig(header.config as ResolvedConfig);
+  } catch (e) {
+    return bad(`header.config: ${(e as Error).message}`);
+  }
+  const names = header.names;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) return bad('header.names is not a list of call names');
+  const voc = header.vocabulary as { size?: unknown; ids?: unknown } | null;
+  if (typeof voc !== 'object' || voc === null || !Number.isSafeInteger(voc.size) || !Number.isSafeInteger(voc.ids)) {
+    return bad('header.vocabulary is not { size, ids }');
+  }
+  const V = voc.size as number;
+  const section = <T extends SectionArray>(name: string, ctor: abstract new (...a: never[]) => T, length?: number): T => {
+    const s = sections.get(name);
+    if (!(s instanceof ctor)) return bad(`section ${name} is missing or has the wrong type`);
+    if (length !== undefined && s.length !== length) return bad(`section ${name} has ${s.length} values, expected ${length}`);
+    return s;
+  };
+  const lengths = section('vocab.lengths', Uint8Array, V);
+  const shared = section('vocab.shared', Uint8Array, V);
+  const tailSec = sections.get('vocab.tail');
+  if (!(tailSec instanceof Uint8Array || tailSec instanceof Uint16Array || tailSec instanceof Int32Array)) return bad('section vocab.tail is missing or has the wrong type');
+  const grams = new Int32Array(voc.ids as number);
+  let p = 0;
+  let t = 0;
+  let prev = 0;
+  for (let j = 0; j < V; j++) {
+    const n = lengths[j];
+    const s = shared[j];
+    if (n === 0 || s > n || (j === 0 ? s !== 0 : s > lengths[j - 1])) bad(`vocabulary feature ${j}: length ${n}, shared prefix ${s}`);
+    if (p + n > grams.length || t + n - s > tailSec.length) bad(`vocabulary feature ${j} runs past the declared ${grams.length} ids`);
+    for (let k = 0; k < s; k++) grams[p + k] = grams[prev + k];
+    for (let k = s; k < n; k++) grams[p + k] = tailSec[t++];
+    prev = p;
+    p += n;
+  }
+  if (p !== grams.length || t !== tailSec.length) bad(`the vocabulary uses ${p} ids and ${t} tail ids, the header declares ${grams.length} and the section holds ${tailSec.length}`);
+  let idf: Float64Array;
+  if (sections.has('idf')) idf = section('idf', Float64Array, V);
+  else {
+    const values = section('idf.values', Float64Array);
+    const index = sections.get('idf.index');
+    if (!(index instanceof Uint8Array || index instanceof Uint16Array) || index.length !== V) return bad(`section idf.index is missing, has the wrong type or is not ${V} long`);
+    idf = new Float64Array(V);
+    for (let j = 0; j < V; j++) {
+      if (index[j] >= values.length) bad(`idf.index[${j}] = ${index[j]} is outside the ${values.length} idf values`);
+      idf[j] = values[index[j]];
+    }
+  }
+  for (let j = 0; j < V; j++) if (!(idf[j] > 0) || !Number.isFinite(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
+  let tfidf: FittedTfidf;
+  try {
+    const state: TfidfState = { options: config.tfidf, names: names as string[], grams, lengths: Int32Array.from(lengths), idf };
+    tfidf = FittedTfidf.fromState(state);
+  } catch (e) {
+    if (isNtmdError(e)) return bad(e.message);
+    throw e;
+  }
+  const list = header.members;
+  if (!Array.isArray(list) || list.length !== config.members.length) return bad(`header.members does not list the ${config.members.length} configured members`);
+  const members: LinearMember[] = list.map((raw: unknown, i: number) => {
+    const h = raw as { name?: unknown; kind?: unknown; bias?: unknown; platt?: unknown; features?: unknown };
+    const c = config.members[i];
+    if (typeof h !== 'object' || h === null || h.name !== c.name || h.kind !== c.kind) bad(`header.members[${i}] does not match config member ${c.name}`);
+    if (typeof h.bias !== 'number' || !Number.isFinite(h.bias)) bad(`header.members[${i}].bias is not a finite number`);
+    let platt: PlattParams | null = null;
+    if (h.platt !== null) {
+      const pl = h.platt as { a?: unknown; b?: unknown };
+      if (typeof pl !== 'object' || typeof pl.a !== 'number' || typeof pl.b !== 'number' || !Number.isFinite(pl.a) || !Number.isFinite(pl.b)) {
+        bad(`header.members[${i}].platt is not null or { a, b } finite numbers`);
+      }
+      platt = { a: pl.a as number, b: pl.b as number };
+    }
+    const nz = h.features as number;
+    if (!Number.isSafeInteger(nz) || nz < 0 || nz > V) bad(`header.members[${i}].features is not a count <= ${V}`);
+    const weight = section(`members[${i}].weight`, Float64Array, nz);
+    for (let k = 0; k < nz; k++) {
+      if (!Number.isFinite(weight[k]) || weight[k] === 0) bad(`members[${i}].weight[${k}] = ${weight[k]} is not a finite non-zero number`);
+    }
+    if (nz === V) {
+      if (sections.has(`members[${i}].index`)) bad(`members[${i}] is dense but has an index section`);
+      return { name: c.name, kind: c.kind, bias: h.bias as number, weights: weight, platt };
+    }
+    const index = section(`members[${i}].index`, Int32Array, nz);
+    const weights = new Float64Array(V);
+    let col = 0;
+    for (let k = 0; k < nz; k++) {
+      const next = col + index[k];
+      if ((k === 0 ? index[k] < 0 : index[k] <= 0) || next >= V) bad(`members[${i}].index[${k}] gives column ${next}, not increasing within 0..${V - 1}`);
+      col = next;
+      weights[col] = weight[k];
+    }
+    return { name: c.name, kind: c.kind, bias: h.bias as number, weights, platt };
+  });
+  const expected = 3 + (sections.has('idf') ? 1 : 2) + members.reduce((n, m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
+  if (sections.size !== expected) bad(`the file has ${sections.size} sections, expected ${expected}`);
+  const corpus = header.corpus === null ? null : checkCorpus(header.corpus, bad);
+  const metrics = header.metrics;
+  if (metrics !== null && (typeof metrics !== 'object' || Array.isArray(metrics))) bad('header.metrics is not an object or null');
+  return new Model(new FittedPipeline(config, tfidf, members), {
+    corpus,
+    metrics: metrics as Record<string, unknown> | null,
+    library: header.library as string,
+    ...meta,
+  });
+}
+
+function checkCorpus(raw: unknown, bad: (d: string) => never): CorpusSummary {
+  const c = raw as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null) return bad('header.corpus is not an object or null');
+  for (const k of ['documents', 'benign', 'malicious', 'skippedEmpty', 'calls', 'duplicates']) {
+    if (!Number.isSafeInteger(c[k]) || (c[k] as number) < 0) bad(`header.corpus.${k} is not a count`);
+  }
+  if (typeof c.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.sha256)) bad('header.corpus.sha256 is not a SHA-256');
+  return c as unknown as CorpusSummary;
+}
