@@ -1,108 +1,93 @@
 /**
- * Byte-level interning of call names.
+ * Byte-level interning of call names: a trie over the bytes.
  *
- * The reader never decodes a whole line to a JavaScript string: it hashes the name bytes
- * while it scans them and looks them up in an open-addressing table keyed on the bytes. A
- * string is made only the first time a name is seen, to register it in the shared
- * {@link CallTable}. One interner is kept per table (in a WeakMap), so every trace read into
- * the same table reuses the same byte cache.
+ * The reader never decodes a line to a JavaScript string. It walks the name's bytes down a
+ * trie whose nodes know the table id of the name ending there, so finding where a name ends
+ * and which call it is takes one pass with one table load per byte. A string is made only
+ * the first time a name is seen, to register it in the shared {@link CallTable}. One interner
+ * is kept per table (in a WeakMap), so every trace read into the same table reuses it.
  *
  * @packageDocumentation
  */
 import type { CallTable } from './call-table.js';
 
-/** FNV-1a offset basis; the reader starts every name hash with it. */
-export const HASH_SEED = 0x811c9dc5 | 0;
+/** Identifier byte -> child slot 0..62 (A-Z, a-z, 0-9, _); 255 for every other byte. */
+const SLOT = new Uint8Array(256).fill(255);
+for (let c = 65; c <= 90; c++) SLOT[c] = c - 65;
+for (let c = 97; c <= 122; c++) SLOT[c] = c - 97 + 26;
+for (let c = 48; c <= 57; c++) SLOT[c] = c - 48 + 52;
+SLOT[95] = 62;
+const FANOUT_BITS = 6;
 
-/** One FNV-1a step: `hashStep(h, byte)`. Inlined by hand in the hot loops. */
-export function hashStep(h: number, byte: number): number {
-  return Math.imul(h ^ byte, 0x01000193);
-}
-
-/** FNV-1a hash of `buf[start..end)`. */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = HASH_SEED;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  return h;
-}
-
-/** Maps name bytes to ids of one {@link CallTable}. */
+/** Maps identifier bytes to ids of one {@link CallTable}. */
 export class ByteInterner {
-  /** Slot -> entry index + 1 (0 = empty). */
-  private slots = new Int32Array(1024);
-  private mask = 1023;
-  private hashes = new Int32Array(256);
-  private starts = new Int32Array(256);
-  private lengths = new Int32Array(256);
-  private ids = new Int32Array(256);
-  private pool = new Uint8Array(4096);
-  private poolUsed = 0;
-  private count = 0;
+  /** child[(node << 6) + slot] = child node, 0 = none (node 0 is the root). */
+  private child = new Int32Array(256 << FANOUT_BITS);
+  /** Table id of the name ending at each node, -1 for none. */
+  private idAt = new Int32Array(256).fill(-1);
+  private nodes = 1;
+  /** Where the last {@link match} stopped. */
+  matchEnd = 0;
 
   constructor(readonly table: CallTable) {}
 
-  /** The table id of the name `buf[start..end)` whose {@link hashBytes} is `hash`. */
-  intern(buf: Uint8Array, start: number, end: number, hash: number): number {
-    const len = end - start;
-    const pool = this.pool;
-    let slot = hash & this.mask;
-    for (;;) {
-      const e = this.slots[slot];
-      if (e === 0) break;
-      const k = e - 1;
-      if (this.hashes[k] === hash && this.lengths[k] === len) {
-        const p = this.starts[k];
-        let i = 0;
-        while (i < len && pool[p + i] === buf[start + i]) i++;
-        if (i === len) return this.ids[k];
+  /**
+   * Walks the identifier starting at `start` (up to `end`). Returns the id of the name
+   * `buf[start..matchEnd)` when it is known and the identifier ends at `matchEnd` (at a
+   * non-identifier byte or at `end`); -1 when the name was never seen (then `matchEnd` is
+   * not where it ends).
+   */
+  match(buf: Uint8Array, start: number, end: number): number {
+    const child = this.child;
+    let node = 0;
+    let q = start;
+    while (q < end) {
+      const k = SLOT[buf[q]];
+      if (k === 255) break;
+      node = child[(node << FANOUT_BITS) + k];
+      if (node === 0) {
+        this.matchEnd = q;
+        return -1;
       }
-      slot = (slot + 1) & this.mask;
+      q++;
     }
-    return this.add(buf, start, end, hash, slot);
+    this.matchEnd = q;
+    return this.idAt[node];
   }
 
-  private add(buf: Uint8Array, start: number, end: number, hash: number, slot: number): number {
-    const len = end - start;
-    // Names are ASCII identifiers or digits; latin1 maps each byte to one code unit.
-    const name = Buffer.from(buf.buffer, buf.byteOffset + start, len).toString('latin1');
-    const id = this.table.intern(name);
-    if (this.count === this.hashes.length) {
-      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.hashes = grow(this.hashes);
-      this.starts = grow(this.starts);
-      this.lengths = grow(this.lengths);
-      this.ids = grow(this.ids);
+  /** The table id of the identifier `buf[start..end)`, adding it to the table if new. */
+  intern(buf: Uint8Array, start: number, end: number): number {
+    let node = 0;
+    for (let q = start; q < end; q++) {
+      const k = SLOT[buf[q]];
+      if (k === 255) throw new RangeError(`byte ${buf[q]} cannot be part of a call name`);
+      const at = (node << FANOUT_BITS) + k;
+      let next = this.child[at];
+      if (next === 0) {
+        next = this.newNode();
+        this.child[at] = next;
+      }
+      node = next;
     }
-    if (this.poolUsed + len > this.pool.length) {
-      const p = new Uint8Array(Math.max(this.pool.length * 2, this.poolUsed + len));
-      p.set(this.pool.subarray(0, this.poolUsed));
-      this.pool = p;
+    let id = this.idAt[node];
+    if (id < 0) {
+      // Identifier bytes are ASCII: latin1 maps each to one code unit.
+      id = this.table.intern(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
+      this.idAt[node] = id;
     }
-    this.pool.set(buf.subarray(start, end), this.poolUsed);
-    const k = this.count++;
-    this.hashes[k] = hash;
-    this.starts[k] = this.poolUsed;
-    this.lengths[k] = len;
-    this.ids[k] = id;
-    this.poolUsed += len;
-    this.slots[slot] = k + 1;
-    if (this.count * 2 > this.slots.length) this.rehash();
     return id;
   }
 
-  private rehash(): void {
-    const size = this.slots.length * 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    for (let k = 0; k < this.count; k++) {
-      let slot = this.hashes[k] & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = k + 1;
+  private newNode(): number {
+    if (this.nodes === this.idAt.length) {
+      const ids = new Int32Array(this.nodes * 2).fill(-1);
+      ids.set(this.idAt);
+      this.idAt = ids;
+      const ch = new Int32Array((this.nodes * 2) << FANOUT_BITS);
+      ch.set(this.child);
+      this.child = ch;
     }
+    return this.nodes++;
   }
 }
 

@@ -15,7 +15,7 @@ import { Gunzip } from 'fflate';
 import { InvalidOptionError } from '../errors.js';
 import { CallTable } from './call-table.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
-import { HASH_SEED, hashBytes, internerFor } from './interner.js';
+import { internerFor } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
@@ -32,6 +32,8 @@ const LINE_MAX = LINE_HEAD + LINE_TAIL;
 /** Non-blank lines of reduced shape after which `format: 'auto'` settles on `'reduced'`. */
 const DETECT_LINES = 64;
 const BATCH = 4096;
+/** Largest piece of a chunk parsed in one go. */
+const SLICE = 256 * 1024;
 
 /** A growable Int32Array. */
 class IntList {
@@ -191,7 +193,10 @@ export class TraceReader {
         if (i < chunk.byteLength) this.feed(asBuffer(chunk.subarray(i)));
       }
     } else {
-      this.feed(asBuffer(chunk));
+      // Big inputs go through in slices: many short feed() calls get optimised by V8 sooner
+      // than one long loop (on-stack replacement), and onCalls batches flow while reading.
+      const b = asBuffer(chunk);
+      for (let at = 0; at < b.length; at += SLICE) this.feed(b.subarray(at, Math.min(b.length, at + SLICE)));
     }
     this.flushBatch();
   }
@@ -252,16 +257,19 @@ export class TraceReader {
   /** Splits decoded bytes into lines; carries an incomplete last line to the next chunk. */
   private feed(buf: Buffer): void {
     const n = buf.length;
+    // Parse through a plain Uint8Array view: every parsing function then sees one array
+    // shape (Buffer's differs), which keeps V8's element loads monomorphic.
+    const u8 = new Uint8Array(buf.buffer, buf.byteOffset, n);
     this.bytesIn += n;
     if (!this.sawNul && buf.indexOf(0) >= 0) this.sawNul = true;
     let pos = 0;
     if (this.carryLen > 0) {
       const nl = buf.indexOf(10);
       if (nl < 0) {
-        this.appendCarry(buf, 0, n);
+        this.appendCarry(u8, 0, n);
         return;
       }
-      this.appendCarry(buf, 0, nl);
+      this.appendCarry(u8, 0, nl);
       this.line(this.carry, 0, this.carryLen);
       this.carryLen = 0;
       pos = nl + 1;
@@ -271,15 +279,15 @@ export class TraceReader {
       if (nl < 0) break;
       if (nl - pos > LINE_MAX) {
         const s = this.scratch;
-        s.set(buf.subarray(pos, pos + LINE_HEAD), 0);
-        s.set(buf.subarray(nl - LINE_TAIL, nl), LINE_HEAD);
+        s.set(u8.subarray(pos, pos + LINE_HEAD), 0);
+        s.set(u8.subarray(nl - LINE_TAIL, nl), LINE_HEAD);
         this.line(s, 0, LINE_MAX);
       } else {
-        this.line(buf, pos, nl);
+        this.line(u8, pos, nl);
       }
       pos = nl + 1;
     }
-    if (pos < n) this.appendCarry(buf, pos, n);
+    if (pos < n) this.appendCarry(u8, pos, n);
   }
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
@@ -346,15 +354,15 @@ export class TraceReader {
     // A call starts with "Nt" (NtTrace's configurations name every traced function Nt...,
     // NtGdi... and NtUser... included); the name is hashed as it is scanned.
     if (c === 78 && buf[p + 1] === 116) {
-      let h = HASH_SEED;
-      let q = p;
-      while (q < e) {
-        const b = buf[q];
-        if ((CLASS[b] & IDENT) === 0) break;
-        h = Math.imul(h ^ b, 0x01000193);
-        q++;
+      // Walk the name down the trie of known names; a new name is found by scanning to "(".
+      const interner = this.interner;
+      let id = interner.match(buf, p, e);
+      let q = interner.matchEnd;
+      if (id < 0) {
+        q = p + 2;
+        while (q < e && (CLASS[buf[q]] & IDENT) !== 0) q++;
       }
-      if (buf[q] === 40 /* ( */ && q < e) {
+      if (q < e && buf[q] === 40 /* ( */) {
         this.afterProcessStart = false;
         // A status never ends in " ) ...", so a -pre line is told first (its arguments may
         // hold " ) => " inside a string).
@@ -362,7 +370,7 @@ export class TraceReader {
           st.preCalls++;
         } else if (hasCallEnd(buf, q, e)) {
           st.calls++;
-          this.emit(this.interner.intern(buf, p, q, h));
+          this.emit(id >= 0 ? id : interner.intern(buf, p, q));
         } else {
           st.unparseable++;
         }
@@ -394,7 +402,7 @@ export class TraceReader {
       if (this.recoverEmbedded) {
         const k = this.ids[0];
         this.embeddedGroup(buf, s, n);
-        this.emit(this.interner.intern(buf, n, k, hashBytes(buf, n, k)));
+        this.emit(this.interner.intern(buf, n, k));
       }
       return;
     }
@@ -423,13 +431,16 @@ export class TraceReader {
       st.blank++;
       return;
     }
-    const h = reducedName(buf, s, e);
-    if (h === undefined) {
-      st.unparseable++;
-      return;
+    let id = this.interner.match(buf, s, e);
+    if (id < 0 || this.interner.matchEnd !== e) {
+      if (!isReducedName(buf, s, e)) {
+        st.unparseable++;
+        return;
+      }
+      id = this.interner.intern(buf, s, e);
     }
     st.calls++;
-    this.emit(this.interner.intern(buf, s, e, h));
+    this.emit(id);
   }
 
   /**
@@ -445,7 +456,7 @@ export class TraceReader {
       this.st.blank++;
       return;
     }
-    if (reducedName(buf, a, b) === undefined) {
+    if (!isReducedName(buf, a, b)) {
       this.decide('raw');
       this.rawLine(buf, s, e);
       return;
@@ -475,7 +486,7 @@ export class TraceReader {
         const s = pend[i];
         const e = pend[i + 1];
         this.st.calls++;
-        this.emit(this.interner.intern(bytes, s, e, hashBytes(bytes, s, e)));
+        this.emit(this.interner.intern(bytes, s, e));
       } else {
         // In a raw log a bare name is the program's own output.
         this.st.programOutput++;
@@ -521,20 +532,17 @@ export class TraceReader {
   }
 }
 
-/**
- * If `buf[s..e)` is a reduced-trace call name (an identifier, or a decimal number for
- * numeric syscall traces), its hash; otherwise `undefined`.
- */
-function reducedName(buf: Uint8Array, s: number, e: number): number | undefined {
-  const first = CLASS[buf[s]];
-  const numeric = (first & DIGIT) !== 0;
-  if ((first & IDENT) === 0) return undefined;
-  let h = HASH_SEED;
-  for (let i = s; i < e; i++) {
-    const b = buf[i];
-    const cl = CLASS[b];
-    if (numeric ? (cl & DIGIT) === 0 : (cl & IDENT) === 0) return undefined;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  return h;
+/** Is `buf[s..e)` an identifier (`[A-Za-z_][A-Za-z0-9_]*`)? */
+function isIdentifier(buf: Uint8Array, s: number, e: number): boolean {
+  if (s === e || (CLASS[buf[s]] & IDENT_START) === 0) return false;
+  for (let i = s + 1; i < e; i++) if ((CLASS[buf[i]] & IDENT) === 0) return false;
+  return true;
+}
+
+/** Is `buf[s..e)` a reduced-trace call name: an identifier, or a decimal number (numeric syscall traces)? */
+function isReducedName(buf: Uint8Array, s: number, e: number): boolean {
+  if (s === e) return false;
+  if ((CLASS[buf[s]] & DIGIT) === 0) return isIdentifier(buf, s, e);
+  for (let i = s; i < e; i++) if ((CLASS[buf[i]] & DIGIT) === 0) return false;
+  return true;
 }

@@ -99,7 +99,8 @@ export function skipIdPrefix(buf: Uint8Array, start: number, end: number, out: F
 export function hasCallEnd(buf: Uint8Array, open: number, end: number): boolean {
   if (buf[open + 1] !== 32) return false;
   for (let i = end - 2; i >= open + 5; i--) {
-    if (buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) return true;
+    if (buf[i] !== 62) continue;
+    if (buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) return true;
   }
   return false;
 }

@@ -1,0 +1,49 @@
+// One ntmaldetect reader run in its own process, for whole-process timings and peak memory
+// (bench/reader.mjs spawns it). Needs `npm run build` first.
+//
+// Usage: node bench/reader-once.mjs [--mode sync|stream] [--no-keep] [--repeat N] FILE...
+//   sync    readFileSync + readTraceSync (the whole file in memory)
+//   stream  readTrace(path): 1 MiB chunks; with --no-keep, keepCalls:false + onCalls (memory flat)
+// Prints one JSON line: { reader, calls, bytes, seconds (in process), maxRssMB }.
+import { readFileSync, statSync } from 'node:fs';
+import { CallTable, readTrace, readTraceSync } from '../dist/tokenize/index.js';
+
+const args = process.argv.slice(2);
+let mode = 'sync';
+let keep = true;
+let repeat = 1;
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--mode') mode = args[++i];
+  else if (args[i] === '--no-keep') keep = false;
+  else if (args[i] === '--repeat') repeat = Number(args[++i]);
+  else files.push(args[i]);
+}
+
+/** Reads the files `repeat` times with one shared table; returns the counts. */
+async function run(files, mode, keep, repeat) {
+  const table = new CallTable();
+  let calls = 0;
+  let bytes = 0;
+  let streamed = 0;
+  const onCalls = keep ? undefined : (_ids, n) => { streamed += n; };
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < repeat; r++) {
+    for (const f of files) {
+      if (mode === 'sync') {
+        const buf = readFileSync(f);
+        bytes += buf.length;
+        calls += readTraceSync(buf, { table, keepCalls: keep, onCalls }).stats.calls;
+      } else {
+        bytes += statSync(f).size;
+        calls += (await readTrace(f, { table, keepCalls: keep, onCalls })).stats.calls;
+      }
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (!keep && streamed !== calls) throw new Error(`onCalls saw ${streamed} calls, stats say ${calls}`);
+  return { reader: `ntmaldetect-${mode}${keep ? '' : '-nokeep'}`, calls, bytes, seconds };
+}
+
+const res = await run(files, mode, keep, repeat);
+console.log(JSON.stringify({ ...res, maxRssMB: process.resourceUsage().maxRSS / 1024 }));

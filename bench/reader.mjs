@@ -1,0 +1,126 @@
+// Reader benchmark: ntmaldetect's trace reader against NtMalDetect's own way of reading
+// (bench/reader_baseline.py) and a naive JavaScript split-and-regex reader
+// (bench/reader-naive.mjs), in the same run, on
+//   - the seven raw NtTrace logs of ../shared/corpus/raw (read `--repeat` times per process),
+//   - the reduced corpus (../shared/corpus/sysBEN + sysMAL, 220 files),
+//   - a synthetic raw log in the corpus's shape (made here, not committed),
+//   - a synthetic raw log with every NtTrace prefix (-time -delta -pid -tid -pre),
+// then streams a 1 GB synthetic log with keepCalls:false and reports the peak RSS.
+//
+// Every reader runs in its own process; each figure is the best of `--runs`. "in process" is
+// the reader's own timer (file reading included), "whole process" the wall time of the
+// process (interpreter start included).
+//
+// Usage: npm run build && node bench/reader.mjs [--runs 3] [--synth-mb 256] [--stream-mb 1024] [--repeat 100] [--json out.json]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSynth } from './reader-synth.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const shared = resolve(process.env.NTMD_SHARED ?? join(root, '..', 'shared'));
+const corpus = join(shared, 'corpus');
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const runs = Number(opt('runs', 3));
+const synthMB = Number(opt('synth-mb', 256));
+const streamMB = Number(opt('stream-mb', 1024));
+const repeat = Number(opt('repeat', 100));
+const jsonOut = opt('json', undefined);
+
+if (!existsSync(join(root, 'dist', 'tokenize', 'index.js'))) {
+  console.error('bench/reader.mjs: run `npm run build` first');
+  process.exit(2);
+}
+
+const work = join(tmpdir(), 'ntmd-reader-bench');
+mkdirSync(work, { recursive: true });
+
+function files(dir) {
+  return readdirSync(dir).sort().map((f) => join(dir, f));
+}
+const rawLogs = [...files(join(corpus, 'raw', 'benign')), ...files(join(corpus, 'raw', 'malicious'))];
+const corpusFiles = [...files(join(corpus, 'sysBEN')), ...files(join(corpus, 'sysMAL'))].filter((f) => statSync(f).size > 0);
+
+const readers = [
+  { name: 'ntmaldetect (readTraceSync)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'sync', '--repeat', r, ...fs] },
+  { name: 'ntmaldetect (readTrace stream, keepCalls:false)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'stream', '--no-keep', '--repeat', r, ...fs] },
+  { name: 'NtMalDetect Python, bytes lines', cmd: (fs, r) => [python, join(here, 'reader_baseline.py'), '--mode', 'bytes', '--repeat', r, ...fs], python: true },
+  { name: 'NtMalDetect Python, text lines', cmd: (fs, r) => [python, join(here, 'reader_baseline.py'), '--mode', 'text', '--repeat', r, ...fs], python: true },
+  { name: 'naive JS split + regex', cmd: (fs, r) => [process.execPath, join(here, 'reader-naive.mjs'), '--repeat', r, ...fs] },
+];
+
+function once(cmd) {
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync(cmd[0], cmd.slice(1).map(String), { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (res.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${res.stderr}`);
+  return { ...JSON.parse(res.stdout.trim().split('\n').pop()), wall };
+}
+
+function measure(label, fileList, rep) {
+  const rows = readers.map((r) => ({ reader: r.name, python: r.python === true, best: undefined, bestWall: Infinity }));
+  // Interleave the readers run by run so that load changes on a shared machine hit all alike.
+  for (let k = 0; k < runs; k++) {
+    readers.forEach((r, i) => {
+      const res = once(r.cmd(fileList, rep));
+      const row = rows[i];
+      if (row.best === undefined || res.seconds < row.best.seconds) row.best = res;
+      row.bestWall = Math.min(row.bestWall, res.wall);
+    });
+  }
+  const bestPy = Math.min(...rows.filter((r) => r.python).map((r) => r.best.seconds));
+  const bestPyWall = Math.min(...rows.filter((r) => r.python).map((r) => r.bestWall));
+  console.log(`\n### ${label}\n`);
+  console.log('| reader | calls | MB/s (in process) | calls/s (in process) | whole process, s | MB/s (whole process) | x Python (in process) | x Python (whole process) |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const b = r.best;
+    const mb = b.bytes / 1e6;
+    console.log(
+      `| ${r.reader} | ${b.calls.toLocaleString('en-US')} | ${(mb / b.seconds).toFixed(0)} | ${(b.calls / b.seconds / 1e6).toFixed(2)} M | ` +
+        `${r.bestWall.toFixed(2)} | ${(mb / r.bestWall).toFixed(0)} | ${(bestPy / b.seconds).toFixed(2)} | ${(bestPyWall / r.bestWall).toFixed(2)} |`,
+    );
+  }
+  return { label, rows: rows.map((r) => ({ reader: r.reader, ...r.best, bestWall: r.bestWall })) };
+}
+
+console.log(`Reader benchmark — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`Best of ${runs} runs per reader, readers interleaved.`);
+const results = [];
+const rawBytes = rawLogs.reduce((s, f) => s + statSync(f).size, 0);
+results.push(measure(`The 7 raw logs of the corpus (${(rawBytes / 1e6).toFixed(2)} MB), read ${repeat} times per process`, rawLogs, repeat));
+const corpusBytes = corpusFiles.reduce((s, f) => s + statSync(f).size, 0);
+results.push(measure(`The reduced corpus (${corpusFiles.length} non-empty files, ${(corpusBytes / 1e6).toFixed(1)} MB), read 5 times per process`, corpusFiles, 5));
+
+const synth = join(work, `synth-corpus-${synthMB}.log`);
+const s1 = writeSynth(synth, synthMB, 'corpus');
+results.push(measure(`Synthetic raw log in the corpus's shape (${(s1.bytes / 1e6).toFixed(0)} MB, ${s1.calls.toLocaleString('en-US')} calls)`, [synth], 1));
+rmSync(synth);
+const pre = join(work, `synth-prefixed-64.log`);
+const s2 = writeSynth(pre, 64, 'prefixed');
+results.push(measure(`Synthetic raw log with -time -delta -pid -tid -pre (${(s2.bytes / 1e6).toFixed(0)} MB, ${s2.calls.toLocaleString('en-US')} calls; NtMalDetect's reader finds none)`, [pre], 1));
+rmSync(pre);
+
+const big = join(work, `synth-stream-${streamMB}.log`);
+const s3 = writeSynth(big, streamMB, 'corpus');
+const stream = once([process.execPath, join(here, 'reader-once.mjs'), '--mode', 'stream', '--no-keep', big]);
+const streamKeep = once([process.execPath, join(here, 'reader-once.mjs'), '--mode', 'stream', big]);
+rmSync(big);
+console.log(`\n### Streaming a ${(s3.bytes / 2 ** 30).toFixed(2)} GiB synthetic raw log (${s3.calls.toLocaleString('en-US')} calls)\n`);
+console.log('| reader | calls | MB/s | peak RSS, MB |');
+console.log('|---|---|---|---|');
+for (const r of [stream, streamKeep]) {
+  if (r.calls !== s3.calls) throw new Error(`streaming read ${r.calls} calls, expected ${s3.calls}`);
+  console.log(`| ${r.reader === 'ntmaldetect-stream-nokeep' ? 'readTrace, keepCalls:false + onCalls' : 'readTrace, keepCalls:true'} | ${r.calls.toLocaleString('en-US')} | ${(r.bytes / 1e6 / r.seconds).toFixed(0)} | ${r.maxRssMB.toFixed(0)} |`);
+}
+results.push({ label: 'stream', rows: [stream, streamKeep] });
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 1));

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""NtMalDetect's way of reading an NtTrace log, as a baseline for bench/reader.mjs.
+
+NtMalDetect kept every line that starts with "Nt" and cut it at "(": that is all this does
+(so it drops every call of a log written with -time/-pid/-tid, counts -pre calls twice and
+takes program output that starts with "Nt" for a call). Two ways of writing it:
+  --mode bytes  binary file, bytes lines (the fastest form we found)
+  --mode text   text file (UTF-8, errors replaced), str lines (the form of the original)
+
+Usage: reader_baseline.py [--mode bytes|text] [--repeat N] FILE...
+Prints one JSON line: {"calls": total over all repeats, "bytes": ..., "seconds": in-process time}.
+"""
+import json
+import os
+import sys
+import time
+
+
+def read_bytes(path):
+    calls = []
+    with open(path, 'rb') as f:
+        for line in f:
+            if line.startswith(b'Nt'):
+                calls.append(line.split(b'(', 1)[0])
+    return calls
+
+
+def read_text(path):
+    calls = []
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        for line in f:
+            if line.startswith('Nt'):
+                calls.append(line.split('(', 1)[0])
+    return calls
+
+
+def main(argv):
+    mode = 'bytes'
+    repeat = 1
+    files = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == '--mode':
+            mode = argv[i + 1]
+            i += 2
+        elif a == '--repeat':
+            repeat = int(argv[i + 1])
+            i += 2
+        else:
+            files.append(a)
+            i += 1
+    reader = read_bytes if mode == 'bytes' else read_text
+    size = sum(os.path.getsize(f) for f in files)
+    t0 = time.perf_counter()
+    calls = 0
+    for _ in range(repeat):
+        for f in files:
+            calls += len(reader(f))
+    seconds = time.perf_counter() - t0
+    print(json.dumps({'reader': 'python-' + mode, 'calls': calls, 'bytes': size * repeat, 'seconds': seconds}))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
