@@ -27,9 +27,9 @@ export interface SyntheticOptions {
   maxLength?: number;
   /** Call vocabulary. Default `nt`. */
   vocabulary?: SyntheticVocabulary;
-  /** Chance per call of splicing in a motif. Default 0.08. */
+  /** Chance per call of splicing in a motif. Default 0.2. */
   motifRate?: number;
-  /** Chance that a spliced motif comes from the other class. Default 0.2. */
+  /** Chance that a spliced motif comes from the other class. Default 0.15. */
   confusion?: number;
   /** Seed. Default 0. */
   seed?: number;
@@ -79,8 +79,8 @@ export function syntheticCorpus(options: SyntheticOptions = {}): SyntheticCorpus
   const minLength = intOpt('minLength', options.minLength, 3, 1);
   const maxLength = intOpt('maxLength', options.maxLength, 120, minLength);
   const fracMal = probOpt('maliciousFraction', options.maliciousFraction, 0.5);
-  const motifRate = probOpt('motifRate', options.motifRate, 0.08);
-  const confusion = probOpt('confusion', options.confusion, 0.2);
+  const motifRate = probOpt('motifRate', options.motifRate, 0.2);
+  const confusion = probOpt('confusion', options.confusion, 0.15);
   const vocab = vocabularyOf(options.vocabulary ?? 'nt');
   const rng = new Mt19937(intOpt('seed', options.seed, 0, 0));
   const V = vocab.length;
