@@ -6,11 +6,20 @@ import { readFileSync } from 'node:fs';
 
 const CALL = /^(?:(?:\d\d:\d\d:\d\d\.\d{3})? ?(?:\+\d+\.\d{3}|<0|>999s)?: )?(?:\[[ \d]+(?:\/[ \d]+)?\] )?(Nt\w*)\( (?:.* )?\) => ./;
 const PRE = /\( (?:.* )?\) \.\.\.\r?$/;
+const NAME = /^\s*(\w+)\s*$/;
 
-/** Call names of a log given as text. */
+/** Call names of a log given as text (a reduced trace when its first line is a bare name). */
 export function naiveRead(text) {
   const calls = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  if (NAME.test(lines[0])) {
+    for (const line of lines) {
+      const m = NAME.exec(line);
+      if (m !== null) calls.push(m[1]);
+    }
+    return calls;
+  }
+  for (const line of lines) {
     const m = CALL.exec(line);
     if (m !== null && !PRE.test(line)) calls.push(m[1]);
   }
@@ -22,6 +31,7 @@ export function naiveReadFiles(files, repeat = 1) {
   let calls = 0;
   let bytes = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let r = 0; r < repeat; r++) {
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
@@ -29,7 +39,12 @@ export function naiveReadFiles(files, repeat = 1) {
       calls += naiveRead(text).length;
     }
   }
-  return { reader: 'naive-js', calls, bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  const cpu = process.cpuUsage(c0);
+  const all = process.cpuUsage();
+  return {
+    reader: 'naive-js', calls, bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6, processCpuSeconds: (all.user + all.system) / 1e6,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

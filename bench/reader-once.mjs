@@ -4,7 +4,8 @@
 // Usage: node bench/reader-once.mjs [--mode sync|stream] [--no-keep] [--repeat N] FILE...
 //   sync    readFileSync + readTraceSync (the whole file in memory)
 //   stream  readTrace(path): 1 MiB chunks; with --no-keep, keepCalls:false + onCalls (memory flat)
-// Prints one JSON line: { reader, calls, bytes, seconds (in process), maxRssMB }.
+// Prints one JSON line: { reader, calls, bytes, seconds (in-process wall time), cpuSeconds
+// (in-process CPU time), processCpuSeconds (CPU time of the whole process), maxRssMB }.
 import { readFileSync, statSync } from 'node:fs';
 import { CallTable, readTrace, readTraceSync } from '../dist/tokenize/index.js';
 
@@ -28,6 +29,7 @@ async function run(files, mode, keep, repeat) {
   let streamed = 0;
   const onCalls = keep ? undefined : (_ids, n) => { streamed += n; };
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let r = 0; r < repeat; r++) {
     for (const f of files) {
       if (mode === 'sync') {
@@ -41,8 +43,13 @@ async function run(files, mode, keep, repeat) {
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(c0);
+  const all = process.cpuUsage();
   if (!keep && streamed !== calls) throw new Error(`onCalls saw ${streamed} calls, stats say ${calls}`);
-  return { reader: `ntmaldetect-${mode}${keep ? '' : '-nokeep'}`, calls, bytes, seconds };
+  return {
+    reader: `ntmaldetect-${mode}${keep ? '' : '-nokeep'}`, calls, bytes, seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6, processCpuSeconds: (all.user + all.system) / 1e6,
+  };
 }
 
 const res = await run(files, mode, keep, repeat);

@@ -8,7 +8,8 @@ takes program output that starts with "Nt" for a call). Two ways of writing it:
   --mode text   text file (UTF-8, errors replaced), str lines (the form of the original)
 
 Usage: reader_baseline.py [--mode bytes|text] [--repeat N] FILE...
-Prints one JSON line: {"calls": total over all repeats, "bytes": ..., "seconds": in-process time}.
+Prints one JSON line: {"calls": total over all repeats, "bytes": ..., "seconds": in-process wall
+time, "cpuSeconds": in-process CPU time, "processCpuSeconds": CPU time of the whole process}.
 """
 import json
 import os
@@ -53,12 +54,15 @@ def main(argv):
     reader = read_bytes if mode == 'bytes' else read_text
     size = sum(os.path.getsize(f) for f in files)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     calls = 0
     for _ in range(repeat):
         for f in files:
             calls += len(reader(f))
     seconds = time.perf_counter() - t0
-    print(json.dumps({'reader': 'python-' + mode, 'calls': calls, 'bytes': size * repeat, 'seconds': seconds}))
+    cpu = time.process_time()
+    print(json.dumps({'reader': 'python-' + mode, 'calls': calls, 'bytes': size * repeat, 'seconds': seconds,
+                      'cpuSeconds': cpu - c0, 'processCpuSeconds': cpu}))
 
 
 if __name__ == '__main__':
