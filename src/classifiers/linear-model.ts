@@ -191,3 +191,15 @@ export function coefFromState(r: StateReader, nFeatures: number): Float64Array {
   }
   return coef;
 }
+
+/** `Σ w[indices[p]] · data[p]` over `p ∈ [a, e)`: a sparse row times a dense vector. */
+export function sparseDot(w: Float64Array, indices: Int32Array, data: Float64Array, a: number, e: number): number {
+  let s = 0;
+  for (let p = a; p < e; p++) s += w[indices[p]] * data[p];
+  return s;
+}
+
+/** `w[indices[p]] += c · data[p]` over `p ∈ [a, e)`. */
+export function sparseAxpy(w: Float64Array, indices: Int32Array, data: Float64Array, a: number, e: number, c: number): void {
+  for (let p = a; p < e; p++) w[indices[p]] += data[p] * c;
+}

@@ -16,6 +16,7 @@
 import type { Csr } from '../tfidf/csr.js';
 import type { Mt19937 } from './rng.js';
 import { shufflePrefix } from './rng.js';
+import { sparseAxpy, sparseDot } from './linear-model.js';
 
 /** A binary training problem in LIBLINEAR's terms, over a subset of the rows of `X`. */
 export interface LinearProblem {
@@ -84,8 +85,7 @@ export function solveL2rL2SvcDual(prob: LinearProblem, w: Float64Array, eps: num
       const yk = y[k];
       const a = indptr[r];
       const e = indptr[r + 1];
-      let G = 0;
-      for (let p = a; p < e; p++) G += w[indices[p]] * data[p];
+      let G = sparseDot(w, indices, data, a, e);
       if (hasBias) G += w[n] * bias;
       G = G * yk - 1;
       G += alpha[k] * diag[k];
@@ -113,7 +113,7 @@ export function solveL2rL2SvcDual(prob: LinearProblem, w: Float64Array, eps: num
         const next = Math.max(old - G / QD[k], 0);
         alpha[k] = next;
         const d = (next - old) * yk;
-        for (let p = a; p < e; p++) w[indices[p]] += d * data[p];
+        sparseAxpy(w, indices, data, a, e, d);
         if (hasBias) w[n] += d * bias;
       }
     }

@@ -32,6 +32,8 @@ import {
   positiveInteger,
   positiveNumber,
   seedOption,
+  sparseAxpy,
+  sparseDot,
 } from './linear-model.js';
 import { subsetLabels } from './linear-svc.js';
 import { SgdDivergedError } from './linear-errors.js';
@@ -213,12 +215,9 @@ export class SGDClassifier implements BinaryClassifier {
     const truncate = o.penalty === 'l1' || o.penalty === 'elasticnet';
     const average = o.average;
 
-    const w = new Float64Array(X.cols);
-    const aw = average > 0 ? new Float64Array(X.cols) : null;
+    const wv = new WeightVector(X.cols, average > 0);
+    const w = wv.w;
     const q = truncate ? new Float64Array(X.cols) : null;
-    let wscale = 1;
-    let averageA = 0;
-    let averageB = 1;
     let intercept = 0;
     let averageIntercept = 0;
     let u = 0;
@@ -227,31 +226,12 @@ export class SGDClassifier implements BinaryClassifier {
     const typw = Math.sqrt(1 / Math.sqrt(alpha));
     const optimalInit = 1 / ((typw / Math.max(1, sgdDLoss(o.loss, -typw, 1))) * alpha);
     const seed = sgdShuffleSeed(o.seed);
-    const rescale = (): void => {
-      if (aw) {
-        for (let j = 0; j < aw.length; j++) aw[j] += averageA * w[j];
-        const inv = 1 / averageB;
-        for (let j = 0; j < aw.length; j++) aw[j] *= inv;
-        averageA = 0;
-        averageB = 1;
-      }
-      for (let j = 0; j < w.length; j++) w[j] *= wscale;
-      wscale = 1;
-    };
 
     let bestLoss = Infinity;
     let noImprovement = 0;
     let epoch = 0;
     for (; epoch < o.maxIter; epoch++) {
-      if (o.shuffle) {
-        const rng = new RandR(seed);
-        for (let i = 0; i < n - 1; i++) {
-          const j = i + (rng.next() % (n - i));
-          const tmp = order[i];
-          order[i] = order[j];
-          order[j] = tmp;
-        }
-      }
+      if (o.shuffle) shuffleLikeSequentialDataset(order, seed);
       let sumLoss = 0;
       for (let s = 0; s < n; s++) {
         const k = order[s];
@@ -259,9 +239,7 @@ export class SGDClassifier implements BinaryClassifier {
         const yk = sign[k];
         const a = indptr[r];
         const e = indptr[r + 1];
-        let dot = 0;
-        for (let p = a; p < e; p++) dot += w[indices[p]] * data[p];
-        const p = dot * wscale + intercept;
+        const p = sparseDot(w, indices, data, a, e) * wv.wscale + intercept;
         if (o.learningRate === 'optimal') eta = 1 / (alpha * (optimalInit + t - 1));
         else if (o.learningRate === 'invscaling') eta = o.eta0 / Math.pow(t, o.powerT);
         sumLoss += sgdLoss(o.loss, p, yk);
@@ -269,33 +247,19 @@ export class SGDClassifier implements BinaryClassifier {
         if (dloss < -MAX_DLOSS) dloss = -MAX_DLOSS;
         else if (dloss > MAX_DLOSS) dloss = MAX_DLOSS;
         const update = -eta * dloss;
-        if (shrink) {
-          wscale *= Math.max(0, 1 - (1 - l1Ratio) * eta * alpha);
-          if (wscale < WSCALE_THRESHOLD) rescale();
-        }
+        if (shrink) wv.scale(Math.max(0, 1 - (1 - l1Ratio) * eta * alpha));
         if (update !== 0) {
-          const c = update / wscale;
-          for (let p2 = a; p2 < e; p2++) w[indices[p2]] += data[p2] * c;
+          sparseAxpy(w, indices, data, a, e, update / wv.wscale);
           if (o.fitIntercept) intercept += update * SPARSE_INTERCEPT_DECAY;
         }
-        if (aw && average <= t) {
+        if (average > 0 && average <= t) {
           const steps = t - average + 1;
-          const mu = 1 / steps;
-          const c = averageA * (-update / wscale);
-          for (let p2 = a; p2 < e; p2++) aw[indices[p2]] += data[p2] * c;
-          if (steps > 1) averageB /= 1 - mu;
-          averageA += mu * averageB * wscale;
+          wv.addAverage(indices, data, a, e, update, steps);
           averageIntercept += (intercept - averageIntercept) / steps;
         }
         if (q) {
           u += l1Ratio * eta * alpha;
-          for (let p2 = a; p2 < e; p2++) {
-            const j = indices[p2];
-            const z = w[j];
-            if (wscale * z > 0) w[j] = Math.max(0, w[j] - (u + q[j]) / wscale);
-            else if (wscale * z < 0) w[j] = Math.min(0, w[j] + (u - q[j]) / wscale);
-            q[j] += wscale * (w[j] - z);
-          }
+          truncateL1(w, q, indices, a, e, u, wv.wscale);
         }
         t++;
       }
@@ -313,11 +277,11 @@ export class SGDClassifier implements BinaryClassifier {
         }
       }
     }
-    rescale();
+    wv.reset();
     this.nIter = Math.min(epoch, o.maxIter);
     this.t = t;
-    const useAverage = aw !== null && average <= t - 1;
-    this.coef = useAverage ? aw : w;
+    const useAverage = wv.aw !== null && average <= t - 1;
+    this.coef = useAverage && wv.aw ? wv.aw : w;
     this.intercept = useAverage ? averageIntercept : intercept;
     this.fitted = true;
     return this;
@@ -409,6 +373,83 @@ export class SGDClassifier implements BinaryClassifier {
     model.t = r.number('t');
     model.fitted = true;
     return model;
+  }
+}
+
+/**
+ * scikit-learn's `WeightVector`: weights stored as `wscale · w` so that L2 shrinkage is one
+ * multiplication, plus the lazily averaged weights `(aw + averageA · w) / averageB`.
+ */
+class WeightVector {
+  readonly w: Float64Array;
+  readonly aw: Float64Array | null;
+  wscale = 1;
+  private averageA = 0;
+  private averageB = 1;
+
+  constructor(n: number, averaged: boolean) {
+    this.w = new Float64Array(n);
+    this.aw = averaged ? new Float64Array(n) : null;
+  }
+
+  /** `wscale *= c`, folding the scale into the weights when it falls below 1e-9. */
+  scale(c: number): void {
+    this.wscale *= c;
+    if (this.wscale < WSCALE_THRESHOLD) this.reset();
+  }
+
+  /** Folds `wscale` into `w` (and finalises the running average into `aw`). */
+  reset(): void {
+    const { w, aw } = this;
+    if (aw) {
+      for (let j = 0; j < aw.length; j++) aw[j] += this.averageA * w[j];
+      const inv = 1 / this.averageB;
+      for (let j = 0; j < aw.length; j++) aw[j] *= inv;
+      this.averageA = 0;
+      this.averageB = 1;
+    }
+    const ws = this.wscale;
+    for (let j = 0; j < w.length; j++) w[j] *= ws;
+    this.wscale = 1;
+  }
+
+  /** scikit-learn's `add_average` after a step `update` on a row, at averaging step `steps`. */
+  addAverage(indices: Int32Array, data: Float64Array, a: number, e: number, update: number, steps: number): void {
+    const mu = 1 / steps;
+    const aw = this.aw;
+    if (aw) {
+      const A = this.averageA;
+      const k = -update / this.wscale;
+      for (let p = a; p < e; p++) aw[indices[p]] += A * data[p] * k;
+    }
+    if (steps > 1) this.averageB /= 1 - mu;
+    this.averageA += mu * this.averageB * this.wscale;
+  }
+}
+
+/**
+ * scikit-learn's `SequentialDataset.shuffle(seed)`: Fisher–Yates on the current order with
+ * a fresh `our_rand_r` stream from the same seed every epoch.
+ */
+function shuffleLikeSequentialDataset(order: Int32Array, seed: number): void {
+  const rng = new RandR(seed);
+  const n = order.length;
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (rng.next() % (n - i));
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+}
+
+/** The truncated-gradient L1 step of scikit-learn's `l1penalty` on a row's features. */
+function truncateL1(w: Float64Array, q: Float64Array, indices: Int32Array, a: number, e: number, u: number, wscale: number): void {
+  for (let p = a; p < e; p++) {
+    const j = indices[p];
+    const z = w[j];
+    if (wscale * z > 0) w[j] = Math.max(0, w[j] - (u + q[j]) / wscale);
+    else if (wscale * z < 0) w[j] = Math.min(0, w[j] + (u - q[j]) / wscale);
+    q[j] += wscale * (w[j] - z);
   }
 }
 
