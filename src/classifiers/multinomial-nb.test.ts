@@ -131,8 +131,8 @@ describe('MultinomialNB(alpha=0.01) parity with scikit-learn on the corpus', () 
   let names: string[];
   let labels: Uint8Array;
 
-  beforeAll(() => {
-    const corpus = loadTestCorpus();
+  beforeAll(async () => {
+    const corpus = await loadTestCorpus();
     ({ names, labels } = corpus);
     ref = readReference<NbReference>('multinomial-nb.json');
     X = new TfidfVectorizer().fitTransform(corpus.docs, corpus.table).X;

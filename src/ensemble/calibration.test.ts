@@ -50,8 +50,8 @@ describe('inner cross-validation', () => {
 describe('calibration parity with scikit-learn on the corpus', () => {
   let X: Csr;
   let labels: Uint8Array;
-  beforeAll(() => {
-    const corpus = loadTestCorpus();
+  beforeAll(async () => {
+    const corpus = await loadTestCorpus();
     labels = corpus.labels;
     X = new TfidfVectorizer().fitTransform(corpus.docs, corpus.table).X;
   });

@@ -32,8 +32,8 @@ describe('TF-IDF parity with scikit-learn on the corpus', () => {
   let X: Csr;
   let counts: Csr;
 
-  beforeAll(() => {
-    corpus = loadTestCorpus();
+  beforeAll(async () => {
+    corpus = await loadTestCorpus();
     ref = readReference<TfidfReference>('tfidf-10gram.json');
     ({ tfidf, X } = new TfidfVectorizer().fitTransform(corpus.docs, corpus.table));
     // Raw counts: the same vocabulary without idf or normalisation.

@@ -1,11 +1,12 @@
 /**
- * Test-only: the shared corpus and reference files, loaded once per test file.
- * Documents follow ../shared/reference's order (sysBEN sorted, then sysMAL sorted; empty
- * files skipped). Reduced traces are one call name per line.
+ * Test-only: the shared corpus (through the library's own loader) and reference files,
+ * loaded once per test file. Documents follow ../shared/reference's order (sysBEN sorted,
+ * then sysMAL sorted; empty files skipped).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CallTable } from '../../tokenize/call-table.js';
+import { loadCorpus } from '../../corpus/index.js';
+import type { CallTable } from '../../tokenize/call-table.js';
 import { corpusDir, referenceDir, requireShared } from '../../../test/shared.js';
 
 export interface TestCorpus {
@@ -15,28 +16,20 @@ export interface TestCorpus {
   table: CallTable;
 }
 
-let cached: TestCorpus | undefined;
+let cached: Promise<TestCorpus> | undefined;
 
 /** The 215 non-empty traces of ../shared/corpus with their labels (0 benign, 1 malicious). */
-export function loadTestCorpus(): TestCorpus {
-  if (cached) return cached;
-  requireShared();
-  const table = new CallTable();
-  const names: string[] = [];
-  const docs: Int32Array[] = [];
-  const labels: number[] = [];
-  for (const [folder, label] of [['sysBEN', 0], ['sysMAL', 1]] as const) {
-    const files = readdirSync(join(corpusDir, folder)).sort();
-    for (const f of files) {
-      const text = readFileSync(join(corpusDir, folder, f), 'latin1');
-      const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-      if (lines.length === 0) continue;
-      names.push(`${folder}/${f}`);
-      docs.push(Int32Array.from(lines, (l) => table.intern(l)));
-      labels.push(label);
-    }
-  }
-  cached = { names, docs, labels: Uint8Array.from(labels), table };
+export function loadTestCorpus(): Promise<TestCorpus> {
+  cached ??= (async () => {
+    requireShared();
+    const corpus = await loadCorpus(corpusDir);
+    return {
+      names: corpus.docs.map((d) => d.name),
+      docs: corpus.docs.map((d) => d.calls),
+      labels: Uint8Array.from(corpus.docs, (d) => d.label),
+      table: corpus.table,
+    };
+  })();
   return cached;
 }
 
