@@ -3,7 +3,7 @@
  * NTMD_DATABASE_URL is set, each test file on a fresh database), a real model, corpus
  * traces, and an HTTP helper. Not part of the build.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -100,6 +100,14 @@ export function testDetector(): Promise<ModelDetector> {
     return new ModelDetector(await loadModel(model.toBytes()), { name: 'test.ntmd', source: 'file' });
   })();
   return detector;
+}
+
+/** A `.ntmd` file of {@link testDetector}'s model, for `serve --model`. */
+export async function testModelPath(): Promise<string> {
+  const d = await testDetector();
+  const path = join(tempDir('ntmd-server-model-'), 'test.ntmd');
+  writeFileSync(path, d.loaded.toBytes());
+  return path;
 }
 
 /** A response: status, headers, parsed JSON (or undefined) and raw bytes. */
