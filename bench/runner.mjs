@@ -6,14 +6,15 @@
  * re-classify all of it at every interval), measured in the same run.
  *
  * Usage (after `npm run build`):
- *   node bench/runner.mjs [--gb 1] [--model F] [--baseline-mb 8,32,64] [--interval 10s]
+ *   node bench/runner.mjs [--gb 1] [--model F] [--baseline-mb 8,32,128] [--interval 10s]
  *
  * The fake tracer replays ../shared/corpus/raw/benign/LOG_ARP.EXE.txt (a real NtTrace log)
  * repeated until the requested size, with no pause, in 1 MiB writes. The model is --model F,
  * else models/default.ntmd, else one trained here with the ntmaldetect-2018 preset on the
  * shared corpus (training time excluded).
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,17 +22,23 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p) => import(join(root, 'dist', p));
+// NTMD_DIST: a build elsewhere than dist/ (e.g. tsc -p tsconfig.build.json --outDir dist-check/bench)
+const distDir = resolve(process.env.NTMD_DIST ?? join(root, 'dist'));
+const dist = (p) => import(join(distDir, p));
 const { traceProgram, createLiveDetector } = await dist('runner/index.js');
 const { loadModel } = await dist('model/model.js');
 const { detect } = await dist('api/detect.js');
 
 const { values } = parseArgs({
+  // --child, --repeat, --file: internal (the measuring child processes)
   options: {
     gb: { type: 'string', default: '1' },
     model: { type: 'string' },
-    'baseline-mb': { type: 'string', default: '8,32,64' },
+    'baseline-mb': { type: 'string', default: '8,32,128' },
     interval: { type: 'string', default: '10s' },
+    child: { type: 'string' },
+    repeat: { type: 'string' },
+    file: { type: 'string' },
   },
 });
 const shared = resolve(process.env.NTMD_SHARED ?? join(root, '..', 'shared'));
@@ -40,42 +47,71 @@ const FAKE = join(root, 'fixtures', 'fake-nttrace.mjs');
 const logBytes = statSync(LOG).size;
 
 async function getModel() {
-  if (values.model) return loadModel(resolve(values.model));
+  if (values.model) return { model: await loadModel(resolve(values.model)), path: resolve(values.model) };
   const dflt = join(root, 'models', 'default.ntmd');
   try {
-    return await loadModel(dflt);
+    return { model: await loadModel(dflt), path: dflt };
   } catch {
     const { train } = await dist('api/train.js');
     const t = performance.now();
-    const m = await train(join(shared, 'corpus'), { preset: 'ntmaldetect-2018' });
+    const model = await train(join(shared, 'corpus'), { preset: 'ntmaldetect-2018' });
     console.error(`(trained a ntmaldetect-2018 model on the shared corpus in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
-    return m;
+    const path = join(mkdtempSync(join(tmpdir(), 'ntmd-bench-')), 'model.ntmd');
+    await model.save(path);
+    return { model, path };
   }
 }
-const model = await getModel();
 const program = process.execPath; // any existing file: the fake tracer does not run it
 const mb = (b) => (b / 1048576).toFixed(1);
 const rssNow = () => process.memoryUsage().rss;
 
-/** One traceProgram() run over `repeat` copies of the log. */
-async function runOnce(repeat, detector, intervalMs) {
-  let peak = rssNow();
-  const sampler = setInterval(() => (peak = Math.max(peak, rssNow())), 50);
+/**
+ * Child mode: one traceProgram() run over `repeat` copies of the log, in a fresh process,
+ * so that its peak RSS (getrusage's maxrss) is the runner's alone. Prints one JSON line.
+ */
+async function child(kind, repeat, modelPath, intervalMs) {
+  let detector = nullDetector();
+  const verdictMs = [];
+  if (kind === 'live') {
+    const live = await createLiveDetector({ model: await loadModel(modelPath) });
+    // The real detector, with each verdict timed (what an interval costs as the log grows).
+    detector = {
+      push: (c) => live.push(c),
+      get calls() { return live.calls; },
+      verdict() {
+        const t = performance.now();
+        const v = live.verdict();
+        verdictMs.push(performance.now() - t);
+        return v;
+      },
+      end: () => live.end(),
+    };
+  }
+  gc?.();
+  const before = rssNow();
   const t0 = performance.now();
   const session = traceProgram({
     program,
     nttrace: FAKE,
     nttraceArgs: ['-fake-replay', LOG, '-fake-repeat', String(repeat), '-fake-batch', '1000000'],
     intervalMs,
-    ...(detector ? { detector } : { model }),
+    detector,
   });
   let verdicts = 0;
   for await (const ev of session) if (ev.type === 'verdict') verdicts++;
   const r = await session.result;
   const secs = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  peak = Math.max(peak, rssNow());
-  return { calls: r.calls, secs, verdicts, peak, verdict: r.verdict, bytes: repeat * logBytes };
+  const maxVerdictMs = verdictMs.length ? Math.max(...verdictMs) : 0;
+  console.log(JSON.stringify({ calls: r.calls, secs, verdicts, before, peak: process.resourceUsage().maxRSS * 1024, bytes: repeat * logBytes, maxVerdictMs }));
+}
+
+function runChild(kind, repeat, modelPath, file) {
+  const args = ['--expose-gc', fileURLToPath(import.meta.url), '--child', kind, '--repeat', String(repeat), '--model', modelPath, '--interval', values.interval];
+  const out = execFileSync(process.execPath, file ? [...args, '--file', file] : args, {
+    env: process.env,
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.toString().trim().split('\n').at(-1));
 }
 
 /** A detector that parses nothing: the ceiling set by the fake tracer and the pipe. */
@@ -89,39 +125,57 @@ function nullDetector() {
   };
 }
 
+if (values.child === 'incremental') {
+  const det = await createLiveDetector({ model: await loadModel(values.model) });
+  const text = readFileSync(LOG);
+  for (let i = 0; i < Number(values.repeat); i++) det.push(text);
+  const reps = 20;
+  const t = performance.now();
+  let v;
+  for (let i = 0; i < reps; i++) v = det.verdict();
+  const ms = (performance.now() - t) / reps;
+  console.log(JSON.stringify({ ms, calls: det.calls, malicious: v.malicious, peak: process.resourceUsage().maxRSS * 1024 }));
+  process.exit(0);
+}
+if (values.child === 'baseline') {
+  const m = await loadModel(values.model);
+  const t = performance.now();
+  const v = await detect(readFileSync(values.file), { model: m });
+  const ms = performance.now() - t;
+  console.log(JSON.stringify({ ms, calls: v.calls, malicious: v.malicious, peak: process.resourceUsage().maxRSS * 1024 }));
+  process.exit(0);
+}
+if (values.child) {
+  await child(values.child, Number(values.repeat), values.model, values.interval);
+  process.exit(0);
+}
+const { model, path: modelPath } = await getModel();
+
 console.log(`# runner benchmark  (node ${process.version}, ${process.platform}/${process.arch})`);
 console.log(`log: LOG_ARP.EXE.txt, ${logBytes} bytes; model: ${model.members.map((m) => m.name).join(' + ')}, ${model.tfidf.vocabularySize} features\n`);
 
-// 1. Throughput and peak RSS over a long replay.
+// 1. Throughput and peak RSS over a long replay, each run in a fresh process.
 const repeat = Math.max(1, Math.round((Number(values.gb) * 1024 ** 3) / logBytes));
-gc?.();
-const base = rssNow();
-const pipe = await runOnce(Math.max(1, Math.round(repeat / 4)), nullDetector(), values.interval);
-const live = await runOnce(repeat, undefined, values.interval);
-console.log('| run | replayed | calls | time | calls/s | MB/s | verdicts | peak RSS (runner process) |');
-console.log('|---|---|---|---|---|---|---|---|');
-console.log(`| fake tracer + pipe only (no parsing) | ${mb(pipe.bytes)} MiB | - | ${pipe.secs.toFixed(1)} s | - | ${(pipe.bytes / 1048576 / pipe.secs).toFixed(0)} | - | ${mb(pipe.peak)} MiB |`);
-console.log(`| traceProgram() + live detector | ${mb(live.bytes)} MiB | ${live.calls.toLocaleString('en')} | ${live.secs.toFixed(1)} s | ${Math.round(live.calls / live.secs).toLocaleString('en')} | ${(live.bytes / 1048576 / live.secs).toFixed(0)} | ${live.verdicts} | ${mb(live.peak)} MiB (${mb(base)} MiB before) |`);
+const pipe = runChild('pipe', repeat, modelPath);
+const live = runChild('live', repeat, modelPath);
+console.log('| run | replayed | calls | time | calls/s | MiB/s | verdicts | RSS after start | peak RSS |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`| fake tracer + pipe, no parsing (ceiling) | ${mb(pipe.bytes)} MiB | - | ${pipe.secs.toFixed(1)} s | - | ${(pipe.bytes / 1048576 / pipe.secs).toFixed(0)} | - | ${mb(pipe.before)} MiB | ${mb(pipe.peak)} MiB |`);
+console.log(`| traceProgram() + live detector | ${mb(live.bytes)} MiB | ${live.calls.toLocaleString('en')} | ${live.secs.toFixed(1)} s | ${Math.round(live.calls / live.secs).toLocaleString('en')} | ${(live.bytes / 1048576 / live.secs).toFixed(0)} | ${live.verdicts} (slowest ${live.maxVerdictMs.toFixed(1)} ms) | ${mb(live.before)} MiB | ${mb(live.peak)} MiB |`);
 
-// 2. Cost of one verdict as the log grows: incremental vs re-reading the whole log.
-console.log('\n| log so far | incremental verdict (counter -> row -> score) | baseline: detect() on the whole log | baseline RSS growth |');
-console.log('|---|---|---|---|');
-const text = readFileSync(LOG);
+// 2. Cost of one verdict as the log grows, each in a fresh process: the live detector's
+// verdict on everything pushed so far, against the baseline of NtMalDetect's -r mode, which
+// re-read the whole log from disk and re-classified all of it at every interval.
+console.log('\n| log so far | incremental: one verdict | incremental: peak RSS | baseline: re-read + detect() the whole log | baseline: peak RSS |');
+console.log('|---|---|---|---|---|');
+const logDir = mkdtempSync(join(tmpdir(), 'ntmd-bench-log-'));
 for (const size of values['baseline-mb'].split(',').map(Number)) {
   const copies = Math.max(1, Math.round((size * 1048576) / logBytes));
-  const det = await createLiveDetector({ model });
-  for (let i = 0; i < copies; i++) det.push(text);
-  const reps = 20;
-  let t = performance.now();
-  for (let i = 0; i < reps; i++) det.verdict();
-  const inc = (performance.now() - t) / reps;
-  gc?.();
-  const before = rssNow();
-  const whole = Buffer.concat(Array.from({ length: copies }, () => text)); // what the baseline keeps
-  t = performance.now();
-  const v = await detect(whole, { model });
-  const full = performance.now() - t;
-  const grown = rssNow() - before;
-  if (v.malicious !== det.verdict().malicious) throw new Error('incremental and whole-log verdicts differ');
-  console.log(`| ${mb(copies * logBytes)} MiB (${det.calls.toLocaleString('en')} calls) | ${inc.toFixed(2)} ms | ${full.toFixed(0)} ms | +${mb(grown)} MiB |`);
+  const file = join(logDir, `log-${size}.txt`);
+  writeFileSync(file, Buffer.concat(Array.from({ length: copies }, () => readFileSync(LOG))));
+  const inc = runChild('incremental', copies, modelPath);
+  const full = runChild('baseline', copies, modelPath, file);
+  if (inc.malicious !== full.malicious) throw new Error('incremental and whole-log verdicts differ');
+  console.log(`| ${mb(copies * logBytes)} MiB (${inc.calls.toLocaleString('en')} calls) | ${inc.ms.toFixed(2)} ms | ${mb(inc.peak)} MiB | ${full.ms.toFixed(0)} ms | ${mb(full.peak)} MiB |`);
 }
+rmSync(logDir, { recursive: true, force: true });

@@ -17,6 +17,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { checkProgramArgs, findNtTrace, resolveProgram } from './locate.js';
+import { createLiveDetector } from './live.js';
 import { startSession } from './session.js';
 import type { AttachOptions, LiveDetector, SessionOptions, TraceProgramOptions, TraceSession } from './types.js';
 
@@ -26,16 +27,14 @@ export { parseInterval, formatInterval, MAX_INTERVAL_MS } from './interval.js';
 export { findNtTrace, resolveProgram, checkProgramArgs, isBatchScript, NTTRACE_NAMES, type TracerCommand, type LocateContext } from './locate.js';
 export { interruptTracer, ctrlCScript, type Interrupter } from './process.js';
 export { DEFAULT_INTERVAL_MS } from './session.js';
+export { createLiveDetector, type LiveDetectorOptions } from './live.js';
 
 function ctxOf(options: SessionOptions) {
   return { env: options.env, cwd: options.cwd };
 }
 
 async function detectorFor(options: SessionOptions): Promise<LiveDetector> {
-  if (options.detector) return options.detector;
-  // Loaded on demand: the model stack is not needed to manage processes.
-  const { createLiveDetector } = await import('./live.js');
-  return createLiveDetector({ model: options.model, policy: options.policy });
+  return options.detector ?? createLiveDetector({ model: options.model, policy: options.policy });
 }
 
 function nttraceArgs(options: SessionOptions): string[] {
