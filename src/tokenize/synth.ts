@@ -139,6 +139,8 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
   const header = (pid: number, tid: number): string => {
     let h = '';
     if (options.time || options.delta) {
+      const step = Math.floor(rnd() * 50);
+      ms += step;
       if (options.time) {
         const t = ms % 86_400_000;
         const hh = Math.floor(t / 3_600_000);
@@ -147,13 +149,13 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
         h += `${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}.${String(t % 1000).padStart(3, '0')}`;
       }
       if (options.time && options.delta) h += ' ';
-      if (options.delta) {
-        const d = Math.floor(rnd() * 3000);
-        h += first ? '' : d > 2500 ? '>999s' : d < 20 ? '<0' : `+${Math.floor(d / 1000)}.${String(d % 1000).padStart(3, '0')}`;
+      if (options.delta && !first) {
+        // NtTrace writes "<0" when the clock went back and ">999s" after a long pause.
+        const odd = rnd();
+        h += odd < 0.01 ? '<0' : odd < 0.02 ? '>999s' : `+${Math.floor(step / 1000)}.${String(step % 1000).padStart(3, '0')}`;
       }
       h += ': ';
       first = false;
-      ms += Math.floor(rnd() * 50);
     }
     if (options.pid || options.tid) {
       h += '[';
