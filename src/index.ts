@@ -13,6 +13,27 @@ export {
 export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead, TraceInput } from './tokenize/index.js';
 export { loadCorpus, EmptyCorpusError, CorpusNotFoundError } from './corpus/index.js';
 export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/index.js';
+// Public API (detect, train, explain) and models (configuration, presets, .ntmd files).
+export {
+  detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION,
+  train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError,
+} from './api/index.js';
+export type {
+  TraceSource, SyncTraceSource, ModelSource, DetectOptions, Verdict, MemberVerdict, VerdictOptions,
+  TrainOptions, TrainCorpus, CorpusProvider,
+  Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature,
+} from './api/index.js';
+export {
+  Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS,
+  PRESETS, registerPreset, getPreset, presetNames, presetConfig, FORMAT_VERSION,
+  ModelFileError, ForeignModelError, TruncatedModelError, TamperedModelError, NewerModelVersionError, InvalidModelError,
+  BadSignatureError, UntrustedModelError, KeyError, NoDefaultModelError, UnknownPresetError,
+} from './model/index.js';
+export type {
+  ModelConfig, ModelConfigInput, ResolvedConfig, MemberConfig, NbMemberConfig, LinearSvcMemberConfig, L1SelectionConfig,
+  SgdMemberConfig, Preset, PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress,
+  LinearMember, MemberKind, PlattParams, ModelInfo, MemberInfo, CorpusSummary, LoadOptions, WriteOptions, ModelReadOptions,
+} from './model/index.js';
 // NtTrace runner: trace a program or attach to a process, and classify while it runs.
 export {
   traceProgram, attachProcess, createLiveDetector, parseInterval, formatInterval, findNtTrace, resolveProgram, checkProgramArgs,

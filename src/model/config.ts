@@ -11,11 +11,11 @@ import { InvalidOptionError } from '../errors.js';
 import type { ResolvedTfidfOptions, TfidfOptions } from '../tfidf/vectorizer.js';
 import { resolveTfidfOptions } from '../tfidf/vectorizer.js';
 
-/** How the members' votes combine (the same union as `src/ensemble`'s `Policy`). */
-export type Policy = 'any' | 'all' | 'majority' | 'mean';
+import type { Policy } from '../ensemble/index.js';
+import { POLICIES } from '../ensemble/index.js';
 
-/** The voting policies of the ensemble (see `src/ensemble`). */
-export const POLICIES: readonly Policy[] = ['any', 'all', 'majority', 'mean'];
+export type { Policy };
+export { POLICIES };
 
 /** Multinomial naive Bayes (scikit-learn `MultinomialNB`). */
 export interface NbMemberConfig {

@@ -10,7 +10,7 @@
  * 8           2     format version, u16 LE (1)
  * 10          2     flags, u16 LE: bit 0 = signed; other bits must be 0
  * 12          4     payload length P, u32 LE
- * 16          P     payload: gzip of the body (fflate, level 9, header time 0, no name)
+ * 16          P     payload: gzip of the body (fflate, level 6, header time 0, no name)
  * 16+P        32    SHA-256 of bytes [0, 16+P)
  * 48+P        32    (signed only) Ed25519 public key, raw
  * 80+P        64    (signed only) Ed25519 signature of bytes [0, 48+P)
@@ -173,7 +173,7 @@ export function writeContainer(content: ContainerContent, options: WriteOptions 
   new DataView(body.buffer).setUint32(0, headerBytes.length, true);
   body.set(headerBytes, 4);
   entries.forEach((e, i) => body.set(blobs[i], start + e.offset));
-  const payload = gzipSync(body, { level: 9, mem: 8, mtime: 0 });
+  const payload = gzipSync(body, { level: 6, mtime: 0 });
   const signKey = options.signKey === undefined ? undefined : asKey(options.signKey, 'private');
   const total = PREFIX + payload.length + SHA_LEN + (signKey ? SIG_BLOCK : 0);
   const out = new Uint8Array(total);
