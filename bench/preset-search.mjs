@@ -32,6 +32,9 @@ export const GRID = {
   'svc100-10-sub': one(sub([10, 10]), svc(100)),
   'sgd-10-sub': one(sub([10, 10]), sgd),
   'sgd-10-raw': one({ ngramRange: [10, 10] }, sgd),
+  'svc10-10-sub-mindf2': one({ ...sub([10, 10]), minDf: 2 }, svc(10)),
+  'svc3-10-sub': one(sub([10, 10]), svc(3)),
+  'sgd-10-sub-mindf2': one({ ...sub([10, 10]), minDf: 2 }, sgd),
   'svc1-5-sub': one(sub([5, 5]), svc(1)),
   'svc10-5-sub': one(sub([5, 5]), svc(10)),
   'svc10-3..5-sub': one(sub([3, 5]), svc(10)),
@@ -39,6 +42,7 @@ export const GRID = {
   'sgd-5-sub': one(sub([5, 5]), sgd),
   'mean-nb+svc10+sgd-10-sub': { tfidf: sub([10, 10]), members: [nb, svc(10), sgd], policy: 'mean', calibrate: true, seed: 0 },
   'mean-svc10+sgd-10-sub': { tfidf: sub([10, 10]), members: [svc(10), sgd], policy: 'mean', calibrate: true, seed: 0 },
+  'any-svc10+sgd-10-sub': { tfidf: sub([10, 10]), members: [svc(10), sgd], policy: 'any', seed: 0 },
 };
 
 const names = values.only ? values.only.split(',') : Object.keys(GRID);

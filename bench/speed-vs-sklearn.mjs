@@ -24,10 +24,14 @@ const corpus = resolve(values.corpus ?? join(process.env.NTMD_SHARED ?? join(roo
 const python = values.python ?? '/usr/bin/python3';
 const tmp = mkdtempSync(join(tmpdir(), 'ntmd-speed-'));
 
-/** Runs a command under GNU time; returns wall seconds, peak RSS (MiB) and the last JSON line of stdout. */
+/**
+ * Runs a command under GNU time; returns wall seconds, CPU seconds (user + system: what the
+ * process itself cost, less sensitive than wall time to other load on a shared machine), peak
+ * RSS (MiB) and the last JSON line of stdout.
+ */
 function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const m = /TIME ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M %U %S', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   if (r.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   const lines = (r.stdout ?? '').trim().split('\n');
   let json = null;
@@ -36,7 +40,7 @@ function timed(cmd, args) {
   } catch {
     json = null;
   }
-  return { wallSeconds: Number(m[1]), peakRssMiB: Number(m[2]) / 1024, json };
+  return { wallSeconds: Number(m[1]), cpuSeconds: Number(m[3]) + Number(m[4]), peakRssMiB: Number(m[2]) / 1024, json };
 }
 
 const hasSklearn = spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
@@ -66,16 +70,17 @@ if (values.json) {
   const ms = (s) => (s === undefined ? 'n/a' : s < 0.01 ? `${(s * 1000).toFixed(3)} ms` : s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
   console.log(`corpus ${corpus}; ${out.machine.cpus} cores, ${out.machine.memGiB} GiB, node ${out.machine.node}${hasSklearn ? '' : '; scikit-learn not found'}`);
   console.log('');
-  console.log('| side | full fit, whole process | fit inside the process | peak RSS of the fit | one trace, median | largest trace | peak RSS, predicting |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| side | full fit, whole process (wall) | same, CPU | fit inside the process | peak RSS of the fit | one trace, median | largest trace | peak RSS, predicting |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, s] of Object.entries(out.sides)) {
     const inner =
       name === 'scikit-learn'
         ? s.fit.json.readSeconds + s.fit.json.vectorizeSeconds + s.fit.json.nbSeconds + s.fit.json.svcSeconds + s.fit.json.saveSeconds
         : s.fit.json?.fitSeconds;
     const whole = name.startsWith('ml-') ? 'n/a' : ms(s.fit.wallSeconds);
+    const wholeCpu = name.startsWith('ml-') ? 'n/a' : ms(s.fit.cpuSeconds);
     console.log(
-      `| ${name} | ${whole} | ${ms(inner)} | ${s.fit.peakRssMiB.toFixed(0)} MiB | ${ms(s.predict.json?.medianSeconds)} | ${ms(s.predict.json?.largestSeconds)} | ${s.predict.peakRssMiB.toFixed(0)} MiB |`,
+      `| ${name} | ${whole} | ${wholeCpu} | ${ms(inner)} | ${s.fit.peakRssMiB.toFixed(0)} MiB | ${ms(s.predict.json?.medianSeconds)} | ${ms(s.predict.json?.largestSeconds)} | ${s.predict.peakRssMiB.toFixed(0)} MiB |`,
     );
   }
   if (out.sides['scikit-learn'] && out.sides.ntmaldetect) {
@@ -83,7 +88,7 @@ if (values.json) {
     const b = out.sides.ntmaldetect;
     console.log('');
     console.log(
-      `ntmaldetect vs scikit-learn: full fit ${(a.fit.wallSeconds / b.fit.wallSeconds).toFixed(1)}x faster, ` +
+      `ntmaldetect vs scikit-learn: full fit ${(a.fit.wallSeconds / b.fit.wallSeconds).toFixed(1)}x faster (wall; CPU ${(a.fit.cpuSeconds / b.fit.cpuSeconds).toFixed(1)}x), ` +
         `median trace ${(a.predict.json.medianSeconds / b.predict.json.medianSeconds).toFixed(1)}x, ` +
         `largest trace ${(a.predict.json.largestSeconds / b.predict.json.largestSeconds).toFixed(1)}x, ` +
         `peak RSS of the fit ${(b.fit.peakRssMiB / a.fit.peakRssMiB).toFixed(2)} of scikit-learn's`,

@@ -14,6 +14,9 @@ import type { TfidfOptions } from '../tfidf/index.js';
 import { makeClassifier } from '../model/pipeline.js';
 import { resolveConfig, resolveMember } from '../model/config.js';
 import type { MemberConfig, ResolvedConfig } from '../model/config.js';
+import { loadTrainCorpus, trainOnCorpus } from '../api/train.js';
+import type { TrainCorpus, TrainOptions } from '../api/train.js';
+import type { Model } from '../model/model.js';
 import { foldsFromAssignment, stratifiedFoldOf } from './folds.js';
 import { rocAuc } from './metrics.js';
 
@@ -143,4 +146,17 @@ export function selectAutoConfig(docs: readonly Int32Array[], labels: Uint8Array
     config: resolveConfig({ tfidf: best.tfidf, members: [best.member], policy: 'any', seed }),
     scores: order.map((i) => scores[i]),
   };
+}
+
+/**
+ * Trains a model with the `auto` preset: loads the corpus, chooses the configuration by
+ * inner cross-validation on it ({@link selectAutoConfig}), and fits that configuration on
+ * every trace. What `train(corpus, { preset: 'auto' })` should do.
+ */
+export async function trainAuto(corpus: TrainCorpus, options: AutoOptions & Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'metrics'> = {}): Promise<{ model: Model; selection: AutoSelection }> {
+  const c = await loadTrainCorpus(corpus, options);
+  const docs = c.docs.map((d) => d.calls);
+  const labels = Uint8Array.from(c.docs, (d) => d.label);
+  const selection = selectAutoConfig(docs, labels, c.table, options);
+  return { model: trainOnCorpus(c, selection.config, options), selection };
 }
