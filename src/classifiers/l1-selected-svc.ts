@@ -18,7 +18,7 @@ import { selectColumns } from '../tfidf/csr.js';
 import type { Csr } from '../tfidf/csr.js';
 import type { BinaryClassifier, ClassifierState, Labels } from './types.js';
 import type { LinearSVCOptions, ResolvedLinearSVCOptions } from './linear-svc.js';
-import { LinearSVC, resolveLinearSVCOptions } from './linear-svc.js';
+import { LinearSVC, resolveLinearSVCOptions, svcOptionsFromParams, svcOptionsToParams } from './linear-svc.js';
 import { ClassifierStateError, FeatureCountError } from './linear-errors.js';
 import { StateReader, labelsFromDecision } from './linear-model.js';
 import type { SelectionThreshold } from './select-from-model.js';
@@ -131,31 +131,17 @@ export class L1SelectedSVC implements BinaryClassifier {
       l1NIter: this.nIter[0],
       l2NIter: this.nIter[1],
     };
-    for (const [stage, o] of [['l1', this.l1Options], ['l2', this.l2Options]] as const) {
-      params[`${stage}C`] = o.C;
-      params[`${stage}Tol`] = o.tol;
-      params[`${stage}MaxIter`] = o.maxIter;
-      params[`${stage}FitIntercept`] = o.fitIntercept;
-      params[`${stage}InterceptScaling`] = o.interceptScaling;
-      params[`${stage}Seed`] = o.seed;
-      params[`${stage}ClassWeight0`] = o.classWeight[0];
-      params[`${stage}ClassWeight1`] = o.classWeight[1];
-    }
+    Object.assign(params, svcOptionsToParams(this.l1Options, 'l1'), svcOptionsToParams(this.l2Options, 'l2'));
     return { kind: this.kind, params, arrays: { kept: this.kept.slice(), coef: this.coef.slice(), l1Coef: this.l1Coef.slice() } };
   }
 
   /** Restores a model saved by {@link L1SelectedSVC.state}. */
   static fromState(state: ClassifierState): L1SelectedSVC {
     const r = new StateReader(state, NAME).expect('linear-svc', 'variant', 'l1-selected');
-    const stage = (s: 'l1' | 'l2'): Omit<LinearSVCOptions, 'penalty'> => ({
-      C: r.number(`${s}C`),
-      tol: r.number(`${s}Tol`),
-      maxIter: r.number(`${s}MaxIter`),
-      fitIntercept: r.boolean(`${s}FitIntercept`),
-      interceptScaling: r.number(`${s}InterceptScaling`),
-      seed: r.number(`${s}Seed`),
-      classWeight: [r.number(`${s}ClassWeight0`), r.number(`${s}ClassWeight1`)],
-    });
+    const stage = (s: 'l1' | 'l2'): Omit<LinearSVCOptions, 'penalty'> => {
+      const { penalty: _, ...rest } = svcOptionsFromParams(r, s);
+      return rest;
+    };
     const t = state.params.threshold;
     const model = new L1SelectedSVC({
       l1: stage('l1'),

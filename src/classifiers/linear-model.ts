@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, NotFittedError } from '../errors.js';
 import type { Csr } from '../tfidf/csr.js';
 import type { ClassifierState, Labels } from './types.js';
 import { ClassifierStateError, FeatureCountError, LabelError, SingleClassError } from './linear-errors.js';
@@ -202,4 +202,67 @@ export function sparseDot(w: Float64Array, indices: Int32Array, data: Float64Arr
 /** `w[indices[p]] += c · data[p]` over `p ∈ [a, e)`. */
 export function sparseAxpy(w: Float64Array, indices: Int32Array, data: Float64Array, a: number, e: number, c: number): void {
   for (let p = a; p < e; p++) w[indices[p]] += data[p] * c;
+}
+
+/**
+ * The labels a fit trains on: `y` itself, or `y[rows[k]]` for a row subset (each row
+ * checked to exist), after checking both classes are present.
+ * @returns the labels per training position and the counts `[benign, malicious]`.
+ */
+export function trainingLabels(X: Csr, y: Labels, rows: Int32Array | undefined, estimator: string): { labels: Labels; counts: [number, number] } {
+  if (!rows) return { labels: y, counts: checkTrainingSet(X, y, estimator) };
+  if (y.length !== X.rows) throw new LabelError(estimator, `${y.length} labels for ${X.rows} rows`);
+  const labels = new Uint8Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    if (!(r >= 0 && r < X.rows)) throw new LabelError(estimator, `training row ${r} does not exist (the matrix has ${X.rows} rows)`);
+    labels[k] = y[r];
+  }
+  return { labels, counts: checkTrainingSet({ ...X, rows: rows.length }, labels, estimator) };
+}
+
+/**
+ * What every fitted linear classifier shares: weights, intercept, iteration count, and
+ * scoring by the margin `coef·x + intercept`.
+ */
+export abstract class LinearClassifierBase {
+  /** Weights, one per column. Empty before fit. */
+  coef: Float64Array = new Float64Array(0);
+  /** Intercept. */
+  intercept = 0;
+  /** Outer iterations (LIBLINEAR) or epochs (SGD) of the last fit: scikit-learn's `n_iter_`. */
+  nIter = 0;
+  protected fitted = false;
+
+  constructor(
+    /** Name used in error messages. */
+    protected readonly estimatorName: string,
+    private readonly iterationCap: () => number,
+  ) {}
+
+  /** True when the last fit stopped at its iteration cap (scikit-learn warns `ConvergenceWarning`). */
+  get hitMaxIter(): boolean {
+    return this.nIter >= this.iterationCap();
+  }
+
+  /** Margins `coef·x + intercept`, one per row; > 0 means malicious. */
+  decisionFunction(X: Csr): Float64Array {
+    this.requireFitted();
+    return linearDecision(X, this.coef, this.intercept, this.estimatorName);
+  }
+
+  /** 1 (malicious) iff the margin is > 0. */
+  predict(X: Csr): Uint8Array {
+    return labelsFromDecision(this.decisionFunction(X));
+  }
+
+  /** Indices of the non-zero weights (ascending). */
+  nonZero(): Int32Array {
+    return nonZeroIndices(this.coef);
+  }
+
+  /** @throws NotFittedError before the first fit. */
+  protected requireFitted(): void {
+    if (!this.fitted) throw new NotFittedError(this.estimatorName);
+  }
 }

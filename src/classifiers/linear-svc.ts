@@ -15,24 +15,20 @@
  *
  * @packageDocumentation
  */
-import { NotFittedError } from '../errors.js';
 import type { Csr } from '../tfidf/csr.js';
 import type { BinaryClassifier, ClassifierState, Labels } from './types.js';
 import { l1PrimalTolerance, solveL1rL2Svc } from './l1-svc-solver.js';
-import { LabelError } from './linear-errors.js';
 import {
+  LinearClassifierBase,
   StateReader,
-  checkTrainingSet,
   classGroupedOrder,
   coefFromState,
   coefToState,
-  labelsFromDecision,
-  linearDecision,
-  nonZeroIndices,
   oneOf,
   positiveInteger,
   positiveNumber,
   seedOption,
+  trainingLabels,
 } from './linear-model.js';
 import type { LinearProblem } from './linear-svc-dual.js';
 import { l2PrimalObjective, solveL2rL2SvcDual } from './linear-svc-dual.js';
@@ -81,30 +77,19 @@ export function resolveLinearSVCOptions(options: LinearSVCOptions = {}, prefix =
 const NAME = 'LinearSVC';
 
 /** A squared-hinge linear SVM over sparse rows (kind `'linear-svc'`). */
-export class LinearSVC implements BinaryClassifier {
+export class LinearSVC extends LinearClassifierBase implements BinaryClassifier {
   readonly kind = 'linear-svc';
   /** The resolved options. */
   readonly options: ResolvedLinearSVCOptions;
-  /** Weights, one per column (scikit-learn's `coef_[0]`). Empty before fit. */
-  coef: Float64Array = new Float64Array(0);
-  /** Intercept (scikit-learn's `intercept_[0]`). */
-  intercept = 0;
-  /** Outer iterations of the last fit (scikit-learn's `n_iter_`). */
-  nIter = 0;
   /**
    * Primal objective at the solution, with the intercept weight penalised as LIBLINEAR does:
    * `½‖w‖² + ½w_b² + Σ C_i ξ_i²` for L2, `‖w‖₁ + |w_b| + Σ C_i ξ_i²` for L1.
    */
   objective = NaN;
-  private fitted = false;
 
   constructor(options: LinearSVCOptions = {}) {
+    super(NAME, () => this.options.maxIter);
     this.options = resolveLinearSVCOptions(options);
-  }
-
-  /** True when the last fit stopped at `maxIter` (scikit-learn warns `ConvergenceWarning`). */
-  get hitMaxIter(): boolean {
-    return this.nIter >= this.options.maxIter;
   }
 
   /**
@@ -112,8 +97,7 @@ export class LinearSVC implements BinaryClassifier {
    * rows only (in that order, `y` still indexed by row of `X`), without copying the matrix.
    */
   fit(X: Csr, y: Labels, rows?: Int32Array): this {
-    const sub = rows ? subsetLabels(y, rows, X.rows, NAME) : y;
-    const counts = checkTrainingSet(rows ? { ...X, rows: rows.length } : X, sub, NAME);
+    const { labels: sub, counts } = trainingLabels(X, y, rows, NAME);
     const order = classGroupedOrder(sub);
     const trainRows = new Int32Array(order.length);
     const sign = new Float64Array(order.length);
@@ -146,43 +130,18 @@ export class LinearSVC implements BinaryClassifier {
     return this;
   }
 
-  /** Margins `coef·x + intercept`, one per row; > 0 means malicious. */
-  decisionFunction(X: Csr): Float64Array {
-    if (!this.fitted) throw new NotFittedError(NAME);
-    return linearDecision(X, this.coef, this.intercept, NAME);
-  }
-
-  /** 1 (malicious) iff the margin is > 0. */
-  predict(X: Csr): Uint8Array {
-    return labelsFromDecision(this.decisionFunction(X));
-  }
-
-  /** Indices of the non-zero weights (ascending). */
-  nonZero(): Int32Array {
-    return nonZeroIndices(this.coef);
-  }
-
   /**
    * Snapshot: options, intercept, and the weights, stored sparse (`coefIndex`/`coefValue`)
    * when at most half of them are non-zero (always the case after L1), dense otherwise.
    */
   state(): ClassifierState {
-    if (!this.fitted) throw new NotFittedError(NAME);
-    const o = this.options;
+    this.requireFitted();
     const { layout, arrays } = coefToState(this.coef);
     return {
       kind: this.kind,
       params: {
         variant: 'linear',
-        penalty: o.penalty,
-        C: o.C,
-        tol: o.tol,
-        maxIter: o.maxIter,
-        fitIntercept: o.fitIntercept,
-        interceptScaling: o.interceptScaling,
-        seed: o.seed,
-        classWeight0: o.classWeight[0],
-        classWeight1: o.classWeight[1],
+        ...svcOptionsToParams(this.options, ''),
         nFeatures: this.coef.length,
         intercept: this.intercept,
         nIter: this.nIter,
@@ -196,16 +155,7 @@ export class LinearSVC implements BinaryClassifier {
   /** Restores a model saved by {@link LinearSVC.state}. */
   static fromState(state: ClassifierState): LinearSVC {
     const r = new StateReader(state, NAME).expect('linear-svc', 'variant', 'linear');
-    const model = new LinearSVC({
-      penalty: r.string('penalty') as 'l1' | 'l2',
-      C: r.number('C'),
-      tol: r.number('tol'),
-      maxIter: r.number('maxIter'),
-      fitIntercept: r.boolean('fitIntercept'),
-      interceptScaling: r.number('interceptScaling'),
-      seed: r.number('seed'),
-      classWeight: [r.number('classWeight0'), r.number('classWeight1')],
-    });
+    const model = new LinearSVC(svcOptionsFromParams(r, ''));
     model.coef = coefFromState(r, r.number('nFeatures'));
     model.intercept = r.number('intercept');
     model.nIter = r.number('nIter');
@@ -215,14 +165,38 @@ export class LinearSVC implements BinaryClassifier {
   }
 }
 
-/** `y[rows[k]]` for each k, checking every row exists. */
-export function subsetLabels(y: Labels, rows: Int32Array, nRows: number, estimator: string): Uint8Array {
-  if (y.length !== nRows) throw new LabelError(estimator, `${y.length} labels for ${nRows} rows`);
-  const out = new Uint8Array(rows.length);
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k];
-    if (r < 0 || r >= nRows) throw new LabelError(estimator, `training row ${r} does not exist (the matrix has ${nRows} rows)`);
-    out[k] = y[r];
-  }
-  return out;
+/** Key of a stage option in a state's params: `name`, or `prefix.name` for a pipeline stage. */
+function optionKey(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+/** The options of a LinearSVC as state params (keys prefixed `prefix.` when given). */
+export function svcOptionsToParams(o: ResolvedLinearSVCOptions, prefix: string): Record<string, number | string | boolean> {
+  const k = (name: string): string => optionKey(prefix, name);
+  return {
+    [k('penalty')]: o.penalty,
+    [k('C')]: o.C,
+    [k('tol')]: o.tol,
+    [k('maxIter')]: o.maxIter,
+    [k('fitIntercept')]: o.fitIntercept,
+    [k('interceptScaling')]: o.interceptScaling,
+    [k('seed')]: o.seed,
+    [k('classWeight0')]: o.classWeight[0],
+    [k('classWeight1')]: o.classWeight[1],
+  };
+}
+
+/** Reads back what {@link svcOptionsToParams} wrote. */
+export function svcOptionsFromParams(r: StateReader, prefix: string): LinearSVCOptions {
+  const k = (name: string): string => optionKey(prefix, name);
+  return {
+    penalty: r.string(k('penalty')) as 'l1' | 'l2',
+    C: r.number(k('C')),
+    tol: r.number(k('tol')),
+    maxIter: r.number(k('maxIter')),
+    fitIntercept: r.boolean(k('fitIntercept')),
+    interceptScaling: r.number(k('interceptScaling')),
+    seed: r.number(k('seed')),
+    classWeight: [r.number(k('classWeight0')), r.number(k('classWeight1'))],
+  };
 }

@@ -18,24 +18,22 @@
  *
  * @packageDocumentation
  */
-import { InvalidOptionError, NotFittedError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Csr } from '../tfidf/csr.js';
 import type { BinaryClassifier, ClassifierState, Labels } from './types.js';
 import {
+  LinearClassifierBase,
   StateReader,
-  checkTrainingSet,
   coefFromState,
   coefToState,
-  labelsFromDecision,
-  linearDecision,
   oneOf,
   positiveInteger,
   positiveNumber,
   seedOption,
   sparseAxpy,
   sparseDot,
+  trainingLabels,
 } from './linear-model.js';
-import { subsetLabels } from './linear-svc.js';
 import { SgdDivergedError } from './linear-errors.js';
 import { INT32_MAX, Mt19937, RandR } from './rng.js';
 
@@ -172,33 +170,21 @@ export function sgdShuffleSeed(randomState: number): number {
 }
 
 /** A linear classifier trained by SGD (kind `'sgd'`). */
-export class SGDClassifier implements BinaryClassifier {
+export class SGDClassifier extends LinearClassifierBase implements BinaryClassifier {
   readonly kind = 'sgd';
   /** The resolved options. */
   readonly options: ResolvedSGDOptions;
-  /** Weights, one per column. */
-  coef: Float64Array = new Float64Array(0);
-  /** Intercept. */
-  intercept = 0;
-  /** Epochs run (scikit-learn's `n_iter_`). */
-  nIter = 0;
   /** Samples seen plus one (scikit-learn's `t_`). */
   t = 1;
-  private fitted = false;
 
   constructor(options: SGDClassifierOptions = {}) {
+    super(NAME, () => this.options.maxIter);
     this.options = resolveSGDOptions(options);
-  }
-
-  /** True when the last fit ran all `maxIter` epochs (scikit-learn warns `ConvergenceWarning`). */
-  get hitMaxIter(): boolean {
-    return this.nIter >= this.options.maxIter;
   }
 
   /** Fits on the rows of `X` (or on `rows` only, in that order), labels `y` per row of `X`. */
   fit(X: Csr, y: Labels, rows?: Int32Array): this {
-    const sub = rows ? subsetLabels(y, rows, X.rows, NAME) : y;
-    checkTrainingSet(rows ? { ...X, rows: rows.length } : X, sub, NAME);
+    const sub = trainingLabels(X, y, rows, NAME).labels;
     const o = this.options;
     const n = sub.length;
     const order = new Int32Array(n);
@@ -287,17 +273,6 @@ export class SGDClassifier implements BinaryClassifier {
     return this;
   }
 
-  /** Margins `coef·x + intercept`; > 0 means malicious. */
-  decisionFunction(X: Csr): Float64Array {
-    if (!this.fitted) throw new NotFittedError(NAME);
-    return linearDecision(X, this.coef, this.intercept, NAME);
-  }
-
-  /** 1 (malicious) iff the margin is > 0. */
-  predict(X: Csr): Uint8Array {
-    return labelsFromDecision(this.decisionFunction(X));
-  }
-
   /**
    * Probability of malicious, where the loss defines one (scikit-learn): `'log_loss'` gives
    * the logistic `1/(1 + e^(−margin))`, `'modified_huber'` gives `(clip(margin, −1, 1) + 1)/2`.
@@ -317,7 +292,7 @@ export class SGDClassifier implements BinaryClassifier {
 
   /** Snapshot: options, intercept and weights (sparse when mostly zero). */
   state(): ClassifierState {
-    if (!this.fitted) throw new NotFittedError(NAME);
+    this.requireFitted();
     const o = this.options;
     const { layout, arrays } = coefToState(this.coef);
     return {
