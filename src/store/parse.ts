@@ -4,7 +4,6 @@
  * for byte, and an optional compressed raw log.
  */
 import { gzipSync } from 'node:zlib';
-import { CallTable } from '../tokenize/call-table.js';
 import { encodeSequence, renderReduced, sameBytes, sha256Hex } from './codec.js';
 import { readCalls } from './reader.js';
 
@@ -47,7 +46,7 @@ export interface PreparedEmpty extends PreparedCommon {
  */
 export function prepareFile(bytes: Uint8Array, name: string, options: { keepRaw?: boolean } = {}): PreparedFile {
   const fileSha256 = sha256Hex(bytes);
-  const read = readCalls(bytes, name, new CallTable());
+  const read = readCalls(bytes, name);
   if (read === 'empty') {
     return { format: 'empty', fileSha256, fileBytes: bytes.length, original: bytes.length === 0 ? null : gzipSync(bytes) };
   }

@@ -1,9 +1,11 @@
 /**
  * The one place where the store reads trace text: an adapter over the project's reader
- * that returns the call sequence over its own first-seen name table.
+ * (`readTraceSync`: raw NtTrace logs and reduced traces, detected automatically, gzip
+ * transparent) that returns the call sequence over its own first-seen name table.
  */
-import type { CallTable } from '../tokenize/call-table.js';
-import { NtmdError } from '../errors.js';
+import { CallTable } from '../tokenize/call-table.js';
+import { EmptyTraceError } from '../tokenize/errors.js';
+import { readTraceSync } from '../tokenize/read.js';
 
 /** A trace read from bytes. */
 export interface ReadCalls {
@@ -14,31 +16,20 @@ export interface ReadCalls {
   calls: Int32Array;
 }
 
-const decoder = new TextDecoder('utf-8');
-
 /**
- * Reads the calls of a trace; `'empty'` for a file with no content (0 bytes or blank lines).
+ * Reads the calls of a trace; `'empty'` for a file with no content (0 bytes or blank
+ * lines). Throws the reader's typed errors (`NO_CALLS`, `CORRUPT_GZIP`) for other non-traces.
  */
-export function readCalls(bytes: Uint8Array, source: string, table: CallTable): ReadCalls | 'empty' {
-  const text = decoder.decode(bytes);
-  const lines = text.split('\n');
-  const ids: number[] = [];
-  let blank = 0;
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i];
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    line = line.trim();
-    if (line === '') {
-      blank++;
-      continue;
-    }
-    if (!/^Nt[A-Za-z0-9_]+$/.test(line)) {
-      throw new NtmdError('NO_CALLS', `${source} line ${i + 1}: expected one call name per line, got ${JSON.stringify(line.slice(0, 40))}`);
-    }
-    ids.push(table.intern(line));
+export function readCalls(bytes: Uint8Array, source: string): ReadCalls | 'empty' {
+  const table = new CallTable();
+  let read;
+  try {
+    read = readTraceSync(bytes, { format: 'auto', table, source });
+  } catch (e) {
+    if (e instanceof EmptyTraceError) return 'empty';
+    throw e;
   }
-  if (ids.length === 0) return 'empty';
-  return compact(Int32Array.from(ids), table, 'reduced');
+  return compact(read.calls, table, read.format);
 }
 
 /** Renumbers calls given in a shared table into a first-seen table of the names used. */

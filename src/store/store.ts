@@ -842,7 +842,9 @@ export class Store {
       const traces = await this.resolveTraces(tx, ref);
       const changes: LabelChange[] = [];
       for (const t of traces) {
-        const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1 FOR SHARE', [t.id]);
+        // Lock the trace so concurrent relabels of it apply one after the other.
+        await tx.query('SELECT id FROM ntmd_traces WHERE id = $1 FOR UPDATE', [t.id]);
+        const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1', [t.id]);
         const names = (await tx.query<{ name: string }>('SELECT name FROM ntmd_submissions WHERE trace_id = $1 ORDER BY name', [t.id])).map((r) => r.name);
         const from = cur.label as Label;
         if (from !== to) {
