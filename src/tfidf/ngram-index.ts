@@ -39,31 +39,43 @@ export function polyHash(buf: ArrayLike<number>, start: number, n: number): numb
   return h;
 }
 
-/** Exact n-gram → feature-number dictionary on typed arrays. */
+/** Stored call ids: the narrowest unsigned type that holds every name id. */
+export type GramArray = Uint8Array | Uint16Array | Int32Array;
+
+/** A zeroed id array of `length` for ids `< nNames`. */
+function gramArray(nNames: number, length: number): GramArray {
+  return nNames <= 0x100 ? new Uint8Array(length) : nNames <= 0x10000 ? new Uint16Array(length) : new Int32Array(length);
+}
+
+/**
+ * Exact n-gram → feature-number dictionary on typed arrays, laid out for few cache misses
+ * per lookup: a slot holds (feature, hash) side by side, a feature's (offset, length) are
+ * side by side, and the ids are stored in 8 bits when there are at most 256 call names.
+ */
 export class NgramIndex {
   /** All stored n-grams, back to back. */
-  grams: Int32Array;
-  /** Start of feature f's ids in {@link grams}. */
-  offsets: Int32Array;
-  /** Length (n) of feature f. */
-  lengths: Int32Array;
-  /** Mixed hash of feature f (checked before the id-by-id comparison). */
+  grams: GramArray;
+  /** `[2f]` start of feature f's ids in {@link grams}, `[2f+1]` its length n. */
+  meta: Int32Array;
+  /** Mixed hash of feature f (for rehashing). */
   hashes: Int32Array;
   /** Number of stored features. */
   size = 0;
+  /** Number of distinct name ids the index can store (ids are `0 .. nNames-1`). */
+  readonly nNames: number;
   /** Used length of {@link grams}. */
   private used = 0;
   /** Open-addressing table of (feature number or -1, its mixed hash) pairs; a power of two of pairs. */
   private slots: Int32Array;
   private mask: number;
 
-  /** Creates an empty index sized for about `expected` features. */
-  constructor(expected = 1024, expectedIds = expected * 10) {
+  /** Creates an empty index for ids below `nNames`, sized for about `expected` features. */
+  constructor(nNames: number, expected = 1024, expectedIds = expected * 10) {
     const cap = Math.max(16, expected);
-    this.offsets = new Int32Array(cap);
-    this.lengths = new Int32Array(cap);
+    this.nNames = nNames;
+    this.meta = new Int32Array(2 * cap);
     this.hashes = new Int32Array(cap);
-    this.grams = new Int32Array(Math.max(16, expectedIds));
+    this.grams = gramArray(nNames, Math.max(16, expectedIds));
     let tableSize = 16;
     while (tableSize < cap * 2) tableSize *= 2;
     this.slots = new Int32Array(tableSize * 2).fill(-1);
@@ -80,7 +92,7 @@ export class NgramIndex {
     for (let s = (mixed << 1) & wrap; ; s = (s + 2) & wrap) {
       const f = slots[s];
       if (f < 0) return -1;
-      if (slots[s + 1] === mixed && this.lengths[f] === n && this.same(f, buf, start, n)) return f;
+      if (slots[s + 1] === mixed && this.same(f, buf, start, n)) return f;
     }
   }
 
@@ -92,25 +104,34 @@ export class NgramIndex {
     for (; ; s = (s + 2) & wrap) {
       const f = slots[s];
       if (f < 0) break;
-      if (slots[s + 1] === mixed && this.lengths[f] === n && this.same(f, buf, start, n)) return f;
+      if (slots[s + 1] === mixed && this.same(f, buf, start, n)) return f;
     }
-    const f = this.size;
-    if (f === this.offsets.length) this.growFeatures();
-    if (this.used + n > this.grams.length) {
-      const g = new Int32Array(Math.max(this.grams.length * 2, this.used + n));
-      g.set(this.grams.subarray(0, this.used));
-      this.grams = g;
+    for (let k = 0; k < n; k++) {
+      const id = buf[start + k];
+      if (!(id >= 0 && id < this.nNames)) throw new RangeError(`name id ${id} is outside [0, ${this.nNames})`);
     }
-    this.grams.set(buf.subarray(start, start + n), this.used);
-    this.offsets[f] = this.used;
-    this.lengths[f] = n;
-    this.hashes[f] = mixed;
-    this.used += n;
-    this.size = f + 1;
+    const f = this.append(buf, start, n, mixed);
     slots[s] = f;
     slots[s + 1] = mixed;
     if (this.size * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     return f;
+  }
+
+  /**
+   * A new index holding the features `order[p]` with `keep[order[p]] >= 0`, numbered in
+   * that order (0, 1, ...). No verification is needed: the features are already distinct.
+   */
+  subset(order: Int32Array, keep: Int32Array, count: number): NgramIndex {
+    let ids = 0;
+    for (let p = 0; p < order.length; p++) if (keep[order[p]] >= 0) ids += this.meta[2 * order[p] + 1];
+    const out = new NgramIndex(this.nNames, count, ids);
+    for (let p = 0; p < order.length; p++) {
+      const f = order[p];
+      if (keep[f] < 0) continue;
+      out.append(this.grams, this.meta[2 * f], this.meta[2 * f + 1], this.hashes[f]);
+    }
+    out.rehash(out.slots.length / 2);
+    return out;
   }
 
   /**
@@ -140,27 +161,49 @@ export class NgramIndex {
   }
 
   /** The ids of feature f (a view, not a copy). */
-  gram(f: number): Int32Array {
-    return this.grams.subarray(this.offsets[f], this.offsets[f] + this.lengths[f]);
+  gram(f: number): GramArray {
+    return this.grams.subarray(this.meta[2 * f], this.meta[2 * f] + this.meta[2 * f + 1]);
+  }
+
+  /** Length (n) of feature f. */
+  lengthOf(f: number): number {
+    return this.meta[2 * f + 1];
   }
 
   private same(f: number, buf: Int32Array, start: number, n: number): boolean {
+    const meta = this.meta;
+    if (meta[2 * f + 1] !== n) return false;
     const g = this.grams;
-    const o = this.offsets[f];
+    const o = meta[2 * f];
     for (let k = 0; k < n; k++) if (g[o + k] !== buf[start + k]) return false;
     return true;
   }
 
-  private growFeatures(): void {
-    const cap = this.offsets.length * 2;
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.offsets = grow(this.offsets);
-    this.lengths = grow(this.lengths);
-    this.hashes = grow(this.hashes);
+  /** Stores a new feature (no table update); returns its number. */
+  private append(src: ArrayLike<number>, start: number, n: number, mixed: number): number {
+    const f = this.size;
+    if (f === this.hashes.length) {
+      const cap = this.hashes.length * 2;
+      const meta = new Int32Array(2 * cap);
+      meta.set(this.meta);
+      this.meta = meta;
+      const hashes = new Int32Array(cap);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    if (this.used + n > this.grams.length) {
+      const g = gramArray(this.nNames, Math.max(this.grams.length * 2, this.used + n));
+      g.set(this.grams.subarray(0, this.used));
+      this.grams = g;
+    }
+    const g = this.grams;
+    for (let k = 0; k < n; k++) g[this.used + k] = src[start + k];
+    this.meta[2 * f] = this.used;
+    this.meta[2 * f + 1] = n;
+    this.hashes[f] = mixed;
+    this.used += n;
+    this.size = f + 1;
+    return f;
   }
 
   private rehash(tableSize: number): void {

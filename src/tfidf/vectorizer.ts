@@ -172,7 +172,7 @@ export class TfidfVectorizer {
     const o = this.options;
     const [lo, hi] = o.ngramRange;
     const { names, map, maxLen } = collectNames(docs, table, o.lowercase);
-    const counts = countNgrams(docs, map, maxLen, lo, hi);
+    const counts = countNgrams(docs, map, names.length, maxLen, lo, hi);
     const { index } = counts;
     if (index.size === 0) {
       throw new EmptyVocabularyError(
@@ -186,15 +186,9 @@ export class TfidfVectorizer {
     if (V === 0) {
       throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
     }
-    const final = new NgramIndex(V, V * hi);
+    const final = index.subset(order, newId, V);
     const idf = new Float64Array(V);
-    for (let p = 0; p < order.length; p++) {
-      const f = order[p];
-      const j = newId[f];
-      if (j < 0) continue;
-      final.insert(index.grams, index.offsets[f], index.lengths[f], index.hashes[f]);
-      idf[j] = idfOf(counts.df[f], nDocs, o.smoothIdf);
-    }
+    for (let f = 0; f < index.size; f++) if (newId[f] >= 0) idf[newId[f]] = idfOf(counts.df[f], nDocs, o.smoothIdf);
     const tfidf = new FittedTfidf(o, names, final, idf);
     const X = remapRows(counts, newId, V);
     for (let r = 0; r < X.rows; r++) weighRow(X.indices, X.data, X.indptr[r], X.indptr[r + 1], idf, o);
@@ -237,7 +231,7 @@ export class FittedTfidf {
   /** The call-name ids (into {@link names}) of column `j`, a copy. */
   ngram(j: number): Int32Array {
     this.checkColumn(j);
-    return this.index.gram(j).slice();
+    return Int32Array.from(this.index.gram(j));
   }
 
   /** Column `j`'s name as scikit-learn renders it: the (lower-cased) call names joined by one space. */
@@ -305,13 +299,14 @@ export class FittedTfidf {
   state(): TfidfState {
     const ix = this.index;
     let total = 0;
-    for (let j = 0; j < ix.size; j++) total += ix.lengths[j];
+    const lengths = new Int32Array(ix.size);
+    for (let j = 0; j < ix.size; j++) total += lengths[j] = ix.lengthOf(j);
     const grams = new Int32Array(total);
     for (let j = 0, p = 0; j < ix.size; j++) {
       grams.set(ix.gram(j), p);
-      p += ix.lengths[j];
+      p += lengths[j];
     }
-    return { options: this.options, names: this.names.slice(), grams, lengths: ix.lengths.slice(0, ix.size), idf: this.idf.slice() };
+    return { options: this.options, names: this.names.slice(), grams, lengths, idf: this.idf.slice() };
   }
 
   /** Rebuilds a fitted vectorizer from {@link state}; validates it (throws {@link TfidfStateError}). */
@@ -335,7 +330,7 @@ export class FittedTfidf {
       if (grams[p] < 0 || grams[p] >= names.length) throw new TfidfStateError('grams', `[${p}] = ${grams[p]} is not a name id`);
     }
     if (new Set(names).size !== names.length) throw new TfidfStateError('names', 'holds duplicates');
-    const index = new NgramIndex(lengths.length, grams.length);
+    const index = new NgramIndex(names.length, lengths.length, grams.length);
     for (let j = 0, p = 0; j < lengths.length; p += lengths[j], j++) {
       const n = lengths[j];
       if (index.insert(grams, p, n, mixHash(polyHash(grams, p, n), n)) !== j) {
@@ -590,8 +585,8 @@ interface NgramCounts {
 }
 
 /** One pass over all calls: the exact vocabulary, df, total counts and the count matrix. */
-function countNgrams(docs: readonly Int32Array[], map: Int32Array, maxLen: number, lo: number, hi: number): NgramCounts {
-  const index = new NgramIndex(1 << 16);
+function countNgrams(docs: readonly Int32Array[], map: Int32Array, nNames: number, maxLen: number, lo: number, hi: number): NgramCounts {
+  const index = new NgramIndex(nNames, 1 << 16);
   // Per feature f, side by side (one cache line): [4f] df, [4f+1] total count,
   // [4f+2] number + 1 of the last document holding f, [4f+3] its position in cols/vals.
   let stats = new Int32Array(4 << 16);
@@ -649,13 +644,13 @@ function countNgrams(docs: readonly Int32Array[], map: Int32Array, maxLen: numbe
  */
 function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array {
   const V = index.size;
-  const { grams, offsets, lengths } = index;
+  const { grams, meta } = index;
   // digits[k * V + f]: rank + 1 of feature f's k-th name, 0 past its end; filled in storage
   // order so the random accesses of the passes below hit this compact array, not `grams`.
   const digits = nNames < 0xffff ? new Uint16Array(hi * V) : new Int32Array(hi * V);
   for (let f = 0; f < V; f++) {
-    const o = offsets[f];
-    for (let k = 0; k < lengths[f]; k++) digits[k * V + f] = grams[o + k] + 1;
+    const o = meta[2 * f];
+    for (let k = 0, n = meta[2 * f + 1]; k < n; k++) digits[k * V + f] = grams[o + k] + 1;
   }
   let order = new Int32Array(V);
   for (let f = 0; f < V; f++) order[f] = f;
