@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, runWorker } from './index.js';
 import type { RunningServer, WorkerEvent } from './index.js';
 import { prepareFile } from '../store/parse.js';
-import { BACKENDS, CLI, FAKE_NTTRACE, RAW_LOG, http, openTestDb, read, requireBuilt, testDetector } from './test-helpers/harness.js';
+import { BACKENDS, CLI, FAKE_NTTRACE, RAW_LOG, corpusDir, corpusFiles, http, openTestDb, read, requireBuilt, testDetector } from './test-helpers/harness.js';
+import { join } from 'node:path';
+
+const RAW_OTHER = join(corpusDir, 'raw', 'benign', 'LOG_cacls.exe.txt');
 import type { TestDb } from './test-helpers/harness.js';
 import type { ModelDetector } from './detector.js';
 import { isAlive } from '../runner/process.js';
@@ -29,10 +32,11 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
   let detector: ModelDetector;
   let workerToken: string;
   let token: string;
-  const rawTraceId = (() => {
-    const f = prepareFile(read(RAW_LOG), 'raw.txt');
+  const traceIdOf = (bytes: Uint8Array): string => {
+    const f = prepareFile(bytes, 'trace.txt');
     return f.format === 'empty' ? '' : f.traceSha256;
-  })();
+  };
+  const rawTraceId = traceIdOf(read(RAW_LOG));
 
   beforeAll(async () => {
     db = await openTestDb(kind);
@@ -61,6 +65,8 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     return a.n + b.n;
   };
   const fakeArgs = (...extra: string[]) => ['-fake-replay', RAW_LOG, '-fake-batch', '4000', ...extra];
+  /** Another real raw log, so that the killed job's trace is new to the store. */
+  const otherArgs = (...extra: string[]) => ['-fake-replay', RAW_OTHER, '-fake-batch', '4000', ...extra];
 
   it('claims, traces with the fake NtTrace, posts; the program shows the verdict of its trace', async () => {
     const p = program('one');
@@ -84,7 +90,7 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     // A real worker process whose tracer hangs after replaying: it is mid-job when killed.
     const child = spawn(
       process.execPath,
-      [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...fakeArgs('-fake-mode', 'hang').flatMap((a) => ['--nttrace-arg', a]), '--once', '--name', 'doomed'],
+      [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`), '--once', '--name', 'doomed'],
       { env: { ...process.env, NTMD_TOKEN: workerToken }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -100,13 +106,13 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     expect(isAlive(child.pid!)).toBe(false);
 
     // Before the claim expires, nobody else gets the job.
-    const early = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded });
+    const early = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: otherArgs(), once: true, model: detector.loaded });
     expect(early).toEqual({ posted: 0, failed: 0, lost: 0 });
     await sleep(LEASE_MS + 200);
     const events: WorkerEvent[] = [];
-    const summary = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded, onEvent: (e) => events.push(e) });
+    const summary = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: otherArgs(), once: true, model: detector.loaded, onEvent: (e) => events.push(e) });
     expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
-    expect(await status(p.sha)).toMatchObject({ status: 'done', attempts: 2, trace: { id: rawTraceId } });
+    expect(await status(p.sha)).toMatchObject({ status: 'done', attempts: 2, trace: { id: traceIdOf(read(RAW_OTHER)) } });
     expect(await tracesOf(p.sha)).toBe(1);
   });
 
@@ -120,14 +126,15 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     const b = await claim();
     expect(b).toMatchObject({ sha256: p.sha });
     expect(b.lease).not.toBe(a.lease);
-    const trace = read(RAW_LOG);
-    const late = await http(server.url, 'POST', `/v1/jobs/${p.sha}/trace?lease=${a.lease}`, { token: workerToken, body: trace });
+    const [lateTrace, trace] = corpusFiles('sysBEN').slice(20, 22).map(read);
+    const late = await http(server.url, 'POST', `/v1/jobs/${p.sha}/trace?lease=${a.lease}`, { token: workerToken, body: lateTrace });
     expect(late.status).toBe(409);
     expect(await tracesOf(p.sha)).toBe(0);
     const ok = await http(server.url, 'POST', `/v1/jobs/${p.sha}/trace?lease=${b.lease}`, { token: workerToken, body: trace });
     expect(ok.status).toBe(200);
     expect(await tracesOf(p.sha)).toBe(1);
-    expect((await status(p.sha)).attempts).toBe(2);
+    expect(await status(p.sha)).toMatchObject({ attempts: 2, trace: { id: traceIdOf(trace) } });
+    expect((await http(server.url, 'GET', `/v1/traces/${traceIdOf(lateTrace)}`, { token })).status).toBe(404);
   });
 
   it('gives a job back when tracing fails, and marks it failed after the maximum attempts', async () => {
@@ -150,9 +157,7 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
       [0, 1].map((i) => runWorker({ server: server.url, token: workerToken, name: `w${i}`, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded })),
     );
     expect(results[0].posted + results[1].posted).toBe(4);
-    for (const p of ps) {
-      expect((await status(p.sha)).status).toBe('done');
-      expect(await tracesOf(p.sha)).toBe(1);
-    }
+    // Same replayed log for all four: one trace, linked from each program, each claimed once.
+    for (const p of ps) expect(await status(p.sha)).toMatchObject({ status: 'done', attempts: 1, trace: { id: rawTraceId } });
   });
 });

@@ -2,8 +2,8 @@
  * `ntmaldetect serve`: the HTTP API (see docs/api.md), on loopback by default.
  */
 import type { Command, ParsedValues } from '../command.js';
-import { UsageError, numberOption, println, stringOption } from '../command.js';
-import { parseInterval } from '../../runner/interval.js';
+import { numberOption, println, stringOption } from '../command.js';
+import { durationOption as duration } from '../../server/cli-args.js';
 
 const help = `Usage: ntmaldetect serve [options]
 
@@ -37,15 +37,6 @@ function bytesOption(values: ParsedValues, name: string): number | undefined {
   return numberOption(values, name, { min: 1, integer: true });
 }
 
-function duration(values: ParsedValues, name: string): number | undefined {
-  const s = stringOption(values, name);
-  if (s === undefined) return undefined;
-  try {
-    return parseInterval(s, `--${name}`);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 const command: Command = {
   name: 'serve',

@@ -1,9 +1,9 @@
 /**
  * `ntmaldetect worker`: traces programs submitted to a server (see docs/api.md).
  */
-import type { Command, ParsedValues } from '../command.js';
+import type { Command } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
-import { parseInterval } from '../../runner/interval.js';
+import { durationOption as duration } from '../../server/cli-args.js';
 
 const help = `Usage: ntmaldetect worker --server URL [--token T] [options]
 
@@ -18,7 +18,7 @@ Options:
   --token T           a token with the worker scope (default: $NTMD_TOKEN; prefer the
                       variable: command lines are visible to other users)
   --nttrace PATH      NtTrace executable (default: $NTTRACE, else the PATH)
-  --nttrace-arg A     extra NtTrace option, repeatable (e.g. --nttrace-arg -only)
+  --nttrace-arg=A     extra NtTrace option, repeatable (e.g. --nttrace-arg=-only)
   --model F           model for the live verdicts in the log (default: the shipped model)
   --name N            worker name shown in claims (default worker@<pid>)
   --time-limit D      trace each program at most this long (default and cap: the server's)
@@ -30,15 +30,6 @@ Examples:
   set NTMD_TOKEN=ntmd_...
   ntmaldetect worker --server http://10.0.0.5:8735 --nttrace C:\\tools\\NtTrace.exe`;
 
-function duration(values: ParsedValues, name: string): number | undefined {
-  const s = stringOption(values, name);
-  if (s === undefined) return undefined;
-  try {
-    return parseInterval(s, `--${name}`);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 const command: Command = {
   name: 'worker',

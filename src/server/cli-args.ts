@@ -1,0 +1,19 @@
+/**
+ * Option parsing shared by the `serve` and `worker` commands (kept light: no server code).
+ *
+ * @packageDocumentation
+ */
+import type { ParsedValues } from '../cli/command.js';
+import { UsageError, stringOption } from '../cli/command.js';
+import { parseInterval } from '../runner/interval.js';
+
+/** Reads a duration option (`500ms`, `10s`, `2m`, bare number = seconds) in milliseconds. */
+export function durationOption(values: ParsedValues, name: string): number | undefined {
+  const s = stringOption(values, name);
+  if (s === undefined) return undefined;
+  try {
+    return parseInterval(s, `--${name}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
