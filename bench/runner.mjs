@@ -64,6 +64,19 @@ async function getModel() {
 const program = process.execPath; // any existing file: the fake tracer does not run it
 const mb = (b) => (b / 1048576).toFixed(1);
 const rssNow = () => process.memoryUsage().rss;
+/**
+ * Peak RSS of this process. On Linux, VmHWM from /proc/self/status: getrusage's maxrss
+ * survives execve, so a child would report its parent's size at fork time.
+ */
+function peakRss() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 
 /**
  * Child mode: one traceProgram() run over `repeat` copies of the log, in a fresh process,
@@ -102,7 +115,7 @@ async function child(kind, repeat, modelPath, intervalMs) {
   const r = await session.result;
   const secs = (performance.now() - t0) / 1000;
   const maxVerdictMs = verdictMs.length ? Math.max(...verdictMs) : 0;
-  console.log(JSON.stringify({ calls: r.calls, secs, verdicts, before, peak: process.resourceUsage().maxRSS * 1024, bytes: repeat * logBytes, maxVerdictMs }));
+  console.log(JSON.stringify({ calls: r.calls, secs, verdicts, before, peak: peakRss(), bytes: repeat * logBytes, maxVerdictMs }));
 }
 
 function runChild(kind, repeat, modelPath, file) {
@@ -128,13 +141,15 @@ function nullDetector() {
 if (values.child === 'incremental') {
   const det = await createLiveDetector({ model: await loadModel(values.model) });
   const text = readFileSync(LOG);
+  const t0 = performance.now();
   for (let i = 0; i < Number(values.repeat); i++) det.push(text);
+  const pushSecs = (performance.now() - t0) / 1000;
   const reps = 20;
   const t = performance.now();
   let v;
   for (let i = 0; i < reps; i++) v = det.verdict();
   const ms = (performance.now() - t) / reps;
-  console.log(JSON.stringify({ ms, calls: det.calls, malicious: v.malicious, peak: process.resourceUsage().maxRSS * 1024 }));
+  console.log(JSON.stringify({ ms, pushSecs, calls: det.calls, malicious: v.malicious, peak: peakRss() }));
   process.exit(0);
 }
 if (values.child === 'baseline') {
@@ -142,7 +157,7 @@ if (values.child === 'baseline') {
   const t = performance.now();
   const v = await detect(readFileSync(values.file), { model: m });
   const ms = performance.now() - t;
-  console.log(JSON.stringify({ ms, calls: v.calls, malicious: v.malicious, peak: process.resourceUsage().maxRSS * 1024 }));
+  console.log(JSON.stringify({ ms, calls: v.calls, malicious: v.malicious, peak: peakRss() }));
   process.exit(0);
 }
 if (values.child) {
@@ -157,17 +172,18 @@ console.log(`log: LOG_ARP.EXE.txt, ${logBytes} bytes; model: ${model.members.map
 // 1. Throughput and peak RSS over a long replay, each run in a fresh process.
 const repeat = Math.max(1, Math.round((Number(values.gb) * 1024 ** 3) / logBytes));
 const pipe = runChild('pipe', repeat, modelPath);
+const short = runChild('live', Math.max(1, Math.round(repeat / 10)), modelPath);
 const live = runChild('live', repeat, modelPath);
 console.log('| run | replayed | calls | time | calls/s | MiB/s | verdicts | RSS after start | peak RSS |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 console.log(`| fake tracer + pipe, no parsing (ceiling) | ${mb(pipe.bytes)} MiB | - | ${pipe.secs.toFixed(1)} s | - | ${(pipe.bytes / 1048576 / pipe.secs).toFixed(0)} | - | ${mb(pipe.before)} MiB | ${mb(pipe.peak)} MiB |`);
-console.log(`| traceProgram() + live detector | ${mb(live.bytes)} MiB | ${live.calls.toLocaleString('en')} | ${live.secs.toFixed(1)} s | ${Math.round(live.calls / live.secs).toLocaleString('en')} | ${(live.bytes / 1048576 / live.secs).toFixed(0)} | ${live.verdicts} (slowest ${live.maxVerdictMs.toFixed(1)} ms) | ${mb(live.before)} MiB | ${mb(live.peak)} MiB |`);
+for (const r of [short, live]) console.log(`| traceProgram() + live detector | ${mb(r.bytes)} MiB | ${r.calls.toLocaleString('en')} | ${r.secs.toFixed(1)} s | ${Math.round(r.calls / r.secs).toLocaleString('en')} | ${(r.bytes / 1048576 / r.secs).toFixed(0)} | ${r.verdicts} (slowest ${r.maxVerdictMs.toFixed(1)} ms) | ${mb(r.before)} MiB | ${mb(r.peak)} MiB |`);
 
 // 2. Cost of one verdict as the log grows, each in a fresh process: the live detector's
 // verdict on everything pushed so far, against the baseline of NtMalDetect's -r mode, which
 // re-read the whole log from disk and re-classified all of it at every interval.
-console.log('\n| log so far | incremental: one verdict | incremental: peak RSS | baseline: re-read + detect() the whole log | baseline: peak RSS |');
-console.log('|---|---|---|---|---|');
+console.log('\n| log so far | live detector alone: parse + count (no pipe) | incremental: one verdict | incremental: peak RSS | baseline: re-read + detect() the whole log | baseline: peak RSS |');
+console.log('|---|---|---|---|---|---|');
 const logDir = mkdtempSync(join(tmpdir(), 'ntmd-bench-log-'));
 for (const size of values['baseline-mb'].split(',').map(Number)) {
   const copies = Math.max(1, Math.round((size * 1048576) / logBytes));
@@ -176,6 +192,7 @@ for (const size of values['baseline-mb'].split(',').map(Number)) {
   const inc = runChild('incremental', copies, modelPath);
   const full = runChild('baseline', copies, modelPath, file);
   if (inc.malicious !== full.malicious) throw new Error('incremental and whole-log verdicts differ');
-  console.log(`| ${mb(copies * logBytes)} MiB (${inc.calls.toLocaleString('en')} calls) | ${inc.ms.toFixed(2)} ms | ${mb(inc.peak)} MiB | ${full.ms.toFixed(0)} ms | ${mb(full.peak)} MiB |`);
+  const rate = `${Math.round(inc.calls / inc.pushSecs).toLocaleString('en')} calls/s, ${(copies * logBytes / 1048576 / inc.pushSecs).toFixed(0)} MiB/s`;
+  console.log(`| ${mb(copies * logBytes)} MiB (${inc.calls.toLocaleString('en')} calls) | ${rate} | ${inc.ms.toFixed(2)} ms | ${mb(inc.peak)} MiB | ${full.ms.toFixed(0)} ms | ${mb(full.peak)} MiB |`);
 }
 rmSync(logDir, { recursive: true, force: true });

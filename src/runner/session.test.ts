@@ -93,6 +93,17 @@ describe('traceProgram with the fake tracer', () => {
     expect(session.tracerPid).toBeUndefined();
   });
 
+  it('gives TracerStartError when the tracer executable cannot be started', async () => {
+    const d = tempDir();
+    const tracer = join(d, 'NtTrace');
+    writeFileSync(tracer, '#!/no/such/interpreter\n');
+    chmodSync(tracer, 0o755);
+    const session = traceProgram({ program: programFile(d), nttrace: tracer, detector: countingDetector() });
+    const { events, error } = await collect(session);
+    expect(error).toMatchObject({ code: 'TRACER_START_FAILED', message: new RegExp(`cannot start the tracer ${JSON.stringify(tracer)}: spawn .*ENOENT`) });
+    expect(events).toEqual([]);
+  });
+
   it('gives ProgramNotFoundError before starting NtTrace', async () => {
     const d = tempDir();
     const session = traceProgram({ program: join(d, 'missing.exe'), nttrace: FAKE, detector: countingDetector() });

@@ -137,7 +137,7 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
 
     async function stopTracer(): Promise<void> {
       await stopPromise;
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
       ended = 'stopped';
       // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
       // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
