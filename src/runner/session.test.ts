@@ -130,6 +130,7 @@ describe('traceProgram with the fake tracer', () => {
       code: 'PROGRAM_START_FAILED',
       tracerMessage: 'CreateProcess failed with The system cannot find the file specified.',
     });
+    expect(await waitGone(session.tracerPid!)).toBe(true);
   });
 
   it('reports NtTrace exiting non-zero after some verdicts, with the verdict so far', async () => {
@@ -183,6 +184,7 @@ describe('traceProgram with the fake tracer', () => {
       expect((error as NoCallsTracedError).lines).toBe(args[1] === 'garbage' ? 200 : 3);
       expect((error as Error).message).toMatch(/held no system call/);
       expect(events.at(-1)).toMatchObject({ type: 'final', error: { code: 'NO_CALLS_TRACED' } });
+      expect(await waitGone(session.tracerPid!)).toBe(true);
     }
   });
 
@@ -195,6 +197,7 @@ describe('traceProgram with the fake tracer', () => {
       detector: countingDetector(),
     });
     const r = await session.result;
+    expect(await waitGone(session.tracerPid!)).toBe(true);
     expect(r.exitCode).toBe(0);
     expect(r.calls).toBe(readFileSync(RAW_BENIGN, 'latin1').split('\n').slice(0, 100).filter((l) => /^Nt\w+\(.*\) => /.test(l)).length);
   });
