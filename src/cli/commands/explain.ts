@@ -46,7 +46,7 @@ export function renderExplanation(name: string, e: Explanation): string[] {
     out.push(`${m.name}: score ${signed(m.score)} -> ${m.malicious ? 'malicious' : 'benign'}${prob}; ${count(m.total)} non-zero contributions`);
     out.push(`  ${signed(m.bias.value).padStart(12)}  (${m.bias.label})`);
     for (const c of m.contributions) {
-      out.push(`  ${signed(c.contribution).padStart(12)}  ${compactNgram(c.ngram)}  (${c.count} times, ${ranges(c.lines, e.lineNumbers)})`);
+      out.push(`  ${signed(c.contribution).padStart(12)}  ${compactNgram(c.ngram)}  (${c.count === 1 ? 'once' : `${c.count} times`}, ${ranges(c.lines, e.lineNumbers)})`);
     }
     const left = m.total - m.contributions.length;
     if (left > 0) out.push(`  ${signed(m.rest).padStart(12)}  (${count(left)} more contributions)`);
