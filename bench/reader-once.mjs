@@ -1,16 +1,17 @@
 // One ntmaldetect reader run in its own process, for whole-process timings and peak memory
 // (bench/reader.mjs spawns it). Needs `npm run build` first.
 //
-// Usage: node bench/reader-once.mjs [--mode sync|stream] [--no-keep] [--repeat N] FILE...
-//   sync    readFileSync + readTraceSync (the whole file in memory)
+// Usage: node bench/reader-once.mjs [--mode file|buffer|stream] [--no-keep] [--repeat N] FILE...
+//   file    readTraceFileSync(path): 1 MiB chunks through one reused buffer
+//   buffer  readFileSync + readTraceSync (the whole file in memory)
 //   stream  readTrace(path): 1 MiB chunks; with --no-keep, keepCalls:false + onCalls (memory flat)
 // Prints one JSON line: { reader, calls, bytes, seconds (in-process wall time), cpuSeconds
 // (in-process CPU time), processCpuSeconds (CPU time of the whole process), maxRssMB }.
 import { readFileSync, statSync } from 'node:fs';
-import { CallTable, readTrace, readTraceSync } from '../dist/tokenize/index.js';
+import { CallTable, readTrace, readTraceFileSync, readTraceSync } from '../dist/tokenize/index.js';
 
 const args = process.argv.slice(2);
-let mode = 'sync';
+let mode = 'file';
 let keep = true;
 let repeat = 1;
 const files = [];
@@ -32,7 +33,10 @@ async function run(files, mode, keep, repeat) {
   const c0 = process.cpuUsage();
   for (let r = 0; r < repeat; r++) {
     for (const f of files) {
-      if (mode === 'sync') {
+      if (mode === 'file') {
+        bytes += statSync(f).size;
+        calls += readTraceFileSync(f, { table, keepCalls: keep, onCalls }).stats.calls;
+      } else if (mode === 'buffer') {
         const buf = readFileSync(f);
         bytes += buf.length;
         calls += readTraceSync(buf, { table, keepCalls: keep, onCalls }).stats.calls;

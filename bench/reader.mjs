@@ -52,7 +52,8 @@ const rawLogs = [...files(join(corpus, 'raw', 'benign')), ...files(join(corpus, 
 const corpusFiles = [...files(join(corpus, 'sysBEN')), ...files(join(corpus, 'sysMAL'))].filter((f) => statSync(f).size > 0);
 
 const readers = [
-  { name: 'ntmaldetect (readTraceSync)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'sync', '--repeat', r, ...fs] },
+  { name: 'ntmaldetect (readTraceFileSync)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'file', '--repeat', r, ...fs] },
+  { name: 'ntmaldetect (readFileSync + readTraceSync)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'buffer', '--repeat', r, ...fs] },
   { name: 'ntmaldetect (readTrace stream, keepCalls:false)', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'stream', '--no-keep', '--repeat', r, ...fs] },
   { name: 'NtMalDetect Python, bytes lines', cmd: (fs, r) => [python, join(here, 'reader_baseline.py'), '--mode', 'bytes', '--repeat', r, ...fs], python: true },
   { name: 'NtMalDetect Python, text lines', cmd: (fs, r) => [python, join(here, 'reader_baseline.py'), '--mode', 'text', '--repeat', r, ...fs], python: true },

@@ -7,7 +7,7 @@
 export { NtmdError, isNtmdError, InvalidOptionError, NotFittedError } from './errors.js';
 export { CallTable } from './tokenize/call-table.js';
 export {
-  readTrace, readTraceSync, TraceReader, reduceToText,
+  readTrace, readTraceSync, readTraceFileSync, TraceReader, reduceToText,
   EmptyTraceError, NoCallsError, CorruptGzipError, ReaderEndedError,
 } from './tokenize/index.js';
 export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead, TraceInput } from './tokenize/index.js';

@@ -9,7 +9,7 @@
  */
 export { CallTable } from './call-table.js';
 export { TraceReader, LINE_HEAD, LINE_TAIL } from './reader.js';
-export { readTrace, readTraceSync } from './read.js';
+export { readTrace, readTraceSync, readTraceFileSync } from './read.js';
 export type { TraceInput } from './read.js';
 export { EmptyTraceError, NoCallsError, CorruptGzipError, ReaderEndedError } from './errors.js';
 export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead } from './types.js';

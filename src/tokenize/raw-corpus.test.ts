@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
-import { readTrace, readTraceSync, reduceToText } from './index.js';
+import { readTrace, readTraceFileSync, readTraceSync, reduceToText } from './index.js';
 
 requireShared();
 const rawLogs = (['benign', 'malicious'] as const).flatMap((label) =>
@@ -26,6 +26,10 @@ describe('the seven raw logs of the corpus', () => {
       const streamed = await readTrace(log.path);
       expect(streamed.source).toBe(log.path);
       expect(Array.from(streamed.calls)).toEqual(Array.from(sync.calls));
+      const file = readTraceFileSync(log.path);
+      expect(file.source).toBe(log.path);
+      expect(Array.from(file.calls)).toEqual(Array.from(sync.calls));
+      expect(file.stats).toEqual(sync.stats);
       // Every line is counted once; the corpus file has one line per call.
       const st = sync.stats;
       expect(st.calls).toBe(expected.toString('latin1').split('\n').length - 1);

@@ -32,6 +32,7 @@ const LINE_MAX = LINE_HEAD + LINE_TAIL;
 /** Non-blank lines of reduced shape after which `format: 'auto'` settles on `'reduced'`. */
 const DETECT_LINES = 64;
 const BATCH = 4096;
+const EMPTY = new Uint8Array(0);
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
 
@@ -96,6 +97,8 @@ export class TraceReader {
   private readonly onCalls: ((ids: Int32Array, length: number) => void) | undefined;
   private readonly st: LineStats = newStats();
   private fmt: TraceFormat | undefined;
+  /** Raw format without split: {@link feed} may take its fast path. */
+  private rawFast = false;
 
   private readonly all: IntList | undefined;
   private readonly batch: Int32Array | undefined;
@@ -111,9 +114,9 @@ export class TraceReader {
   private lineB = -1;
   private readonly ids = new Float64Array(2);
 
-  private carry = new Uint8Array(LINE_MAX);
+  /** The incomplete last line of the previous chunk (allocated when first needed). */
+  private carry = EMPTY;
   private carryLen = 0;
-  private readonly scratch = new Uint8Array(LINE_MAX);
 
   private bytesIn = 0;
   private head = new Uint8Array(2);
@@ -149,6 +152,7 @@ export class TraceReader {
     this.keepCalls = options.keepCalls !== false;
     this.onCalls = options.onCalls;
     this.fmt = format === 'auto' ? undefined : format;
+    this.rawFast = this.fmt === 'raw' && split === 'none';
     if (this.keepCalls) this.all = new IntList(4096);
     if (this.onCalls) this.batch = new Int32Array(BATCH);
   }
@@ -274,11 +278,36 @@ export class TraceReader {
       this.carryLen = 0;
       pos = nl + 1;
     }
+    const st = this.st;
+    const interner = this.interner;
+    const all = this.all;
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
+      // Fast path for the common line: a raw log's call "Nt...( ... ) => status" without
+      // prefix, of a name seen before. Anything else takes the general path below, which
+      // decides exactly the same for these lines.
+      if (this.rawFast && u8[pos] === 78 && u8[pos + 1] === 116 && nl - pos <= LINE_MAX) {
+        let e = nl;
+        while (e > pos && u8[e - 1] === 13) e--;
+        const id = interner.match(u8, pos, e);
+        const q = interner.matchEnd;
+        if (id >= 0 && q < e && u8[q] === 40 && !hasPreEnd(u8, q, e) && hasCallEnd(u8, q, e)) {
+          st.lines++;
+          st.calls++;
+          this.afterProcessStart = false;
+          this.callCount++;
+          if (all !== undefined) all.push(id);
+          if (this.batch !== undefined) {
+            this.batch[this.batchLen++] = id;
+            if (this.batchLen === BATCH) this.flushBatch();
+          }
+          pos = nl + 1;
+          continue;
+        }
+      }
       if (nl - pos > LINE_MAX) {
-        const s = this.scratch;
+        const s = new Uint8Array(LINE_MAX);
         s.set(u8.subarray(pos, pos + LINE_HEAD), 0);
         s.set(u8.subarray(nl - LINE_TAIL, nl), LINE_HEAD);
         this.line(s, 0, LINE_MAX);
@@ -292,6 +321,7 @@ export class TraceReader {
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
   private appendCarry(src: Uint8Array, s: number, e: number): void {
+    if (this.carry.length === 0) this.carry = new Uint8Array(LINE_MAX);
     const c = this.carry;
     let len = e - s;
     if (this.carryLen + len <= LINE_MAX) {
@@ -476,6 +506,7 @@ export class TraceReader {
   /** Settles the format and replays the lines held while it was undecided. */
   private decide(format: TraceFormat): void {
     this.fmt = format;
+    this.rawFast = format === 'raw' && this.split === 'none';
     const pend = this.pending;
     const bytes = this.pendingBytes;
     this.pending = [];
