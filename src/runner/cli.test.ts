@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
@@ -23,12 +23,15 @@ beforeAll(async () => {
   await model.save(modelPath);
 }, 120_000);
 
-async function cli(args: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }) {
+async function cli(args: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }, onOut?: (text: string) => void) {
   const out = new PassThrough();
   const err = new PassThrough();
   const o: Buffer[] = [];
   const e: Buffer[] = [];
-  out.on('data', (b: Buffer) => o.push(b));
+  out.on('data', (b: Buffer) => {
+    o.push(b);
+    onOut?.(b.toString('utf8'));
+  });
   err.on('data', (b: Buffer) => e.push(b));
   const code = await runCli(args, { stdout: out, stderr: err, stdin: Readable.from([]), env, cwd: dir });
   return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
@@ -83,6 +86,30 @@ describe('ntmaldetect run', () => {
     const bat = await cli(['run', '--model', modelPath, '--nttrace', FAKE, '--', 'x.bat']);
     expect(bat.code).toBe(2);
     expect(bat.stderr).toMatch(/refusing to trace the batch script/);
+  });
+
+  it('stops on a termination signal: Ctrl+C to NtTrace, final verdict, exit code from it, nothing left running', async () => {
+    const pidFile = join(dir, 'stopped.pid');
+    let signalled = false;
+    const res = await cli(
+      ['run', '--model', modelPath, '--json', '--interval', '100ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-mode', 'hang', '-fake-spawn', '-fake-pidfile', pidFile), '--', process.execPath, '-e', 'setInterval(()=>{},1000)'],
+      { PATH: process.env.PATH },
+      (text) => {
+        if (!signalled && text.includes('"type":"verdict"') && !text.includes('"calls":0')) {
+          signalled = true;
+          process.emit('SIGTERM');
+        }
+      },
+    );
+    expect(signalled).toBe(true);
+    expect(res.stderr).toMatch(/^ntmaldetect: stopping: sending Ctrl\+C to NtTrace\.\.\.\n$/);
+    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: { malicious: boolean } });
+    expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
+    const final = events.at(-1)!;
+    expect(final.type).toBe('final');
+    expect(res.code).toBe(final.verdict!.malicious ? 1 : 0);
+    expect(await waitGone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+    expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 
   it('--harsh applies the all policy', async () => {
