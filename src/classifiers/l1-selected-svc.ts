@@ -20,7 +20,7 @@ import type { BinaryClassifier, ClassifierState, Labels } from './types.js';
 import type { LinearSVCOptions, ResolvedLinearSVCOptions } from './linear-svc.js';
 import { LinearSVC, resolveLinearSVCOptions, svcOptionsFromParams, svcOptionsToParams } from './linear-svc.js';
 import { ClassifierStateError, FeatureCountError } from './linear-errors.js';
-import { StateReader, labelsFromDecision } from './linear-model.js';
+import { StateReader, labelsFromDecision, sparseDot } from './linear-model.js';
 import type { SelectionThreshold } from './select-from-model.js';
 import { L1_SELECTION_THRESHOLD, resolveThreshold, selectFromModel } from './select-from-model.js';
 
@@ -102,14 +102,7 @@ export class L1SelectedSVC implements BinaryClassifier {
     const out = new Float64Array(X.rows);
     const { indptr, indices, data } = X;
     const w = this.dense;
-    for (let r = 0; r < X.rows; r++) {
-      let s = 0;
-      for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) {
-        const wj = w[indices[p]];
-        if (wj !== 0) s += data[p] * wj;
-      }
-      out[r] = s + this.intercept;
-    }
+    for (let r = 0; r < X.rows; r++) out[r] = sparseDot(w, indices, data, indptr[r], indptr[r + 1]) + this.intercept;
     return out;
   }
 

@@ -47,11 +47,7 @@ export function linearDecision(X: Csr, w: Float64Array, intercept: number, estim
   if (X.cols !== w.length) throw new FeatureCountError(estimator, w.length, X.cols);
   const out = new Float64Array(X.rows);
   const { indptr, indices, data } = X;
-  for (let r = 0; r < X.rows; r++) {
-    let s = 0;
-    for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) s += data[p] * w[indices[p]];
-    out[r] = s + intercept;
-  }
+  for (let r = 0; r < X.rows; r++) out[r] = sparseDot(w, indices, data, indptr[r], indptr[r + 1]) + intercept;
   return out;
 }
 
@@ -194,14 +190,30 @@ export function coefFromState(r: StateReader, nFeatures: number): Float64Array {
 
 /** `Σ w[indices[p]] · data[p]` over `p ∈ [a, e)`: a sparse row times a dense vector. */
 export function sparseDot(w: Float64Array, indices: Int32Array, data: Float64Array, a: number, e: number): number {
+  // unrolled by four with one accumulator: the same additions in the same order as the
+  // plain loop (so bit-identical to scikit-learn's), with less loop overhead
   let s = 0;
-  for (let p = a; p < e; p++) s += w[indices[p]] * data[p];
+  let p = a;
+  for (; p + 3 < e; p += 4) {
+    s += w[indices[p]] * data[p];
+    s += w[indices[p + 1]] * data[p + 1];
+    s += w[indices[p + 2]] * data[p + 2];
+    s += w[indices[p + 3]] * data[p + 3];
+  }
+  for (; p < e; p++) s += w[indices[p]] * data[p];
   return s;
 }
 
 /** `w[indices[p]] += c · data[p]` over `p ∈ [a, e)`. */
 export function sparseAxpy(w: Float64Array, indices: Int32Array, data: Float64Array, a: number, e: number, c: number): void {
-  for (let p = a; p < e; p++) w[indices[p]] += data[p] * c;
+  let p = a;
+  for (; p + 3 < e; p += 4) {
+    w[indices[p]] += data[p] * c;
+    w[indices[p + 1]] += data[p + 1] * c;
+    w[indices[p + 2]] += data[p + 2] * c;
+    w[indices[p + 3]] += data[p + 3] * c;
+  }
+  for (; p < e; p++) w[indices[p]] += data[p] * c;
 }
 
 /**
