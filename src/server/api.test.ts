@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, startServer } from './index.js';
 import type { RunningServer } from './index.js';
@@ -50,7 +51,7 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
     await server.backend.revokeToken((await server.backend.listTokens()).find((t) => t.name === 'revoked')!.id);
   });
   afterAll(async () => {
-    await server?.close();
+    await server?.close().catch(() => undefined); // the store was closed by the last test
     await db?.drop();
   });
 
@@ -384,6 +385,30 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
     }
   });
 
+  it('answers with bodies that validate against the OpenAPI document it serves', async () => {
+    const doc = (await http(base, 'GET', '/v1/openapi.json')).json;
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema({ ...doc, $id: 'api' });
+    const check = (schema: string, value: unknown) => {
+      const validate = ajv.getSchema(`api#/components/schemas/${schema}`)!;
+      expect(validate(value), `${schema}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    };
+    const body = read(benign[9]);
+    check('Verdict', (await http(base, 'POST', '/v1/detect', { token: tok.detect, body })).json);
+    const c = await http(base, 'POST', '/v1/traces?label=benign', { token: tok.contribute, body });
+    check('TraceSubmitted', c.json);
+    check('TraceInfo', (await http(base, 'GET', `/v1/traces/${c.json.id}`, { token: tok.detect })).json);
+    check('Problem', (await http(base, 'POST', '/v1/traces?label=benign', { token: tok.contribute, body })).json);
+    check('Stats', (await http(base, 'GET', '/v1/stats', { token: tok.detect })).json);
+    check('Models', (await http(base, 'GET', '/v1/models', { token: tok.detect })).json);
+    const exe = Buffer.from(`MZ schema check ${kind}`);
+    check('Program', (await http(base, 'POST', '/v1/programs?name=s.exe', { token: tok.contribute, body: exe, type: 'application/octet-stream' })).json);
+    const t = await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: '{"name":"schema","scopes":["detect"]}', type: 'application/json' });
+    check('Token', t.json);
+    // The schemas are not vacuous: a wrong shape fails.
+    expect(ajv.getSchema('api#/components/schemas/Verdict')!({ malicious: 'yes' })).toBe(false);
+  });
+
   describe('tokens over the API (admin)', () => {
     it('creates, lists and revokes; the secret is shown once and revocation takes effect', async () => {
       expect((await http(base, 'POST', '/v1/tokens', { token: tok.contribute, body: '{"name":"x","scopes":["detect"]}', type: 'application/json' })).status).toBe(403);
@@ -402,6 +427,14 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
       expect((await http(base, 'POST', '/v1/detect', { token: c.json.token, body })).status).toBe(401);
       expect((await http(base, 'DELETE', `/v1/tokens/${c.json.id}`, { token: tok.admin })).status).toBe(404);
     });
+  });
+
+  it('reports not ready (503) once the store is gone, while staying alive', async () => {
+    await server.backend.close();
+    const r = await http(base, 'GET', '/v1/ready');
+    expect(r.status).toBe(503);
+    expect(r.json.code).toBe('NOT_READY');
+    expect((await http(base, 'GET', '/v1/health')).status).toBe(200);
   });
 });
 
