@@ -15,7 +15,7 @@ describe('auto preset', () => {
     const short = autoGrid([Int32Array.of(1, 2, 3), Int32Array.of(1, 2, 3, 4), Int32Array.of(1, 2)]);
     expect(new Set(short.map((c) => JSON.stringify(c.tfidf.ngramRange)))).toEqual(new Set(['[1,2]']));
     const long = autoGrid([new Int32Array(400), new Int32Array(500)]);
-    expect(long.map((c) => c.tfidf.ngramRange[1])).toEqual([2, 2, 2, 5, 5, 5, 5, 5, 5, 10, 10, 10]);
+    expect(long.map((c) => c.tfidf.ngramRange?.[1])).toEqual([2, 2, 2, 5, 5, 5, 5, 5, 5, 10, 10, 10]);
     expect(long.every((c) => c.tfidf.sublinearTf === true)).toBe(true);
   });
   it('picks the candidate with the best inner accuracy and ranks every candidate', () => {

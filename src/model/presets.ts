@@ -7,7 +7,7 @@
  * entry's description honest about where its settings come from), or call
  * {@link registerPreset} at run time.
  */
-import type { ModelConfigInput, ResolvedConfig } from './config.js';
+import type { MemberConfig, ModelConfigInput, ResolvedConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import { UnknownPresetError } from './errors.js';
 
@@ -48,37 +48,29 @@ export const PRESETS: Map<string, Preset> = new Map([[NTMALDETECT_2018.name, NTM
 // Each was cross-validated with `ntmaldetect bench` on the reference split and on the grouped
 // split (near-duplicate traces never straddle folds); the figures are in docs/benchmarks.md.
 
+/** A one-member configuration (policy 'any', no calibration, seed 0). */
+function single(tfidf: ModelConfigInput['tfidf'], member: MemberConfig): ModelConfigInput {
+  return { tfidf, members: [member], policy: 'any', threshold: 0.5, calibrate: false, seed: 0 };
+}
+
 /**
  * The shipped default (`models/default.ntmd`): ten-gram TF-IDF with sublinear tf
- * (1 + ln tf), one L2-regularised squared-hinge LinearSVC with C = 10 on every feature (no
- * L1 selection). Chosen on the grouped split among sublinear/raw tf, n-gram ranges, NB, SVC
- * and SGD members and calibrated mean ensembles.
+ * (1 + ln tf) over the ten-grams seen in at least two training traces (`minDf: 2`), and one
+ * L2-regularised squared-hinge LinearSVC with C = 10 on every feature (no L1 selection).
+ * Chosen on the grouped split among sublinear/raw tf, n-gram ranges, minDf, NB, SVC and SGD
+ * members and ensembles; see docs/benchmarks.md.
  */
 const DEFAULT: Preset = {
   name: 'default',
-  description: 'shipped default: ten-gram TF-IDF with sublinear tf, L2 LinearSVC (C=10) on every feature',
-  config: {
-    tfidf: { ngramRange: [10, 10], sublinearTf: true },
-    members: [{ kind: 'linear-svc', C: 10, select: null }],
-    policy: 'any',
-    threshold: 0.5,
-    calibrate: false,
-    seed: 0,
-  },
+  description: 'shipped default: ten-gram TF-IDF (sublinear tf, ten-grams seen in >= 2 traces), L2 LinearSVC (C=10) on every feature',
+  config: single({ ngramRange: [10, 10], sublinearTf: true, minDf: 2 }, { kind: 'linear-svc', C: 10, select: null }),
 };
 
 /** The paper's best model family: SGD hinge L2 on ten-grams, raw tf (scikit-learn: 0.940 CV accuracy). */
 const SGD_2018: Preset = {
   name: 'sgd-2018',
   description: "the NtMalDetect paper's linear SVM by SGD: ten-gram TF-IDF, SGDClassifier(hinge, l2)",
-  config: {
-    tfidf: { ngramRange: [10, 10] },
-    members: [{ kind: 'sgd', loss: 'hinge', penalty: 'l2', alpha: 1e-4 }],
-    policy: 'any',
-    threshold: 0.5,
-    calibrate: false,
-    seed: 0,
-  },
+  config: single({ ngramRange: [10, 10] }, { kind: 'sgd', loss: 'hinge', penalty: 'l2', alpha: 1e-4 }),
 };
 
 /** SGD hinge L2 on ten-grams with sublinear tf (scikit-learn: 0.963 CV accuracy, ROC AUC 0.993). */
@@ -92,14 +84,7 @@ const SGD_SUBLINEAR: Preset = {
 const SVC_5GRAM: Preset = {
   name: 'svc-5gram',
   description: 'five-gram TF-IDF with sublinear tf, L2 LinearSVC (C=1) on every feature',
-  config: {
-    tfidf: { ngramRange: [5, 5], sublinearTf: true },
-    members: [{ kind: 'linear-svc', C: 1, select: null }],
-    policy: 'any',
-    threshold: 0.5,
-    calibrate: false,
-    seed: 0,
-  },
+  config: single({ ngramRange: [5, 5], sublinearTf: true }, { kind: 'linear-svc', C: 1, select: null }),
 };
 
 /**
