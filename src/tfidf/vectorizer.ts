@@ -386,10 +386,24 @@ export class FittedTfidf {
     const touched = this.touched;
     let k = 0;
     let unknown = 0;
+    let prev = -1;
+    let run = 0;
     for (let p = 0; p < w; p++) {
       const f = hits[p];
       if (f < 0) unknown++;
-      else if (counts[f]++ === 0) touched[k++] = f;
+      else if (f === prev) run++;
+      else {
+        if (run > 0) {
+          if (counts[prev] === 0) touched[k++] = prev;
+          counts[prev] += run;
+        }
+        prev = f;
+        run = 1;
+      }
+    }
+    if (run > 0) {
+      if (counts[prev] === 0) touched[k++] = prev;
+      counts[prev] += run;
     }
     touched.subarray(0, k).sort();
     return { distinct: k, ngrams: w, unknown };
@@ -470,11 +484,20 @@ export class NgramCounter {
       buf[this.tail + i] = id >= 0 && id < m ? map[id] : -1;
     }
     const w = this.model.findWindows(buf, this.tail, need, this.hits);
+    // Repeated n-grams come in runs (loops in the traced program): count a run with one map update.
+    let prev = -1;
+    let run = 0;
     for (let p = 0; p < w; p++) {
       const f = this.hits[p];
       if (f < 0) this.unknown++;
-      else this.add(f);
+      else if (f === prev) run++;
+      else {
+        if (run > 0) this.add(prev, run);
+        prev = f;
+        run = 1;
+      }
     }
+    if (run > 0) this.add(prev, run);
     this.ngrams += w;
     this.calls += length;
     const keep = Math.min(this.keep, need);
@@ -512,14 +535,14 @@ export class NgramCounter {
     return s;
   }
 
-  private add(f: number): void {
+  private add(f: number, count: number): void {
     const s = this.slotOf(f);
     if (this.keys[s] === f) {
-      this.vals[s]++;
+      this.vals[s] += count;
       return;
     }
     this.keys[s] = f;
-    this.vals[s] = 1;
+    this.vals[s] = count;
     if (++this.distinct * 2 > this.keys.length) this.rehash();
   }
 
