@@ -65,13 +65,16 @@ describe('ntmaldetect run', () => {
     expect(lines.slice(final + 1).some((l) => /^ {2}multinomial-nb +(benign|malicious) +score [-\d.]+$/.test(l))).toBe(true);
   });
 
-  it('exits 2 when NtTrace fails after some verdicts, still printing the verdict so far', async () => {
-    const res = await cli(['run', '--model', modelPath, '--json', '--interval', '50ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-mode', 'fail', '-fake-after', '400', '-fake-exit-code', '3', '-fake-batch', '50', '-fake-pause-ms', '20'), '--', process.execPath]);
-    expect(res.code).toBe(2);
-    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string } });
-    expect(events.some((e) => e.type === 'verdict')).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'final', error: { code: 'TRACER_FAILED' } });
-    expect(res.stderr).toMatch(/^ntmaldetect: NtTrace exited with code 3: Unable to read configuration/);
+  it('exits 2 when NtTrace fails after some verdicts (1 if the verdict so far is malicious), still printing that verdict', async () => {
+    for (const log of [RAW_BENIGN, ...malicious]) {
+      const res = await cli(['run', '--model', modelPath, '--json', '--interval', '50ms', ...fake('-fake-replay', log, '-fake-mode', 'fail', '-fake-after', '400', '-fake-exit-code', '3', '-fake-batch', '50', '-fake-pause-ms', '20'), '--', process.execPath]);
+      const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string }; verdict?: { malicious: boolean } });
+      expect(events.some((e) => e.type === 'verdict')).toBe(true);
+      const final = events.at(-1)!;
+      expect(final).toMatchObject({ type: 'final', error: { code: 'TRACER_FAILED' } });
+      expect(res.code).toBe(final.verdict!.malicious ? 1 : 2);
+      expect(res.stderr).toMatch(/^ntmaldetect: NtTrace exited with code 3: Unable to read configuration/);
+    }
   });
 
   it('reports a missing NtTrace, a missing program and usage mistakes with exit code 2', async () => {

@@ -35,8 +35,9 @@ const sharedHelp = `${modelHelp}
   --save-log F         also write NtTrace's raw output to F (as it arrives)
   --json               one JSON event per line (verdict, warning, exit), ending with the final event
 
-Exit code: 0 benign, 1 malicious, 2 error (NtTrace failing after some verdicts is an error;
-the verdict so far is still printed). Ctrl+C stops the trace: NtTrace gets Ctrl+C and detaches.
+Exit code: 1 malicious; else 2 error (NtTrace failing after some verdicts is an error: the
+verdict so far is still printed, and if it is malicious the exit code stays 1, as scan); else
+0 (benign or insufficient). Ctrl+C stops the trace: NtTrace gets Ctrl+C and detaches.
 NtTrace sees only calls made through ntdll (not direct syscalls, not win32k graphics calls).`;
 
 /** Builds the `run` or `attach` command. */
@@ -172,7 +173,8 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
     // Errors after the start already gave their final event; name the error and exit 2.
     if (e instanceof RunnerError && final !== undefined) {
       println(io.stderr, `ntmaldetect: ${e.message}`);
-      return 2;
+      // As scan: malicious wins over an error (malware may well kill its tracer).
+      return final.verdict.malicious ? 1 : 2;
     }
     throw e;
   } finally {
