@@ -33,6 +33,8 @@ const LINE_MAX = LINE_HEAD + LINE_TAIL;
 const DETECT_LINES = 64;
 const BATCH = 4096;
 const EMPTY = new Uint8Array(0);
+/** Bytes at the start of the input searched for NUL bytes (binary-file hint). */
+const NUL_PROBE = 1 << 16;
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
 
@@ -47,7 +49,7 @@ class IntList {
     if (this.length === this.data.length) this.grow();
     this.data[this.length++] = v;
   }
-  private grow(): void {
+  grow(): void {
     const d = new Int32Array(this.data.length * 2);
     d.set(this.data);
     this.data = d;
@@ -264,8 +266,12 @@ export class TraceReader {
     // Parse through a plain Uint8Array view: every parsing function then sees one array
     // shape (Buffer's differs), which keeps V8's element loads monomorphic.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, n);
+    // NUL bytes only matter for the error hint on a file with no call: look at the start only.
+    if (this.bytesIn < NUL_PROBE && !this.sawNul) {
+      const probe = buf.indexOf(0);
+      if (probe >= 0 && probe < NUL_PROBE - this.bytesIn) this.sawNul = true;
+    }
     this.bytesIn += n;
-    if (!this.sawNul && buf.indexOf(0) >= 0) this.sawNul = true;
     let pos = 0;
     if (this.carryLen > 0) {
       const nl = buf.indexOf(10);
@@ -281,30 +287,42 @@ export class TraceReader {
     const st = this.st;
     const interner = this.interner;
     const all = this.all;
+    const fast = this.rawFast;
+    // Calls taken by the fast path, added to the counters when the chunk is done.
+    let fastCalls = 0;
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
       // Fast path for the common line: a raw log's call "Nt...( ... ) => status" without
       // prefix, of a name seen before. Anything else takes the general path below, which
       // decides exactly the same for these lines.
-      if (this.rawFast && u8[pos] === 78 && u8[pos + 1] === 116 && nl - pos <= LINE_MAX) {
+      if (fast && u8[pos] === 78 && u8[pos + 1] === 116 && nl - pos <= LINE_MAX) {
         let e = nl;
         while (e > pos && u8[e - 1] === 13) e--;
         const id = interner.match(u8, pos, e);
         const q = interner.matchEnd;
         if (id >= 0 && q < e && u8[q] === 40 && !hasPreEnd(u8, q, e) && hasCallEnd(u8, q, e)) {
-          st.lines++;
-          st.calls++;
-          this.afterProcessStart = false;
-          this.callCount++;
-          if (all !== undefined) all.push(id);
+          fastCalls++;
+          if (all !== undefined) {
+            if (all.length === all.data.length) all.grow();
+            all.data[all.length++] = id;
+          }
           if (this.batch !== undefined) {
             this.batch[this.batchLen++] = id;
-            if (this.batchLen === BATCH) this.flushBatch();
+            if (this.batchLen === BATCH) {
+              this.countFast(fastCalls);
+              fastCalls = 0;
+              this.flushBatch();
+            }
           }
           pos = nl + 1;
           continue;
         }
+      }
+      if (fastCalls > 0) {
+        // Keep the counters exact before any other line is handled.
+        this.countFast(fastCalls);
+        fastCalls = 0;
       }
       if (nl - pos > LINE_MAX) {
         const s = new Uint8Array(LINE_MAX);
@@ -316,7 +334,16 @@ export class TraceReader {
       }
       pos = nl + 1;
     }
+    if (fastCalls > 0) this.countFast(fastCalls);
     if (pos < n) this.appendCarry(u8, pos, n);
+  }
+
+  /** Adds `n` call lines taken by the fast path of {@link feed} to the counters. */
+  private countFast(n: number): void {
+    this.st.lines += n;
+    this.st.calls += n;
+    this.callCount += n;
+    this.afterProcessStart = false;
   }
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
