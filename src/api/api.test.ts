@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
-import { isNtmdError } from '../errors.js';
 import { loadCorpus } from '../corpus/index.js';
 import type { Corpus } from '../corpus/index.js';
 import { CallTable } from '../tokenize/call-table.js';
@@ -16,6 +15,7 @@ import { defaultModelSync, detect, detectFile, detectSync } from './detect.js';
 import { explain, explainSync, topFeaturesSync } from './explain.js';
 import { train, trainOnCorpus } from './train.js';
 import { presetConfig } from '../model/presets.js';
+import { errorOfAsync } from '../model/test-helpers/error-of.js';
 
 requireShared();
 
@@ -25,16 +25,6 @@ const RAW = join(corpusDir, 'raw', 'malicious', 'LOG_cn.exe.txt');
 
 let corpus: Corpus;
 let model: Model;
-
-async function failure(f: () => unknown): Promise<string> {
-  try {
-    await f();
-  } catch (e) {
-    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return 'no error';
-}
 
 beforeAll(async () => {
   corpus = await loadCorpus(corpusDir);
@@ -78,8 +68,8 @@ describe('detect', () => {
   });
 
   it("refuses 'mean' on an uncalibrated model and a bad threshold", async () => {
-    expect(await failure(() => detectSync('NtClose', { model, policy: 'mean' }))).toMatch(/^INVALID_OPTION: invalid option policy: expected 'any', 'all' or 'majority' \('mean' averages probabilities/);
-    expect(await failure(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5');
+    expect(await errorOfAsync(() => detectSync('NtClose', { model, policy: 'mean' }))).toMatch(/^INVALID_OPTION: invalid option policy: expected 'any', 'all' or 'majority' \('mean' averages probabilities/);
+    expect(await errorOfAsync(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5');
   });
 
   it('calls a trace with no known n-gram insufficient, with the reason', () => {
@@ -112,15 +102,15 @@ describe('detect', () => {
   });
 
   it('throws typed errors for inputs that are not traces', async () => {
-    expect(await failure(() => detectSync('', { model }))).toBe('EMPTY_TRACE: the input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace');
-    expect(await failure(() => detectSync('hello, world\nthis is a letter\n', { model, source: 'letter.txt' }))).toMatch(/^NO_CALLS: letter\.txt holds no system call: expected /);
-    expect(await failure(() => detectFile('/nonexistent/trace.log', { model }))).toBe('TRACE_UNREADABLE: /nonexistent/trace.log: cannot read the trace: no such file');
-    expect(await failure(() => detectFile(corpusDir, { model }))).toBe(`TRACE_UNREADABLE: ${corpusDir}: cannot read the trace: is a folder, not a trace file`);
-    expect(await failure(() => detectSync(['NtClose', ''], { model }))).toMatch(/^INVALID_OPTION: invalid option input\[1\]: expected a call name/);
+    expect(await errorOfAsync(() => detectSync('', { model }))).toBe('EMPTY_TRACE: the input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace');
+    expect(await errorOfAsync(() => detectSync('hello, world\nthis is a letter\n', { model, source: 'letter.txt' }))).toMatch(/^NO_CALLS: letter\.txt holds no system call: expected /);
+    expect(await errorOfAsync(() => detectFile('/nonexistent/trace.log', { model }))).toBe('TRACE_UNREADABLE: /nonexistent/trace.log: cannot read the trace: no such file');
+    expect(await errorOfAsync(() => detectFile(corpusDir, { model }))).toBe(`TRACE_UNREADABLE: ${corpusDir}: cannot read the trace: is a folder, not a trace file`);
+    expect(await errorOfAsync(() => detectSync(['NtClose', ''], { model }))).toMatch(/^INVALID_OPTION: invalid option input\[1\]: expected a call name/);
   });
 
   it('says clearly when the default model is missing', async () => {
-    expect(await failure(() => defaultModelSync('/nonexistent/default.ntmd'))).toBe(
+    expect(await errorOfAsync(() => defaultModelSync('/nonexistent/default.ntmd'))).toBe(
       "NO_DEFAULT_MODEL: no model given and the default model is missing (/nonexistent/default.ntmd); pass a model (detect(input, { model }), --model F) or train one with 'ntmaldetect train'",
     );
   });
@@ -233,9 +223,9 @@ describe('train', () => {
 
   it('reports a folder with no trace and an unknown preset with typed errors', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ntmd-empty-'));
-    expect(await failure(() => train(empty))).toMatch(/^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/);
-    expect(await failure(() => train(empty, { preset: 'nope' }))).toMatch(/^UNKNOWN_PRESET: unknown preset "nope"/);
-    expect(await failure(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(/^CORPUS_NOT_FOUND: \/nonexistent\/b not found/);
+    expect(await errorOfAsync(() => train(empty))).toMatch(/^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/);
+    expect(await errorOfAsync(() => train(empty, { preset: 'nope' }))).toMatch(/^UNKNOWN_PRESET: unknown preset "nope"/);
+    expect(await errorOfAsync(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(/^CORPUS_NOT_FOUND: \/nonexistent\/b not found/);
   });
 
   it('accepts overrides on top of a preset', async () => {

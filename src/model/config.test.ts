@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isNtmdError } from '../errors.js';
 import { mergeConfig, resolveConfig } from './config.js';
 import { PRESETS, getPreset, presetConfig, presetNames, registerPreset } from './presets.js';
-
-function error(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return 'no error';
-}
+import { errorOf } from './test-helpers/error-of.js';
 
 describe('model configuration', () => {
   it("'ntmaldetect-2018' is exactly the upstream model", () => {
@@ -63,27 +53,27 @@ describe('model configuration', () => {
   });
 
   it('names the offending field of a bad configuration', () => {
-    expect(error(() => resolveConfig({ members: [] }))).toBe('INVALID_OPTION: invalid option members: expected a non-empty array of members, received an array of length 0');
-    expect(error(() => resolveConfig({ members: [{ kind: 'multinomial-nb', alpha: -1 }] }))).toBe(
+    expect(errorOf(() => resolveConfig({ members: [] }))).toBe('INVALID_OPTION: invalid option members: expected a non-empty array of members, received an array of length 0');
+    expect(errorOf(() => resolveConfig({ members: [{ kind: 'multinomial-nb', alpha: -1 }] }))).toBe(
       'INVALID_OPTION: invalid option members[0].alpha: expected a number >= 0, received -1',
     );
-    expect(error(() => resolveConfig({ members: [{ kind: 'knn' } as never] }))).toBe(
+    expect(errorOf(() => resolveConfig({ members: [{ kind: 'knn' } as never] }))).toBe(
       'INVALID_OPTION: invalid option members[0].kind: expected one of multinomial-nb, linear-svc, sgd, received "knn"',
     );
-    expect(error(() => resolveConfig({ members: [{ kind: 'multinomial-nb' }, { kind: 'multinomial-nb' }] }))).toMatch(/members\[1\]\.name: expected a name not used by another member/);
-    expect(error(() => resolveConfig({ policy: 'some' as never }))).toBe('INVALID_OPTION: invalid option policy: expected one of any, all, majority, mean, received "some"');
-    expect(error(() => resolveConfig({ tfidf: { ngramRange: [5, 2] } }))).toMatch(/^INVALID_OPTION: invalid option tfidf\.ngramRange/);
-    expect(error(() => resolveConfig({ tfidf: { ngram: 3 } as never }))).toMatch(/tfidf\.ngram: expected no such option/);
-    expect(error(() => resolveConfig({ threshold: 2 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2');
-    expect(error(() => resolveConfig({ seed: 1.5 }))).toMatch(/invalid option seed/);
+    expect(errorOf(() => resolveConfig({ members: [{ kind: 'multinomial-nb' }, { kind: 'multinomial-nb' }] }))).toMatch(/members\[1\]\.name: expected a name not used by another member/);
+    expect(errorOf(() => resolveConfig({ policy: 'some' as never }))).toBe('INVALID_OPTION: invalid option policy: expected one of any, all, majority, mean, received "some"');
+    expect(errorOf(() => resolveConfig({ tfidf: { ngramRange: [5, 2] } }))).toMatch(/^INVALID_OPTION: invalid option tfidf\.ngramRange/);
+    expect(errorOf(() => resolveConfig({ tfidf: { ngram: 3 } as never }))).toMatch(/tfidf\.ngram: expected no such option/);
+    expect(errorOf(() => resolveConfig({ threshold: 2 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2');
+    expect(errorOf(() => resolveConfig({ seed: 1.5 }))).toMatch(/invalid option seed/);
   });
 
   it('reports an unknown preset with the known ones', () => {
-    expect(error(() => getPreset('nope'))).toBe(`UNKNOWN_PRESET: unknown preset "nope"; known presets: ${presetNames().join(', ')}`);
+    expect(errorOf(() => getPreset('nope'))).toBe(`UNKNOWN_PRESET: unknown preset "nope"; known presets: ${presetNames().join(', ')}`);
   });
 
   it('registers presets after validating them', () => {
-    expect(error(() => registerPreset({ name: 'bad-d', description: '', config: { policy: 'x' as never } }))).toMatch(/invalid option policy/);
+    expect(errorOf(() => registerPreset({ name: 'bad-d', description: '', config: { policy: 'x' as never } }))).toMatch(/invalid option policy/);
     expect(PRESETS.has('bad-d')).toBe(false);
     registerPreset({ name: 'test-d', description: 'test', config: { members: [{ kind: 'multinomial-nb' }] } });
     expect(presetConfig('test-d').members).toEqual([{ kind: 'multinomial-nb', name: 'multinomial-nb', alpha: 1, fitPrior: true }]);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { gzipSync } from 'fflate';
 import { FORMAT_VERSION, MAGIC, readContainer, writeContainer } from './container.js';
 import type { SectionArray } from './container.js';
-import { isNtmdError } from '../errors.js';
+import { errorOf } from './test-helpers/error-of.js';
 
 function content() {
   const sections = new Map<string, SectionArray>([
@@ -34,16 +34,6 @@ function withPayload(body: Uint8Array): Uint8Array {
   dv.setUint32(12, payload.length, true);
   out.set(payload, 16);
   return reseal(out);
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('model container', () => {
@@ -81,7 +71,7 @@ describe('model container', () => {
   it('rejects a file truncated at any of several offsets with MODEL_TRUNCATED', () => {
     const bytes = writeContainer(content());
     for (const n of [0, 3, 8, 12, 15, 16, 40, bytes.length - 33, bytes.length - 1]) {
-      expect(codeOf(() => readContainer(bytes.subarray(0, n), 'cut.ntmd'))).toMatch(/^MODEL_TRUNCATED: cut\.ntmd: model file is truncated: \d+ bytes/);
+      expect(errorOf(() => readContainer(bytes.subarray(0, n), 'cut.ntmd'))).toMatch(/^MODEL_TRUNCATED: cut\.ntmd: model file is truncated: \d+ bytes/);
     }
   });
 
@@ -90,24 +80,24 @@ describe('model container', () => {
     for (const at of [16, 20, Math.floor(bytes.length / 2), bytes.length - 40, bytes.length - 1]) {
       const bad = bytes.slice();
       bad[at] ^= 0x01;
-      expect(codeOf(() => readContainer(bad, 'flip.ntmd'))).toMatch(/^MODEL_TAMPERED: flip\.ntmd: model file checksum mismatch/);
+      expect(errorOf(() => readContainer(bad, 'flip.ntmd'))).toMatch(/^MODEL_TAMPERED: flip\.ntmd: model file checksum mismatch/);
     }
   });
 
   it('rejects foreign files with MODEL_FOREIGN and says what they look like', () => {
     const junk = gzipSync(new TextEncoder().encode('just some text, not a model'));
-    expect(codeOf(() => readContainer(junk, 'j.gz'))).toBe('MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)');
+    expect(errorOf(() => readContainer(junk, 'j.gz'))).toBe('MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)');
     const pickle = Uint8Array.of(0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    expect(codeOf(() => readContainer(pickle, 'model.pkl'))).toMatch(/Python pickle, which ntmaldetect never loads/);
+    expect(errorOf(() => readContainer(pickle, 'model.pkl'))).toMatch(/Python pickle, which ntmaldetect never loads/);
     const bytes = writeContainer(content());
     bytes[1] = 0x4f;
-    expect(codeOf(() => readContainer(bytes, 'x'))).toBe('MODEL_FOREIGN: x: not an ntmaldetect model file (it starts with 89 4f 54 4d 44 0d 0a 1a)');
+    expect(errorOf(() => readContainer(bytes, 'x'))).toBe('MODEL_FOREIGN: x: not an ntmaldetect model file (it starts with 89 4f 54 4d 44 0d 0a 1a)');
   });
 
   it('rejects a newer format version with MODEL_NEWER_VERSION', () => {
     const bytes = writeContainer(content());
     new DataView(bytes.buffer).setUint16(8, FORMAT_VERSION + 1, true);
-    expect(codeOf(() => readContainer(bytes, 'new.ntmd'))).toBe(
+    expect(errorOf(() => readContainer(bytes, 'new.ntmd'))).toBe(
       `MODEL_NEWER_VERSION: new.ntmd: model format version ${FORMAT_VERSION + 1} is newer than the supported version ${FORMAT_VERSION}: upgrade ntmaldetect`,
     );
   });
@@ -116,16 +106,16 @@ describe('model container', () => {
     const bytes = writeContainer(content());
     const longer = new Uint8Array(bytes.length + 3);
     longer.set(bytes);
-    expect(codeOf(() => readContainer(longer, 'm'))).toMatch(/^MODEL_INVALID: m: invalid model content: 3 unexpected bytes after the end/);
+    expect(errorOf(() => readContainer(longer, 'm'))).toMatch(/^MODEL_INVALID: m: invalid model content: 3 unexpected bytes after the end/);
     const flags = bytes.slice();
     new DataView(flags.buffer).setUint16(10, 4, true);
-    expect(codeOf(() => readContainer(flags, 'm'))).toBe('MODEL_INVALID: m: invalid model content: unknown flags 0x4 in the file prefix');
-    expect(codeOf(() => readContainer(withPayload(new TextEncoder().encode('junk junk junk junk')), 'j'))).toMatch(
+    expect(errorOf(() => readContainer(flags, 'm'))).toBe('MODEL_INVALID: m: invalid model content: unknown flags 0x4 in the file prefix');
+    expect(errorOf(() => readContainer(withPayload(new TextEncoder().encode('junk junk junk junk')), 'j'))).toMatch(
       /^MODEL_INVALID: j: invalid model content: the header length \d+ runs past the end of the body/,
     );
     const notGzip = withPayload(new Uint8Array(0));
     notGzip[16] = 0; // break the gzip magic, then reseal the checksum
-    expect(codeOf(() => readContainer(reseal(notGzip), 'g'))).toMatch(/^MODEL_INVALID: g: invalid model content: the payload is not valid gzip data/);
+    expect(errorOf(() => readContainer(reseal(notGzip), 'g'))).toMatch(/^MODEL_INVALID: g: invalid model content: the payload is not valid gzip data/);
   });
 
   it('rejects a body whose section table lies about offsets or lengths', () => {
@@ -133,12 +123,12 @@ describe('model container', () => {
     const body = new Uint8Array(((4 + head.length + 7) & ~7) + 16);
     new DataView(body.buffer).setUint32(0, head.length, true);
     body.set(head, 4);
-    expect(codeOf(() => readContainer(withPayload(body), 'b'))).toMatch(/section s \(32 bytes at \d+\) runs past the end of the body/);
+    expect(errorOf(() => readContainer(withPayload(body), 'b'))).toMatch(/section s \(32 bytes at \d+\) runs past the end of the body/);
     const head2 = new TextEncoder().encode(JSON.stringify({ sections: [{ name: 's', type: 'f32', length: 1, offset: 0, byteLength: 4 }] }));
     const body2 = new Uint8Array(((4 + head2.length + 7) & ~7) + 8);
     new DataView(body2.buffer).setUint32(0, head2.length, true);
     body2.set(head2, 4);
-    expect(codeOf(() => readContainer(withPayload(body2), 'b'))).toMatch(/sections\[0\]\.type "f32" is not one of u8, u16, i32, f64/);
+    expect(errorOf(() => readContainer(withPayload(body2), 'b'))).toMatch(/sections\[0\]\.type "f32" is not one of u8, u16, i32, f64/);
   });
 
   describe('Ed25519 signatures', () => {
@@ -161,29 +151,29 @@ describe('model container', () => {
     it('rejects a flipped signature byte with MODEL_BAD_SIGNATURE', () => {
       const bytes = writeContainer(content(), { signKey: pemA });
       bytes[bytes.length - 5] ^= 0x80;
-      expect(codeOf(() => readContainer(bytes, 's'))).toMatch(/^MODEL_BAD_SIGNATURE: s: model signature does not verify/);
+      expect(errorOf(() => readContainer(bytes, 's'))).toMatch(/^MODEL_BAD_SIGNATURE: s: model signature does not verify/);
     });
 
     it('rejects a swapped public key with MODEL_BAD_SIGNATURE (the key travels with the signature)', () => {
       const bytes = writeContainer(content(), { signKey: pemA });
       const rawB = Buffer.from(b.publicKey.export({ format: 'der', type: 'spki' })).subarray(12);
       bytes.set(rawB, bytes.length - 96);
-      expect(codeOf(() => readContainer(bytes, 's'))).toMatch(/^MODEL_BAD_SIGNATURE/);
+      expect(errorOf(() => readContainer(bytes, 's'))).toMatch(/^MODEL_BAD_SIGNATURE/);
     });
 
     it('refuses unsigned files and other signers under --trust-key with MODEL_UNTRUSTED', () => {
-      expect(codeOf(() => readContainer(writeContainer(content()), 'u', { trustKey: pubA }))).toBe(
+      expect(errorOf(() => readContainer(writeContainer(content()), 'u', { trustKey: pubA }))).toBe(
         'MODEL_UNTRUSTED: u: model is not signed by the trusted key: the model is not signed',
       );
       const signedA = writeContainer(content(), { signKey: pemA });
-      expect(codeOf(() => readContainer(signedA, 'o', { trustKey: pubB }))).toMatch(/^MODEL_UNTRUSTED: o: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/);
+      expect(errorOf(() => readContainer(signedA, 'o', { trustKey: pubB }))).toMatch(/^MODEL_UNTRUSTED: o: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/);
     });
 
     it('rejects keys that are not Ed25519 with BAD_KEY', () => {
       const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-      expect(codeOf(() => writeContainer(content(), { signKey: rsa }))).toBe('BAD_KEY: the private key is rsa, not an Ed25519 key');
-      expect(codeOf(() => writeContainer(content(), { signKey: 'not a key' }))).toMatch(/^BAD_KEY: cannot read the private key/);
-      expect(codeOf(() => writeContainer(content(), { signKey: pubA }))).toMatch(/^BAD_KEY/);
+      expect(errorOf(() => writeContainer(content(), { signKey: rsa }))).toBe('BAD_KEY: the private key is rsa, not an Ed25519 key');
+      expect(errorOf(() => writeContainer(content(), { signKey: 'not a key' }))).toMatch(/^BAD_KEY: cannot read the private key/);
+      expect(errorOf(() => writeContainer(content(), { signKey: pubA }))).toMatch(/^BAD_KEY/);
     });
   });
 });

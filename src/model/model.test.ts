@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { corpusDir, referenceDir, requireShared } from '../../test/shared.js';
-import { isNtmdError } from '../errors.js';
 import { loadCorpus } from '../corpus/index.js';
 import type { Corpus } from '../corpus/index.js';
 import { presetConfig } from './presets.js';
@@ -11,6 +10,7 @@ import { fitPipeline } from './pipeline.js';
 import { Model, loadModelSync } from './model.js';
 import { readContainer, writeContainer } from './container.js';
 import type { SectionArray } from './container.js';
+import { errorOf } from './test-helpers/error-of.js';
 
 requireShared();
 
@@ -22,16 +22,6 @@ function fit(): Model {
   const docs = corpus.docs.map((d) => d.calls);
   const labels = Uint8Array.from(corpus.docs, (d) => d.label);
   return new Model(fitPipeline(presetConfig('ntmaldetect-2018'), docs, labels, corpus.table));
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isNtmdError(e)) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return 'no error';
 }
 
 /** Rewrites a model file with an edited header or sections (valid checksum: a forger's file). */
@@ -102,20 +92,20 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
 
   it('rejects every kind of bad file with a typed error naming it', () => {
     for (const n of [0, 7, 16, 1000, bytes.length >> 1, bytes.length - 1]) {
-      expect(codeOf(() => loadModelSync(bytes.subarray(0, n), { source: 'm.ntmd' }))).toMatch(/^MODEL_TRUNCATED: m\.ntmd: model file is truncated/);
+      expect(errorOf(() => loadModelSync(bytes.subarray(0, n), { source: 'm.ntmd' }))).toMatch(/^MODEL_TRUNCATED: m\.ntmd: model file is truncated/);
     }
     const flipped = bytes.slice();
     flipped[bytes.length >> 1] ^= 0x10;
-    expect(codeOf(() => loadModelSync(flipped, { source: 'm.ntmd' }))).toMatch(/^MODEL_TAMPERED: m\.ntmd: model file checksum mismatch/);
+    expect(errorOf(() => loadModelSync(flipped, { source: 'm.ntmd' }))).toMatch(/^MODEL_TAMPERED: m\.ntmd: model file checksum mismatch/);
     const magic = bytes.slice();
     magic[0] = 0x7f;
-    expect(codeOf(() => loadModelSync(magic, { source: 'm.ntmd' }))).toMatch(/^MODEL_FOREIGN: m\.ntmd: not an ntmaldetect model file/);
+    expect(errorOf(() => loadModelSync(magic, { source: 'm.ntmd' }))).toMatch(/^MODEL_FOREIGN: m\.ntmd: not an ntmaldetect model file/);
     const future = bytes.slice();
     future[8] = 2;
-    expect(codeOf(() => loadModelSync(future, { source: 'm.ntmd' }))).toBe(
+    expect(errorOf(() => loadModelSync(future, { source: 'm.ntmd' }))).toBe(
       'MODEL_NEWER_VERSION: m.ntmd: model format version 2 is newer than the supported version 1: upgrade ntmaldetect',
     );
-    expect(codeOf(() => loadModelSync(gzipSync(new TextEncoder().encode('{"not": "a model"}')), { source: 'j.gz' }))).toBe(
+    expect(errorOf(() => loadModelSync(gzipSync(new TextEncoder().encode('{"not": "a model"}')), { source: 'j.gz' }))).toBe(
       'MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)',
     );
   });
@@ -135,7 +125,7 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       ['corpus', (h) => (h.corpus = { documents: 1 }), /header\.corpus\.benign is not a count/],
     ];
     for (const [what, edit, message] of cases) {
-      const err = codeOf(() => loadModelSync(forge(edit), { source: 'f.ntmd' }));
+      const err = errorOf(() => loadModelSync(forge(edit), { source: 'f.ntmd' }));
       expect(err, what).toMatch(/^MODEL_INVALID: f\.ntmd: invalid model content: /);
       expect(err, `${what}: ${err}`).toMatch(message);
     }
