@@ -26,6 +26,14 @@ describe('findNtTrace', () => {
     expect(findNtTrace(undefined, { env: { PATH: join(d, 'bin') }, platform: 'linux' }).file).toBe(onPath);
   });
 
+  it('splits a Windows PATH on semicolons', () => {
+    const d = tempDir();
+    mkdirSync(join(d, 'a'));
+    mkdirSync(join(d, 'b'));
+    const p = exe(join(d, 'b'), 'NtTrace.exe');
+    expect(findNtTrace(undefined, { env: { Path: `${join(d, 'a')};${join(d, 'b')}` }, platform: 'win32' }).file).toBe(p);
+  });
+
   it('runs a script tracer with Node', () => {
     const found = findNtTrace(FAKE, { env: {} });
     expect(found.file).toBe(process.execPath);

@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { InvalidOptionError } from '../errors.js';
 
 /** Starts the tracer: the executable with an argument array, no shell. */
 export function spawnTracer(file: string, args: readonly string[], cwd?: string): ChildProcess {
@@ -49,7 +50,7 @@ const systemRoot = (): string => process.env.SystemRoot ?? process.env.SYSTEMROO
  * Exit codes: 0 sent, 3 cannot attach, 4 cannot generate the event.
  */
 export function ctrlCScript(pid: number): string {
-  if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`bad pid ${pid}`);
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0xffffffff) throw new InvalidOptionError('pid', 'a positive integer process id', pid);
   return [
     "$ErrorActionPreference = 'Stop'",
     "Add-Type -Namespace Ntmd -Name Console -MemberDefinition '",
