@@ -8,7 +8,8 @@
 // - size: the model of the whole corpus (NtMalDetect's 2018 model: ten-gram TF-IDF,
 //   MultinomialNB(alpha=0.01), L1-selected LinearSVC), as .ntmd and as the pickle of
 //   (vectorizer, nb, svc); plus the shipped models/default.ntmd when present;
-// - warm load: median of N loads of the file's bytes in one process (after 3 untimed loads);
+// - warm load: median of N loads of the file's bytes in one process (after 3 untimed loads),
+//   wall time and CPU time of the process (user + system) during the load;
 // - cold detect: a fresh process imports the library, loads the model, reads one trace and
 //   prints its verdict; median wall time and CPU time (user + system) over N processes,
 //   measured by GNU time around the process. CPU time is less sensitive than wall time to
@@ -43,15 +44,20 @@ function timed(cmd, args) {
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024, json: JSON.parse(lines[lines.length - 1]) };
 }
 
+/** Median wall and CPU milliseconds of loading `bytes` (process.cpuUsage: user + system). */
 function warmLoad(bytes) {
   for (let i = 0; i < 3; i++) loadModelSync(bytes);
-  const times = [];
+  const wall = [];
+  const cpu = [];
   for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     loadModelSync(bytes);
-    times.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 function cold(cmd, args) {
@@ -78,7 +84,7 @@ try {
     model: 'ntmaldetect-2018',
     side: 'scikit-learn 1.2.1 (pickle)',
     bytes: statSync(pkl).size,
-    warmLoadMs: py.medianSeconds * 1000,
+    warmLoadMs: { wall: py.medianSeconds * 1000, cpu: py.medianCpuSeconds * 1000 },
     cold: cold(python, [join(root, 'bench', 'model_load_baseline.py'), 'cold', pkl, trace]),
   };
   rows.push(ours, theirs);
@@ -96,10 +102,13 @@ try {
   if (values.json) console.log(JSON.stringify({ machine, runs, rows }));
   else {
     console.log(`machine: ${machine}; medians of ${runs} runs; trace ${trace.slice(corpus.length + 1)}`);
-    console.log('| model | file | size | warm load | cold detect, wall | cold detect, CPU | peak RSS |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| model | file | size | warm load, wall | warm load, CPU | cold detect, wall | cold detect, CPU | peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.model} | ${r.side} | ${(r.bytes / 2 ** 20).toFixed(2)} MiB | ${r.warmLoadMs.toFixed(1)} ms | ${r.cold.wallMs.toFixed(0)} ms | ${r.cold.cpuMs.toFixed(0)} ms | ${r.cold.rssMiB.toFixed(0)} MiB |`);
+      console.log(
+        `| ${r.model} | ${r.side} | ${(r.bytes / 2 ** 20).toFixed(2)} MiB | ${r.warmLoadMs.wall.toFixed(1)} ms | ${r.warmLoadMs.cpu.toFixed(1)} ms | ` +
+          `${r.cold.wallMs.toFixed(0)} ms | ${r.cold.cpuMs.toFixed(0)} ms | ${r.cold.rssMiB.toFixed(0)} MiB |`,
+      );
     }
   }
 } finally {

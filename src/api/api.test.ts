@@ -239,4 +239,36 @@ describe('train', () => {
     expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m })).toMatchObject({ malicious: true, insufficient: false });
     expect(detectSync(['NtA', 'NtB', 'NtC'], { model: m })).toMatchObject({ malicious: false, insufficient: false });
   });
+
+  it('calibrates members with Platt scaling: probabilities, the mean policy, and the file round trip', async () => {
+    const pick = [...corpus.docs.filter((d) => d.label === 0).slice(0, 12), ...corpus.docs.filter((d) => d.label === 1).slice(0, 12)];
+    const sub: Corpus = { docs: pick, table: corpus.table, skippedEmpty: [] };
+    const config = {
+      tfidf: { ngramRange: [3, 3] as [number, number] },
+      members: [{ kind: 'multinomial-nb' as const, alpha: 0.01 }, { kind: 'linear-svc' as const, select: null }],
+      calibrate: true,
+      policy: 'mean' as const,
+    };
+    const m = trainOnCorpus(sub, config);
+    expect(m.members.every((x) => x.platt !== null && x.platt.a < 0)).toBe(true);
+    const s = m.scoreDocs(pick.map((d) => d.calls), corpus.table);
+    expect(s.ensemble.mean).toBeDefined();
+    for (const ms of s.members) {
+      expect(ms.probabilities).toBeDefined();
+      for (let i = 0; i < pick.length; i++) {
+        const p = ms.probabilities![i];
+        expect(p).toBeGreaterThan(0);
+        expect(p).toBeLessThan(1);
+      }
+    }
+    const v = detectSync({ calls: pick[20].calls, table: corpus.table }, { model: m });
+    expect(v.policy).toBe('mean');
+    const mean = (v.members[0].probability! + v.members[1].probability!) / 2;
+    expect(v.probability).toBeCloseTo(mean, 15);
+    expect(v.malicious).toBe(mean > 0.5);
+    const back = await loadModel(m.toBytes());
+    expect(back.members.map((x) => x.platt)).toEqual(m.members.map((x) => x.platt));
+    expect(detectSync({ calls: pick[20].calls, table: corpus.table }, { model: back })).toEqual(v);
+    expect(back.info().members.every((x) => x.calibrated)).toBe(true);
+  });
 });
