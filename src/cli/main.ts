@@ -57,8 +57,10 @@ async function generalHelp(): Promise<string> {
  * Resolves to the exit code; never throws.
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const debug = argv.includes('--debug');
-  const args = argv.filter((a) => a !== '--debug');
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const debug = head.includes('--debug');
+  const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
   try {
     const first = args[0];
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -72,7 +74,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const cmd = await loadCommand(first);
     if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(first)}; run 'ntmaldetect --help' for the list`);
     const rest = args.slice(1);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // Only options before `--` belong to ntmaldetect: `run -- prog -h` passes -h to prog.
+    const dashdash = rest.indexOf('--');
+    const own = dashdash < 0 ? rest : rest.slice(0, dashdash);
+    if (own.includes('--help') || own.includes('-h')) {
       println(io.stdout, cmd.help);
       return 0;
     }
