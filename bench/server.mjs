@@ -138,9 +138,18 @@ async function detectLoad(bytes) {
   return pct(r);
 }
 
+// The framework's floor on this machine: an authenticated GET that does no work.
+async function floor() {
+  await autocannon({ url: url + '/v1/health', connections, duration: 2 });
+  const open = pct(await autocannon({ url: url + '/v1/health', connections, duration }));
+  const authed = pct(await autocannon({ url: url + '/v1/models', headers: auth, connections, duration }));
+  return { health: open, modelsWithToken: authed };
+}
+
 const reduced = readFileSync(REDUCED);
 const raw = readFileSync(RAW);
 const results = { machine: '2 cores / 24 GiB (shared with other jobs)', duration, connections, store: values.pg ? 'postgres' : 'pglite', model: MODEL.startsWith(tmp) ? 'ntmaldetect-2018 trained on the corpus' : MODEL.replace(root + '/', '') };
+results.floor = await floor();
 results.reduced = { file: 'sysMAL/LOG_TekDefense.exe.txt', bytes: reduced.length, calls: detectSync(reduced, { model }).calls, inProcess: inProcess(reduced), http: await detectLoad(reduced) };
 results.raw = { file: 'raw/benign/LOG_cacls.exe.txt', bytes: raw.length, calls: detectSync(raw, { model }).calls, inProcess: inProcess(raw), http: await detectLoad(raw) };
 
