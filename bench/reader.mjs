@@ -12,7 +12,8 @@
 // (interpreter start included). CPU time is the primary measure: on a shared machine the wall
 // time depends on what else runs; wall-time ratios are given too.
 //
-// Usage: npm run build && node bench/reader.mjs [--runs 3] [--synth-mb 256] [--stream-mb 1024] [--repeat 100] [--json out.json]
+// Usage: npm run build && node bench/reader.mjs [--runs 3] [--synth-mb 256] [--stream-mb 1024] [--repeat 100]
+//          [--only raw,corpus,synth,prefixed,stream,memory] [--json out.json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -36,6 +37,7 @@ const synthMB = Number(opt('synth-mb', 256));
 const streamMB = Number(opt('stream-mb', 1024));
 const repeat = Number(opt('repeat', 100));
 const jsonOut = opt('json', undefined);
+const only = new Set((opt('only', 'raw,corpus,synth,prefixed,stream,memory') ?? '').split(','));
 
 if (!existsSync(join(root, 'dist', 'tokenize', 'index.js'))) {
   console.error('bench/reader.mjs: run `npm run build` first');
@@ -68,10 +70,15 @@ function once(cmd) {
   return { ...JSON.parse(res.stdout.trim().split('\n').pop()), wall };
 }
 
-function measure(label, fileList, rep) {
-  const rows = readers.map((r) => ({ reader: r.name, python: r.python === true, runs: [] }));
+const memoryReaders = [
+  { name: 'ntmaldetect readTraceSync, bytes in memory, JIT warm', cmd: (fs, r) => [process.execPath, join(here, 'reader-once.mjs'), '--mode', 'memory', '--repeat', r, ...fs] },
+  { name: 'NtMalDetect Python, bytes in memory (io.BytesIO lines)', cmd: (fs, r) => [python, join(here, 'reader_baseline.py'), '--memory', '--repeat', r, ...fs], python: true },
+];
+
+function measure(label, fileList, rep, list = readers) {
+  const rows = list.map((r) => ({ reader: r.name, python: r.python === true, runs: [] }));
   // Interleave the readers run by run so that load changes on a shared machine hit all alike.
-  for (let k = 0; k < runs; k++) readers.forEach((r, i) => rows[i].runs.push(once(r.cmd(fileList, rep))));
+  for (let k = 0; k < runs; k++) list.forEach((r, i) => rows[i].runs.push(once(r.cmd(fileList, rep))));
   const best = (row, key) => Math.min(...row.runs.map((x) => x[key]));
   const py = rows.filter((r) => r.python);
   const pyBest = (key) => Math.min(...py.map((r) => best(r, key)));
@@ -94,18 +101,26 @@ console.log(`Reader benchmark — ${new Date().toISOString()}, node ${process.ve
 console.log(`Best of ${runs} runs per reader, readers interleaved.`);
 const results = [];
 const rawBytes = rawLogs.reduce((s, f) => s + statSync(f).size, 0);
-results.push(measure(`The 7 raw logs of the corpus (${(rawBytes / 1e6).toFixed(2)} MB), read ${repeat} times per process`, rawLogs, repeat));
+if (only.has('memory')) {
+  results.push(measure(`The 7 raw logs already in memory (${(rawBytes / 1e6).toFixed(2)} MB), parsed ${repeat} times after one untimed pass`, rawLogs, repeat, memoryReaders));
+}
+if (only.has('raw')) results.push(measure(`The 7 raw logs of the corpus (${(rawBytes / 1e6).toFixed(2)} MB), read ${repeat} times per process`, rawLogs, repeat));
 const corpusBytes = corpusFiles.reduce((s, f) => s + statSync(f).size, 0);
-results.push(measure(`The reduced corpus (${corpusFiles.length} non-empty files, ${(corpusBytes / 1e6).toFixed(1)} MB), read 5 times per process`, corpusFiles, 5));
+if (only.has('corpus')) results.push(measure(`The reduced corpus (${corpusFiles.length} non-empty files, ${(corpusBytes / 1e6).toFixed(1)} MB), read 5 times per process`, corpusFiles, 5));
 
-const synth = join(work, `synth-corpus-${synthMB}.log`);
-const s1 = writeSynth(synth, synthMB, 'corpus');
-results.push(measure(`Synthetic raw log in the corpus's shape (${(s1.bytes / 1e6).toFixed(0)} MB, ${s1.calls.toLocaleString('en-US')} calls)`, [synth], 1));
-rmSync(synth);
-const pre = join(work, `synth-prefixed-64.log`);
-const s2 = writeSynth(pre, 64, 'prefixed');
-results.push(measure(`Synthetic raw log with -time -delta -pid -tid -pre (${(s2.bytes / 1e6).toFixed(0)} MB, ${s2.calls.toLocaleString('en-US')} calls; NtMalDetect's reader finds none)`, [pre], 1));
-rmSync(pre);
+if (only.has('synth')) {
+  const synth = join(work, `synth-corpus-${synthMB}.log`);
+  const s1 = writeSynth(synth, synthMB, 'corpus');
+  results.push(measure(`Synthetic raw log in the corpus's shape (${(s1.bytes / 1e6).toFixed(0)} MB, ${s1.calls.toLocaleString('en-US')} calls)`, [synth], 1));
+  rmSync(synth);
+}
+if (only.has('prefixed')) {
+  const pre = join(work, `synth-prefixed-64.log`);
+  const s2 = writeSynth(pre, 64, 'prefixed');
+  results.push(measure(`Synthetic raw log with -time -delta -pid -tid -pre (${(s2.bytes / 1e6).toFixed(0)} MB, ${s2.calls.toLocaleString('en-US')} calls; NtMalDetect's reader finds none)`, [pre], 1));
+  rmSync(pre);
+}
+if (only.has('stream')) {
 
 const big = join(work, `synth-stream-${streamMB}.log`);
 const s3 = writeSynth(big, streamMB, 'corpus');
@@ -114,10 +129,11 @@ const streamKeep = once([process.execPath, join(here, 'reader-once.mjs'), '--mod
 rmSync(big);
 console.log(`\n### Streaming a ${(s3.bytes / 2 ** 30).toFixed(2)} GiB synthetic raw log (${s3.calls.toLocaleString('en-US')} calls)\n`);
 console.log('| reader | calls | MB/s (CPU) | MB/s (wall) | peak RSS, MB |');
-console.log('|---|---|---|---|');
+console.log('|---|---|---|---|---|');
 for (const r of [stream, streamKeep]) {
   if (r.calls !== s3.calls) throw new Error(`streaming read ${r.calls} calls, expected ${s3.calls}`);
   console.log(`| ${r.reader === 'ntmaldetect-stream-nokeep' ? 'readTrace, keepCalls:false + onCalls' : 'readTrace, keepCalls:true'} | ${r.calls.toLocaleString('en-US')} | ${(r.bytes / 1e6 / r.cpuSeconds).toFixed(0)} | ${(r.bytes / 1e6 / r.seconds).toFixed(0)} | ${r.maxRssMB.toFixed(0)} |`);
 }
 results.push({ label: 'stream', rows: [stream, streamKeep] });
+}
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 1));
