@@ -30,10 +30,14 @@ export interface L1Solution {
 /**
  * Column-major copy of a problem's rows with values `y_i x_ij`, the bias as the last
  * column, laid out for random column access: column `j` is one contiguous block
- * `block[start[j] .. start[j+1])` = `[w_j, xjSq_j, pos_0, val_0, pos_1, val_1, ...]`, with
- * `pos` the training position (not the row of X), ascending. Visiting a column touches
- * `start` once and then one block, instead of four scattered arrays.
+ * `block[start[j] .. start[j+1])` = `[w_j, xjSq_j, end_j, pos_0, val_0, pos_1, val_1, ...]`,
+ * with `end_j = start[j+1]` and `pos` the training position (not the row of X), ascending.
+ * The solver shuffles block offsets rather than column numbers, so visiting a column
+ * touches one block of memory, instead of five scattered arrays.
  */
+/** Doubles before a column's entries: `w_j`, `xjSq_j`, `end_j`. */
+const HEADER = 3;
+
 interface ColumnBlocks {
   start: Int32Array;
   block: Float64Array;
@@ -51,10 +55,13 @@ function columnBlocks(prob: LinearProblem): ColumnBlocks {
     for (let p = indptr[r], e = indptr[r + 1]; p < e; p++) start[indices[p] + 1] += 2;
   }
   if (bias > 0) start[n + 1] = 2 * l;
-  for (let j = 0; j < cols; j++) start[j + 1] += start[j] + 2;
+  for (let j = 0; j < cols; j++) start[j + 1] += start[j] + HEADER;
   const block = new Float64Array(start[cols]);
   const next = new Int32Array(cols);
-  for (let j = 0; j < cols; j++) next[j] = start[j] + 2;
+  for (let j = 0; j < cols; j++) {
+    next[j] = start[j] + HEADER;
+    block[start[j] + 2] = start[j + 1];
+  }
   for (let k = 0; k < l; k++) {
     const r = rows[k];
     const yk = y[k];
@@ -98,12 +105,14 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
   const Cpos = new Float64Array(l);
   for (let k = 0; k < l; k++) Cpos[k] = prob.y[k] > 0 ? prob.Cp : prob.Cn;
   const b = new Float64Array(l).fill(1);
+  // `index` holds each column's block offset; shuffling offsets instead of column numbers
+  // visits the columns in the same order (the draws depend only on the active size)
   const index = new Int32Array(wSize);
   for (let j = 0; j < wSize; j++) {
-    index[j] = j;
     const h = start[j];
+    index[j] = h;
     let s = 0;
-    for (let p = h + 2, e = start[j + 1]; p < e; p += 2) s += Cpos[block[p]] * block[p + 1] * block[p + 1];
+    for (let p = h + HEADER, e = start[j + 1]; p < e; p += 2) s += Cpos[block[p]] * block[p + 1] * block[p + 1];
     block[h] = 0; // w_j
     block[h + 1] = s; // xjSq_j = Σ C_i x_ij²
   }
@@ -117,10 +126,9 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
     let Gnorm1New = 0;
     shufflePrefix(rng, index, activeSize);
     for (let s = 0; s < activeSize; s++) {
-      const j = index[s];
-      const h = start[j];
-      const a = h + 2;
-      const e = start[j + 1];
+      const h = index[s];
+      const a = h + HEADER;
+      const e = block[h + 2];
       let Gloss = 0;
       let H = 0;
       for (let p = a; p < e; p += 2) {
@@ -146,7 +154,7 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
         else if (Gp > GmaxOld / l && Gn < -GmaxOld / l) {
           activeSize--;
           index[s] = index[activeSize];
-          index[activeSize] = j;
+          index[activeSize] = h;
           s--;
           continue;
         }
@@ -231,7 +239,7 @@ function recomputeSlack(b: Float64Array, start: Int32Array, block: Float64Array)
     const h = start[j];
     const wj = block[h];
     if (wj === 0) continue;
-    for (let p = h + 2, e = start[j + 1]; p < e; p += 2) b[block[p]] -= wj * block[p + 1];
+    for (let p = h + HEADER, e = start[j + 1]; p < e; p += 2) b[block[p]] -= wj * block[p + 1];
   }
 }
 
