@@ -668,25 +668,21 @@ function countNgrams(docs: readonly Int32Array[], map: Int32Array, nNames: numbe
 function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array {
   const V = index.size;
   const { grams, meta } = index;
-  // digits[k * V + f]: rank + 1 of feature f's k-th name, 0 past its end; filled in storage
-  // order so the random accesses of the passes below hit this compact array, not `grams`.
-  const digits = nNames < 0xffff ? new Uint16Array(hi * V) : new Int32Array(hi * V);
-  for (let f = 0; f < V; f++) {
-    const o = meta[2 * f];
-    for (let k = 0, n = meta[2 * f + 1]; k < n; k++) digits[k * V + f] = grams[o + k] + 1;
-  }
+  // digit[f]: rank + 1 of feature f's k-th name (0 past its end), refilled for each pass in
+  // storage order, so the random accesses of the pass hit this compact array, not `grams`.
+  const digit = nNames < 0xff ? new Uint8Array(V) : nNames < 0xffff ? new Uint16Array(V) : new Int32Array(V);
   let order = new Int32Array(V);
   for (let f = 0; f < V; f++) order[f] = f;
   let next = new Int32Array(V);
   const bucket = new Int32Array(nNames + 2);
   for (let k = hi - 1; k >= 0; k--) {
-    const base = k * V;
+    for (let f = 0; f < V; f++) digit[f] = k < meta[2 * f + 1] ? grams[meta[2 * f] + k] + 1 : 0;
     bucket.fill(0);
-    for (let p = 0; p < V; p++) bucket[digits[base + order[p]] + 1]++;
+    for (let p = 0; p < V; p++) bucket[digit[order[p]] + 1]++;
     for (let b = 1; b < bucket.length; b++) bucket[b] += bucket[b - 1];
     for (let p = 0; p < V; p++) {
       const f = order[p];
-      next[bucket[digits[base + f]]++] = f;
+      next[bucket[digit[f]]++] = f;
     }
     const t = order;
     order = next;
