@@ -156,19 +156,23 @@ export const modelsSchema: JsonSchema = {
   },
 };
 
+/** What identifies a submitted program, in both the program and the job objects. */
+const programIdentity = {
+  sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the executable.' },
+  name: { type: 'string', description: 'File name given at submission.' },
+  size: { type: 'integer', description: 'Bytes.' },
+};
+
 export const programSchema: JsonSchema = {
   $id: 'Program',
   type: 'object',
   required: ['sha256', 'name', 'size', 'status', 'submittedAt', 'attempts'],
   properties: {
-    sha256: { type: 'string', pattern: SHA256_PATTERN },
-    name: { type: 'string' },
-    size: { type: 'integer' },
+    ...programIdentity,
     status: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
     submittedAt: { type: 'string', format: 'date-time' },
     attempts: { type: 'integer', description: 'How many times a worker claimed it.' },
     error: { type: 'string', nullable: true },
-    duplicate: { type: 'boolean', description: 'On submission: the program was already known.' },
     trace: {
       type: 'object',
       nullable: true,
@@ -183,9 +187,7 @@ export const jobSchema: JsonSchema = {
   type: 'object',
   required: ['sha256', 'name', 'size', 'lease', 'expiresAt', 'timeLimitMs'],
   properties: {
-    sha256: { type: 'string', pattern: SHA256_PATTERN },
-    name: { type: 'string' },
-    size: { type: 'integer' },
+    ...programIdentity,
     lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Proof of the claim: required to download the program and post its trace.' },
     expiresAt: { type: 'string', format: 'date-time' },
     timeLimitMs: { type: 'integer', description: 'How long the worker may trace the program.' },
