@@ -14,6 +14,7 @@ export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceR
 export { loadCorpus, EmptyCorpusError, CorpusNotFoundError } from './corpus/index.js';
 export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/index.js';
 // Public API (detect, train, explain) and models (configuration, presets, .ntmd files).
+// Policy and POLICIES are src/ensemble's, re-exported through src/model: export them from here only.
 export {
   detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION,
   train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError,
@@ -24,14 +25,14 @@ export type {
   Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature,
 } from './api/index.js';
 export {
-  Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS,
+  Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS, POLICIES,
   PRESETS, registerPreset, getPreset, presetNames, presetConfig, FORMAT_VERSION,
   ModelFileError, ForeignModelError, TruncatedModelError, TamperedModelError, NewerModelVersionError, InvalidModelError,
   BadSignatureError, UntrustedModelError, KeyError, NoDefaultModelError, UnknownPresetError,
 } from './model/index.js';
 export type {
   ModelConfig, ModelConfigInput, ResolvedConfig, MemberConfig, NbMemberConfig, LinearSvcMemberConfig, L1SelectionConfig,
-  SgdMemberConfig, Preset, PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress,
+  SgdMemberConfig, Policy, Preset, PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress,
   LinearMember, MemberKind, PlattParams, ModelInfo, MemberInfo, CorpusSummary, LoadOptions, WriteOptions, ModelReadOptions,
 } from './model/index.js';
 // NtTrace runner: trace a program or attach to a process, and classify while it runs.
