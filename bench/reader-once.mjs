@@ -5,7 +5,7 @@
 //   file    readTraceFileSync(path): 1 MiB chunks through one reused buffer
 //   buffer  readFileSync + readTraceSync (the whole file in memory)
 //   stream  readTrace(path): 1 MiB chunks; with --no-keep, keepCalls:false + onCalls (memory flat)
-//   memory  readTraceSync on the files' bytes already in memory, after one untimed pass (JIT warm)
+//   memory  readTraceSync on the files' bytes already in memory, after 30 untimed passes (JIT warm)
 // Prints one JSON line: { reader, calls, bytes, seconds (in-process wall time), cpuSeconds
 // (in-process CPU time), processCpuSeconds (CPU time of the whole process), maxRssMB (VmHWM) }.
 import { readFileSync, statSync } from 'node:fs';
@@ -31,7 +31,9 @@ async function run(files, mode, keep, repeat) {
   let streamed = 0;
   const onCalls = keep ? undefined : (_ids, n) => { streamed += n; };
   const datas = mode === 'memory' ? files.map((f) => readFileSync(f)) : [];
-  for (const d of datas) readTraceSync(d, { table, keepCalls: keep, onCalls });
+  // Warm-up: 30 untimed passes, so that V8's optimising compiler has finished (on a loaded
+  // machine its background compiles take a few hundred milliseconds).
+  for (let w = 0; w < 30 && datas.length > 0; w++) for (const d of datas) readTraceSync(d, { table, keepCalls: keep, onCalls });
   streamed = 0;
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();

@@ -6,7 +6,7 @@ NtMalDetect kept every line that starts with "Nt" and cut it at "(": that is all
 takes program output that starts with "Nt" for a call). Two ways of writing it:
   --mode bytes  binary file, bytes lines (the fastest form we found)
   --mode text   text file (UTF-8, errors replaced), str lines (the form of the original)
-  --memory      the files' bytes already in memory (io.BytesIO lines), after one untimed pass
+  --memory      the files' bytes already in memory (io.BytesIO lines), after 30 untimed passes
 
 Usage: reader_baseline.py [--mode bytes|text] [--memory] [--repeat N] FILE...
 Prints one JSON line: {"calls": total over all repeats, "bytes": ..., "seconds": in-process wall
@@ -68,13 +68,14 @@ def main(argv):
     reader = read_bytes if mode == 'bytes' else read_text
     size = sum(os.path.getsize(f) for f in files)
     if memory:
-        # Files already in memory, one untimed pass first (as the JS side warms up its JIT).
+        # Files already in memory, 30 untimed passes first (as the JS side warms up its JIT).
         datas = []
         for f in files:
             with open(f, 'rb') as fh:
                 datas.append(fh.read())
-        for d in datas:
-            read_memory(d)
+        for _ in range(30):
+            for d in datas:
+                read_memory(d)
         reader = read_memory
         files = datas
     t0 = time.perf_counter()
