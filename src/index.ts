@@ -46,3 +46,14 @@ export type {
   TraceSession, TraceProgramOptions, AttachOptions, SessionOptions, RunEvent, VerdictEvent, WarningEvent, ExitEvent,
   FinalEvent, RunResult, LiveDetector, LiveDetectorOptions, Interrupter, TracerCommand,
 } from './runner/index.js';
+// Linear classifiers over sparse rows, in parity with scikit-learn's LIBLINEAR and SGD.
+export { LinearSVC, resolveLinearSVCOptions } from './classifiers/linear-svc.js';
+export type { LinearSVCOptions, ResolvedLinearSVCOptions } from './classifiers/linear-svc.js';
+export { L1SelectedSVC, linearSvcFromState } from './classifiers/l1-selected-svc.js';
+export type { L1SelectedSVCOptions } from './classifiers/l1-selected-svc.js';
+export { selectFromModel, resolveThreshold, L1_SELECTION_THRESHOLD } from './classifiers/select-from-model.js';
+export type { SelectionThreshold } from './classifiers/select-from-model.js';
+export { SGDClassifier, resolveSGDOptions, sgdLoss, sgdDLoss } from './classifiers/sgd.js';
+export type { SGDClassifierOptions, ResolvedSGDOptions, SgdLoss, SgdPenalty, SgdLearningRate } from './classifiers/sgd.js';
+export { classifierFromState, CLASSIFIER_KINDS } from './classifiers/from-state.js';
+export { SingleClassError, LabelError, FeatureCountError, ClassifierStateError, SgdDivergedError } from './classifiers/linear-errors.js';
