@@ -27,7 +27,7 @@ export type {
 export {
   Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS, POLICIES,
   PRESETS, registerPreset, getPreset, presetNames, presetConfig, FORMAT_VERSION,
-  ModelFileError, ForeignModelError, TruncatedModelError, TamperedModelError, NewerModelVersionError, InvalidModelError,
+  ModelFileError, UnreadableModelError, ForeignModelError, TruncatedModelError, TamperedModelError, NewerModelVersionError, InvalidModelError,
   BadSignatureError, UntrustedModelError, KeyError, NoDefaultModelError, UnknownPresetError,
 } from './model/index.js';
 export type {

@@ -43,14 +43,7 @@ export async function modelFromArgs(values: ParsedValues, cwd: string): Promise<
     if (trustKey !== undefined) return loadModel(m.toBytes(), { trustKey, source: 'the default model' });
     return m;
   }
-  const full = resolve(cwd, path);
-  try {
-    return await loadModel(full, { source: path, ...(trustKey !== undefined ? { trustKey } : {}) });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw new UsageError(`--model ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'permission denied'}`);
-    throw e;
-  }
+  return loadModel(resolve(cwd, path), { source: path, ...(trustKey !== undefined ? { trustKey } : {}) });
 }
 
 /** `--policy P` / `--harsh` (NtMalDetect's `-h`, = `--policy all`); both is a usage error. */

@@ -23,6 +23,17 @@ export class ModelFileError extends NtmdError {
   }
 }
 
+/** The model file cannot be read at all (missing, a folder, no permission). */
+export class UnreadableModelError extends ModelFileError {
+  /** The system error code (`ENOENT`, `EISDIR`, `EACCES`, ...). */
+  readonly reason: string;
+  constructor(source: string, reason: string) {
+    const what = reason === 'ENOENT' ? 'no such file' : reason === 'EISDIR' ? 'is a folder' : reason === 'EACCES' ? 'permission denied' : reason;
+    super('MODEL_UNREADABLE', source, `cannot read the model file: ${what}`);
+    this.reason = reason;
+  }
+}
+
 /** The bytes are not an ntmaldetect model at all (wrong magic bytes). */
 export class ForeignModelError extends ModelFileError {
   constructor(source: string, detail: string) {

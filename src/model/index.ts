@@ -26,6 +26,7 @@ export type { WriteOptions, ReadOptions as ModelReadOptions } from './container.
 export { FORMAT_VERSION } from './container.js';
 export {
   ModelFileError,
+  UnreadableModelError,
   ForeignModelError,
   TruncatedModelError,
   TamperedModelError,

@@ -7,7 +7,7 @@ import { loadCorpus } from '../corpus/index.js';
 import type { Corpus } from '../corpus/index.js';
 import { presetConfig } from './presets.js';
 import { fitPipeline } from './pipeline.js';
-import { Model, loadModelSync } from './model.js';
+import { Model, loadModel, loadModelSync } from './model.js';
 import { readContainer, writeContainer } from './container.js';
 import type { SectionArray } from './container.js';
 import { errorOf } from './test-helpers/error-of.js';
@@ -108,6 +108,12 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     expect(errorOf(() => loadModelSync(gzipSync(new TextEncoder().encode('{"not": "a model"}')), { source: 'j.gz' }))).toBe(
       'MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)',
     );
+  });
+
+  it('reports a model path it cannot read with MODEL_UNREADABLE', async () => {
+    expect(errorOf(() => loadModelSync('/nonexistent/m.ntmd'))).toBe('MODEL_UNREADABLE: /nonexistent/m.ntmd: cannot read the model file: no such file');
+    expect(errorOf(() => loadModelSync(corpusDir, { source: 'corpus' }))).toBe('MODEL_UNREADABLE: corpus: cannot read the model file: is a folder');
+    await expect(loadModel('/nonexistent/m.ntmd')).rejects.toThrow('/nonexistent/m.ntmd: cannot read the model file: no such file');
   });
 
   it('validates the content of a well-sealed file field by field', () => {

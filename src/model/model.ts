@@ -21,7 +21,7 @@ import type { LinearMember, MemberKind, PlattParams } from './linear.js';
 import { nonZeroWeights } from './linear.js';
 import type { ReadOptions, SectionArray, WriteOptions } from './container.js';
 import { FORMAT_VERSION, readContainer, writeContainer } from './container.js';
-import { InvalidModelError } from './errors.js';
+import { InvalidModelError, UnreadableModelError } from './errors.js';
 
 /** What a model was trained on (no paths, no dates: the file stays byte-identical). */
 export interface CorpusSummary {
@@ -139,19 +139,31 @@ export interface LoadOptions extends ReadOptions {
 
 /**
  * Reads a model file (a path, or the file's bytes). Validates the whole file first; never
- * executes anything from it. Throws a `ModelFileError` subclass (`MODEL_TRUNCATED`,
+ * executes anything from it. Throws a `ModelFileError` subclass (`MODEL_UNREADABLE`, `MODEL_TRUNCATED`,
  * `MODEL_TAMPERED`, `MODEL_FOREIGN`, `MODEL_NEWER_VERSION`, `MODEL_INVALID`,
  * `MODEL_BAD_SIGNATURE`, `MODEL_UNTRUSTED`) naming the file and the problem.
  */
 export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
-  if (typeof pathOrBytes === 'string') return loadModelSync(await readFile(pathOrBytes), { ...options, source: options.source ?? pathOrBytes });
-  return loadModelSync(pathOrBytes, options);
+  if (typeof pathOrBytes !== 'string') return loadModelSync(pathOrBytes, options);
+  const source = options.source ?? pathOrBytes;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(pathOrBytes);
+  } catch (e) {
+    throw new UnreadableModelError(source, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+  return loadModelSync(bytes, { ...options, source });
 }
 
 /** Synchronous {@link loadModel} (a path or bytes). */
 export function loadModelSync(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Model {
-  const bytes = typeof pathOrBytes === 'string' ? readFileSync(pathOrBytes) : pathOrBytes;
   const source = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>');
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof pathOrBytes === 'string' ? readFileSync(pathOrBytes) : pathOrBytes;
+  } catch (e) {
+    throw new UnreadableModelError(source, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
   const c = readContainer(bytes, source, options);
   return decodeModel(c.header, c.sections, source, { sha256: c.sha256, signer: c.signer });
 }

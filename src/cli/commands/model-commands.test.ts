@@ -153,7 +153,7 @@ describe('ntmaldetect scan', () => {
     expect(cut.code).toBe(2);
     expect(cut.stderr).toMatch(/^ntmaldetect: cut\.ntmd: model file is truncated: 100 bytes, but its prefix declares \d+\n$/);
     const missing = await cli(['scan', '--model', 'nope.ntmd', 'traces']);
-    expect(missing.stderr).toBe('ntmaldetect: --model nope.ntmd: no such file\n');
+    expect(missing.stderr).toBe('ntmaldetect: nope.ntmd: cannot read the model file: no such file\n');
     const debug = await cli(['scan', '--model', 'cut.ntmd', 'traces', '--debug']);
     expect(debug.stderr).toMatch(/TruncatedModelError: .*\n\s+at /);
   });
