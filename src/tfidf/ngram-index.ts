@@ -65,6 +65,8 @@ export class NgramIndex {
   readonly nNames: number;
   /** Used length of {@link grams}. */
   private used = 0;
+  /** The length shared by every feature so far (-1 while empty), or 0 once lengths differ. */
+  private uniform = -1;
   /** Open-addressing table of (feature number or -1, its mixed hash) pairs; a power of two of pairs. */
   private slots: Int32Array;
   private mask: number;
@@ -171,10 +173,17 @@ export class NgramIndex {
   }
 
   private same(f: number, buf: Int32Array, start: number, n: number): boolean {
-    const meta = this.meta;
-    if (meta[2 * f + 1] !== n) return false;
+    // With one length for all features (the usual ngramRange [n, n]) feature f starts at
+    // f·n: no access to `meta`, one cache miss fewer per lookup.
+    const u = this.uniform;
+    let o: number;
+    if (u === n) o = f * n;
+    else if (u > 0) return false;
+    else {
+      if (this.meta[2 * f + 1] !== n) return false;
+      o = this.meta[2 * f];
+    }
     const g = this.grams;
-    const o = meta[2 * f];
     for (let k = 0; k < n; k++) if (g[o + k] !== buf[start + k]) return false;
     return true;
   }
@@ -200,6 +209,7 @@ export class NgramIndex {
     for (let k = 0; k < n; k++) g[this.used + k] = src[start + k];
     this.meta[2 * f] = this.used;
     this.meta[2 * f + 1] = n;
+    if (this.uniform !== n) this.uniform = this.uniform === -1 ? n : 0;
     this.hashes[f] = mixed;
     this.used += n;
     this.size = f + 1;
