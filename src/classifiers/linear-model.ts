@@ -278,3 +278,42 @@ export abstract class LinearClassifierBase {
     if (!this.fitted) throw new NotFittedError(this.estimatorName);
   }
 }
+
+/**
+ * The same matrix with its columns renumbered in order of first use by the training rows
+ * (`rows`, in that order; unused columns last), so that a row's rare features, most of the
+ * ten-grams, sit next to each other in the weight vector. Entries keep their order within
+ * each row, so every per-row sum runs in the same order and gives the same bits: only the
+ * addresses change. `newToOld[c]` is the original column of new column `c`.
+ */
+export function localColumns(X: Csr, rows: Int32Array): { X: Csr; newToOld: Int32Array } {
+  const oldToNew = new Int32Array(X.cols).fill(-1);
+  const newToOld = new Int32Array(X.cols);
+  const { indptr, indices } = X;
+  let next = 0;
+  for (let k = 0; k < rows.length; k++) {
+    for (let p = indptr[rows[k]], e = indptr[rows[k] + 1]; p < e; p++) {
+      const j = indices[p];
+      if (oldToNew[j] < 0) {
+        oldToNew[j] = next;
+        newToOld[next++] = j;
+      }
+    }
+  }
+  for (let j = 0; j < X.cols; j++) {
+    if (oldToNew[j] < 0) {
+      oldToNew[j] = next;
+      newToOld[next++] = j;
+    }
+  }
+  const remapped = new Int32Array(indices.length);
+  for (let p = 0; p < indices.length; p++) remapped[p] = oldToNew[indices[p]];
+  return { X: { rows: X.rows, cols: X.cols, indptr, indices: remapped, data: X.data }, newToOld };
+}
+
+/** Weights in the original column numbering: `out[newToOld[c]] = w[c]` for `c < newToOld.length`. */
+export function originalOrder(w: Float64Array, newToOld: Int32Array): Float64Array {
+  const out = new Float64Array(newToOld.length);
+  for (let c = 0; c < newToOld.length; c++) out[newToOld[c]] = w[c];
+  return out;
+}

@@ -24,7 +24,9 @@ import {
   classGroupedOrder,
   coefFromState,
   coefToState,
+  localColumns,
   oneOf,
+  originalOrder,
   positiveInteger,
   positiveNumber,
   seedOption,
@@ -106,8 +108,10 @@ export class LinearSVC extends LinearClassifierBase implements BinaryClassifier 
       sign[k] = sub[order[k]] === 1 ? 1 : -1;
     }
     const o = this.options;
+    // the dual solver sweeps rows: renumber columns for locality (same sums, same bits)
+    const local = o.penalty === 'l2' ? localColumns(X, trainRows) : null;
     const prob: LinearProblem = {
-      X,
+      X: local ? local.X : X,
       rows: trainRows,
       y: sign,
       bias: o.fitIntercept ? o.interceptScaling : 0,
@@ -124,7 +128,7 @@ export class LinearSVC extends LinearClassifierBase implements BinaryClassifier 
       this.nIter = sol.nIter;
       this.objective = sol.objective;
     }
-    this.coef = o.fitIntercept ? w.slice(0, X.cols) : w;
+    this.coef = local ? originalOrder(w, local.newToOld) : o.fitIntercept ? w.slice(0, X.cols) : w;
     this.intercept = o.fitIntercept ? o.interceptScaling * w[X.cols] : 0;
     this.fitted = true;
     return this;

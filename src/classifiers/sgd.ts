@@ -26,7 +26,9 @@ import {
   StateReader,
   coefFromState,
   coefToState,
+  localColumns,
   oneOf,
+  originalOrder,
   positiveInteger,
   positiveNumber,
   seedOption,
@@ -194,7 +196,9 @@ export class SGDClassifier extends LinearClassifierBase implements BinaryClassif
       sign[k] = sub[k] === 1 ? 1 : -1;
     }
     const rowOf = rows ?? order.slice();
-    const { indptr, indices, data } = X;
+    // renumber columns for locality of the row sweeps (same per-entry operations, same bits)
+    const local = localColumns(X, rowOf);
+    const { indptr, indices, data } = local.X;
     const alpha = o.alpha;
     const l1Ratio = o.penalty === 'l2' ? 0 : o.penalty === 'l1' ? 1 : o.penalty === 'elasticnet' ? o.l1Ratio : 0;
     const shrink = o.penalty === 'l2' || o.penalty === 'elasticnet';
@@ -267,7 +271,7 @@ export class SGDClassifier extends LinearClassifierBase implements BinaryClassif
     this.nIter = Math.min(epoch, o.maxIter);
     this.t = t;
     const useAverage = wv.aw !== null && average <= t - 1;
-    this.coef = useAverage && wv.aw ? wv.aw : w;
+    this.coef = originalOrder(useAverage && wv.aw ? wv.aw : w, local.newToOld);
     this.intercept = useAverage ? averageIntercept : intercept;
     this.fitted = true;
     return this;
