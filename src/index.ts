@@ -57,3 +57,13 @@ export { SGDClassifier, resolveSGDOptions, sgdLoss, sgdDLoss } from './classifie
 export type { SGDClassifierOptions, ResolvedSGDOptions, SgdLoss, SgdPenalty, SgdLearningRate } from './classifiers/sgd.js';
 export { classifierFromState, CLASSIFIER_KINDS } from './classifiers/from-state.js';
 export { SingleClassError, LabelError, FeatureCountError, ClassifierStateError, SgdDivergedError } from './classifiers/linear-errors.js';
+// Evaluation: splits, metrics, cross-validation (`ntmaldetect bench`), the auto preset, synthetic corpora.
+export {
+  runBench, makeSplit, crossValidate, stratifiedSplit, uniqueSplit, groupedSplit, replayFolds, similarityGroups,
+  binaryMetrics, rocAuc, rocCurve, averagePrecision, prCurve, tprAtFpr, fpAtRecall, foldSummary, writeReport,
+  selectAutoConfig, trainAuto, syntheticCorpus, writeSyntheticCorpus, FoldsFileError, SplitError, MetricError,
+} from './eval/index.js';
+export type {
+  BenchOptions, BenchResult, BenchSplit, Candidate, ModelResult, CrossValidationResult, Fold, Split, FoldsFile,
+  BinaryMetrics, Confusion, CurvePoint, AutoOptions, AutoSelection, SyntheticOptions,
+} from './eval/index.js';
