@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
+import { train } from '../api/train.js';
+import type { Model } from '../model/model.js';
 import type { Store, ImportReport } from './index.js';
 import { openStore } from './index.js';
 import { backends, removeScratch, scratch } from './test-helpers/backends.js';
@@ -41,6 +43,9 @@ const nonEmpty = files.filter((f) => f.bytes.length > 0);
 const distinct = new Set(nonEmpty.map((f) => f.sha256));
 
 afterAll(() => removeScratch());
+
+/** The model trained from the folders, once for every back-end. */
+let fromFolders: Promise<Model> | undefined;
 
 describe.each(backends)('store on $name', (backend) => {
   let fresh: FreshDb;
@@ -141,6 +146,12 @@ describe.each(backends)('store on $name', (backend) => {
     expect(c.snapshotId).toMatch(/^[0-9a-f]{64}$/);
     const again = await store.loadCorpus();
     expect(again.snapshotId).toBe(c.snapshotId);
+  });
+
+  it('train({ store, filter }) gives the same model file as train() from the folders', async () => {
+    fromFolders ??= train(corpusDir, { onWarning: () => undefined });
+    const fromStore = await train({ store, filter: {} });
+    expect(Buffer.from(fromStore.toBytes()).equals(Buffer.from((await fromFolders).toBytes()))).toBe(true);
   });
 
   it('filters by label, source and uniqueness with a typed filter', async () => {

@@ -373,9 +373,16 @@ export class Store {
     const submitter = options.submitter ?? safeUserName();
     let batch: Entry[] = [];
     let pendingBytes = 0;
+    // One batch commits while the next is read and parsed (the database and the parser then
+    // use both cores with a server); at most one commit is in flight.
+    let inflight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const entries = await this.skipKnown(batch, report);
+      const current = batch;
+      const currentBytes = pendingBytes;
+      batch = [];
+      pendingBytes = 0;
+      const entries = await this.skipKnown(current, report);
       const ready: Entry[] = [];
       for (const e of entries) {
         try {
@@ -386,12 +393,14 @@ export class Store {
           report.failed.push(failure(e.item.name, err));
         }
       }
-      if (ready.length > 0) await this.commitBatch(ready, report, submitter, options);
-      progress.done += batch.length;
-      progress.bytes += pendingBytes;
-      batch = [];
-      pendingBytes = 0;
-      options.onProgress?.({ ...progress });
+      await inflight;
+      inflight = (async () => {
+        if (ready.length > 0) await this.commitBatch(ready, report, submitter, options);
+        progress.done += current.length;
+        progress.bytes += currentBytes;
+        options.onProgress?.({ ...progress });
+      })();
+      inflight.catch(() => undefined); // awaited by the next flush or at the end
     };
     for (const item of items) {
       let bytes: Uint8Array;
@@ -409,6 +418,7 @@ export class Store {
       if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
     }
     await flush();
+    await inflight;
     report.expiredRawLogs = await this.applyRetention();
     report.elapsedMs = performance.now() - t0;
     return report;
@@ -457,19 +467,11 @@ export class Store {
 
   /** Writes a batch in one transaction (retrying on deadlock/serialization), else file by file. */
   private async commitBatch(batch: Entry[], report: ImportReport, submitter: string, options: ImportOptions): Promise<void> {
-    // A global order of the keys each transaction locks (trace hash, then file name) means two
-    // importers of overlapping sets wait for each other instead of deadlocking.
-    const key = (e: Entry): string => {
-      const f = prepared(e);
-      return f.format === 'empty' ? f.fileSha256 : f.traceSha256;
-    };
-    const sorted = [...batch].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.item.name < b.item.name ? -1 : 1));
-    const write = (entries: Entry[]): Promise<Outcome[]> =>
-      this.db.transaction(async (tx) => {
-        const out: Outcome[] = [];
-        for (const e of entries) out.push(await writeEntry(tx, e, submitter, options));
-        return out;
-      });
+    // Each statement writes its rows in one global order (traces by hash, submissions by
+    // name and file hash), so importers of overlapping sets wait for each other instead of
+    // deadlocking.
+    const sorted = [...batch].sort((a, b) => compareKeys(a, b));
+    const write = (entries: Entry[]): Promise<Outcome[]> => this.db.transaction((tx) => writeBatch(tx, entries, submitter, options));
     for (let attempt = 0; ; attempt++) {
       try {
         const outcomes = await write(sorted);
@@ -1101,81 +1103,151 @@ function record(report: ImportReport, e: Entry, o: Outcome): void {
   }
 }
 
-/** Writes one file inside a batch's transaction. */
-async function writeEntry(tx: Queryable, e: Entry, submitter: string, options: ImportOptions): Promise<Outcome> {
-  const item = e.item;
-  let file = prepared(e);
-  let traceId: number | null = null;
-  let newTrace = false;
-  let conflict: Label | undefined;
-  if (file.format !== 'empty') {
-    const found = await tx.query<{ id: number | string }>('SELECT id FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256]);
-    if (found.length > 0) traceId = num(found[0].id);
-    else {
-      if (file.sequence.length === 0) {
-        // Skipped parsing because the trace was stored, but it was deleted since: parse now.
-        e.file = null;
-        file = prepared(e) as typeof file;
-      }
-      const ins = await tx.query<{ id: number | string }>(
-        `INSERT INTO ntmd_traces (sha256, calls, distinct_calls, reduced_bytes, encoding, sequence)
-         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
-        [file.traceSha256, file.calls, file.distinctCalls, file.reducedBytes, file.sequence],
-      );
-      if (ins.length > 0) {
-        traceId = num(ins[0].id);
-        newTrace = true;
-        await tx.query('INSERT INTO ntmd_labels (trace_id, label, source, reason) VALUES ($1, $2, $3, $4)', [
-          traceId,
-          item.label,
-          'import',
-          `${item.source}: ${item.name}`,
-        ]);
-      } else {
-        traceId = num((await tx.query<{ id: number | string }>('SELECT id FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256]))[0].id);
-      }
+function compareKeys(a: Entry, b: Entry): number {
+  const ka = traceKey(prepared(a));
+  const kb = traceKey(prepared(b));
+  return ka < kb ? -1 : ka > kb ? 1 : a.item.name < b.item.name ? -1 : a.item.name > b.item.name ? 1 : 0;
+}
+
+const traceKey = (f: PreparedFile): string => (f.format === 'empty' ? f.fileSha256 : f.traceSha256);
+const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+
+/**
+ * Writes a batch inside its transaction with a fixed number of set-based statements (one
+ * round trip each, whatever the batch size). Entries come sorted by {@link compareKeys}.
+ */
+async function writeBatch(tx: Queryable, entries: Entry[], submitter: string, options: ImportOptions): Promise<Outcome[]> {
+  const shas = [...new Set(entries.filter((e) => prepared(e).format !== 'empty').map((e) => traceKey(prepared(e))))].sort();
+  const ids = new Map<string, number>();
+  const lookup = async (list: string[]): Promise<void> => {
+    if (list.length === 0) return;
+    const rows = await tx.query<{ id: number | string; sha256: string }>('SELECT id, sha256 FROM ntmd_traces WHERE sha256 = ANY($1::text[])', [list]);
+    for (const r of rows) ids.set(r.sha256, num(r.id));
+  };
+  await lookup(shas);
+
+  // New traces: one row per distinct hash, from the first file holding it.
+  const firstOf = new Map<string, Entry>();
+  for (const e of entries) {
+    const f = prepared(e);
+    if (f.format === 'empty' || ids.has(f.traceSha256) || firstOf.has(f.traceSha256)) continue;
+    if (f.sequence.length === 0) {
+      // Parsing was skipped because the trace was stored, but it has been deleted since.
+      e.file = null;
+      prepared(e);
     }
+    firstOf.set(f.traceSha256, e);
   }
-  const existing = await tx.query('SELECT 1 FROM ntmd_submissions WHERE name = $1 AND file_sha256 = $2', [item.name, file.fileSha256]);
-  const outcome = (kind: Outcome['kind'], raw = false): Outcome => ({
-    kind,
-    traceSha256: file.format === 'empty' ? undefined : file.traceSha256,
-    newTrace,
-    conflict,
-    raw,
-  });
-  if (existing.length > 0) return outcome('already');
-  if (traceId !== null && !newTrace) {
-    const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1', [traceId]);
-    if (cur && cur.label !== item.label) conflict = cur.label as Label;
+  const fresh = [...firstOf.values()].map((e) => prepared(e) as Extract<PreparedFile, { sequence: Uint8Array }>);
+  const created = new Set<string>();
+  if (fresh.length > 0) {
+    const rows = await tx.query<{ id: number | string; sha256: string }>(
+      `INSERT INTO ntmd_traces (sha256, calls, distinct_calls, reduced_bytes, encoding, sequence)
+       SELECT u.sha, u.calls, u.dc, u.rb, 1, decode(u.seq, 'hex')
+         FROM unnest($1::text[], $2::int[], $3::int[], $4::bigint[], $5::text[]) AS u(sha, calls, dc, rb, seq)
+        ORDER BY u.sha
+       ON CONFLICT (sha256) DO NOTHING RETURNING id, sha256`,
+      [fresh.map((f) => f.traceSha256), fresh.map((f) => f.calls), fresh.map((f) => f.distinctCalls), fresh.map((f) => f.reducedBytes), fresh.map((f) => hex(f.sequence))],
+    );
+    for (const r of rows) {
+      ids.set(r.sha256, num(r.id));
+      created.add(r.sha256);
+    }
+    // Inserted meanwhile by a concurrent importer (committed before our insert went on).
+    await lookup(fresh.map((f) => f.traceSha256).filter((sha) => !created.has(sha)));
+    const labelled = [...created].map((sha) => firstOf.get(sha) as Entry);
+    await tx.query(
+      `INSERT INTO ntmd_labels (trace_id, label, source, reason)
+       SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])`,
+      [labelled.map((e) => ids.get(traceKey(prepared(e)))), labelled.map((e) => e.item.label), labelled.map(() => 'import'), labelled.map((e) => `${e.item.source}: ${e.item.name}`)],
+    );
   }
-  const p: ProvenanceInput = item.provenance ?? {};
-  const [prov] = await tx.query<{ id: number | string }>(
-    `INSERT INTO ntmd_provenance (program_sha256, program_name, submitter, tracer_options, traced_at)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+  const current = new Map<number, number>();
+  for (const sha of created) current.set(ids.get(sha) as number, (firstOf.get(sha) as Entry).item.label);
+  const existingIds = shas.filter((sha) => !created.has(sha)).map((sha) => ids.get(sha) as number);
+  if (existingIds.length > 0) {
+    const rows = await tx.query<{ trace_id: number | string; label: number }>(
+      'SELECT trace_id, label::int AS label FROM ntmd_current_labels WHERE trace_id = ANY($1::bigint[])',
+      [existingIds],
+    );
+    for (const r of rows) current.set(num(r.trace_id), r.label);
+  }
+
+  // Provenance rows get their ids first, so each submission can point at its own.
+  const provIds = (
+    await tx.query<{ id: number | string }>("SELECT nextval('ntmd_provenance_id_seq') AS id FROM generate_series(1, $1::int)", [entries.length])
+  ).map((r) => num(r.id));
+  const prov = entries.map((e): ProvenanceInput => e.item.provenance ?? {});
+  await tx.query(
+    `INSERT INTO ntmd_provenance (id, program_sha256, program_name, submitter, tracer_options, traced_at)
+     SELECT u.id, u.psha, u.pname, u.who, u.opts::jsonb, u.at::timestamptz
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, psha, pname, who, opts, at)`,
     [
-      p.programSha256 ?? null,
-      p.programName ?? programNameOf(item.name),
-      p.submitter ?? submitter,
-      JSON.stringify(p.tracerOptions ?? options.tracerOptions ?? {}),
-      p.tracedAt === undefined ? null : new Date(p.tracedAt).toISOString(),
+      provIds,
+      prov.map((p) => p.programSha256 ?? null),
+      entries.map((e, i) => prov[i].programName ?? programNameOf(e.item.name)),
+      prov.map((p) => p.submitter ?? submitter),
+      prov.map((p) => JSON.stringify(p.tracerOptions ?? options.tracerOptions ?? {})),
+      prov.map((p) => (p.tracedAt === undefined ? null : new Date(p.tracedAt).toISOString())),
     ],
   );
-  const sub = await tx.query<{ id: number | string }>(
+  const files = entries.map(prepared);
+  const subs = await tx.query<{ id: number | string; name: string; file_sha256: string }>(
     `INSERT INTO ntmd_submissions (name, source, file_sha256, file_bytes, format, label, trace_id, original, provenance_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name, file_sha256) DO NOTHING RETURNING id`,
-    [item.name, item.source, file.fileSha256, file.fileBytes, file.format, item.label, traceId, file.original, num(prov.id)],
+     SELECT u.name, u.source, u.fsha, u.fbytes, u.format, u.label, u.trace, decode(u.original, 'hex'), u.prov
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::smallint[], $7::bigint[], $8::text[], $9::bigint[])
+         AS u(name, source, fsha, fbytes, format, label, trace, original, prov)
+      ORDER BY u.name, u.fsha
+     ON CONFLICT (name, file_sha256) DO NOTHING RETURNING id, name, file_sha256`,
+    [
+      entries.map((e) => e.item.name),
+      entries.map((e) => e.item.source),
+      files.map((f) => f.fileSha256),
+      files.map((f) => f.fileBytes),
+      files.map((f) => f.format),
+      entries.map((e) => e.item.label),
+      files.map((f) => (f.format === 'empty' ? null : ids.get(f.traceSha256))),
+      files.map((f) => hex(f.original)),
+      provIds,
+    ],
   );
-  if (sub.length === 0) {
-    await tx.query('DELETE FROM ntmd_provenance WHERE id = $1', [num(prov.id)]);
-    return outcome('already');
+  const subId = new Map(subs.map((r) => [`${r.name}\0${r.file_sha256}`, num(r.id)]));
+  const unused: number[] = [];
+  const rawRows: { id: number; bytes: number; content: string }[] = [];
+  const seenTrace = new Set<string>();
+  const outcomes = entries.map((e, i): Outcome => {
+    const f = files[i];
+    const key = `${e.item.name}\0${f.fileSha256}`;
+    const id = subId.get(key);
+    subId.delete(key); // a second identical entry of the batch is 'already'
+    const traceSha256 = f.format === 'empty' ? undefined : f.traceSha256;
+    const newTrace = traceSha256 !== undefined && created.has(traceSha256) && !seenTrace.has(traceSha256);
+    if (id === undefined) {
+      unused.push(provIds[i]);
+      return { kind: 'already', traceSha256, newTrace: false, raw: false };
+    }
+    if (traceSha256 !== undefined) seenTrace.add(traceSha256);
+    if (f.format === 'empty') return { kind: 'empty', newTrace: false, raw: false };
+    const cur = current.get(ids.get(f.traceSha256) as number);
+    const raw = f.format === 'raw' && f.raw !== null;
+    if (raw) rawRows.push({ id, bytes: f.fileBytes, content: hex(f.raw) as string });
+    return {
+      kind: newTrace ? 'new' : 'duplicate',
+      traceSha256,
+      newTrace,
+      conflict: cur !== undefined && cur !== e.item.label ? (cur as Label) : undefined,
+      raw,
+    };
+  });
+  if (unused.length > 0) await tx.query('DELETE FROM ntmd_provenance WHERE id = ANY($1::bigint[])', [unused]);
+  if (rawRows.length > 0) {
+    await tx.query(
+      `INSERT INTO ntmd_raw_logs (submission_id, bytes, content)
+       SELECT u.id, u.bytes, decode(u.content, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, bytes, content)`,
+      [rawRows.map((r) => r.id), rawRows.map((r) => r.bytes), rawRows.map((r) => r.content)],
+    );
   }
-  let raw = false;
-  if (file.format === 'raw' && file.raw) {
-    await tx.query('INSERT INTO ntmd_raw_logs (submission_id, bytes, content) VALUES ($1, $2, $3)', [num(sub[0].id), file.fileBytes, file.raw]);
-    raw = true;
-  }
-  return outcome(file.format === 'empty' ? 'empty' : newTrace ? 'new' : 'duplicate', raw);
+  return outcomes;
 }
 
 export { SCHEMA_VERSION };
