@@ -297,7 +297,7 @@ function decodeModel(
   for (let j = 0; j < V; j++) if (!(idf[j] > 0) || !Number.isFinite(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
   let tfidf: FittedTfidf;
   try {
-    const state: TfidfState = { options: config.tfidf, names: names as string[], grams, lengths: Int32Array.from(lengths), idf };
+    const state: TfidfState = { options: config.tfidf, names: names as string[], grams, lengths: new Int32Array(lengths), idf };
     tfidf = FittedTfidf.fromState(state);
   } catch (e) {
     if (isNtmdError(e)) return bad(e.message);
