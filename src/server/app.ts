@@ -124,7 +124,7 @@ async function verdictOf(backend: ServerBackend, detector: TraceDetector, id: st
   const t = await backend.getTrace(id, detector.model.sha256);
   if (!t) return undefined;
   if (t.verdict) return t.verdict;
-  const verdict = detector.detect(await t.content());
+  const verdict = await detector.detect(await t.content());
   await backend.saveVerdict(id, detector.model.sha256, verdict);
   return verdict;
 }
@@ -256,7 +256,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     contribute: async (request, reply) => {
       const q = request.query as Q;
       const body = traceBody(request);
-      const verdict = detector.detect(body);
+      const verdict = await detector.detect(body);
       const stored = await backend.addTrace(
         traceInput(body, verdict, q.label as LabelName | undefined, { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName }),
       );
@@ -335,7 +335,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const body = traceBody(request);
       const p = await backend.getProgram(sha256!);
       if (!p) throw new NotFoundError('program', sha256!);
-      const verdict = detector.detect(body);
+      const verdict = await detector.detect(body);
       const input = traceInput(body, verdict, undefined, {
         name: `${p.name}.trace.txt`,
         submitter: submitter(request),

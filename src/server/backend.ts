@@ -29,10 +29,10 @@ export interface TraceDetector {
   /** Description served by `GET /v1/models`. */
   readonly model: { name: string; sha256: string; source: 'default' | 'file'; info: Record<string, unknown> };
   /**
-   * Classifies a trace (raw NtTrace log or reduced, already inflated). Throws
-   * `MalformedTraceError` for an empty trace or one without calls.
+   * Classifies a trace (raw NtTrace log or reduced, already inflated), in this thread or
+   * another. Throws (rejects with) `MalformedTraceError` for an empty trace or one without calls.
    */
-  detect(body: Uint8Array): VerdictJson;
+  detect(body: Uint8Array): VerdictJson | Promise<VerdictJson>;
 }
 
 /** Where a contributed trace came from. */

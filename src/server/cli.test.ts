@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, corpusFiles, http, projectRoot, read, requireBuilt, tempDir, testModelPath } from './test-helpers/harness.js';
+import { CLI, corpusFiles, http, projectRoot, read, requireBuilt, tempDir, testDetector, testModelPath } from './test-helpers/harness.js';
 
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '', ...env }, timeout: 120_000 });
 
-describe('ntmaldetect tokens and serve (child processes, PGlite owned by the server)', () => {
+describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owned by the server)', () => {
   const db = join(tempDir(), 'store');
   let server: ReturnType<typeof spawn> | undefined;
   let url = '';
@@ -56,7 +56,7 @@ describe('ntmaldetect tokens and serve (child processes, PGlite owned by the ser
   }, 600_000);
 
   it('serves on 127.0.0.1 with the store it owns; a second process cannot open that store', async () => {
-    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--model', model], { env: { ...process.env, NTMD_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--model', model, '--threads', '2'], { env: { ...process.env, NTMD_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     url = await new Promise<string>((resolve, reject) => {
       const onData = (c: Buffer) => {
         out += c;
@@ -70,7 +70,11 @@ describe('ntmaldetect tokens and serve (child processes, PGlite owned by the ser
     const body = read(corpusFiles('sysBEN')[0]);
     const r = await http(url, 'POST', '/v1/detect', { token: detectToken, body });
     expect(r.status).toBe(200);
-    expect(typeof r.json.malicious).toBe('boolean');
+    // Verdicts computed in the server's detection threads equal in-process ones.
+    expect(r.json).toEqual(JSON.parse(JSON.stringify((await testDetector()).detect(body))));
+    const empty = await http(url, 'POST', '/v1/detect', { token: detectToken, body: '\n' });
+    expect(empty.status).toBe(422);
+    expect(empty.json.code).toBe('EMPTY_TRACE');
     const c = await http(url, 'POST', '/v1/traces?label=benign&name=first.txt', { token: detectToken, body });
     expect(c.status).toBe(201);
     const locked = run(['tokens', 'list', '--db', db]);

@@ -14,7 +14,7 @@ import type { TraceDetector, VerdictJson } from './backend.js';
 import { MalformedTraceError } from './errors.js';
 
 /** Reader errors that mean "this body is not a usable trace" (422), by code. */
-const NOT_A_TRACE = new Set(['EMPTY_TRACE', 'NO_CALLS', 'CORRUPT_GZIP']);
+export const NOT_A_TRACE: ReadonlySet<string> = new Set(['EMPTY_TRACE', 'NO_CALLS', 'CORRUPT_GZIP']);
 
 /** A {@link TraceDetector} on a loaded model. */
 export class ModelDetector implements TraceDetector {
@@ -46,4 +46,15 @@ export class ModelDetector implements TraceDetector {
 export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
   if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default' });
   return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' });
+}
+
+/**
+ * The detector of `serve`: {@link loadDetector}, and with `threads > 0` a
+ * {@link DetectorPool} of that many threads running the same model.
+ */
+export async function loadServeDetector(modelPath: string | undefined, threads = 0): Promise<TraceDetector & { close?: () => Promise<void> }> {
+  const single = await loadDetector(modelPath);
+  if (threads <= 0) return single;
+  const { DetectorPool } = await import('./detect-pool.js');
+  return DetectorPool.create(single.loaded.toBytes(), single.model, threads);
 }

@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.js';
 import type { AppOptions, JobOptions, ServerLimits } from './app.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { loadDetector } from './detector.js';
+import { loadServeDetector } from './detector.js';
 import { openServerBackend } from './store-backend.js';
 import type { StoreBackend } from './store-backend.js';
 import type { TraceDetector } from './backend.js';
@@ -36,7 +36,8 @@ export type { Scope, TokenRecord, NewToken } from './tokens.js';
 export { buildOpenApi } from './openapi.js';
 export type { RouteSpec, ResponseSpec } from './openapi.js';
 export { ROUTES } from './routes.js';
-export { ModelDetector, loadDetector } from './detector.js';
+export { ModelDetector, loadDetector, loadServeDetector } from './detector.js';
+export { DetectorPool } from './detect-pool.js';
 export { StoreBackend, openServerBackend, API_SOURCE } from './store-backend.js';
 export type { OpenBackendOptions } from './store-backend.js';
 export { SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION, ServerSchemaError, migrateServer } from './migrations.js';
@@ -60,6 +61,8 @@ export interface StartServerOptions {
   model?: string;
   /** A detector to use instead of loading `model` (tests, custom models). */
   detector?: TraceDetector;
+  /** Run verdicts in this many worker threads (default 0: in the main thread). */
+  threads?: number;
   limits?: ServerLimits;
   rateLimit?: RateLimitOptions;
   jobs?: JobOptions;
@@ -80,8 +83,15 @@ export interface RunningServer {
 
 /** Opens the store, loads the model, and listens. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const detector = options.detector ?? (await loadDetector(options.model));
-  const backend = await openServerBackend({ db: options.db, env: options.env });
+  const detector: TraceDetector & { close?: () => Promise<void> } = options.detector ?? (await loadServeDetector(options.model, options.threads));
+  const ownDetector = options.detector === undefined;
+  let backend: StoreBackend;
+  try {
+    backend = await openServerBackend({ db: options.db, env: options.env });
+  } catch (e) {
+    if (ownDetector) await detector.close?.();
+    throw e;
+  }
   let app: FastifyInstance;
   try {
     const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs, logger: options.logger };
@@ -89,6 +99,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
   } catch (e) {
     await backend.close();
+    if (ownDetector) await detector.close?.();
     throw e;
   }
   const addr = app.server.address();
@@ -105,7 +116,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         try {
           await app.close();
         } finally {
-          await backend.close();
+          try {
+            await backend.close();
+          } finally {
+            if (ownDetector) await detector.close?.();
+          }
         }
       })();
       return closed;

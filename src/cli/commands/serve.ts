@@ -19,6 +19,8 @@ Options:
                          postgres://user:pass@host/db (default: $NTMD_DATABASE_URL, else
                          $XDG_DATA_HOME/ntmaldetect/store)
   --model F              a .ntmd model file (default: the shipped model)
+  --threads N            run verdicts in N worker threads (default 0: in the main thread;
+                         use the cores the HTTP thread does not need)
   --rate N               requests per second per token (default 100; 0 = no limit)
   --burst N              burst size per token (default 2 x rate)
   --max-trace-bytes N    limit of a trace body on the wire (default 64 MiB)
@@ -48,6 +50,7 @@ const command: Command = {
     port: { type: 'string' },
     db: { type: 'string' },
     model: { type: 'string' },
+    threads: { type: 'string' },
     rate: { type: 'string' },
     burst: { type: 'string' },
     'max-trace-bytes': { type: 'string' },
@@ -68,6 +71,7 @@ const command: Command = {
       db: stringOption(values, 'db'),
       env: io.env,
       model: stringOption(values, 'model'),
+      threads: numberOption(values, 'threads', { min: 0, max: 64, integer: true }),
       rateLimit: { perSecond: rate, burst: burst ?? Math.max(1, 2 * rate) },
       limits: {
         traceBytes: bytesOption(values, 'max-trace-bytes'),
