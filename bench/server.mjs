@@ -14,7 +14,7 @@
  * PGlite store, or a fresh database on the PostgreSQL server of --pg URL.
  *
  * Usage (after `npm run build`):
- *   node bench/server.mjs [--duration 10] [--connections 16] [--contributors 8] [--amount 400]
+ *   node bench/server.mjs [--duration 10] [--connections 16] [--threads 0] [--contributors 8] [--amount 400] [--no-contribute]
  *                         [--pg postgres://user:pass@127.0.0.1/db] [--model F] [--json out.json]
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     contributors: { type: 'string', default: '8' },
     amount: { type: 'string', default: '400' },
+    threads: { type: 'string', default: '0' },
+    'no-contribute': { type: 'boolean' },
     pg: { type: 'string' },
     model: { type: 'string' },
     json: { type: 'string' },
@@ -91,7 +93,7 @@ const made = cli(['tokens', 'create', '--db', db, '--name', 'bench', '--scopes',
 if (made.status !== 0) throw new Error(made.stderr);
 const token = made.stdout.trim();
 
-const server = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db, '--model', MODEL, '--rate', '0'], {
+const server = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db, '--model', MODEL, '--rate', '0', '--threads', values.threads], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, NTMD_DATABASE_URL: '' },
 });
@@ -148,11 +150,13 @@ async function floor() {
 
 const reduced = readFileSync(REDUCED);
 const raw = readFileSync(RAW);
-const results = { machine: '2 cores / 24 GiB (shared with other jobs)', duration, connections, store: values.pg ? 'postgres' : 'pglite', model: MODEL.startsWith(tmp) ? 'ntmaldetect-2018 trained on the corpus' : MODEL.replace(root + '/', '') };
+const results = { machine: '2 cores / 24 GiB (shared with other jobs)', duration, connections, threads: Number(values.threads), store: values.pg ? 'postgres' : 'pglite', model: MODEL.startsWith(tmp) ? 'ntmaldetect-2018 trained on the corpus' : MODEL.replace(root + '/', '') };
 results.floor = await floor();
 results.reduced = { file: 'sysMAL/LOG_TekDefense.exe.txt', bytes: reduced.length, calls: detectSync(reduced, { model }).calls, inProcess: inProcess(reduced), http: await detectLoad(reduced) };
 results.raw = { file: 'raw/benign/LOG_cacls.exe.txt', bytes: raw.length, calls: detectSync(raw, { model }).calls, inProcess: inProcess(raw), http: await detectLoad(raw) };
 
+if (!values['no-contribute']) await contribute();
+async function contribute() {
 // Contributors: each request a distinct trace (a corpus trace plus a unique tail of calls).
 async function stats() {
   const r = await fetch(url + '/v1/stats', { headers: auth });
@@ -198,6 +202,7 @@ results.contribute = {
   storedAfter: after.traces,
   lost: accepted - (after.traces - before.traces),
 };
+}
 
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
