@@ -95,7 +95,7 @@ const SVC_5GRAM: Preset = {
  */
 const AUTO: Preset = {
   name: 'auto',
-  description: 'chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD); see selectAutoConfig',
+  description: 'chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD) in bench --models auto and trainAuto(); as a static configuration, the default\'s',
   config: DEFAULT.config,
 };
 
