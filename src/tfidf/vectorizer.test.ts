@@ -263,6 +263,18 @@ describe('FittedTfidf state', () => {
     expect(r.ngrams).toBe(3);
   });
 
+  it('counts again from scratch after reset()', () => {
+    const c = model.counter(table);
+    c.pushMany(docs[0]);
+    c.reset();
+    expect([c.calls, c.ngrams, c.unknown, c.toRow().indptr[1]]).toEqual([0, 0, 0, 0]);
+    c.pushMany(docs[1]);
+    const want = model.transformOne(docs[1], table).X;
+    const got = c.toRow();
+    expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
+  });
+
   it('rejects inconsistent states naming the field', () => {
     const s = model.state();
     expect(() => FittedTfidf.fromState({ ...s, idf: s.idf.subarray(1) })).toThrow(TfidfStateError);

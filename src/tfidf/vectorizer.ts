@@ -451,8 +451,8 @@ export class NgramCounter {
   private hits = new Int32Array(256);
   private tail = 0;
   private readonly one = new Int32Array(1);
-  private keys = new Int32Array(64).fill(-1);
-  private vals = new Int32Array(64);
+  /** Open-addressing map: `[2s]` feature (or -1), `[2s+1]` its count; a power of two of slots. */
+  private map = new Int32Array(128).fill(-1);
   private distinct = 0;
 
   /** @internal Use {@link FittedTfidf.counter}. */
@@ -508,11 +508,12 @@ export class NgramCounter {
   /** The TF-IDF row (1 × vocabularySize) of all calls pushed so far. */
   toRow(): Csr {
     const k = this.distinct;
+    const map = this.map;
     const indices = new Int32Array(k);
-    for (let s = 0, p = 0; s < this.keys.length; s++) if (this.keys[s] >= 0) indices[p++] = this.keys[s];
+    for (let s = 0, p = 0; s < map.length; s += 2) if (map[s] >= 0) indices[p++] = map[s];
     indices.sort();
     const data = new Float64Array(k);
-    for (let p = 0; p < k; p++) data[p] = this.vals[this.slotOf(indices[p])];
+    for (let p = 0; p < k; p++) data[p] = map[this.slotOf(indices[p]) + 1];
     this.model.weigh(indices, data, 0, k);
     return { rows: 1, cols: this.model.vocabularySize, indptr: Int32Array.of(0, k), indices, data };
   }
@@ -524,38 +525,37 @@ export class NgramCounter {
     this.unknown = 0;
     this.tail = 0;
     this.distinct = 0;
-    this.keys.fill(-1);
-    this.vals.fill(0);
+    this.map.fill(-1);
   }
 
+  /** Index of f's slot in {@link map}, or of the empty slot where it would go. */
   private slotOf(f: number): number {
-    const mask = this.keys.length - 1;
-    let s = mixHash(f, 0) & mask;
-    while (this.keys[s] !== f && this.keys[s] >= 0) s = (s + 1) & mask;
+    const map = this.map;
+    const wrap = map.length - 1;
+    let s = (Math.imul(f, 0x9e3779b1) >>> 7 << 1) & wrap;
+    while (map[s] !== f && map[s] >= 0) s = (s + 2) & wrap;
     return s;
   }
 
   private add(f: number, count: number): void {
     const s = this.slotOf(f);
-    if (this.keys[s] === f) {
-      this.vals[s] += count;
+    if (this.map[s] === f) {
+      this.map[s + 1] += count;
       return;
     }
-    this.keys[s] = f;
-    this.vals[s] = count;
-    if (++this.distinct * 2 > this.keys.length) this.rehash();
+    this.map[s] = f;
+    this.map[s + 1] = count;
+    if (++this.distinct * 4 > this.map.length) this.rehash();
   }
 
   private rehash(): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    this.keys = new Int32Array(keys.length * 2).fill(-1);
-    this.vals = new Int32Array(keys.length * 2);
-    for (let s = 0; s < keys.length; s++) {
-      if (keys[s] < 0) continue;
-      const t = this.slotOf(keys[s]);
-      this.keys[t] = keys[s];
-      this.vals[t] = vals[s];
+    const old = this.map;
+    this.map = new Int32Array(old.length * 2).fill(-1);
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s] < 0) continue;
+      const t = this.slotOf(old[s]);
+      this.map[t] = old[s];
+      this.map[t + 1] = old[s + 1];
     }
   }
 }
