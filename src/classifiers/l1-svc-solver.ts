@@ -38,6 +38,26 @@ export interface L1Solution {
 /** Doubles before a column's entries: `w_j`, `xjSq_j`, `end_j`. */
 const HEADER = 3;
 
+/** Columns' `Σ C_i |x_ij|` is coded in units of `CODE_SCALE / 2^CODE_BITS`, rounded up. */
+const CODE_SCALE = 4;
+const CODE_BITS = 20;
+/** Fraction meaning "no bound stored" (the sum was `>= CODE_SCALE`). */
+const CODE_UNBOUNDED = 1 - 2 ** -CODE_BITS;
+/** Relative and absolute slack that keeps the bound conservative under rounding. */
+const BOUND_SLACK = 1e-9;
+
+/**
+ * A column's code in the shuffled index: `±(offset + 1 + f)`, with `offset` the start of
+ * its block, `f ∈ [0, 1)` an upper bound of `Σ_i C_i |x_ij|` divided by `CODE_SCALE`
+ * (rounded up to `CODE_BITS` bits, exact in a double), and the sign negative once the
+ * column's weight is non-zero. Decoding: `offset = floor(|code|) − 1`.
+ */
+function columnCode(offset: number, absSum: number): number {
+  const units = Math.ceil((absSum / CODE_SCALE) * 2 ** CODE_BITS);
+  const f = units >= 2 ** CODE_BITS ? CODE_UNBOUNDED : units / 2 ** CODE_BITS;
+  return offset + 1 + f;
+}
+
 interface ColumnBlocks {
   start: Int32Array;
   block: Float64Array;
@@ -105,16 +125,21 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
   const Cpos = new Float64Array(l);
   for (let k = 0; k < l; k++) Cpos[k] = prob.y[k] > 0 ? prob.Cp : prob.Cn;
   const b = new Float64Array(l).fill(1);
-  // `index` holds each column's block offset; shuffling offsets instead of column numbers
-  // visits the columns in the same order (the draws depend only on the active size)
-  const index = new Int32Array(wSize);
+  // `index` holds one code per column: its block offset, a bound on its gradient and whether
+  // its weight is non-zero (see `columnCode`). Shuffling codes instead of column numbers
+  // visits the columns in the same order: the draws depend only on the active size.
+  const index = new Float64Array(wSize);
   for (let j = 0; j < wSize; j++) {
     const h = start[j];
-    index[j] = h;
     let s = 0;
-    for (let p = h + HEADER, e = start[j + 1]; p < e; p += 2) s += Cpos[block[p]] * block[p + 1] * block[p + 1];
+    let abs = 0;
+    for (let p = h + HEADER, e = start[j + 1]; p < e; p += 2) {
+      s += Cpos[block[p]] * block[p + 1] * block[p + 1];
+      abs += Cpos[block[p]] * Math.abs(block[p + 1]);
+    }
     block[h] = 0; // w_j
     block[h + 1] = s; // xjSq_j = Σ C_i x_ij²
+    index[j] = columnCode(h, abs);
   }
 
   let activeSize = wSize;
@@ -125,8 +150,33 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
     let GmaxNew = 0;
     let Gnorm1New = 0;
     shufflePrefix(rng, index, activeSize);
+    // bMax >= max_i b_i⁺ throughout the sweep (raised after every step)
+    let bMax = 0;
+    for (let k = 0; k < l; k++) if (b[k] > bMax) bMax = b[k];
+    const shrinkAt = GmaxOld / l;
     for (let s = 0; s < activeSize; s++) {
-      const h = index[s];
+      const code = index[s];
+      const hp1 = Math.floor(Math.abs(code));
+      if (code > 0) {
+        // w_j = 0: decide from the bound |G| <= 2 Σ C_i |x_ij| b_i⁺ <= gBound when it is
+        // conclusive, without reading the column (most columns, most sweeps)
+        const frac = code - hp1;
+        if (frac < CODE_UNBOUNDED) {
+          const gBound = 2 * bMax * frac * CODE_SCALE * (1 + BOUND_SLACK);
+          if (gBound < 1 - BOUND_SLACK) {
+            // |G| < 1: no violation and a zero Newton step; shrunk iff |G| < 1 − GmaxOld/l
+            if (shrinkAt >= 1) continue;
+            if (shrinkAt < 1 - gBound - BOUND_SLACK) {
+              activeSize--;
+              index[s] = index[activeSize];
+              index[activeSize] = code;
+              s--;
+              continue;
+            }
+          }
+        }
+      }
+      const h = hp1 - 1;
       const a = h + HEADER;
       const e = block[h + 2];
       let Gloss = 0;
@@ -154,7 +204,7 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
         else if (Gp > GmaxOld / l && Gn < -GmaxOld / l) {
           activeSize--;
           index[s] = index[activeSize];
-          index[activeSize] = h;
+          index[activeSize] = code;
           s--;
           continue;
         }
@@ -210,7 +260,13 @@ export function solveL1rL2Svc(prob: LinearProblem, w: Float64Array, eps: number,
         delta *= 0.5;
       }
       block[h] = wj + d;
-      if (tries >= MAX_LINE_SEARCH) recomputeSlack(b, start, block);
+      index[s] = block[h] === 0 ? Math.abs(code) : -Math.abs(code);
+      if (tries >= MAX_LINE_SEARCH) {
+        recomputeSlack(b, start, block);
+        for (let k = 0; k < l; k++) if (b[k] > bMax) bMax = b[k];
+      } else {
+        for (let p = a; p < e; p += 2) if (b[block[p]] > bMax) bMax = b[block[p]];
+      }
     }
     if (iter === 0) Gnorm1Init = Gnorm1New;
     iter++;

@@ -61,7 +61,7 @@ export function boundedRandInt(rng: Mt19937, range: number): number {
  * Fisher–Yates shuffle of `index[0..length)` as LIBLINEAR's solvers do it:
  * for each `i`, swap `index[i]` with `index[i + boundedRandInt(length - i)]`.
  */
-export function shufflePrefix(rng: Mt19937, index: Int32Array, length: number): void {
+export function shufflePrefix(rng: Mt19937, index: Int32Array | Float64Array, length: number): void {
   for (let i = 0; i < length; i++) {
     const j = i + boundedRandInt(rng, length - i);
     const tmp = index[i];
