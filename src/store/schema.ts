@@ -136,39 +136,66 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 /** Arbitrary constant key of the advisory lock that serialises migrations. */
 const MIGRATION_LOCK = 0x6e746d64; // "ntmd"
 
+/** A set of versioned migrations kept in its own bookkeeping table (the store's, or another part's). */
+export interface MigrationSet {
+  /** Table recording the applied versions, e.g. `ntmd_migrations`. */
+  table: string;
+  /** Advisory lock key serialising this set's migrations across processes. */
+  lockKey: number;
+  /** Migrations in order, versions consecutive from 1; each as a list of statements. */
+  migrations: readonly { version: number; name: string; statements: readonly string[] }[];
+  /** The error for a database newer than the code. */
+  tooNew(current: number, known: number): Error;
+}
+
 /**
- * Brings the database to {@link SCHEMA_VERSION} (or to `target`), applying the missing
- * migrations in order. Returns the versions applied. Throws {@link StoreSchemaError} when the
- * database is newer than this code.
+ * Applies the missing migrations of a set up to `target`, each in its own transaction
+ * under the set's advisory lock, so concurrent openers apply each exactly once. Returns
+ * the versions applied.
  */
-export async function migrate(db: SqlDriver, target = SCHEMA_VERSION): Promise<number[]> {
+export async function applyMigrations(db: SqlDriver, set: MigrationSet, target = Infinity): Promise<number[]> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(set.table)) throw new StoreSchemaError(`bad migration table name ${JSON.stringify(set.table)}`);
+  const known = set.migrations[set.migrations.length - 1]?.version ?? 0;
   const applied: number[] = [];
-  for (const m of MIGRATIONS) {
+  for (const m of set.migrations) {
     if (m.version > target) break;
     const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lockKey]);
       await tx.query(
-        `CREATE TABLE IF NOT EXISTS ntmd_migrations (
+        `CREATE TABLE IF NOT EXISTS ${set.table} (
            version    integer PRIMARY KEY,
            name       text NOT NULL,
            applied_at timestamptz NOT NULL DEFAULT now())`,
       );
-      const [{ v }] = await tx.query<{ v: number | null }>('SELECT max(version)::int AS v FROM ntmd_migrations');
+      const [{ v }] = await tx.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM ${set.table}`);
       const current = v ?? 0;
-      if (current > SCHEMA_VERSION) {
-        throw new StoreSchemaError(
-          `the store's schema is at version ${current}, newer than this ntmaldetect understands (${SCHEMA_VERSION}): upgrade ntmaldetect`,
-        );
-      }
+      if (current > known) throw set.tooNew(current, known);
       if (current >= m.version) return false;
-      if (current !== m.version - 1) throw new StoreSchemaError(`the store's schema is at version ${current}; cannot apply migration ${m.version}`);
-      for (const statement of splitStatements(m.sql)) await tx.query(statement);
-      await tx.query('INSERT INTO ntmd_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      if (current !== m.version - 1) throw new StoreSchemaError(`${set.table} is at version ${current}; cannot apply migration ${m.version}`);
+      for (const statement of m.statements) await tx.query(statement);
+      await tx.query(`INSERT INTO ${set.table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       return true;
     });
     if (done) applied.push(m.version);
   }
   return applied;
+}
+
+const STORE_SET: MigrationSet = {
+  table: 'ntmd_migrations',
+  lockKey: MIGRATION_LOCK,
+  migrations: MIGRATIONS.map((m) => ({ version: m.version, name: m.name, statements: splitStatements(m.sql) })),
+  tooNew: (current, known) =>
+    new StoreSchemaError(`the store's schema is at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`),
+};
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION} (or to `target`), applying the missing
+ * migrations in order. Returns the versions applied. Throws {@link StoreSchemaError} when the
+ * database is newer than this code.
+ */
+export function migrate(db: SqlDriver, target = SCHEMA_VERSION): Promise<number[]> {
+  return applyMigrations(db, STORE_SET, target);
 }
 
 /** The schema version a database is at (0 for an empty database). */

@@ -311,6 +311,21 @@ function sortDocs<T extends { name: string; label: number; sha256: string }>(doc
   );
 }
 
+/** A corpus document from a submission row with its trace (ids interned into `table`). */
+function toDoc(r: DocRow, table: CallTable): StoreCorpusDoc {
+  const name = `${LAYOUT_DIRS[r.label]}/${r.name}`;
+  return {
+    name,
+    label: r.label as Label,
+    calls: decodeInto(r.sequence as Uint8Array, table, `trace ${r.trace_sha256} (${name})`),
+    sha256: r.file_sha256,
+    bytes: num(r.file_bytes),
+    traceSha256: r.trace_sha256 as string,
+    source: r.source,
+    submissionId: num(r.id),
+  };
+}
+
 /** A bigint column as a JavaScript number (ids and byte counts stay far below 2^53). */
 const num = (v: unknown): number => Number(v);
 
@@ -526,16 +541,7 @@ export class Store {
         if (seen.has(r.trace_sha256)) continue;
         seen.add(r.trace_sha256);
       }
-      docs.push({
-        name,
-        label,
-        calls: decodeInto(r.sequence as Uint8Array, table, `trace ${r.trace_sha256} (${name})`),
-        sha256: r.file_sha256,
-        bytes: num(r.file_bytes),
-        traceSha256: r.trace_sha256,
-        source: r.source,
-        submissionId: num(r.id),
-      });
+      docs.push(toDoc(r, table));
     }
     const snapshotId = await this.recordSnapshot(docs, f);
     return { docs, table, skippedEmpty, snapshotId };
@@ -593,19 +599,7 @@ export class Store {
     );
     if (rows.length !== expected) throw new SnapshotIncompleteError(id, expected, rows.length);
     const table = new CallTable();
-    const docs = sortDocs(rows.map((r) => Object.assign(r, { sha256: r.file_sha256 }))).map((r): StoreCorpusDoc => {
-      const name = `${LAYOUT_DIRS[r.label]}/${r.name}`;
-      return {
-        name,
-        label: r.label as Label,
-        calls: decodeInto(r.sequence as Uint8Array, table, `trace ${r.trace_sha256} (${name})`),
-        sha256: r.file_sha256,
-        bytes: num(r.file_bytes),
-        traceSha256: r.trace_sha256 as string,
-        source: r.source,
-        submissionId: num(r.id),
-      };
-    });
+    const docs = sortDocs(rows.map((r) => Object.assign(r, { sha256: r.file_sha256 }))).map((r) => toDoc(r, table));
     return { docs, table, skippedEmpty: [], snapshotId: id };
   }
 
