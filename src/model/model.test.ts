@@ -110,6 +110,38 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     );
   });
 
+  it('still reads the earlier prefix-coded vocabulary layout of version 1', () => {
+    const toPrefix = (s: Map<string, SectionArray>) => {
+      const lengths = s.get('vocab.lengths') as Uint8Array;
+      const ids = s.get('vocab.ids') as Uint8Array;
+      const shared = new Uint8Array(lengths.length);
+      const tail: number[] = [];
+      for (let j = 0, p = 0, prev = 0; j < lengths.length; j++) {
+        let k = 0;
+        while (j > 0 && k < lengths[j] && k < lengths[j - 1] && ids[p + k] === ids[prev + k]) k++;
+        shared[j] = k;
+        for (let q = k; q < lengths[j]; q++) tail.push(ids[p + q]);
+        prev = p;
+        p += lengths[j];
+      }
+      const rest = [...s].filter(([k]) => k !== 'vocab.lengths' && k !== 'vocab.ids');
+      s.clear();
+      s.set('vocab.lengths', lengths).set('vocab.shared', shared).set('vocab.tail', Uint8Array.from(tail));
+      for (const [k, v] of rest) s.set(k, v);
+    };
+    const old = loadModelSync(forge((_h, s) => toPrefix(s)), { source: 'old.ntmd' });
+    const docs = corpus.docs.slice(0, 30).map((d) => d.calls);
+    const a = model.scoreDocs(docs, corpus.table);
+    const b = old.scoreDocs(docs, corpus.table);
+    expect(Array.from(b.members[0].scores)).toEqual(Array.from(a.members[0].scores));
+    expect(Array.from(b.members[1].scores)).toEqual(Array.from(a.members[1].scores));
+    const bad = forge((_h, s) => {
+      toPrefix(s);
+      (s.get('vocab.shared') as Uint8Array)[0] = 3;
+    });
+    expect(errorOf(() => loadModelSync(bad, { source: 'old.ntmd' }))).toBe('MODEL_INVALID: old.ntmd: invalid model content: vocabulary feature 0: length 10, shared prefix 3');
+  });
+
   it('reports a model path it cannot read with MODEL_UNREADABLE', async () => {
     expect(errorOf(() => loadModelSync('/nonexistent/m.ntmd'))).toBe('MODEL_UNREADABLE: /nonexistent/m.ntmd: cannot read the model file: no such file');
     expect(errorOf(() => loadModelSync(corpusDir, { source: 'corpus' }))).toBe('MODEL_UNREADABLE: corpus: cannot read the model file: is a folder');
@@ -121,8 +153,9 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       ['format', (h) => (h.format = 'other'), /header\.format is "other"/],
       ['config', (h) => ((h.config as { policy: string }).policy = 'sometimes'), /header\.config: invalid option policy/],
       ['vocabulary size', (h) => ((h.vocabulary as { size: number }).size += 1), /section vocab\.lengths has 242694 values, expected 242695/],
-      ['shared prefix', (_h, s) => ((s.get('vocab.shared') as Uint8Array)[0] = 3), /vocabulary feature 0: length 10, shared prefix 3/],
-      ['call id', (_h, s) => ((s.get('vocab.tail') as Uint8Array)[5] = 255), /invalid TF-IDF state: grams ?\[5\] = 255 is not a name id/],
+      ['feature length', (_h, s) => ((s.get('vocab.lengths') as Uint8Array)[0] = 9), /the feature lengths add up to 2426939 ids, section vocab\.ids holds 2426940/],
+      ['id count', (h) => ((h.vocabulary as { ids: number }).ids -= 1), /section vocab\.ids is missing, has the wrong type or does not hold the 2426939 ids the header declares/],
+      ['call id', (_h, s) => ((s.get('vocab.ids') as Uint8Array)[5] = 255), /invalid TF-IDF state: grams ?\[5\] = 255 is not a name id/],
       ['idf index', (_h, s) => ((s.get('idf.index') as Uint8Array)[9] = 250), /idf\.index\[9\] = 250 is outside the \d+ idf values/],
       ['weight', (_h, s) => ((s.get('members[1].weight') as Float64Array)[0] = NaN), /members\[1\]\.weight\[0\] = NaN is not a finite non-zero number/],
       ['column', (_h, s) => ((s.get('members[1].index') as Int32Array)[1] = 0), /members\[1\]\.index\[1\] gives column \d+, not increasing/],

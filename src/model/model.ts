@@ -3,7 +3,7 @@
  * form ({@link Model.toBytes}, {@link Model.save}, {@link loadModel}).
  *
  * What the file stores is only what prediction needs: the call-name table, the vocabulary
- * (n-grams as call-id sequences, prefix-coded), idf (a table of distinct values plus an
+ * (n-grams as call-id sequences), idf (a table of distinct values plus an
  * index per feature), and per member its bias, its non-zero weights and an optional Platt
  * scaler. See docs/model-format.md.
  */
@@ -174,26 +174,13 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
   const st = model.tfidf.state();
   const V = st.lengths.length;
   const sections = new Map<string, SectionArray>();
-  // Vocabulary, prefix-coded: per feature its length, how many leading ids it shares with
-  // the previous feature, and the remaining ids.
-  const lengths = new Uint8Array(V);
-  const shared = new Uint8Array(V);
-  const tail: number[] = [];
-  let prev = 0;
-  for (let j = 0, p = 0; j < V; j++) {
-    const n = st.lengths[j];
-    const pn = j === 0 ? 0 : st.lengths[j - 1];
-    let s = 0;
-    while (s < n && s < pn && st.grams[p + s] === st.grams[prev + s]) s++;
-    lengths[j] = n;
-    shared[j] = s;
-    for (let k = s; k < n; k++) tail.push(st.grams[p + k]);
-    prev = p;
-    p += n;
-  }
+  // Vocabulary: each feature's length, and all features' call ids back to back in the
+  // narrowest type (gzip compresses the shared prefixes of neighbouring features; loading
+  // is one native copy).
+  const lengths = Uint8Array.from(st.lengths);
+  const n = st.names.length;
   sections.set('vocab.lengths', lengths);
-  sections.set('vocab.shared', shared);
-  sections.set('vocab.tail', st.names.length <= 256 ? Uint8Array.from(tail) : st.names.length <= MAX_U16 + 1 ? Uint16Array.from(tail) : Int32Array.from(tail));
+  sections.set('vocab.ids', n <= 256 ? Uint8Array.from(st.grams) : n <= MAX_U16 + 1 ? Uint16Array.from(st.grams) : st.grams);
   // idf as a table of its distinct values (one per document frequency) and an index.
   const distinct = [...new Set(st.idf)].sort((a, b) => a - b);
   if (distinct.length <= MAX_U16 + 1) {
@@ -264,24 +251,7 @@ function decodeModel(
     return s;
   };
   const lengths = section('vocab.lengths', Uint8Array, V);
-  const shared = section('vocab.shared', Uint8Array, V);
-  const tailSec = sections.get('vocab.tail');
-  if (!(tailSec instanceof Uint8Array || tailSec instanceof Uint16Array || tailSec instanceof Int32Array)) return bad('section vocab.tail is missing or has the wrong type');
-  const grams = new Int32Array(voc.ids as number);
-  let p = 0;
-  let t = 0;
-  let prev = 0;
-  for (let j = 0; j < V; j++) {
-    const n = lengths[j];
-    const s = shared[j];
-    if (n === 0 || s > n || (j === 0 ? s !== 0 : s > lengths[j - 1])) bad(`vocabulary feature ${j}: length ${n}, shared prefix ${s}`);
-    if (p + n > grams.length || t + n - s > tailSec.length) bad(`vocabulary feature ${j} runs past the declared ${grams.length} ids`);
-    for (let k = 0; k < s; k++) grams[p + k] = grams[prev + k];
-    for (let k = s; k < n; k++) grams[p + k] = tailSec[t++];
-    prev = p;
-    p += n;
-  }
-  if (p !== grams.length || t !== tailSec.length) bad(`the vocabulary uses ${p} ids and ${t} tail ids, the header declares ${grams.length} and the section holds ${tailSec.length}`);
+  const grams = sections.has('vocab.ids') ? plainIds(sections, lengths, voc.ids as number, bad) : prefixCodedIds(sections, lengths, voc.ids as number, bad);
   let idf: Float64Array;
   if (sections.has('idf')) idf = section('idf', Float64Array, V);
   else {
@@ -339,7 +309,7 @@ function decodeModel(
     }
     return { name: c.name, kind: c.kind, bias: h.bias as number, weights, platt };
   });
-  const expected = 3 + (sections.has('idf') ? 1 : 2) + members.reduce((n, m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
+  const expected = (sections.has('vocab.ids') ? 2 : 3) + (sections.has('idf') ? 1 : 2) + members.reduce((n, m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
   if (sections.size !== expected) bad(`the file has ${sections.size} sections, expected ${expected}`);
   const corpus = header.corpus === null ? null : checkCorpus(header.corpus, bad);
   const metrics = header.metrics;
@@ -352,7 +322,48 @@ function decodeModel(
   });
 }
 
-function checkCorpus(raw: unknown, bad: (d: string) => never): CorpusSummary {
+type Bad = (detail: string) => never;
+
+/** The vocabulary's ids as written by this version: all ids back to back (`vocab.ids`). */
+function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Int32Array {
+  const ids = sections.get('vocab.ids');
+  if (!(ids instanceof Uint8Array || ids instanceof Uint16Array || ids instanceof Int32Array) || ids.length !== declared) {
+    return bad(`section vocab.ids is missing, has the wrong type or does not hold the ${declared} ids the header declares`);
+  }
+  let total = 0;
+  for (let j = 0; j < lengths.length; j++) total += lengths[j];
+  if (total !== ids.length) bad(`the feature lengths add up to ${total} ids, section vocab.ids holds ${ids.length}`);
+  return ids instanceof Int32Array ? ids : new Int32Array(ids);
+}
+
+/**
+ * The vocabulary's ids in the earlier version-1 layout, still read: per feature the number
+ * of leading ids shared with the previous feature (`vocab.shared`) and the rest (`vocab.tail`).
+ */
+function prefixCodedIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Int32Array {
+  const shared = sections.get('vocab.shared');
+  const tail = sections.get('vocab.tail');
+  if (!(shared instanceof Uint8Array) || shared.length !== lengths.length) return bad('section vocab.ids (or vocab.shared) is missing or has the wrong length');
+  if (!(tail instanceof Uint8Array || tail instanceof Uint16Array || tail instanceof Int32Array)) return bad('section vocab.tail is missing or has the wrong type');
+  const grams = new Int32Array(declared);
+  let p = 0;
+  let t = 0;
+  let prev = 0;
+  for (let j = 0; j < lengths.length; j++) {
+    const n = lengths[j];
+    const s = shared[j];
+    if (n === 0 || s > n || (j === 0 ? s !== 0 : s > lengths[j - 1])) bad(`vocabulary feature ${j}: length ${n}, shared prefix ${s}`);
+    if (p + n > grams.length || t + n - s > tail.length) bad(`vocabulary feature ${j} runs past the declared ${grams.length} ids`);
+    for (let k = 0; k < s; k++) grams[p + k] = grams[prev + k];
+    for (let k = s; k < n; k++) grams[p + k] = tail[t++];
+    prev = p;
+    p += n;
+  }
+  if (p !== grams.length || t !== tail.length) bad(`the vocabulary uses ${p} ids and ${t} tail ids, the header declares ${grams.length} and the section holds ${tail.length}`);
+  return grams;
+}
+
+function checkCorpus(raw: unknown, bad: Bad): CorpusSummary {
   const c = raw as Record<string, unknown>;
   if (typeof c !== 'object' || c === null) return bad('header.corpus is not an object or null');
   for (const k of ['documents', 'benign', 'malicious', 'skippedEmpty', 'calls', 'duplicates']) {
