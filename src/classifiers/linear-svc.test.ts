@@ -11,6 +11,9 @@ import { Mt19937 } from './rng.js';
 import { SKLEARN, smallProblem } from './test-helpers/linear-fixture.js';
 import type { SklearnFit } from './test-helpers/linear-fixture.js';
 import { arbProblem, csrFromDense, squaredHingeGradient } from './test-helpers/problems.js';
+import { referenceL1 } from './test-helpers/reference-l1.js';
+import { classGroupedOrder } from './linear-model.js';
+import { sklearnSeed } from './rng.js';
 
 function expectSameFit(model: LinearSVC, ref: SklearnFit, tol: number): void {
   expect(model.nIter).toBe(ref.n_iter);
@@ -139,6 +142,34 @@ describe('LinearSVC optimality on random problems', () => {
         expect(m.objective).toBeCloseTo(l1PrimalObjective(prob, full), 9);
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('L1 solver against a plain implementation of solver 5', () => {
+  it('gives the same weights bit for bit (layout and screening change the cost only)', () => {
+    fc.assert(
+      fc.property(
+        arbProblem,
+        fc.double({ min: 0.05, max: 20, noNaN: true }),
+        fc.constantFrom(0.05, 1, 8),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom(1e-1, 1e-3, 1e-8),
+        ({ X, y }, C, scale, seed, tol) => {
+          // scaled copies reach both sides of the stored gradient bound
+          const Xs = { ...X, data: X.data.map((v) => v * scale) };
+          const m = new LinearSVC({ penalty: 'l1', C, seed, tol, maxIter: 500 }).fit(Xs, y);
+          const rows = classGroupedOrder(y);
+          const sign = Float64Array.from(rows, (r) => (y[r] ? 1 : -1));
+          const prob: LinearProblem = { X: Xs, rows, y: sign, bias: 1, Cp: C, Cn: C };
+          const pos = sign.filter((v) => v > 0).length;
+          const ref = referenceL1(prob, l1PrimalTolerance(tol, pos, rows.length - pos), 500, sklearnSeed(seed));
+          expect(m.nIter).toBe(ref.nIter);
+          expect(Array.from(m.coef)).toEqual(Array.from(ref.w.subarray(0, X.cols)));
+          expect(m.intercept).toBe(ref.w[X.cols]);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
