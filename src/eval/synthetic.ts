@@ -53,7 +53,9 @@ function vocabularyOf(v: SyntheticVocabulary): string[] {
     case 'linux':
       return LINUX;
     case 'linux-numbers':
-      return Array.from({ length: 72 }, (_, i) => String(i));
+      // Two digits and up: the vectorizer, like scikit-learn's token pattern, refuses
+      // one-character call names.
+      return Array.from({ length: 72 }, (_, i) => String(i + 10));
     case 'winapi':
       return WINAPI;
     default:

@@ -74,6 +74,19 @@ describe('ntmaldetect bench', () => {
     expect(r.stdout.match(/^auto, fold \d: \d+\.\.\d+-grams, sublinear tf, [a-z-]+$/gm)).toHaveLength(3);
   });
 
+  it('reads numeric syscall traces and Windows API names alike', async () => {
+    for (const vocabulary of ['linux-numbers', 'winapi'] as const) {
+      writeSyntheticCorpus(join(dir, vocabulary), { traces: 60, minLength: 8, maxLength: 80, vocabulary, seed: 3 });
+      const r = await cli(['bench', '--corpus', vocabulary, '--folds', '2', '--models', 'svc-5gram', '--json']);
+      expect(r.stderr.split('\n').filter((l) => !/^(load|split|fit): /.test(l) && l !== '')).toEqual([]);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.traces).toBe(60);
+      expect(j.results[0].confusion.tp + j.results[0].confusion.fn).toBe(30);
+      expect(j.results[0].rocAuc).toBeGreaterThan(0.5);
+    }
+  });
+
   it('rejects contradictory or malformed options with a usage error', async () => {
     expect((await cli(['bench'])).stderr).toMatch(/give --corpus DIR/);
     expect((await cli(['bench', '--corpus', 'corpus', '--split', 'random'])).stderr).toMatch(/--split must be one of stratified, unique, grouped/);
