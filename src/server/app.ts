@@ -110,13 +110,13 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Turns a stored program into its API object, adding the verdict of its trace. */
-async function programJson(backend: ServerBackend, detector: TraceDetector, p: ProgramRecord, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+async function programJson(backend: ServerBackend, detector: TraceDetector, p: ProgramRecord): Promise<Record<string, unknown>> {
   let trace: { id: string; verdict: VerdictJson } | null = null;
   if (p.traceId !== null) {
     const verdict = await verdictOf(backend, detector, p.traceId);
     if (verdict) trace = { id: p.traceId, verdict };
   }
-  return { sha256: p.sha256, name: p.name, size: p.size, status: p.status, submittedAt: p.submittedAt, attempts: p.attempts, error: p.error, trace, ...extra };
+  return { sha256: p.sha256, name: p.name, size: p.size, status: p.status, submittedAt: p.submittedAt, attempts: p.attempts, error: p.error, trace };
 }
 
 /** The verdict of the current model for a stored trace: cached, or computed and cached. */

@@ -104,9 +104,9 @@ export class StoreBackend implements ServerBackend {
   }
 
   async addTrace(input: TraceInput): Promise<TraceStored> {
-    const name = input.provenance.name ?? `api-${Date.now()}.txt`;
-    const file = prepare(input.body, name);
+    const file = prepare(input.body, input.provenance.name ?? 'request body');
     const id = file.traceSha256;
+    const name = input.provenance.name ?? `api-${id.slice(0, 16)}.txt`;
     const stored = (duplicate: boolean, label: LabelName | null): TraceStored => ({ id, duplicate, calls: file.calls, label });
     const pending = await this.driver.query('SELECT 1 FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
     if (pending.length || (await this.inStore(id))) return stored(true, null);
