@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CallTable } from '../tokenize/call-table.js';
-import { decodeInto, decodeSequence, encodeSequence, renderReduced } from './codec.js';
+import { decodeInto, decodeSequence, encodeSequence, isCanonical, renderReduced } from './codec.js';
 import { resolveFilter, whereClause } from './filter.js';
 
 /** A sequence over `n` distinct names (first-seen order) of `len` calls. */
@@ -46,6 +46,20 @@ describe('sequence codec', () => {
         expect(text).toBe(Array.from(seq.ids, (i) => seq.names[i] + '\n').join(''));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('recognises the canonical text of a sequence, and nothing that differs by one byte', () => {
+    fc.assert(
+      fc.property(sequences.filter((s) => s.ids.length > 0), fc.nat(), fc.integer({ min: 1, max: 255 }), (seq, at, delta) => {
+        const text = renderReduced(seq);
+        expect(isCanonical(seq, text)).toBe(true);
+        const changed = text.slice();
+        changed[at % changed.length] = (changed[at % changed.length] + delta) & 0xff;
+        expect(isCanonical(seq, changed)).toBe(false);
+        expect(isCanonical(seq, text.subarray(0, text.length - 1))).toBe(false);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -184,12 +184,26 @@ export function renderReduced(seq: LocalSequence): Uint8Array {
   return out;
 }
 
+/**
+ * Whether `bytes` is exactly the canonical reduced text of `seq` (see {@link renderReduced}),
+ * compared in place without building the text.
+ */
+export function isCanonical(seq: LocalSequence, bytes: Uint8Array): boolean {
+  const lines = seq.names.map((n) => encoder.encode(n + '\n'));
+  const ids = seq.ids;
+  let size = 0;
+  for (let i = 0; i < ids.length; i++) size += lines[ids[i]].length;
+  if (size !== bytes.length) return false;
+  let pos = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const line = lines[ids[i]];
+    for (let k = 0; k < line.length; k++) if (bytes[pos + k] !== line[k]) return false;
+    pos += line.length;
+  }
+  return true;
+}
+
 /** Lower-case hex SHA-256 of some bytes. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Whether two byte arrays are equal. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -4,7 +4,7 @@
  * for byte, and an optional compressed raw log.
  */
 import { gzipSync } from 'node:zlib';
-import { encodeSequence, renderReduced, sameBytes, sha256Hex } from './codec.js';
+import { encodeSequence, isCanonical, renderReduced, sha256Hex } from './codec.js';
 import { readCalls } from './reader.js';
 
 /** A file ready to be written to the store. */
@@ -51,18 +51,19 @@ export function prepareFile(bytes: Uint8Array, name: string, options: { keepRaw?
     return { format: 'empty', fileSha256, fileBytes: bytes.length, original: bytes.length === 0 ? null : gzipSync(bytes) };
   }
   const seq = { names: read.names, ids: read.calls };
-  const canonical = renderReduced(seq);
-  const isCanonical = read.format === 'reduced' && sameBytes(canonical, bytes);
-  const traceSha256 = isCanonical ? fileSha256 : sha256Hex(canonical);
+  // Byte-identity proof: a canonical file is rebuilt from its sequence alone, and its own
+  // hash is the trace's; anything else keeps its original bytes.
+  const canonical = read.format === 'reduced' && isCanonical(seq, bytes);
+  const text = canonical ? bytes : renderReduced(seq);
   return {
     format: read.format,
     fileSha256,
     fileBytes: bytes.length,
-    original: read.format === 'reduced' && !isCanonical ? gzipSync(bytes) : null,
-    traceSha256,
+    original: read.format === 'reduced' && !canonical ? gzipSync(bytes) : null,
+    traceSha256: canonical ? fileSha256 : sha256Hex(text),
     calls: read.calls.length,
     distinctCalls: read.names.length,
-    reducedBytes: canonical.length,
+    reducedBytes: text.length,
     sequence: encodeSequence(seq),
     raw: read.format === 'raw' && options.keepRaw !== false ? gzipSync(bytes) : null,
   };
