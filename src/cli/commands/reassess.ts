@@ -151,6 +151,8 @@ function progressLine(io: CliIO, e: import('../../reassess/engine.js').ReassessE
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '-');
+/** A figure in [0, 1] in 5 characters (`.9545`, `1.000`). */
+const short = (x: number): string => (!Number.isFinite(x) ? '-' : x >= 0.99995 ? x.toFixed(3) : x.toFixed(4).slice(1));
 
 /** The human report of a run: a table of every model and the decision. */
 export function printReport(io: CliIO, r: import('../../reassess/engine.js').ReassessReport): void {
@@ -161,10 +163,10 @@ export function printReport(io: CliIO, r: import('../../reassess/engine.js').Rea
     const m = r.rule.metric;
     println(io.stdout, `${'model'.padEnd(18)} ${`mean ${m}`.padStart(14)} ${'per fold'.padEnd(8 * (r.folds ?? 0))} ${'FPR'.padStart(7)} ${'gain'.padStart(8)} ${'p'.padStart(8)}  passes`);
     for (const c of rows) {
-      const folds = c.perFold.map((f) => pct(f[m]).slice(1).padStart(6)).join('  ');
+      const folds = c.perFold.map((f) => short(f[m]).padStart(6)).join('  ');
       const gain = c.rule ? `${c.rule.test.meanDifference >= 0 ? '+' : ''}${c.rule.test.meanDifference.toFixed(4)}` : '';
       const p = c.rule ? (c.rule.test.pValue < 1e-4 ? c.rule.test.pValue.toExponential(1) : c.rule.test.pValue.toFixed(4)) : '';
-      const passes = c.rule ? (c.rule.passes ? 'yes' : 'no') : '(production)';
+      const passes = c.name === 'current' ? '(production)' : c.rule ? (c.rule.passes ? 'yes' : 'no') : '-';
       println(io.stdout, `${c.name.padEnd(18)} ${pct(c.mean[m]).padStart(14)} ${folds.padEnd(8 * (r.folds ?? 0))} ${pct(c.fpr).padStart(7)} ${gain.padStart(8)} ${p.padStart(8)}  ${passes}`);
     }
   }

@@ -2,7 +2,7 @@
  * `ntmaldetect serve`: the HTTP API (see docs/api.md), on loopback by default.
  */
 import type { Command, ParsedValues } from '../command.js';
-import { numberOption, println, stringOption } from '../command.js';
+import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { durationOption as duration } from '../../server/cli-args.js';
 
 const help = `Usage: ntmaldetect serve [options]
@@ -30,6 +30,12 @@ Options:
   --time-limit D         how long workers trace each program (default 2m)
   --max-attempts N       claims before a program that keeps failing is 'failed' (default 3)
   --log                  log every request (JSON lines on stdout)
+  --follow-production    serve the store's production model and switch to a newly promoted
+                         or rolled-back one without a restart (docs/reassessment.md)
+  --reassess CRON        also re-assess on this cron schedule in this process (implies
+                         --follow-production; the way for an embedded store, which only
+                         this process may open); --utc, --min-new N, --candidates LIST and
+                         --folds N as for 'ntmaldetect reassess'
 
 Examples:
   ntmaldetect tokens create --name ci --scopes detect
@@ -39,6 +45,29 @@ function bytesOption(values: ParsedValues, name: string): number | undefined {
   return numberOption(values, name, { min: 1, integer: true });
 }
 
+/**
+ * `--follow-production` / `--reassess CRON` (src/reassess): a swappable detector for the
+ * server, attached to the store once it is open.
+ */
+async function followSetup(values: ParsedValues): Promise<
+  | { detector: import('../../reassess/swap.js').SwappableDetector; attach: (store: import('../../store/store.js').Store, log: (line: string) => void) => Promise<{ stop(): void }> }
+  | undefined
+> {
+  const schedule = stringOption(values, 'reassess');
+  if (schedule === undefined && values['follow-production'] !== true) return undefined;
+  if ((numberOption(values, 'threads', { min: 0, integer: true }) ?? 0) > 0) throw new UsageError('--threads cannot be combined with --follow-production / --reassess yet');
+  const { SwappableDetector } = await import('../../reassess/swap.js');
+  const { attachReassessment } = await import('../../reassess/serve-hook.js');
+  const { parseCron } = await import('../../reassess/cron.js');
+  const { reassessOptions } = await import('./reassess.js');
+  if (schedule !== undefined) parseCron(schedule); // a bad expression fails before the server starts
+  const { loadDetector } = await import('../../server/detector.js');
+  const detector = new SwappableDetector(await loadDetector(stringOption(values, 'model')));
+  return {
+    detector,
+    attach: (store, log) => attachReassessment(store, detector, { schedule, utc: values.utc === true, reassess: reassessOptions(values), log }),
+  };
+}
 
 const command: Command = {
   name: 'serve',
@@ -60,12 +89,20 @@ const command: Command = {
     'time-limit': { type: 'string' },
     'max-attempts': { type: 'string' },
     log: { type: 'boolean' },
+    'follow-production': { type: 'boolean' },
+    reassess: { type: 'string' },
+    utc: { type: 'boolean' },
+    'min-new': { type: 'string' },
+    candidates: { type: 'string' },
+    folds: { type: 'string' },
   },
   async run(values, _positionals, io) {
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
     const { startServer } = await import('../../server/index.js');
+    const follow = await followSetup(values);
     const server = await startServer({
+      detector: follow?.detector,
       host: stringOption(values, 'host') ?? '127.0.0.1',
       port: numberOption(values, 'port', { min: 0, max: 65535, integer: true }),
       db: stringOption(values, 'db'),
@@ -85,6 +122,7 @@ const command: Command = {
       },
       logger: values.log === true,
     });
+    const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
     println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)})`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -92,6 +130,7 @@ const command: Command = {
       process.once('SIGTERM', stop);
     });
     println(io.stdout, 'ntmaldetect serve: stopping');
+    attachment?.stop();
     await server.close();
     return 0;
   },
