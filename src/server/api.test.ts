@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, startServer } from './index.js';
+import { applyMigrationSet, createApp, migrateServer, startServer } from './index.js';
 import type { RunningServer } from './index.js';
 import { prepareFile } from '../store/parse.js';
 import { BACKENDS, RAW_LOG, REDUCED_OF_RAW, corpusFiles, http, openTestDb, read, testDetector } from './test-helpers/harness.js';
@@ -362,6 +362,17 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
       const g = await http(base, 'GET', `/v1/traces/${traceId(trace)}`, { token: tok.detect });
       expect(g.json).toMatchObject({ label: null, submissions: [expect.objectContaining({ programSha256: sha, programName: 'sample.exe', submitter: 'token:worker' })] });
     });
+  });
+
+  it('applies a migration set once, and refuses a database newer than the code', async () => {
+    const sql = server.backend.sql.db;
+    const set = { table: 'ntmd_test_migrations', lock: 0x74657374, what: 'the test tables', migrations: [{ version: 1, name: 't', statements: ['CREATE TABLE ntmd_test_t (x int)'] }] };
+    expect(await applyMigrationSet(sql, set)).toEqual([1]);
+    expect(await applyMigrationSet(sql, set)).toEqual([]);
+    await sql.query('INSERT INTO ntmd_test_migrations (version, name) VALUES (2, $1)', ['future']);
+    await expect(applyMigrationSet(sql, set)).rejects.toMatchObject({ code: 'SERVER_SCHEMA', message: expect.stringMatching(/version 2, newer than this ntmaldetect understands \(1\)/) });
+    await expect(applyMigrationSet(sql, { ...set, table: 'x; DROP TABLE y' })).rejects.toMatchObject({ code: 'SERVER_SCHEMA' });
+    expect(await migrateServer(sql)).toEqual([]);
   });
 
   it('rate-limits per token: 429 with Retry-After past the burst, other tokens unaffected', async () => {

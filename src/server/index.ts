@@ -40,7 +40,8 @@ export { ModelDetector, loadDetector, loadServeDetector } from './detector.js';
 export { DetectorPool } from './detect-pool.js';
 export { StoreBackend, openServerBackend, API_SOURCE } from './store-backend.js';
 export type { OpenBackendOptions } from './store-backend.js';
-export { SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION, ServerSchemaError, migrateServer } from './migrations.js';
+export { SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION, ServerSchemaError, migrateServer, applyMigrationSet } from './migrations.js';
+export type { ServerMigration, MigrationSet } from './migrations.js';
 export { runWorker, WorkerClient } from './worker.js';
 export type { WorkerOptions, WorkerEvent } from './worker.js';
 

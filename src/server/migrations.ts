@@ -89,29 +89,45 @@ export const SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length 
 /** Advisory lock key serialising server migrations ("ntsv"), distinct from the store's. */
 const LOCK = 0x6e747376;
 
-/** Applies the missing server migrations, each in its own transaction. Returns those applied. */
-export async function migrateServer(db: SqlDriver): Promise<number[]> {
+/** A set of migrations kept apart from the store's: its own version table and lock. */
+export interface MigrationSet {
+  /** Table recording the applied versions (an SQL identifier, e.g. `ntmd_server_migrations`). */
+  table: string;
+  /** Advisory lock key serialising this set's migrations across processes. */
+  lock: number;
+  /** What the set is, for error messages ("the server tables"). */
+  what: string;
+  migrations: readonly ServerMigration[];
+}
+
+/**
+ * Applies the missing migrations of a set, each in its own transaction under the set's
+ * advisory lock, so that several processes opening a fresh PostgreSQL database at once
+ * apply each exactly once. Returns the versions applied; throws {@link ServerSchemaError}
+ * when the database is newer than the code.
+ */
+export async function applyMigrationSet(db: SqlDriver, set: MigrationSet): Promise<number[]> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(set.table)) throw new ServerSchemaError(`invalid migration table name ${JSON.stringify(set.table)}`);
+  const latest = set.migrations[set.migrations.length - 1].version;
   const applied: number[] = [];
-  for (const m of SERVER_MIGRATIONS) {
+  for (const m of set.migrations) {
     const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK]);
-      await tx.query(
-        `CREATE TABLE IF NOT EXISTS ntmd_server_migrations (
-           version    integer PRIMARY KEY,
-           name       text NOT NULL,
-           applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const [{ v }] = await tx.query<{ v: number | null }>('SELECT max(version)::int AS v FROM ntmd_server_migrations');
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${set.table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const [{ v }] = await tx.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM ${set.table}`);
       const current = v ?? 0;
-      if (current > SERVER_SCHEMA_VERSION) {
-        throw new ServerSchemaError(`the server tables are at version ${current}, newer than this ntmaldetect understands (${SERVER_SCHEMA_VERSION}): upgrade ntmaldetect`);
-      }
+      if (current > latest) throw new ServerSchemaError(`${set.what} are at version ${current}, newer than this ntmaldetect understands (${latest}): upgrade ntmaldetect`);
       if (current >= m.version) return false;
-      for (const s of m.statements) await tx.query(s);
-      await tx.query('INSERT INTO ntmd_server_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      for (const statement of m.statements) await tx.query(statement);
+      await tx.query(`INSERT INTO ${set.table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       return true;
     });
     if (done) applied.push(m.version);
   }
   return applied;
+}
+
+/** Applies the missing server migrations (table `ntmd_server_migrations`). Returns those applied. */
+export function migrateServer(db: SqlDriver): Promise<number[]> {
+  return applyMigrationSet(db, { table: 'ntmd_server_migrations', lock: LOCK, what: 'the server tables', migrations: SERVER_MIGRATIONS });
 }
