@@ -23,8 +23,13 @@ if (!existsSync(out)) {
 }
 const r = JSON.parse(readFileSync(out, 'utf8'));
 const passed = r.numPassedTests ?? 0;
-// Suites that failed to load count as failures too.
-const failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+// A test file that failed without any failed test (it did not load, or a hook threw)
+// counts as one failure too; vitest's numFailedTestSuites counts describe blocks, so it
+// would count one failed test once per enclosing describe.
+const brokenFiles = (r.testResults ?? []).filter(
+  (f) => f.status !== 'passed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+).length;
+const failed = (r.numFailedTests ?? 0) + brokenFiles;
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || res.status !== 0 || passed === 0 ? 1 : 0);
