@@ -105,9 +105,11 @@ describe.each(backends)('an import killed with SIGKILL on $name', (backend) => {
   });
 });
 
-describe.runIf(postgresBackend !== undefined)('eight concurrent importers on PostgreSQL', () => {
+// PostgreSQL only (an embedded store has one owner by design): defined only when a server is configured.
+const server = postgresBackend;
+if (server) describe('eight concurrent importers on PostgreSQL', () => {
   it('importing overlapping sets at once ends with exactly the distinct traces, none lost or doubled', async () => {
-    const fresh = await postgresBackend!.fresh();
+    const fresh = await server.fresh();
     // Initialise the schema from eight processes at once too.
     const inits = await Promise.all(Array.from({ length: 8 }, () => cli(['store', 'init', '--db', fresh.db])));
     expect(inits.map((r) => r.code)).toEqual(Array(8).fill(0));
