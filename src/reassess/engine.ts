@@ -183,6 +183,11 @@ function candidateList(input: ReassessOptions['candidates']): string[] {
   return out;
 }
 
+/** Whether two resolved configurations are the same. */
+function sameConfig(a: ResolvedConfig, b: ResolvedConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function figures(y: Uint8Array, scores: Float64Array, labels: Uint8Array): FoldFigures {
   const m = binaryMetrics(y, scores, labels);
   const { tp, fp, tn, fn } = m.confusion;
@@ -326,6 +331,7 @@ async function runLocked(
     if (name === 'production') {
       if (prodConfig) fitters.push({ name, candidate: configCandidate(name, prodConfig) });
     } else if (name === 'auto') fitters.push({ name, candidate: autoCandidate({ seed: options.seed, folds: options.autoFolds, chosen: autoChoices }) });
+    else if (prodConfig && names.includes('production') && sameConfig(presetConfig(name), prodConfig)) continue; // already there as 'production'
     else fitters.push({ name, candidate: configCandidate(name, presetConfig(name)) });
   }
   const perFold = new Map<string, FoldFigures[]>(fitters.map((f) => [f.name, []]));
