@@ -72,7 +72,7 @@ describe.each(backends)('reassess on $name', (backend) => {
 
         // Traces whose labels are coin flips: no candidate may replace the model.
         await store.import(syntheticItems('noise', { ...OPTS, seed: 9, traces: 200, randomLabels: true }));
-        const r4 = await reassess(store, { candidates: 'production,svc-5gram' });
+        const r4 = await reassess(store, { candidates: 'production,svc-5gram,default' });
         expect(r4.status).toBe('kept');
         expect(r4.candidates.every((c) => !c.rule!.passes)).toBe(true);
         expect(r4.reason).toMatch(new RegExp(`^production model ${r3.productionAfter} kept`));
@@ -84,7 +84,8 @@ describe.each(backends)('reassess on $name', (backend) => {
         expect(runs[0].reason).toBe(r4.reason);
         expect((runs[0].results as { candidates: unknown[] }).candidates).toHaveLength(2);
         const evals = (await store.listEvaluations()).filter((e) => e.kind === 'reassess' && (e.config as { run: number }).run === r4.runId);
-        expect(evals.map((e) => (e.config as { model: string }).model)).toEqual(['current', 'production', 'svc-5gram']);
+        // svc-5gram is the production configuration: evaluated once, as 'production'.
+        expect(evals.map((e) => (e.config as { model: string }).model)).toEqual(['current', 'production', 'default']);
         expect((evals[0].metrics as { perFold: unknown[] }).perFold).toHaveLength(5);
       });
     } finally {
