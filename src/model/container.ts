@@ -48,6 +48,8 @@ const SIG_BLOCK = 32 + 64;
 const FLAG_SIGNED = 1;
 /** Largest body accepted after decompression (a guard against decompression bombs). */
 const MAX_BODY = 1 << 30;
+/** Largest body length taken from the gzip trailer as the size of the inflate buffer. */
+const MAX_HINT = 1 << 26;
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('ntmaldetect model files need a little-endian platform');
@@ -264,7 +266,13 @@ export function readContainer(bytes: Uint8Array, source: string, options: ReadOp
   }
   let body: Buffer;
   try {
-    body = gunzipSync(bytes.subarray(PREFIX, shaEnd), { maxOutputLength: MAX_BODY });
+    // gzip's trailer gives the body's length (mod 2^32): as the output chunk size it lets
+    // zlib inflate into one buffer instead of 16 KiB chunks joined by a copy (less CPU, and
+    // half the transient memory). Only a hint, capped so that a crafted trailer cannot make
+    // us reserve much; the real limit is maxOutputLength.
+    const isize = payloadLength >= 18 ? dv.getUint32(shaEnd - 4, true) : 0;
+    const chunkSize = isize >= 64 && isize < MAX_HINT ? isize + 1 : undefined;
+    body = gunzipSync(bytes.subarray(PREFIX, shaEnd), { maxOutputLength: MAX_BODY, chunkSize });
   } catch (e) {
     throw new InvalidModelError(source, `the payload is not valid gzip data (${(e as Error).message})`);
   }

@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FittedTfidf } from '../tfidf/vectorizer.js';
-import type { TfidfState } from '../tfidf/vectorizer.js';
 import { isNtmdError } from '../errors.js';
 import type { ResolvedConfig } from './config.js';
 import { resolveConfig } from './config.js';
@@ -267,8 +266,8 @@ function decodeModel(
   for (let j = 0; j < V; j++) if (!(idf[j] > 0) || !Number.isFinite(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
   let tfidf: FittedTfidf;
   try {
-    const state: TfidfState = { options: config.tfidf, names: names as string[], grams, lengths: new Int32Array(lengths), idf };
-    tfidf = FittedTfidf.fromState(state);
+    // The decoded arrays are fresh (or copies out of the body): adopt them, no copies.
+    tfidf = FittedTfidf.restore(config.tfidf, names as string[], grams, lengths, idf);
   } catch (e) {
     if (isNtmdError(e)) return bad(e.message);
     throw e;
@@ -325,7 +324,7 @@ function decodeModel(
 type Bad = (detail: string) => never;
 
 /** The vocabulary's ids as written by this version: all ids back to back (`vocab.ids`). */
-function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Int32Array {
+function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Uint8Array | Uint16Array | Int32Array {
   const ids = sections.get('vocab.ids');
   if (!(ids instanceof Uint8Array || ids instanceof Uint16Array || ids instanceof Int32Array) || ids.length !== declared) {
     return bad(`section vocab.ids is missing, has the wrong type or does not hold the ${declared} ids the header declares`);
@@ -333,7 +332,8 @@ function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Arr
   let total = 0;
   for (let j = 0; j < lengths.length; j++) total += lengths[j];
   if (total !== ids.length) bad(`the feature lengths add up to ${total} ids, section vocab.ids holds ${ids.length}`);
-  return ids instanceof Int32Array ? ids : new Int32Array(ids);
+  // A copy of the ids alone, so that the decompressed body can be freed once loaded.
+  return ids.slice();
 }
 
 /**

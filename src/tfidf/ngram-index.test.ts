@@ -60,4 +60,36 @@ describe('NgramIndex', () => {
     expect(() => add(256)).toThrow(RangeError);
     expect(new NgramIndex(300).grams).toBeInstanceOf(Uint16Array);
   });
+
+  it('fromFlat builds the index insert builds, in every storage type, and refuses repeats and bad ids', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 299 }), { minLength: 1, maxLength: 4 }), { maxLength: 150 }), fc.constantFrom(200, 300, 70000), (grams, nNames) => {
+        const seen = new Set<string>();
+        const distinct = grams.map((g) => g.map((x) => x % nNames)).filter((g) => !seen.has(g.join(',')) && seen.add(g.join(',')));
+        const flat = Int32Array.from(distinct.flat());
+        const lengths = Int32Array.from(distinct.map((g) => g.length));
+        const ix = NgramIndex.fromFlat(nNames, flat, lengths);
+        if (typeof ix === 'string') throw new Error(ix);
+        const narrow = nNames <= 256 ? Uint8Array.from(flat) : Uint16Array.from(flat);
+        const ix2 = NgramIndex.fromFlat(nNames, narrow, lengths);
+        if (typeof ix2 === 'string') throw new Error(ix2);
+        expect(ix.size).toBe(distinct.length);
+        distinct.forEach((g, f) => {
+          const buf = Int32Array.from(g);
+          const h = mixHash(polyHash(buf, 0, buf.length), buf.length);
+          expect(ix.find(buf, 0, buf.length, h)).toBe(f);
+          expect(ix2.find(buf, 0, buf.length, h)).toBe(f);
+          expect(Array.from(ix.gram(f))).toEqual(g);
+        });
+        expect(ix.find(Int32Array.of(nNames - 1, nNames - 1, nNames - 1, nNames - 1, 0), 0, 5, 0)).toBe(-1);
+        if (distinct.length > 0) {
+          const rep = Int32Array.from([...flat, ...distinct[0]]);
+          expect(NgramIndex.fromFlat(nNames, rep, Int32Array.from([...lengths, distinct[0].length]))).toMatch(/repeats/);
+          const bad = flat.slice();
+          bad[0] = nNames;
+          expect(NgramIndex.fromFlat(nNames, bad, lengths)).toMatch(/not a name id/);
+        }
+      }),
+    );
+  });
 });

@@ -85,6 +85,79 @@ export class NgramIndex {
   }
 
   /**
+   * Builds the index of features stored back to back in `ids` (feature f is the next
+   * `lengths[f]` ids), numbered in that order, in one pass: no per-feature allocation or
+   * copy. The caller must have checked that every length is >= 1 and that they add up to
+   * `ids.length`; this checks every id (`0 <= id < nNames`) and that no feature repeats an
+   * earlier one, and returns a description of the first problem instead of an index.
+   * `ids` is adopted, not copied, when it already has the storage type for `nNames`
+   * (the caller must then not modify it).
+   */
+  static fromFlat(nNames: number, ids: GramArray, lengths: ArrayLike<number>): NgramIndex | string {
+    const V = lengths.length;
+    const total = ids.length;
+    // Every id must name a call (a type too narrow to hold nNames needs no check). Ids
+    // that are converted are checked before the conversion; adopted ones while hashing.
+    const limit = ids instanceof Uint8Array ? 0x100 : ids instanceof Uint16Array ? 0x10000 : 0x80000000;
+    const check = nNames < limit ? nNames : -1;
+    const out = new NgramIndex(nNames, 0, 0);
+    let grams: GramArray;
+    if (Object.getPrototypeOf(ids) === Object.getPrototypeOf(out.grams)) grams = ids;
+    else {
+      for (let p = 0; p < total; p++) {
+        const id = ids[p];
+        if (!(id >= 0 && id < nNames)) return `[${p}] = ${id} is not a name id`;
+      }
+      grams = gramArray(nNames, total);
+      grams.set(ids);
+    }
+    const meta = new Int32Array(2 * V);
+    const hashes = new Int32Array(V);
+    let uniform = -1;
+    for (let f = 0, p = 0; f < V; f++) {
+      const n = lengths[f];
+      let h = 0;
+      for (let k = 0; k < n; k++) {
+        const id = grams[p + k];
+        if (check >= 0 && !(id >= 0 && id < check)) return `[${p + k}] = ${id} is not a name id`;
+        h = (Math.imul(h, NGRAM_BASE) + id) | 0;
+      }
+      hashes[f] = mixHash(h, n);
+      meta[2 * f] = p;
+      meta[2 * f + 1] = n;
+      if (uniform !== n) uniform = uniform === -1 ? n : 0;
+      p += n;
+    }
+    out.grams = grams;
+    out.meta = meta;
+    out.hashes = hashes;
+    out.used = total;
+    out.uniform = uniform;
+    let tableSize = 16;
+    while (tableSize < V * 2) tableSize *= 2;
+    const mask = tableSize - 1;
+    const slots = new Int32Array(tableSize * 2).fill(-1);
+    out.slots = slots;
+    out.mask = mask;
+    for (let f = 0; f < V; f++) {
+      const mixed = hashes[f];
+      let s = mixed & mask;
+      for (; slots[s << 1] >= 0; s = (s + 1) & mask) {
+        if (slots[(s << 1) + 1] === mixed) {
+          const g = slots[s << 1];
+          if (meta[2 * g + 1] === meta[2 * f + 1] && out.same(g, grams as Int32Array, meta[2 * f], meta[2 * f + 1])) {
+            return `feature ${f} repeats an earlier feature`;
+          }
+        }
+      }
+      slots[s << 1] = f;
+      slots[(s << 1) + 1] = mixed;
+    }
+    out.size = V;
+    return out;
+  }
+
+  /**
    * Feature number of `buf[start .. start+n)` whose mixed hash is `mixed`, or -1.
    * `mixed` must be `mixHash(polyHash(buf, start, n), n)`.
    */

@@ -311,11 +311,27 @@ export class FittedTfidf {
 
   /** Rebuilds a fitted vectorizer from {@link state}; validates it (throws {@link TfidfStateError}). */
   static fromState(state: TfidfState): FittedTfidf {
-    const options = resolveTfidfOptions({ ...state.options, ngramRange: [...state.options.ngramRange] as [number, number] });
     const { names, grams, lengths, idf } = state;
     if (!(grams instanceof Int32Array)) throw new TfidfStateError('grams', 'is not an Int32Array');
     if (!(lengths instanceof Int32Array)) throw new TfidfStateError('lengths', 'is not an Int32Array');
     if (!(idf instanceof Float64Array)) throw new TfidfStateError('idf', 'is not a Float64Array');
+    return FittedTfidf.restore(state.options, names.slice(), grams, lengths, idf.slice());
+  }
+
+  /**
+   * @internal {@link fromState} for the model reader: the ids may be stored in 8, 16 or 32
+   * bits and the lengths in 8 or 32, and `names`, `grams` (when already in the index's
+   * storage type) and `idf` are adopted, not copied: the caller must not keep or modify
+   * them. Validates everything {@link fromState} does (throws {@link TfidfStateError}).
+   */
+  static restore(
+    optionsIn: ResolvedTfidfOptions,
+    names: readonly string[],
+    grams: Uint8Array | Uint16Array | Int32Array,
+    lengths: Uint8Array | Int32Array,
+    idf: Float64Array,
+  ): FittedTfidf {
+    const options = resolveTfidfOptions({ ...optionsIn, ngramRange: [...optionsIn.ngramRange] as [number, number] });
     if (idf.length !== lengths.length) {
       throw new TfidfStateError('idf', `has ${idf.length} values for ${lengths.length} features`);
     }
@@ -326,18 +342,10 @@ export class FittedTfidf {
       total += lengths[j];
     }
     if (total !== grams.length) throw new TfidfStateError('grams', `holds ${grams.length} ids, lengths sum to ${total}`);
-    for (let p = 0; p < grams.length; p++) {
-      if (grams[p] < 0 || grams[p] >= names.length) throw new TfidfStateError('grams', `[${p}] = ${grams[p]} is not a name id`);
-    }
     if (new Set(names).size !== names.length) throw new TfidfStateError('names', 'holds duplicates');
-    const index = new NgramIndex(names.length, lengths.length, grams.length);
-    for (let j = 0, p = 0; j < lengths.length; p += lengths[j], j++) {
-      const n = lengths[j];
-      if (index.insert(grams, p, n, mixHash(polyHash(grams, p, n), n)) !== j) {
-        throw new TfidfStateError('grams', `feature ${j} repeats an earlier feature`);
-      }
-    }
-    return new FittedTfidf(options, names.slice(), index, idf.slice());
+    const index = NgramIndex.fromFlat(names.length, grams, lengths);
+    if (typeof index === 'string') throw new TfidfStateError('grams', index);
+    return new FittedTfidf(options, names, index, idf);
   }
 
   /** @internal Table id → model name id (or -1), extended as `table` grows. */
