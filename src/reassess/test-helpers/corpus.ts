@@ -21,4 +21,4 @@ export function syntheticItems(prefix: string, options: SyntheticOptions & { ran
   }));
 }
 
-export { backends, removeScratch } from '../../store/test-helpers/backends.js';
+export { backends, pgliteBackend, removeScratch } from '../../store/test-helpers/backends.js';
