@@ -82,6 +82,21 @@ describe('NgramIndex', () => {
           expect(Array.from(ix.gram(f))).toEqual(g);
         });
         expect(ix.find(Int32Array.of(nNames - 1, nNames - 1, nNames - 1, nNames - 1, 0), 0, 5, 0)).toBe(-1);
+        // Still a full index: inserting after a bulk build (another length) keeps every feature.
+        const extra = Int32Array.of(1, 2, 3, 4, 5);
+        const eh = mixHash(polyHash(extra, 0, 5), 5);
+        expect(ix2.insert(extra, 0, 5, eh)).toBe(distinct.length);
+        expect(ix2.lengthOf(distinct.length)).toBe(5);
+        distinct.forEach((g, f) => {
+          expect(Array.from(ix2.gram(f))).toEqual(g);
+          expect(ix2.lengthOf(f)).toBe(g.length);
+        });
+        for (let k = 0; k < 40; k++) ix2.insert(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6, mixHash(polyHash(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6), 6));
+        distinct.forEach((g, f) => {
+          const buf = Int32Array.from(g);
+          expect(ix2.find(buf, 0, buf.length, mixHash(polyHash(buf, 0, buf.length), buf.length))).toBe(f);
+        });
+        expect(ix2.find(extra, 0, 5, eh)).toBe(distinct.length);
         if (distinct.length > 0) {
           const rep = Int32Array.from([...flat, ...distinct[0]]);
           expect(NgramIndex.fromFlat(nNames, rep, Int32Array.from([...lengths, distinct[0].length]))).toMatch(/repeats/);

@@ -55,10 +55,26 @@ function gramArray(nNames: number, length: number): GramArray {
 export class NgramIndex {
   /** All stored n-grams, back to back. */
   grams: GramArray;
-  /** `[2f]` start of feature f's ids in {@link grams}, `[2f+1]` its length n. */
-  meta: Int32Array;
-  /** Mixed hash of feature f (for rehashing). */
-  hashes: Int32Array;
+  /**
+   * `[2f]` start of feature f's ids in {@link grams}, `[2f+1]` its length n. An index built
+   * by {@link fromFlat} whose features share one length does not keep it (feature f starts
+   * at f·n): it is rebuilt on first use.
+   */
+  get meta(): Int32Array {
+    return (this.metaArray ??= this.uniformMeta());
+  }
+  set meta(m: Int32Array) {
+    this.metaArray = m;
+  }
+  /** Mixed hash of feature f (for rehashing); rebuilt on first use by an index from {@link fromFlat}. */
+  get hashes(): Int32Array {
+    return (this.hashArray ??= this.computeHashes());
+  }
+  set hashes(h: Int32Array) {
+    this.hashArray = h;
+  }
+  private metaArray: Int32Array | null = null;
+  private hashArray: Int32Array | null = null;
   /** Number of stored features. */
   size = 0;
   /** Number of distinct name ids the index can store (ids are `0 .. nNames-1`). */
@@ -111,26 +127,14 @@ export class NgramIndex {
       grams = gramArray(nNames, total);
       grams.set(ids);
     }
-    const meta = new Int32Array(2 * V);
-    const hashes = new Int32Array(V);
     let uniform = -1;
-    for (let f = 0, p = 0; f < V; f++) {
-      const n = lengths[f];
-      let h = 0;
-      for (let k = 0; k < n; k++) {
-        const id = grams[p + k];
-        if (check >= 0 && !(id >= 0 && id < check)) return `[${p + k}] = ${id} is not a name id`;
-        h = (Math.imul(h, NGRAM_BASE) + id) | 0;
-      }
-      hashes[f] = mixHash(h, n);
-      meta[2 * f] = p;
-      meta[2 * f + 1] = n;
-      if (uniform !== n) uniform = uniform === -1 ? n : 0;
-      p += n;
-    }
+    for (let f = 0; f < V; f++) if (uniform !== lengths[f]) uniform = uniform === -1 ? lengths[f] : 0;
+    // One length for all: no per-feature offsets (feature f starts at f·n). The hashes are
+    // kept in the table only; both arrays are rebuilt if ever needed (see meta, hashes).
+    const meta = uniform > 0 ? null : new Int32Array(2 * Math.max(16, V));
     out.grams = grams;
-    out.meta = meta;
-    out.hashes = hashes;
+    out.metaArray = meta;
+    out.hashArray = null;
     out.used = total;
     out.uniform = uniform;
     let tableSize = 16;
@@ -139,19 +143,28 @@ export class NgramIndex {
     const slots = new Int32Array(tableSize * 2).fill(-1);
     out.slots = slots;
     out.mask = mask;
-    for (let f = 0; f < V; f++) {
-      const mixed = hashes[f];
+    for (let f = 0, p = 0; f < V; f++) {
+      const n = lengths[f];
+      let h = 0;
+      for (let k = 0; k < n; k++) {
+        const id = grams[p + k];
+        if (check >= 0 && !(id >= 0 && id < check)) return `[${p + k}] = ${id} is not a name id`;
+        h = (Math.imul(h, NGRAM_BASE) + id) | 0;
+      }
+      const mixed = mixHash(h, n);
+      if (meta !== null) {
+        meta[2 * f] = p;
+        meta[2 * f + 1] = n;
+      }
       let s = mixed & mask;
       for (; slots[s << 1] >= 0; s = (s + 1) & mask) {
-        if (slots[(s << 1) + 1] === mixed) {
-          const g = slots[s << 1];
-          if (meta[2 * g + 1] === meta[2 * f + 1] && out.same(g, grams as Int32Array, meta[2 * f], meta[2 * f + 1])) {
-            return `feature ${f} repeats an earlier feature`;
-          }
+        if (slots[(s << 1) + 1] === mixed && out.same(slots[s << 1], grams as Int32Array, p, n)) {
+          return `feature ${f} repeats an earlier feature`;
         }
       }
       slots[s << 1] = f;
       slots[(s << 1) + 1] = mixed;
+      p += n;
     }
     out.size = V;
     return out;
@@ -237,12 +250,36 @@ export class NgramIndex {
 
   /** The ids of feature f (a view, not a copy). */
   gram(f: number): GramArray {
+    const u = this.uniform;
+    if (u > 0) return this.grams.subarray(f * u, f * u + u);
     return this.grams.subarray(this.meta[2 * f], this.meta[2 * f] + this.meta[2 * f + 1]);
   }
 
   /** Length (n) of feature f. */
   lengthOf(f: number): number {
-    return this.meta[2 * f + 1];
+    return this.uniform > 0 ? this.uniform : this.meta[2 * f + 1];
+  }
+
+  /** {@link meta} of an index whose features all have length {@link uniform}. */
+  private uniformMeta(): Int32Array {
+    const n = this.uniform;
+    const meta = new Int32Array(2 * Math.max(16, this.size));
+    for (let f = 0; f < this.size; f++) {
+      meta[2 * f] = f * n;
+      meta[2 * f + 1] = n;
+    }
+    return meta;
+  }
+
+  /** {@link hashes} recomputed from the stored ids. */
+  private computeHashes(): Int32Array {
+    const meta = this.meta;
+    const hashes = new Int32Array(meta.length >> 1);
+    for (let f = 0; f < this.size; f++) {
+      const n = meta[2 * f + 1];
+      hashes[f] = mixHash(polyHash(this.grams, meta[2 * f], n), n);
+    }
+    return hashes;
   }
 
   private same(f: number, buf: Int32Array, start: number, n: number): boolean {
