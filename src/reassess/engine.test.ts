@@ -154,10 +154,12 @@ describe.each(backends)('reassess on $name', (backend) => {
         expect(runs[1].lockedAt!.getTime()).toBeGreaterThanOrEqual(runs[0].finishedAt!.getTime());
         // Not waiting is an error while a run holds the lock.
         await a.import(twoParts().rest.slice(0, 40));
-        const slow = reassess(a, { candidates: 'svc-5gram', folds: 3 });
-        await new Promise((r) => setTimeout(r, backend.name === 'postgres' ? 300 : 0));
+        let holding!: () => void;
+        const locked = new Promise<void>((r) => (holding = r));
+        const slow = reassess(a, { candidates: 'svc-5gram', folds: 3, onProgress: (e) => e.stage === 'load' && holding() });
+        await locked; // the first run holds the lock now
         await expect(reassess(b, { candidates: 'svc-5gram', folds: 3, wait: false })).rejects.toBeInstanceOf(ReassessBusyError);
-        await slow;
+        expect((await slow).status).not.toBe('skipped');
       } finally {
         if (b !== a) await b.close();
         await a.close();

@@ -9,6 +9,8 @@ describe('Student t', () => {
     expect(studentTUpperTail(2.776445, 4)).toBeCloseTo(0.025, 6);
     expect(studentTUpperTail(0, 7)).toBeCloseTo(0.5, 12);
     expect(studentTUpperTail(Infinity, 3)).toBe(0);
+    // Near zero the tail keeps its precision (df / (df + t^2) would round to 1).
+    expect(studentTUpperTail(1.4142128943394208e-10, 2)).toBeCloseTo(0.5 - 1.4142128943394208e-10 / (2 * Math.sqrt(2)), 15);
   });
 
   test('one degree of freedom is the Cauchy distribution', () => {

@@ -66,7 +66,9 @@ export function studentTUpperTail(t: number, df: number): number {
   if (Number.isNaN(t)) return NaN;
   if (t === Infinity) return 0;
   if (t === -Infinity) return 1;
-  const half = 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  // Near t = 0, df / (df + t^2) rounds to 1: use the complementary form I_x(a, b) = 1 - I_{1-x}(b, a).
+  const t2 = t * t;
+  const half = t2 < df ? 0.5 * (1 - regularizedBeta(t2 / (df + t2), 0.5, df / 2)) : 0.5 * regularizedBeta(df / (df + t2), df / 2, 0.5);
   return t >= 0 ? half : 1 - half;
 }
 
