@@ -143,28 +143,15 @@ export class NgramIndex {
     const slots = new Int32Array(tableSize * 2).fill(-1);
     out.slots = slots;
     out.mask = mask;
-    for (let f = 0, p = 0; f < V; f++) {
-      const n = lengths[f];
-      let h = 0;
-      for (let k = 0; k < n; k++) {
-        const id = grams[p + k];
-        if (check >= 0 && !(id >= 0 && id < check)) return `[${p + k}] = ${id} is not a name id`;
-        h = (Math.imul(h, NGRAM_BASE) + id) | 0;
-      }
-      const mixed = mixHash(h, n);
-      if (meta !== null) {
-        meta[2 * f] = p;
-        meta[2 * f + 1] = n;
-      }
-      let s = mixed & mask;
-      for (; slots[s << 1] >= 0; s = (s + 1) & mask) {
-        if (slots[(s << 1) + 1] === mixed && out.same(slots[s << 1], grams as Int32Array, p, n)) {
-          return `feature ${f} repeats an earlier feature`;
-        }
-      }
-      slots[s << 1] = f;
-      slots[(s << 1) + 1] = mixed;
-      p += n;
+    // Two simple loops (hash everything, then fill the table) rather than one: they reach
+    // optimised code sooner in a cold process.
+    const hashes = new Int32Array(V);
+    const bad = hashFeatures(grams, lengths, check, hashes, meta);
+    if (bad >= 0) return `[${bad}] = ${grams[bad]} is not a name id`;
+    // Features with equal hashes (rare) are compared afterwards, in insertion order.
+    const pairs = fillTable(slots, mask, hashes);
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (out.sameFeature(pairs[i], pairs[i + 1])) return `feature ${pairs[i + 1]} repeats an earlier feature`;
     }
     out.size = V;
     return out;
@@ -282,6 +269,12 @@ export class NgramIndex {
     return hashes;
   }
 
+  /** Whether stored features g and f hold the same ids. */
+  private sameFeature(g: number, f: number): boolean {
+    const o = this.uniform > 0 ? f * this.uniform : this.meta[2 * f];
+    return this.same(g, this.grams as Int32Array, o, this.lengthOf(f));
+  }
+
   private same(f: number, buf: Int32Array, start: number, n: number): boolean {
     // With one length for all features (the usual ngramRange [n, n]) feature f starts at
     // f·n: no access to `meta`, one cache miss fewer per lookup.
@@ -338,4 +331,47 @@ export class NgramIndex {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/**
+ * Mixed hash of each feature stored back to back in `grams` (lengths in `lengths`) into
+ * `hashes`, and its offset and length into `meta` when given. Returns the position of the
+ * first id that is not below `check` (when `check >= 0`), else -1.
+ */
+function hashFeatures(grams: GramArray, lengths: ArrayLike<number>, check: number, hashes: Int32Array, meta: Int32Array | null): number {
+  const V = lengths.length;
+  for (let f = 0, p = 0; f < V; f++) {
+    const n = lengths[f];
+    let h = 0;
+    for (let k = p; k < p + n; k++) h = (Math.imul(h, NGRAM_BASE) + grams[k]) | 0;
+    hashes[f] = mixHash(h, n);
+    if (meta !== null) {
+      meta[2 * f] = p;
+      meta[2 * f + 1] = n;
+    }
+    p += n;
+  }
+  if (check >= 0) {
+    for (let p = 0; p < grams.length; p++) if (!(grams[p] >= 0 && grams[p] < check)) return p;
+  }
+  return -1;
+}
+
+/**
+ * Inserts features 0..V-1 with mixed hashes `hashes` into the empty open-addressing table
+ * `slots` (pairs of feature, hash; `mask + 1` pairs). Returns the pairs (earlier feature,
+ * later feature) whose hashes are equal, for the caller to compare.
+ */
+function fillTable(slots: Int32Array, mask: number, hashes: Int32Array): number[] {
+  const pairs: number[] = [];
+  for (let f = 0; f < hashes.length; f++) {
+    const mixed = hashes[f];
+    let s = mixed & mask;
+    for (; slots[s << 1] >= 0; s = (s + 1) & mask) {
+      if (slots[(s << 1) + 1] === mixed) pairs.push(slots[s << 1], f);
+    }
+    slots[s << 1] = f;
+    slots[(s << 1) + 1] = mixed;
+  }
+  return pairs;
 }
