@@ -113,8 +113,17 @@ export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOp
  * and seed give a byte-identical model file.
  */
 export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
-  const config = trainConfig(options);
+  let config = trainConfig(options);
   const c = await loadTrainCorpus(corpus, options);
+  if (options.preset === 'auto') {
+    // `auto` is chosen on this corpus by inner cross-validation (src/eval/auto.ts); the
+    // caller's other options still override the choice. Loaded lazily: eval imports this module.
+    const { selectAutoConfig } = await import('../eval/auto.js');
+    const docs = c.docs.map((d) => d.calls);
+    const labels = Uint8Array.from(c.docs, (d) => d.label);
+    const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed });
+    config = trainConfig({ ...options, preset: undefined, config: chosen.config });
+  }
   return trainOnCorpus(c, config, options);
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallTable } from '../tokenize/call-table.js';
 import { autoGrid, selectAutoConfig, trainAuto } from './auto.js';
+import { train } from '../api/train.js';
 import { syntheticCorpus } from './synthetic.js';
 
 function loaded(traces: number, maxLength: number) {
@@ -39,5 +40,21 @@ describe('auto preset', () => {
     const { model, selection } = await trainAuto(corpus);
     expect(model.config).toEqual(selection.config);
     expect(model.info().corpus?.documents).toBe(120);
+  });
+  it('train({ preset: "auto" }) chooses on the corpus like trainAuto, and other options still override', async () => {
+    const { s, table, docs } = loaded(120, 30);
+    const corpus = {
+      docs: docs.map((calls, i) => ({ name: s.names[i], label: s.labels[i] as 0 | 1, calls, sha256: String(i), bytes: calls.length })),
+      table,
+      skippedEmpty: [],
+    };
+    const { model: viaAuto, selection } = await trainAuto(corpus);
+    // Traces of at most 30 calls: the static fallback (ten-grams) would leave most of them empty.
+    expect(selection.config.tfidf.ngramRange![1]).toBeLessThan(10);
+    const viaTrain = await train(corpus, { preset: 'auto' });
+    expect(Buffer.from(viaTrain.toBytes()).equals(Buffer.from(viaAuto.toBytes()))).toBe(true);
+    const harsh = await train(corpus, { preset: 'auto', policy: 'all' });
+    expect(harsh.config.policy).toBe('all');
+    expect(harsh.config.tfidf).toEqual(selection.config.tfidf);
   });
 });

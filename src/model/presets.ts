@@ -89,13 +89,14 @@ const SVC_5GRAM: Preset = {
 
 /**
  * `auto`: the configuration is chosen per training corpus by inner cross-validation over
- * n-gram ranges and classifiers (`selectAutoConfig` in `src/eval/auto.ts`; `bench --models
- * auto` does this inside every fold). The static configuration below is only what is used
+ * n-gram ranges and classifiers (`selectAutoConfig` in `src/eval/auto.ts`): `train({ preset:
+ * 'auto' })`, `ntmaldetect train --preset auto` and `trainAuto()` choose on the training corpus,
+ * `bench --models auto` inside every fold. The static configuration below is only what is used
  * when no training data is at hand to choose with: the default's.
  */
 const AUTO: Preset = {
   name: 'auto',
-  description: 'chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD) in bench --models auto and trainAuto(); as a static configuration, the default\'s',
+  description: 'chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD) in train --preset auto, bench --models auto and trainAuto(); as a static configuration, the default\'s',
   config: DEFAULT.config,
 };
 
