@@ -57,6 +57,19 @@ describe('detect', () => {
     for (const f of forms) expect(f).toEqual(v);
   });
 
+  it('gives the same verdict after traces full of unseen call names (the shared read table renews itself)', () => {
+    const before = detectSync(readFileSync(EPO), { model });
+    // 30 traces of 200 distinct made-up names each: 6,000 names, past the shared table's limit.
+    for (let t = 0; t < 30; t++) {
+      const names = Array.from({ length: 200 }, (_, i) => `NtMadeUp${t}x${i}`);
+      const v = detectSync(names, { model });
+      expect(v).toMatchObject({ insufficient: true, malicious: false, calls: 200, ngrams: 191, unknownNgramFraction: 1 });
+      expect(detectSync(names.join('\n'), { model })).toEqual(v);
+    }
+    expect(detectSync(readFileSync(EPO), { model })).toEqual(before);
+    expect(before).toMatchObject({ calls: 371, insufficient: false });
+  });
+
   it('applies the policy: any (upstream default) vs all (harsh)', () => {
     const text = readFileSync(EPO, 'utf8');
     const any = detectSync(text, { model });

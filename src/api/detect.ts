@@ -90,6 +90,22 @@ export async function resolveModel(model: ModelSource | undefined, trustKey?: Lo
   return loadModel(model, trustKey === undefined ? {} : { trustKey });
 }
 
+/**
+ * Most traces use a few dozen call names. Reading each one into a fresh {@link CallTable}
+ * would rebuild the name table and the reader's byte trie for every trace, which costs more
+ * than the whole rest of a small trace's verdict; so verdicts read into one table shared by
+ * all of them (ids are only ever appended, so concurrent reads are safe). It is replaced by
+ * a fresh one once it holds more than {@link SHARED_TABLE_LIMIT} names, so input with
+ * endless distinct names cannot grow it without bound.
+ */
+const SHARED_TABLE_LIMIT = 4096;
+let sharedTable = new CallTable();
+
+function readTable(): CallTable {
+  if (sharedTable.size > SHARED_TABLE_LIMIT) sharedTable = new CallTable();
+  return sharedTable;
+}
+
 function readOptions(options: DetectOptions, table: CallTable): ReadOptions {
   return { table, ...(options.format ? { format: options.format } : {}), ...(options.source ? { source: options.source } : {}) };
 }
@@ -97,7 +113,7 @@ function readOptions(options: DetectOptions, table: CallTable): ReadOptions {
 /** Reads an in-memory trace into call ids. */
 export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {}): { calls: Int32Array; table: CallTable } {
   if (Array.isArray(input)) {
-    const table = new CallTable();
+    const table = readTable();
     const calls = new Int32Array(input.length);
     for (let i = 0; i < input.length; i++) {
       const name = input[i];
@@ -107,7 +123,7 @@ export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {})
     return { calls, table };
   }
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    const table = new CallTable();
+    const table = readTable();
     return { calls: readTraceSync(input, readOptions(options, table)).calls, table };
   }
   const t = input as { calls?: unknown; table?: unknown };
@@ -119,7 +135,7 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<{ ca
   if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && !Array.isArray(input) && 'path' in input) {
     const p = (input as { path: unknown }).path;
     if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
-    const table = new CallTable();
+    const table = readTable();
     try {
       return { calls: (await readTrace(p, { ...readOptions(options, table), source: options.source ?? p })).calls, table };
     } catch (e) {
@@ -127,7 +143,7 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<{ ca
     }
   }
   if (typeof input === 'object' && input !== null && (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')) {
-    const table = new CallTable();
+    const table = readTable();
     return { calls: (await readTrace(input as NodeJS.ReadableStream, readOptions(options, table))).calls, table };
   }
   return callsOfSync(input as SyncTraceSource, options);
