@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 import type { SqlDriver } from '../store/driver.js';
+import { applyMigrations } from '../store/schema.js';
 import { NtmdError } from '../errors.js';
 
 /** One migration of the re-assessment tables. */
@@ -81,28 +82,12 @@ export const REASSESS_SCHEMA_VERSION = REASSESS_MIGRATIONS[REASSESS_MIGRATIONS.l
 const MIGRATION_LOCK = 0x6e747261;
 
 /** Applies the missing re-assessment migrations (after the store's). Returns those applied. */
-export async function migrateReassess(db: SqlDriver): Promise<number[]> {
-  const applied: number[] = [];
-  for (const m of REASSESS_MIGRATIONS) {
-    const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await tx.query(
-        `CREATE TABLE IF NOT EXISTS ntmd_reassess_migrations (
-           version    integer PRIMARY KEY,
-           name       text NOT NULL,
-           applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const [{ v }] = await tx.query<{ v: number | null }>('SELECT max(version)::int AS v FROM ntmd_reassess_migrations');
-      const current = v ?? 0;
-      if (current > REASSESS_SCHEMA_VERSION) {
-        throw new ReassessSchemaError(`the re-assessment tables are at version ${current}, newer than this ntmaldetect understands (${REASSESS_SCHEMA_VERSION}): upgrade ntmaldetect`);
-      }
-      if (current >= m.version) return false;
-      for (const s of m.statements) await tx.query(s);
-      await tx.query('INSERT INTO ntmd_reassess_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-      return true;
-    });
-    if (done) applied.push(m.version);
-  }
-  return applied;
+export function migrateReassess(db: SqlDriver): Promise<number[]> {
+  return applyMigrations(db, {
+    table: 'ntmd_reassess_migrations',
+    lockKey: MIGRATION_LOCK,
+    migrations: REASSESS_MIGRATIONS,
+    tooNew: (current, known) =>
+      new ReassessSchemaError(`the re-assessment tables are at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`),
+  });
 }

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import type { SqlDriver } from '../store/driver.js';
+import { applyMigrations } from '../store/schema.js';
 import { NtmdError } from '../errors.js';
 
 /** One step of the server schema; released steps never change. */
@@ -103,28 +104,17 @@ export interface MigrationSet {
 /**
  * Applies the missing migrations of a set, each in its own transaction under the set's
  * advisory lock, so that several processes opening a fresh PostgreSQL database at once
- * apply each exactly once. Returns the versions applied; throws {@link ServerSchemaError}
- * when the database is newer than the code.
+ * apply each exactly once (the store's {@link applyMigrations} runner). Returns the versions
+ * applied; throws {@link ServerSchemaError} when the database is newer than the code.
  */
 export async function applyMigrationSet(db: SqlDriver, set: MigrationSet): Promise<number[]> {
   if (!/^[a-z_][a-z0-9_]*$/.test(set.table)) throw new ServerSchemaError(`invalid migration table name ${JSON.stringify(set.table)}`);
-  const latest = set.migrations[set.migrations.length - 1].version;
-  const applied: number[] = [];
-  for (const m of set.migrations) {
-    const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
-      await tx.query(`CREATE TABLE IF NOT EXISTS ${set.table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const [{ v }] = await tx.query<{ v: number | null }>(`SELECT max(version)::int AS v FROM ${set.table}`);
-      const current = v ?? 0;
-      if (current > latest) throw new ServerSchemaError(`${set.what} are at version ${current}, newer than this ntmaldetect understands (${latest}): upgrade ntmaldetect`);
-      if (current >= m.version) return false;
-      for (const statement of m.statements) await tx.query(statement);
-      await tx.query(`INSERT INTO ${set.table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-      return true;
-    });
-    if (done) applied.push(m.version);
-  }
-  return applied;
+  return applyMigrations(db, {
+    table: set.table,
+    lockKey: set.lock,
+    migrations: set.migrations,
+    tooNew: (current, latest) => new ServerSchemaError(`${set.what} are at version ${current}, newer than this ntmaldetect understands (${latest}): upgrade ntmaldetect`),
+  });
 }
 
 /** Applies the missing server migrations (table `ntmd_server_migrations`). Returns those applied. */
