@@ -3,24 +3,14 @@
  * embedded store: usage errors, a run with its printed report, list/show/promote/rollback
  * and the run record.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
-import { runCli } from '../cli/main.js';
 import { openStore } from '../store/store.js';
 import { pgliteBackend, removeScratch, syntheticItems } from './test-helpers/corpus.js';
+import { runCliCaptured } from '../../test/cli.js';
 
 afterAll(removeScratch);
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCliCaptured(args);
 
 describe('reassess and models commands', () => {
   test('usage errors', async () => {

@@ -4,26 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
-import { runCli } from '../cli/main.js';
 import { backends, removeScratch, scratch } from './test-helpers/backends.js';
+import { runCliCaptured } from '../../test/cli.js';
 
 requireShared();
 vi.setConfig({ testTimeout: 300_000 });
 afterAll(() => removeScratch());
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: scratch });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCliCaptured(args, scratch);
 
 const ben = (n: string) => join(corpusDir, 'sysBEN', n);
 const mal = (n: string) => join(corpusDir, 'sysMAL', n);
