@@ -89,6 +89,7 @@ async function child(kind, repeat, modelPath, intervalMs) {
     const live = await createLiveDetector({ model: await loadModel(modelPath) });
     // The real detector, with each verdict timed (what an interval costs as the log grows).
     detector = {
+      borrowsChunks: live.borrowsChunks, // it copies what it keeps: may be given the reused read buffer
       push: (c) => live.push(c),
       get calls() { return live.calls; },
       verdict() {
@@ -131,6 +132,7 @@ function runChild(kind, repeat, modelPath, file) {
 function nullDetector() {
   let n = 0;
   return {
+    borrowsChunks: true,
     push: (c) => void (n += c.length),
     get calls() { return 1; },
     verdict: () => ({ malicious: false, insufficient: true, policy: 'any', members: [], calls: 0, ngrams: 0, unknownNgramFraction: null }),

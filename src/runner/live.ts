@@ -50,6 +50,8 @@ export async function createLiveDetector(options: LiveDetectorOptions = {}): Pro
   let ended = false;
   let detail: string | undefined;
   return {
+    // The reader copies an unfinished line into its own buffer: nothing of a chunk is kept.
+    borrowsChunks: true,
     push(chunk: Uint8Array): void {
       reader.push(chunk);
     },

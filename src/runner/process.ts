@@ -12,18 +12,23 @@
  * @packageDocumentation
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 
-/** Starts the tracer: the executable with an argument array, no shell. */
-export function spawnTracer(file: string, args: readonly string[], cwd?: string): ChildProcess {
+/**
+ * Starts the tracer: the executable with an argument array, no shell. Its stdout is a new
+ * pipe (`child.stdout`), or `stdout`, a connected socket whose descriptor the child gets
+ * (`child.stdout` is then null; see output.ts).
+ */
+export function spawnTracer(file: string, args: readonly string[], cwd?: string, stdout?: Socket): ChildProcess {
   const child = spawn(file, args, {
     cwd,
     shell: false,
     windowsHide: true,
     windowsVerbatimArguments: false,
     detached: process.platform !== 'win32',
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) liveTracers.add(child);
   child.once('exit', () => liveTracers.delete(child));

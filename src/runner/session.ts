@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import { parseInterval } from './interval.js';
 import type { TracerCommand } from './locate.js';
+import { openOutputSocket, ownsOutputChannel, type OutputSocket } from './output.js';
 import { installExitHook, interruptTracer, killTree, reapGroup, spawnTracer, type Interrupter } from './process.js';
 import { EventQueue } from './queue.js';
 import type { LiveDetector, RunEvent, RunResult, SessionOptions, TraceSession, Verdict } from './types.js';
@@ -81,9 +82,6 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     grace: number,
   ): Promise<RunResult> {
     installExitHook();
-    started = performance.now();
-    const proc = spawnTracer(command.file, [...command.prefix, ...tracerArgs], options.cwd);
-    child = proc;
     let stderr = '';
     let tail = '';
     let detached = false;
@@ -95,105 +93,129 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     // A failure while consuming the output (disk full for saveLog, a detector bug) ends the
     // session: the tracer is killed and the error reported, instead of an uncaught exception.
     let internal: unknown;
+    let proc: ChildProcess | undefined;
     const fail = (e: unknown): void => {
       if (internal !== undefined) return;
       internal = e;
-      killTree(proc);
+      if (proc) killTree(proc);
     };
-    proc.stdout!.on('data', (chunk: Buffer) => {
+    // `borrowed`: the chunk is a view of the one reused read buffer, valid during this call.
+    const consume = (chunk: Buffer, borrowed: boolean): void => {
       sawOutput();
       if (internal !== undefined) return;
       try {
         if (logFd !== undefined) writeSync(logFd, chunk);
-        det.push(chunk);
+        det.push(borrowed && det.borrowsChunks !== true ? Buffer.from(chunk) : chunk);
       } catch (e) {
         fail(e);
       }
       tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
-    });
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
-    });
-
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-      proc.once('error', (e) => reject(new TracerStartError(command.tracer, e)));
-      proc.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    const streamsDone = Promise.all([
-      new Promise<void>((r) => proc.stdout!.once('close', () => r())),
-      new Promise<void>((r) => proc.stderr!.once('close', () => r())),
-    ]);
-    const timer = setInterval(() => {
-      if (internal !== undefined) return;
-      try {
-        emitVerdict();
-      } catch (e) {
-        fail(e);
-      }
-    }, intervalMs);
-    const onAbort = (): void => void stop();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) void stop();
-
-    async function stopTracer(): Promise<void> {
-      await stopPromise;
-      if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-      ended = 'stopped';
-      // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
-      // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
-      const gone = exited.then(() => true, () => true);
-      const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const interrupt: Interrupter = options.interrupt ?? interruptTracer;
-      const sent = ready && proc.pid !== undefined ? await interrupt(proc.pid).catch(() => false) : false;
-      const exitedInTime = sent && (await Promise.race([gone, delay(grace).then(() => false)]));
-      if (exitedInTime || proc.exitCode !== null || proc.signalCode !== null) return;
-      killed = true;
-      killTree(proc);
-      const who = plan.mode === 'attach' ? `; Windows kills the process it was attached to (PID ${plan.target}) with it` : '';
-      queue.push({
-        type: 'warning',
-        code: sent ? 'KILLED_AFTER_GRACE' : ready ? 'KILLED_NOT_DETACHED' : 'KILLED_NOT_READY',
-        message: sent
-          ? `NtTrace did not exit within ${grace} ms of Ctrl+C and was killed${who}`
-          : ready
-            ? `Ctrl+C could not be delivered to NtTrace, so it was killed instead of detaching${who}`
-            : `NtTrace wrote nothing within ${grace} ms (its Ctrl+C handler is not ready before its first line), so it was killed${who}`,
-      });
-    }
-    const stopping_ = stopTracer();
-
-    let status: { code: number | null; signal: string | null };
+    };
+    const output = ownsOutputChannel() ? await openOutputSocket((chunk) => consume(chunk, true)) : undefined;
     try {
-      status = await exited;
+      started = performance.now();
+      proc = spawnTracer(command.file, [...command.prefix, ...tracerArgs], options.cwd, output?.childEnd);
     } catch (e) {
-      clearInterval(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      output?.destroy();
       throw e;
     } finally {
-      stopRequested?.();
+      // The child has its own copy now: ours must go, or end of file would never come.
+      output?.release();
     }
-    clearInterval(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    reapGroup(proc);
-    await Promise.race([streamsDone, delay(2000)]);
-    proc.stdout!.destroy();
-    proc.stderr!.destroy();
-    await stopping_;
-    if (internal !== undefined) throw internal;
-    const end = det.end();
-    detached = /(^|\n)Detached\r?\n?$/.test(tail);
-    queue.push({ type: 'exit', code: status.code, signal: status.signal });
-    const verdict = det.verdict();
-    const base = { verdict, calls: end.calls, elapsedMs: elapsed() };
+    child = proc;
+    try {
+      return await watchTracer(proc, output);
+    } finally {
+      output?.destroy();
+    }
 
-    const failure = classifyFailure(status, stderr, end, ended);
-    if (failure) {
-      failure.verdict = verdict;
-      failure.calls = end.calls;
-      throw failure;
+    async function watchTracer(proc: ChildProcess, output: OutputSocket | undefined): Promise<RunResult> {
+      if (output === undefined) proc.stdout!.on('data', (chunk: Buffer) => consume(chunk, false));
+      proc.stderr!.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+      });
+
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+        proc.once('error', (e) => reject(new TracerStartError(command.tracer, e)));
+        proc.once('exit', (code, signal) => resolve({ code, signal }));
+      });
+      const streamsDone = Promise.all([
+        new Promise<void>((r) => (output?.reader ?? proc.stdout!).once('close', () => r())),
+        new Promise<void>((r) => proc.stderr!.once('close', () => r())),
+      ]);
+      const timer = setInterval(() => {
+        if (internal !== undefined) return;
+        try {
+          emitVerdict();
+        } catch (e) {
+          fail(e);
+        }
+      }, intervalMs);
+      const onAbort = (): void => void stop();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) void stop();
+
+      async function stopTracer(): Promise<void> {
+        await stopPromise;
+        if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+        ended = 'stopped';
+        // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
+        // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
+        const gone = exited.then(() => true, () => true);
+        const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        const interrupt: Interrupter = options.interrupt ?? interruptTracer;
+        const sent = ready && proc.pid !== undefined ? await interrupt(proc.pid).catch(() => false) : false;
+        const exitedInTime = sent && (await Promise.race([gone, delay(grace).then(() => false)]));
+        if (exitedInTime || proc.exitCode !== null || proc.signalCode !== null) return;
+        killed = true;
+        killTree(proc);
+        const who = plan.mode === 'attach' ? `; Windows kills the process it was attached to (PID ${plan.target}) with it` : '';
+        queue.push({
+          type: 'warning',
+          code: sent ? 'KILLED_AFTER_GRACE' : ready ? 'KILLED_NOT_DETACHED' : 'KILLED_NOT_READY',
+          message: sent
+            ? `NtTrace did not exit within ${grace} ms of Ctrl+C and was killed${who}`
+            : ready
+              ? `Ctrl+C could not be delivered to NtTrace, so it was killed instead of detaching${who}`
+              : `NtTrace wrote nothing within ${grace} ms (its Ctrl+C handler is not ready before its first line), so it was killed${who}`,
+        });
+      }
+      const stopping_ = stopTracer();
+
+      let status: { code: number | null; signal: string | null };
+      try {
+        status = await exited;
+      } catch (e) {
+        clearInterval(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        throw e;
+      } finally {
+        stopRequested?.();
+      }
+      clearInterval(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      reapGroup(proc);
+      await Promise.race([streamsDone, delay(2000)]);
+      proc.stdout?.destroy();
+      output?.destroy();
+      proc.stderr!.destroy();
+      await stopping_;
+      if (internal !== undefined) throw internal;
+      const end = det.end();
+      detached = /(^|\n)Detached\r?\n?$/.test(tail);
+      queue.push({ type: 'exit', code: status.code, signal: status.signal });
+      const verdict = det.verdict();
+      const base = { verdict, calls: end.calls, elapsedMs: elapsed() };
+
+      const failure = classifyFailure(status, stderr, end, ended);
+      if (failure) {
+        failure.verdict = verdict;
+        failure.calls = end.calls;
+        throw failure;
+      }
+      return { ...base, exitCode: status.code, signal: status.signal, ended, detached, killed };
     }
-    return { ...base, exitCode: status.code, signal: status.signal, ended, detached, killed };
   }
 
   function classifyFailure(

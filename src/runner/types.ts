@@ -19,6 +19,14 @@ export type { Policy } from '../model/config.js';
 export interface LiveDetector {
   /** Raw tracer output, in arrival order, any chunking. */
   push(chunk: Uint8Array): void;
+  /**
+   * True when `push()` keeps no reference to its chunk once it returns (it copies what it
+   * needs, as the streaming reader does): the runner may then pass views of the one buffer
+   * it reads the tracer's output into, and reuse it for the next read. Otherwise (the
+   * default, for detectors written before this flag) every chunk is a copy of its own.
+   * {@link createLiveDetector}'s detectors set it.
+   */
+  readonly borrowsChunks?: boolean;
   /** Calls parsed so far. */
   readonly calls: number;
   /** The verdict on every call so far. */
