@@ -28,6 +28,9 @@ import { join } from 'node:path';
 /** Size of the one read buffer (the size of libuv's own pipe reads). */
 export const READ_BUFFER_BYTES = 64 * 1024;
 
+/** Longest socket path used (sun_path holds 104 bytes on macOS and the BSDs, with the NUL). */
+const MAX_SOCKET_PATH = 103;
+
 /** A local connection is made at once; this only bounds a broken setup (then: a pipe). */
 const SETUP_TIMEOUT_MS = 5000;
 
@@ -65,6 +68,9 @@ export async function openOutputSocket(onChunk: (chunk: Buffer) => void, bufferB
   try {
     dir = mkdtempSync(join(tmpdir(), 'ntmd-out-')); // mode 0700: only this user can connect
     const path = join(dir, 'stdout.sock');
+    // libuv silently truncates a longer socket name (sun_path: 108 bytes on Linux, 104 on
+    // macOS), which would put the socket outside this directory: use a pipe instead.
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new Error('socket path too long');
     const srv = createServer({ pauseOnConnect: true });
     server = srv;
     await new Promise<void>((resolve, reject) => {
