@@ -7,6 +7,11 @@
  *
  * Usage (after `npm run build`):
  *   node bench/runner.mjs [--gb 1] [--model F] [--baseline-mb 8,32,128] [--interval 10s]
+ *                         [--compare DIR [--compare-label L]] [--runs N]
+ *
+ * --compare DIR: also run the throughput and memory rows with another build of the library
+ * (e.g. an older commit built with `tsc -p tsconfig.build.json --outDir DIR`), interleaved
+ * with this one, N times each (--runs, default 1). --baseline-mb 0 skips the second table.
  *
  * The fake tracer replays ../shared/corpus/raw/benign/LOG_ARP.EXE.txt (a real NtTrace log)
  * repeated until the requested size, with no pause, in 1 MiB writes. The model is --model F,
@@ -15,7 +20,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -39,6 +44,9 @@ const { values } = parseArgs({
     child: { type: 'string' },
     repeat: { type: 'string' },
     file: { type: 'string' },
+    compare: { type: 'string' },
+    'compare-label': { type: 'string', default: 'before' },
+    runs: { type: 'string', default: '1' },
   },
 });
 const shared = resolve(process.env.NTMD_SHARED ?? join(root, '..', 'shared'));
@@ -63,6 +71,7 @@ async function getModel() {
 }
 const program = process.execPath; // any existing file: the fake tracer does not run it
 const mb = (b) => (b / 1048576).toFixed(1);
+const peakText = (b) => `${mb(b)} MiB (${(b / 1e6).toFixed(1)} MB)`;
 const rssNow = () => process.memoryUsage().rss;
 /**
  * Peak RSS of this process. On Linux, VmHWM from /proc/self/status: getrusage's maxrss
@@ -119,10 +128,10 @@ async function child(kind, repeat, modelPath, intervalMs) {
   console.log(JSON.stringify({ calls: r.calls, secs, verdicts, before, peak: peakRss(), bytes: repeat * logBytes, maxVerdictMs }));
 }
 
-function runChild(kind, repeat, modelPath, file) {
+function runChild(kind, repeat, modelPath, file, build = distDir) {
   const args = ['--expose-gc', fileURLToPath(import.meta.url), '--child', kind, '--repeat', String(repeat), '--model', modelPath, '--interval', values.interval];
   const out = execFileSync(process.execPath, file ? [...args, '--file', file] : args, {
-    env: process.env,
+    env: { ...process.env, NTMD_DIST: build },
     maxBuffer: 1 << 20,
   });
   return JSON.parse(out.toString().trim().split('\n').at(-1));
@@ -171,23 +180,40 @@ const { model, path: modelPath } = await getModel();
 console.log(`# runner benchmark  (node ${process.version}, ${process.platform}/${process.arch})`);
 console.log(`log: LOG_ARP.EXE.txt, ${logBytes} bytes; model: ${model.members.map((m) => m.name).join(' + ')}, ${model.tfidf.vocabularySize} features\n`);
 
-// 1. Throughput and peak RSS over a long replay, each run in a fresh process.
+// 1. Throughput and peak RSS over a long replay, each run in a fresh process (with
+// --compare: the other build's run next to this one's, interleaved).
 const repeat = Math.max(1, Math.round((Number(values.gb) * 1024 ** 3) / logBytes));
-const pipe = runChild('pipe', repeat, modelPath);
-const short = runChild('live', Math.max(1, Math.round(repeat / 10)), modelPath);
-const live = runChild('live', repeat, modelPath);
-console.log('| run | replayed | calls | time | calls/s | MiB/s | verdicts | RSS after start | peak RSS |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-console.log(`| fake tracer + pipe, no parsing (ceiling) | ${mb(pipe.bytes)} MiB | - | ${pipe.secs.toFixed(1)} s | - | ${(pipe.bytes / 1048576 / pipe.secs).toFixed(0)} | - | ${mb(pipe.before)} MiB | ${mb(pipe.peak)} MiB |`);
-for (const r of [short, live]) console.log(`| traceProgram() + live detector | ${mb(r.bytes)} MiB | ${r.calls.toLocaleString('en')} | ${r.secs.toFixed(1)} s | ${Math.round(r.calls / r.secs).toLocaleString('en')} | ${(r.bytes / 1048576 / r.secs).toFixed(0)} | ${r.verdicts} (slowest ${r.maxVerdictMs.toFixed(1)} ms) | ${mb(r.before)} MiB | ${mb(r.peak)} MiB |`);
+const builds = values.compare
+  ? [{ label: values['compare-label'], dir: resolve(values.compare) }, { label: 'this build', dir: distDir }]
+  : [{ label: '', dir: distDir }];
+const col = values.compare ? ' build |' : '';
+console.log(`build: ${distDir}${values.compare ? `; ${values['compare-label']}: ${resolve(values.compare)}` : ''}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`|${col} run | replayed | calls | time | calls/s | MiB/s | verdicts | RSS after start | peak RSS |`);
+console.log(`|${col.replace(/[^|]+/g, '---')}---|---|---|---|---|---|---|---|---|`);
+const row = (b, r, what) => {
+  const c = values.compare ? ` ${b.label} |` : '';
+  if (what === 'ceiling') {
+    console.log(`|${c} fake tracer, output read and dropped (ceiling) | ${mb(r.bytes)} MiB | - | ${r.secs.toFixed(1)} s | - | ${(r.bytes / 1048576 / r.secs).toFixed(0)} | - | ${mb(r.before)} MiB | ${peakText(r.peak)} |`);
+  } else {
+    console.log(`|${c} traceProgram() + live detector | ${mb(r.bytes)} MiB | ${r.calls.toLocaleString('en')} | ${r.secs.toFixed(1)} s | ${Math.round(r.calls / r.secs).toLocaleString('en')} | ${(r.bytes / 1048576 / r.secs).toFixed(0)} | ${r.verdicts} (slowest ${r.maxVerdictMs.toFixed(1)} ms) | ${mb(r.before)} MiB | ${peakText(r.peak)} |`);
+  }
+};
+for (let run = 0; run < Number(values.runs); run++) {
+  for (const b of builds) row(b, runChild('pipe', repeat, modelPath, undefined, b.dir), 'ceiling');
+  for (const b of builds) row(b, runChild('live', Math.max(1, Math.round(repeat / 10)), modelPath, undefined, b.dir), 'live');
+  for (const b of builds) row(b, runChild('live', repeat, modelPath, undefined, b.dir), 'live');
+}
+console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // 2. Cost of one verdict as the log grows, each in a fresh process: the live detector's
 // verdict on everything pushed so far, against the baseline of NtMalDetect's -r mode, which
 // re-read the whole log from disk and re-classified all of it at every interval.
+const sizes = values['baseline-mb'].split(',').map(Number).filter((n) => n > 0);
+if (sizes.length === 0) process.exit(0);
 console.log('\n| log so far | live detector alone: parse + count (no pipe) | incremental: one verdict | incremental: peak RSS | baseline: re-read + detect() the whole log | baseline: peak RSS |');
 console.log('|---|---|---|---|---|---|');
 const logDir = mkdtempSync(join(tmpdir(), 'ntmd-bench-log-'));
-for (const size of values['baseline-mb'].split(',').map(Number)) {
+for (const size of sizes) {
   const copies = Math.max(1, Math.round((size * 1048576) / logBytes));
   const file = join(logDir, `log-${size}.txt`);
   writeFileSync(file, Buffer.concat(Array.from({ length: copies }, () => readFileSync(LOG))));
