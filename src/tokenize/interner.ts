@@ -1,93 +1,235 @@
 /**
- * Byte-level interning of call names: a trie over the bytes.
+ * Byte-level interning of call names: an open-addressing hash table over the names' bytes.
  *
- * The reader never decodes a line to a JavaScript string. It walks the name's bytes down a
- * trie whose nodes know the table id of the name ending there, so finding where a name ends
- * and which call it is takes one pass with one table load per byte. A string is made only
- * the first time a name is seen, to register it in the shared {@link CallTable}. One interner
- * is kept per table (in a WeakMap), so every trace read into the same table reuses it.
+ * The reader never decodes a line to a JavaScript string. It hashes a name's bytes while it
+ * scans them ({@link hashName}: one multiply per four bytes, and no table load, so the scan is
+ * not a chain of dependent memory loads), then looks the name up once ({@link ByteInterner.lookup}):
+ * one slot probe and a byte-for-byte comparison with the stored name, so a lookup is exact
+ * (a hash collision can never map two names to one id). A string is made only the first
+ * time a name is seen, to register it in the shared {@link CallTable}. One interner is kept
+ * per table (in a WeakMap), so every trace read into the same table reuses it.
  *
  * @packageDocumentation
  */
 import type { CallTable } from './call-table.js';
 
-/** Identifier byte -> child slot 0..62 (A-Z, a-z, 0-9, _); 255 for every other byte. */
-const SLOT = new Uint8Array(256).fill(255);
-for (let c = 65; c <= 90; c++) SLOT[c] = c - 65;
-for (let c = 97; c <= 122; c++) SLOT[c] = c - 97 + 26;
-for (let c = 48; c <= 57; c++) SLOT[c] = c - 48 + 52;
-SLOT[95] = 62;
-const FANOUT_BITS = 6;
+/** Identifier bytes (A-Z, a-z, 0-9, _): 1; every other byte: 0. */
+export const NAME_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  NAME_BYTE[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
+}
+
+/** Hash of an empty name (see {@link hashName}). */
+export const HASH_SEED = 0x811c9dc5 | 0;
+/** Multiplier of the hash's word step. */
+export const HASH_MUL = 0x9e3779b1 | 0;
+
+/**
+ * Hash of the name `buf[start..end)`: its bytes taken as little-endian 32-bit words (the last
+ * one zero-padded), each folded in with `h = Math.imul(h ^ word, HASH_MUL)`. The reader's
+ * fast paths compute the same value four bytes at a time with a DataView while they look for
+ * the name's end; this is the byte-at-a-time form.
+ */
+export function hashName(buf: Uint8Array, start: number, end: number): number {
+  let h = HASH_SEED;
+  let w = 0;
+  for (let q = start; q < end; q++) {
+    const k = (q - start) & 3;
+    w |= buf[q] << (k << 3);
+    if (k === 3) {
+      h = Math.imul(h ^ w, HASH_MUL);
+      w = 0;
+    }
+  }
+  if (((end - start) & 3) !== 0) h = Math.imul(h ^ w, HASH_MUL);
+  return h;
+}
+
+/**
+ * `[0]`: the hash of the name found by the last {@link scanName}. (A typed array, not a
+ * module variable: a 32-bit hash stored in a variable would be boxed on every call.)
+ */
+export const scanHash = new Int32Array(1);
+
+/**
+ * Finds the end of a call name at `pos`, four bytes at a time: the first byte below `0`
+ * (0x30) — the `(` of a raw call line, the `\r` or `\n` of a reduced one, a space — found in
+ * each little-endian word with the borrow trick `(w - 0x30303030) & ~w & 0x80808080`, whose
+ * lowest flagged byte is exact. Leaves the name's {@link hashName} in {@link scanHash}. Returns
+ * the end, or -1 when the name is empty or no such byte is found in a whole word before `lim`
+ * (the general path then decides the line). The span may hold bytes that are not identifier
+ * characters (`:`, `@`, bytes >= 0x80): the lookup that follows compares it with known names,
+ * which hold none, so such a span is never taken for a call.
+ */
+export function scanName(view: DataView, pos: number, lim: number): number {
+  let h = HASH_SEED;
+  let q = pos;
+  while (q + 4 <= lim) {
+    const w = view.getInt32(q, true);
+    const t = (w - 0x30303030) & ~w & 0x80808080;
+    if (t !== 0) {
+      const k = (31 - Math.clz32(t & -t)) >> 3;
+      if (k > 0) h = Math.imul(h ^ (w & ((1 << (k << 3)) - 1)), HASH_MUL);
+      q += k;
+      if (q === pos) return -1;
+      scanHash[0] = h;
+      return q;
+    }
+    h = Math.imul(h ^ w, HASH_MUL);
+    q += 4;
+  }
+  return -1;
+}
+
+/** Slot of a name of hash `h` and length `len`. */
+function slotOf(h: number, len: number, mask: number): number {
+  let x = Math.imul(h ^ len, 0x85ebca6b);
+  x ^= x >>> 15;
+  return x & mask;
+}
 
 /** Maps identifier bytes to ids of one {@link CallTable}. */
 export class ByteInterner {
-  /** child[(node << 6) + slot] = child node, 0 = none (node 0 is the root). */
-  private child = new Int32Array(256 << FANOUT_BITS);
-  /** Table id of the name ending at each node, -1 for none. */
-  private idAt = new Int32Array(256).fill(-1);
-  private nodes = 1;
+  /** All interned names' bytes, back to back. */
+  private pool = new Uint8Array(4096);
+  private poolView = new DataView(this.pool.buffer);
+  private poolUsed = 0;
+  private count = 0;
+  /**
+   * Open addressing, one record of four int32 per slot (one cache line per probe): the
+   * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
+   * of two of slots, at most half full.
+   */
+  private slots = new Int32Array(4 * 128);
+  private mask = 127;
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
 
   constructor(readonly table: CallTable) {}
 
+  /** Number of names interned through this interner. */
+  get size(): number {
+    return this.count;
+  }
+
   /**
-   * Walks the identifier starting at `start` (up to `end`). Returns the id of the name
-   * `buf[start..matchEnd)` when it is known and the identifier ends at `matchEnd` (at a
-   * non-identifier byte or at `end`); -1 when the name was never seen (then `matchEnd` is
-   * not where it ends).
+   * The table id of the name `buf[start..end)` whose hash is `h` ({@link hashName}), or -1
+   * when it was never interned. The bytes are compared, so the answer is exact.
+   */
+  lookup(buf: Uint8Array, start: number, end: number, h: number): number {
+    const len = end - start;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = slotOf(h, len, mask); ; i = (i + 1) & mask) {
+      const r = i << 2;
+      const l = slots[r + 1];
+      if (l === 0) return -1;
+      if (slots[r] !== h || l !== len) continue;
+      const pool = this.pool;
+      const o = slots[r + 2] - start;
+      let k = start;
+      while (k < end && buf[k] === pool[o + k]) k++;
+      if (k === end) return slots[r + 3];
+    }
+  }
+
+  /**
+   * {@link lookup} for the reader's fast paths: `view` is a DataView over the same bytes as
+   * `buf` (same offset), and the name is compared four bytes at a time.
+   */
+  lookupWords(buf: Uint8Array, view: DataView, start: number, end: number, h: number): number {
+    const len = end - start;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = slotOf(h, len, mask); ; i = (i + 1) & mask) {
+      const r = i << 2;
+      const l = slots[r + 1];
+      if (l === 0) return -1;
+      if (slots[r] !== h || l !== len) continue;
+      const pv = this.poolView;
+      const o = slots[r + 2] - start;
+      let k = start;
+      while (k + 4 <= end && view.getInt32(k, true) === pv.getInt32(o + k, true)) k += 4;
+      if (k + 4 <= end) continue;
+      const pool = this.pool;
+      while (k < end && buf[k] === pool[o + k]) k++;
+      if (k === end) return slots[r + 3];
+    }
+  }
+
+  /**
+   * Scans the identifier starting at `start` (up to `end`) and returns the id of the name
+   * `buf[start..matchEnd)` when it is known, -1 when not; `matchEnd` is where the identifier
+   * ends (at a non-identifier byte or at `end`) either way.
    */
   match(buf: Uint8Array, start: number, end: number): number {
-    const child = this.child;
-    let node = 0;
+    let h = HASH_SEED;
+    let w = 0;
     let q = start;
     while (q < end) {
-      const k = SLOT[buf[q]];
-      if (k === 255) break;
-      node = child[(node << FANOUT_BITS) + k];
-      if (node === 0) {
-        this.matchEnd = q;
-        return -1;
+      const c = buf[q];
+      if (NAME_BYTE[c] === 0) break;
+      const k = (q - start) & 3;
+      w |= c << (k << 3);
+      if (k === 3) {
+        h = Math.imul(h ^ w, HASH_MUL);
+        w = 0;
       }
       q++;
     }
+    if (((q - start) & 3) !== 0) h = Math.imul(h ^ w, HASH_MUL);
     this.matchEnd = q;
-    return this.idAt[node];
+    return q === start ? -1 : this.lookup(buf, start, q, h);
   }
 
   /** The table id of the identifier `buf[start..end)`, adding it to the table if new. */
   intern(buf: Uint8Array, start: number, end: number): number {
-    let node = 0;
     for (let q = start; q < end; q++) {
-      const k = SLOT[buf[q]];
-      if (k === 255) throw new RangeError(`byte ${buf[q]} cannot be part of a call name`);
-      const at = (node << FANOUT_BITS) + k;
-      let next = this.child[at];
-      if (next === 0) {
-        next = this.newNode();
-        this.child[at] = next;
-      }
-      node = next;
+      if (NAME_BYTE[buf[q]] === 0) throw new RangeError(`byte ${buf[q]} cannot be part of a call name`);
     }
-    let id = this.idAt[node];
-    if (id < 0) {
-      // Identifier bytes are ASCII: latin1 maps each to one code unit.
-      id = this.table.intern(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
-      this.idAt[node] = id;
-    }
+    const h = hashName(buf, start, end);
+    const found = this.lookup(buf, start, end, h);
+    if (found >= 0) return found;
+    // Identifier bytes are ASCII: latin1 maps each to one code unit.
+    const id = this.table.intern(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
+    this.add(buf, start, end, h, id);
     return id;
   }
 
-  private newNode(): number {
-    if (this.nodes === this.idAt.length) {
-      const ids = new Int32Array(this.nodes * 2).fill(-1);
-      ids.set(this.idAt);
-      this.idAt = ids;
-      const ch = new Int32Array((this.nodes * 2) << FANOUT_BITS);
-      ch.set(this.child);
-      this.child = ch;
+  private add(buf: Uint8Array, start: number, end: number, h: number, id: number): void {
+    const len = end - start;
+    if (this.poolUsed + len > this.pool.length) {
+      const p = new Uint8Array(Math.max(2 * this.pool.length, this.poolUsed + len));
+      p.set(this.pool.subarray(0, this.poolUsed));
+      this.pool = p;
+      this.poolView = new DataView(p.buffer);
     }
-    return this.nodes++;
+    this.pool.set(buf.subarray(start, end), this.poolUsed);
+    this.count++;
+    if (2 * this.count > this.mask + 1) this.rehash(2 * (this.mask + 1));
+    this.place(this.slots, this.mask, h, len, this.poolUsed, id);
+    this.poolUsed += len;
+  }
+
+  private place(slots: Int32Array, mask: number, h: number, len: number, start: number, id: number): void {
+    let i = slotOf(h, len, mask);
+    while (slots[(i << 2) + 1] !== 0) i = (i + 1) & mask;
+    const r = i << 2;
+    slots[r] = h;
+    slots[r + 1] = len;
+    slots[r + 2] = start;
+    slots[r + 3] = id;
+  }
+
+  private rehash(size: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(4 * size);
+    const mask = size - 1;
+    for (let r = 0; r < old.length; r += 4) {
+      if (old[r + 1] !== 0) this.place(slots, mask, old[r], old[r + 1], old[r + 2], old[r + 3]);
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 }
 

@@ -15,11 +15,11 @@ import { Gunzip } from 'fflate';
 import { InvalidOptionError } from '../errors.js';
 import { CallTable } from './call-table.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
-import { internerFor } from './interner.js';
+import { internerFor, scanHash, scanName } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
+  eventKind, findEmbeddedCall, hasCallEnd, hasCallEndWords, hasPreEnd, skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
@@ -266,6 +266,7 @@ export class TraceReader {
     // Parse through a plain Uint8Array view: every parsing function then sees one array
     // shape (Buffer's differs), which keeps V8's element loads monomorphic.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, n);
+    const view = new DataView(buf.buffer, buf.byteOffset, n);
     // NUL bytes only matter for the error hint on a file with no call: look at the start only.
     if (this.bytesIn < NUL_PROBE && !this.sawNul) {
       const probe = buf.indexOf(0);
@@ -284,46 +285,15 @@ export class TraceReader {
       this.carryLen = 0;
       pos = nl + 1;
     }
-    const st = this.st;
-    const interner = this.interner;
-    const all = this.all;
-    const fast = this.rawFast;
-    // Calls taken by the fast path, added to the counters when the chunk is done.
-    let fastCalls = 0;
     for (;;) {
+      // The common lines go through fast paths that find the line's end themselves: a raw
+      // log's call "Nt...( ... ) => status" without prefix, and a reduced trace's bare name,
+      // of names seen before. Every other line (and a line they cannot take whole) takes the
+      // general path, which decides exactly the same for the lines they take.
+      if (this.rawFast) pos = this.rawRun(buf, u8, view, pos, n);
+      else if (this.fmt === 'reduced' && this.split === 'none') pos = this.reducedRun(u8, view, pos, n);
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
-      // Fast path for the common line: a raw log's call "Nt...( ... ) => status" without
-      // prefix, of a name seen before. Anything else takes the general path below, which
-      // decides exactly the same for these lines.
-      if (fast && u8[pos] === 78 && u8[pos + 1] === 116 && nl - pos <= LINE_MAX) {
-        let e = nl;
-        while (e > pos && u8[e - 1] === 13) e--;
-        const id = interner.match(u8, pos, e);
-        const q = interner.matchEnd;
-        if (id >= 0 && q < e && u8[q] === 40 && !hasPreEnd(u8, q, e) && hasCallEnd(u8, q, e)) {
-          fastCalls++;
-          if (all !== undefined) {
-            if (all.length === all.data.length) all.grow();
-            all.data[all.length++] = id;
-          }
-          if (this.batch !== undefined) {
-            this.batch[this.batchLen++] = id;
-            if (this.batchLen === BATCH) {
-              this.countFast(fastCalls);
-              fastCalls = 0;
-              this.flushBatch();
-            }
-          }
-          pos = nl + 1;
-          continue;
-        }
-      }
-      if (fastCalls > 0) {
-        // Keep the counters exact before any other line is handled.
-        this.countFast(fastCalls);
-        fastCalls = 0;
-      }
       if (nl - pos > LINE_MAX) {
         const s = new Uint8Array(LINE_MAX);
         s.set(u8.subarray(pos, pos + LINE_HEAD), 0);
@@ -334,8 +304,95 @@ export class TraceReader {
       }
       pos = nl + 1;
     }
-    if (fastCalls > 0) this.countFast(fastCalls);
     if (pos < n) this.appendCarry(u8, pos, n);
+  }
+
+  /**
+   * Fast path of a raw log (format raw, no split): takes call lines `Nt...( ... ) => status`
+   * of known names from `pos` on, and returns where it stopped: at the first line it does not
+   * take (the general path decides it) or at an incomplete last line. The name is scanned and
+   * hashed four bytes at a time ({@link scanName}), the newline found natively, the line's end
+   * checked backwards four bytes at a time ({@link hasCallEndWords}). Decides exactly as
+   * {@link rawLine} for these lines.
+   */
+  private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
+    const interner = this.interner;
+    const all = this.all;
+    const batch = this.batch;
+    let taken = 0;
+    for (;;) {
+      if (u8[pos] !== 78 || u8[pos + 1] !== 116) break;
+      const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
+      const q = scanName(view, pos, lim);
+      if (q < 0 || u8[q] !== 40) break;
+      const h = scanHash[0];
+      // The line's end: the native newline search (memchr) beats any JavaScript loop here.
+      const nl = buf.indexOf(10, q);
+      if (nl < 0 || nl >= lim) break;
+      let e = nl;
+      while (e > pos && u8[e - 1] === 13) e--;
+      if (hasPreEnd(u8, q, e) || !hasCallEndWords(u8, view, q, e)) break;
+      const id = interner.lookupWords(u8, view, pos, q, h);
+      if (id < 0) break;
+      taken++;
+      if (all !== undefined) {
+        if (all.length === all.data.length) all.grow();
+        all.data[all.length++] = id;
+      }
+      if (batch !== undefined) {
+        batch[this.batchLen++] = id;
+        if (this.batchLen === BATCH) {
+          this.countFast(taken);
+          taken = 0;
+          this.flushBatch();
+        }
+      }
+      pos = nl + 1;
+    }
+    if (taken > 0) this.countFast(taken);
+    return pos;
+  }
+
+  /**
+   * Fast path of a reduced trace: takes lines `Name\n` (or `Name\r\n`) of known names from
+   * `pos` on, and returns where it stopped: at the first line it does not take (blank,
+   * padded, a new name, anything else: the general path decides those) or at an incomplete
+   * last line. Decides exactly as {@link reducedLine} for the lines it takes.
+   */
+  private reducedRun(u8: Uint8Array, view: DataView, pos: number, n: number): number {
+    const interner = this.interner;
+    const all = this.all;
+    const batch = this.batch;
+    let taken = 0;
+    for (;;) {
+      const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
+      const q = scanName(view, pos, lim);
+      if (q < 0) break;
+      const h = scanHash[0];
+      const c = u8[q];
+      let next: number;
+      if (c === 10) next = q + 1;
+      else if (c === 13 && q + 1 < n && u8[q + 1] === 10) next = q + 2;
+      else break;
+      const id = interner.lookupWords(u8, view, pos, q, h);
+      if (id < 0) break;
+      taken++;
+      if (all !== undefined) {
+        if (all.length === all.data.length) all.grow();
+        all.data[all.length++] = id;
+      }
+      if (batch !== undefined) {
+        batch[this.batchLen++] = id;
+        if (this.batchLen === BATCH) {
+          this.countFast(taken);
+          taken = 0;
+          this.flushBatch();
+        }
+      }
+      pos = next;
+    }
+    if (taken > 0) this.countFast(taken);
+    return pos;
   }
 
   /** Adds `n` call lines taken by the fast path of {@link feed} to the counters. */
@@ -409,16 +466,12 @@ export class TraceReader {
       }
     }
     // A call starts with "Nt" (NtTrace's configurations name every traced function Nt...,
-    // NtGdi... and NtUser... included); the name is hashed as it is scanned.
+    // NtGdi... and NtUser... included).
     if (c === 78 && buf[p + 1] === 116) {
-      // Walk the name down the trie of known names; a new name is found by scanning to "(".
+      // Scan the name (hashing it) and look it up among the known names.
       const interner = this.interner;
-      let id = interner.match(buf, p, e);
-      let q = interner.matchEnd;
-      if (id < 0) {
-        q = p + 2;
-        while (q < e && (CLASS[buf[q]] & IDENT) !== 0) q++;
-      }
+      const id = interner.match(buf, p, e);
+      const q = interner.matchEnd;
       if (q < e && buf[q] === 40 /* ( */) {
         this.afterProcessStart = false;
         // A status never ends in " ) ...", so a -pre line is told first (its arguments may
