@@ -92,7 +92,7 @@ export async function resolveModel(model: ModelSource | undefined, trustKey?: Lo
 
 /**
  * Most traces use a few dozen call names. Reading each one into a fresh {@link CallTable}
- * would rebuild the name table and the reader's byte trie for every trace, which costs more
+ * would rebuild the name table and the reader's name hash table for every trace, which costs more
  * than the whole rest of a small trace's verdict; so verdicts read into one table shared by
  * all of them (ids are only ever appended, so concurrent reads are safe). It is replaced by
  * a fresh one once it holds more than {@link SHARED_TABLE_LIMIT} names, so input with
