@@ -396,6 +396,47 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
     }
   });
 
+  it('remembers a verified token, but a token revoked through the API is refused at once; one revoked in the store, within tokenCacheMs', async () => {
+    // Second listeners on the same store; the first remembers tokens for a minute.
+    const start = async (tokenCacheMs: number) => {
+      const app = await createApp({ backend: server.backend, detector, tokenCacheMs, rateLimit: { perSecond: 0 } });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
+    };
+    const long = await start(60_000);
+    const short = await start(150);
+    try {
+      const body = read(benign[1]);
+      const a = await server.backend.createToken('cached-a', ['detect']);
+      const b = await server.backend.createToken('cached-b', ['detect']);
+      let lookups = 0;
+      const findToken = server.backend.findToken.bind(server.backend);
+      server.backend.findToken = (id) => {
+        lookups++;
+        return findToken(id);
+      };
+      try {
+        for (let i = 0; i < 5; i++) expect((await http(long.url, 'POST', '/v1/detect', { token: a.token, body })).status).toBe(200);
+        expect(lookups).toBe(1); // verified once, then remembered
+        // A forged secret for a remembered token id is not a cache hit.
+        expect((await http(long.url, 'POST', '/v1/detect', { token: a.token.slice(0, -4) + 'AAAA', body })).status).toBe(401);
+        // Revoked through the API of that listener: refused on the next request.
+        expect((await http(long.url, 'DELETE', `/v1/tokens/${a.id}`, { token: tok.admin })).status).toBe(204);
+        expect((await http(long.url, 'POST', '/v1/detect', { token: a.token, body })).json).toMatchObject({ status: 401, detail: 'unknown or revoked token' });
+        // Revoked in the store by someone else (another process, the CLI): refused once the entry expires.
+        expect((await http(short.url, 'POST', '/v1/detect', { token: b.token, body })).status).toBe(200);
+        await server.backend.revokeToken(b.id);
+        await new Promise((r) => setTimeout(r, 200));
+        expect((await http(short.url, 'POST', '/v1/detect', { token: b.token, body })).status).toBe(401);
+      } finally {
+        server.backend.findToken = findToken;
+      }
+    } finally {
+      await long.app.close();
+      await short.app.close();
+    }
+  });
+
   it('answers with bodies that validate against the OpenAPI document it serves', async () => {
     const doc = (await http(base, 'GET', '/v1/openapi.json')).json;
     const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });

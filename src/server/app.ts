@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
@@ -96,6 +97,15 @@ export async function loadFastify(): Promise<typeof import('fastify').default> {
   }
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+/** Verified tokens remembered at most (the cache is emptied when full). */
+const TOKEN_CACHE_MAX = 10_000;
+const sha256 = (crypto as { hash?: (alg: string, data: string, enc: 'base64') => string }).hash;
+/** The token cache's key: SHA-256 of the whole token string (base64). */
+function tokenKey(token: string): string {
+  return sha256 ? sha256('sha256', token, 'base64') : createHash('sha256').update(token).digest('base64');
+}
+
 function problem(status: number, code: string, detail: string, instance: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   return { type: `https://ntmaldetect.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, instance, ...extra };
 }
@@ -141,6 +151,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const limiter = new RateLimiter(options.rateLimit ?? { perSecond: 100, burst: 200 });
   const tokenCacheMs = options.tokenCacheMs ?? 2000;
   const tokenCache = new Map<string, { record: TokenRecord; until: number }>();
+  let revocations = 0;
 
   const app = fastify({
     logger: options.logger ?? false,
@@ -195,33 +206,57 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0])));
 
-  // Authentication, scope check and rate limit, before the body is read.
-  app.addHook('onRequest', async (request) => {
-    const needed = request.routeOptions.config.scope ?? 'none';
-    if (needed === 'none') return;
-    const header = request.headers.authorization;
-    const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new UnauthorizedError();
-    const parsed = parseToken(m[1]);
-    if (!parsed) throw new UnauthorizedError('the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
-    const now = performance.now();
-    let record: TokenRecord | undefined;
-    const cached = tokenCache.get(m[1]);
-    if (cached && cached.until > now) record = cached.record;
-    else {
-      const found = await backend.findToken(parsed.id);
-      if (!found || found.revokedAt !== null || !secretMatches(parsed.secret, found.hash)) {
-        tokenCache.delete(m[1]);
-        throw new UnauthorizedError('unknown or revoked token');
-      }
-      record = found;
-      if (tokenCache.size > 10_000) tokenCache.clear();
-      tokenCache.set(m[1], { record, until: now + tokenCacheMs });
-    }
+  // Authentication, scope check and rate limit, before the body is read. A verified token
+  // is remembered for `tokenCacheMs`, keyed by the SHA-256 of the whole token (the secret is
+  // not kept): a hit is the same proof as the store's check, since the hash of the secret is
+  // what the store holds. Revoking through the API drops the entry at once; a revocation made
+  // elsewhere (the CLI on a shared PostgreSQL store) takes effect within `tokenCacheMs`.
+  // Written with a callback, not `async`, so that the common case (a cached token) costs no
+  // promise and no extra turn of the event loop.
+  const admit = (request: FastifyRequest, needed: Scope | 'any', record: TokenRecord): void => {
     if (needed !== 'any' && !hasScope(record.scopes, needed)) throw new ForbiddenError(needed, record.scopes);
     const wait = limiter.take(record.id);
     if (wait > 0) throw new RateLimitedError(wait, limiter.perSecond);
     request.ntmdToken = record;
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    const needed = request.routeOptions.config.scope ?? 'none';
+    if (needed === 'none') return done();
+    try {
+      const header = request.headers.authorization;
+      const m = header === undefined ? null : BEARER.exec(header);
+      if (!m) throw new UnauthorizedError();
+      const parsed = parseToken(m[1]);
+      if (!parsed) throw new UnauthorizedError('the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
+      const key = tokenKey(m[1]);
+      const now = performance.now();
+      const cached = tokenCache.get(key);
+      if (cached !== undefined && cached.until > now) {
+        admit(request, needed, cached.record);
+        return done();
+      }
+      const generation = revocations;
+      backend.findToken(parsed.id).then(
+        (found) => {
+          try {
+            if (!found || found.revokedAt !== null || !secretMatches(parsed.secret, found.hash)) {
+              tokenCache.delete(key);
+              throw new UnauthorizedError('unknown or revoked token');
+            }
+            if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
+            // Not remembered if a revocation went through while the store was asked.
+            if (generation === revocations) tokenCache.set(key, { record: found, until: performance.now() + tokenCacheMs });
+            admit(request, needed, found);
+            done();
+          } catch (e) {
+            done(e as Error);
+          }
+        },
+        (e: unknown) => done(e as Error),
+      );
+    } catch (e) {
+      done(e as Error);
+    }
   });
 
   const submitter = (request: FastifyRequest): string => `token:${request.ntmdToken?.name ?? 'anonymous'}`;
@@ -230,6 +265,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return request.body;
   };
   const dropTokenCache = (id: string): void => {
+    revocations++;
     for (const [k, v] of tokenCache) if (v.record.id === id) tokenCache.delete(k);
   };
   const traceInput = (body: Buffer, verdict: VerdictJson, label: LabelName | undefined, provenance: TraceProvenance): TraceInput => ({
@@ -252,7 +288,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return { status: 'ready' };
     },
     openapi: async () => openapi,
-    detect: async (request) => detector.detect(traceBody(request)),
+    detect: async (request) => detector.detect(traceBody(request), { consume: true }),
     contribute: async (request, reply) => {
       const q = request.query as Q;
       const body = traceBody(request);

@@ -32,7 +32,16 @@ export interface TraceDetector {
    * Classifies a trace (raw NtTrace log or reduced, already inflated), in this thread or
    * another. Throws (rejects with) `MalformedTraceError` for an empty trace or one without calls.
    */
-  detect(body: Uint8Array): VerdictJson | Promise<VerdictJson>;
+  detect(body: Uint8Array, options?: DetectOptions): VerdictJson | Promise<VerdictJson>;
+}
+
+/** Options of {@link TraceDetector.detect}. */
+export interface DetectOptions {
+  /**
+   * The caller will not read `body` again: a detector running in another thread may take
+   * its memory by transfer (the ArrayBuffer is then detached here) instead of copying it.
+   */
+  consume?: boolean;
 }
 
 /** Where a contributed trace came from. */

@@ -55,6 +55,26 @@ export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeade
   return body;
 }
 
+/** Declared body lengths up to this are allocated in one piece before the bytes arrive. */
+const PREALLOCATE_MAX = 1024 * 1024;
+
+/** The bytes of `chunks` in a new Buffer that owns its whole ArrayBuffer (not pooled). */
+function ownCopy(chunks: readonly Buffer[], length: number): Buffer {
+  if (chunks.length === 1 && chunks[0].length === length && ownsBuffer(chunks[0])) return chunks[0];
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const c of chunks) {
+    c.copy(out, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Whether `b` is the only view of its whole ArrayBuffer (so it can be transferred). */
+export function ownsBuffer(b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
+}
+
 function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
   const limit = limits.limit;
   const inflatedLimit = limits.inflatedLimit ?? limit;
@@ -71,7 +91,15 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
     return Promise.reject(new BodyTooLargeError(limit, 'body'));
   }
 
+  // A plain body whose length is declared and small is copied into one buffer of exactly
+  // that size as it arrives (no chunk list, no concatenation); any other body is kept as
+  // chunks and joined at the end. Either way the result owns its whole ArrayBuffer (never a
+  // view into a socket read buffer or the shared Buffer pool), so that a detection thread
+  // can take it by transfer instead of a copy. Larger declared lengths are not allocated up
+  // front: memory follows the bytes actually received.
+  const preallocate = !gzip && declared !== undefined && Number.isInteger(declared) && declared >= 0 && declared <= PREALLOCATE_MAX;
   return new Promise<Buffer>((resolve, reject) => {
+    let whole = preallocate ? Buffer.allocUnsafeSlow(declared) : undefined;
     const chunks: Buffer[] = [];
     let received = 0;
     let kept = 0;
@@ -85,9 +113,20 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
       stream.pause();
       if (gunzip) gunzip.destroy();
       chunks.length = 0;
+      whole = undefined;
       reject(err);
     };
     const keep = (chunk: Buffer, cap: number, what: 'body' | 'inflated body'): void => {
+      if (whole !== undefined) {
+        if (kept + chunk.length <= whole.length) {
+          chunk.copy(whole, kept);
+          kept += chunk.length;
+          return;
+        }
+        // More bytes than declared (not possible through Node's HTTP parser): chunks from here on.
+        chunks.push(whole.subarray(0, kept));
+        whole = undefined;
+      }
       kept += chunk.length;
       if (kept > cap) return fail(new BodyTooLargeError(cap, what));
       chunks.push(chunk);
@@ -95,7 +134,8 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
     const finish = (): void => {
       if (settled) return;
       settled = true;
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, kept));
+      if (whole !== undefined) resolve(kept === whole.length ? whole : ownCopy([whole.subarray(0, kept)], kept));
+      else resolve(ownCopy(chunks, kept));
     };
     const onWire = (chunk: Buffer | string): void => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

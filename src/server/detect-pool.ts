@@ -1,13 +1,15 @@
 /**
  * Verdicts on several cores: a pool of worker threads, each holding its own copy of the
  * model, so that the server's main thread only does HTTP while `detectSync()` runs in
- * parallel (`serve --threads N`). Bodies are copied to the thread; verdicts come back as
- * plain objects.
+ * parallel (`serve --threads N`). A body the caller gives up (`consume`) and that owns its
+ * whole ArrayBuffer (as `readBody` returns them) is transferred to the thread, not
+ * copied; any other body is copied. Verdicts come back as plain objects.
  *
  * @packageDocumentation
  */
 import { Worker } from 'node:worker_threads';
-import type { TraceDetector, VerdictJson } from './backend.js';
+import type { DetectOptions, TraceDetector, VerdictJson } from './backend.js';
+import { ownsBuffer } from './body.js';
 import { MalformedTraceError } from './errors.js';
 import { NOT_A_TRACE } from './detector.js';
 
@@ -69,7 +71,7 @@ export class DetectorPool implements TraceDetector {
   }
 
   /** Sends the body to the least busy thread. */
-  detect(body: Uint8Array): Promise<VerdictJson> {
+  detect(body: Uint8Array, options?: DetectOptions): Promise<VerdictJson> {
     let best = this.next;
     for (let i = 0; i < this.workers.length; i++) if (this.load[i] < this.load[best]) best = i;
     this.next = (this.next + 1) % this.workers.length;
@@ -77,7 +79,8 @@ export class DetectorPool implements TraceDetector {
     this.load[best]++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[best].postMessage({ id, body });
+      if (options?.consume === true && ownsBuffer(body)) this.workers[best].postMessage({ id, body }, [body.buffer as ArrayBuffer]);
+      else this.workers[best].postMessage({ id, body });
     });
   }
 

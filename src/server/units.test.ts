@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readBody } from './body.js';
+import { ownsBuffer, readBody } from './body.js';
 import { RateLimiter } from './rate-limit.js';
 import { generateToken, hasScope, parseScopes, parseToken, secretMatches } from './tokens.js';
 import { buildOpenApi } from './openapi.js';
@@ -108,6 +108,37 @@ describe('readBody', () => {
     await expect(readBody(Readable.from([Buffer.from('not gzip at all')]), { 'content-encoding': 'gzip' }, { limit: 100 })).rejects.toMatchObject({ status: 400, code: 'BAD_GZIP' });
     await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'br' }, { limit: 100 })).rejects.toMatchObject({ status: 415 });
     await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'gzip' }, { limit: 100, allowGzip: false })).rejects.toMatchObject({ status: 415 });
+  });
+});
+
+describe('readBody: the body in one buffer of its own', () => {
+  const bytes = Buffer.from('NtOpenFile\nNtReadFile\nNtClose\n'.repeat(1000));
+  // A socket read hands out views into a larger buffer (headers before, the next request after).
+  const inSocketBuffer = (b: Buffer): Buffer => Buffer.concat([Buffer.from('POST / HTTP/1.1\r\n\r\n'), b, Buffer.from('POST /next')]).subarray(19, 19 + b.length);
+
+  it('owns its whole ArrayBuffer (transferable), with or without a declared length, whatever the chunking', async () => {
+    expect(ownsBuffer(inSocketBuffer(bytes))).toBe(false);
+    for (const headers of [{ 'content-length': String(bytes.length) }, {}]) {
+      for (const stream of [() => Readable.from([inSocketBuffer(bytes)]), () => chunked(bytes, 1000), () => chunked(bytes, bytes.length)]) {
+        const out = await readBody(stream(), headers, { limit: 1_000_000 });
+        expect(Buffer.compare(out, bytes)).toBe(0);
+        expect(ownsBuffer(out)).toBe(true);
+      }
+    }
+    const gz = await readBody(chunked(gzipSync(bytes), 700), { 'content-encoding': 'gzip' }, { limit: 1_000_000 });
+    expect(Buffer.compare(gz, bytes)).toBe(0);
+    expect(ownsBuffer(gz)).toBe(true);
+    expect(ownsBuffer(await readBody(Readable.from([]), { 'content-length': '0' }, { limit: 10 }))).toBe(true);
+  });
+
+  it('returns the bytes received when they differ from the declared length, under the same limit', async () => {
+    const short = await readBody(chunked(bytes, 999), { 'content-length': String(bytes.length + 10) }, { limit: 1_000_000 });
+    expect(Buffer.compare(short, bytes)).toBe(0);
+    expect(ownsBuffer(short)).toBe(true);
+    const long = await readBody(chunked(bytes, 999), { 'content-length': '100' }, { limit: 1_000_000 });
+    expect(Buffer.compare(long, bytes)).toBe(0);
+    expect(ownsBuffer(long)).toBe(true);
+    await expect(readBody(chunked(bytes, 999), { 'content-length': '100' }, { limit: 5000 })).rejects.toMatchObject({ status: 413 });
   });
 });
 
