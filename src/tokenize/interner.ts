@@ -90,11 +90,23 @@ function slotOf(h: number, len: number, mask: number): number {
 
 /** Maps identifier bytes to ids of one {@link CallTable}. */
 export class ByteInterner {
-  /** All interned names' bytes, back to back. */
-  private pool = new Uint8Array(4096);
-  private poolView = new DataView(this.pool.buffer);
+  /** All interned names' bytes, back to back. @internal (read by the reader's fast paths) */
+  pool = new Uint8Array(4096);
+  /** A DataView of {@link pool}. @internal */
+  poolView = new DataView(this.pool.buffer);
   private poolUsed = 0;
   private count = 0;
+  /**
+   * By table id, for the names interned here: start in {@link pool} and length (0 for an id
+   * not interned through this interner), and the id of the name that followed it the last
+   * time (-1: none yet) — the reader's guess for the next line. Replaced when grown: re-read
+   * after any {@link intern}. @internal
+   */
+  idStart = new Int32Array(64);
+  /** @internal See {@link idStart}. */
+  idLen = new Int32Array(64);
+  /** @internal See {@link idStart}. */
+  successor = new Int32Array(64).fill(-1);
   /**
    * Open addressing, one record of four int32 per slot (one cache line per probe): the
    * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
@@ -158,6 +170,30 @@ export class ByteInterner {
   }
 
   /**
+   * Whether the name of table id `id` (interned here) is written at `buf[pos..)` and ends
+   * before `lim`; `view` is a DataView over the same bytes as `buf`. Compares four bytes at
+   * a time; the caller checks the byte after it (where the name must end).
+   */
+  isAt(buf: Uint8Array, view: DataView, pos: number, id: number, lim: number): boolean {
+    const len = this.idLen[id];
+    const end = pos + len;
+    if (len === 0 || end >= lim) return false;
+    const o = this.idStart[id] - pos;
+    const pv = this.poolView;
+    let k = pos;
+    while (k + 4 <= end) {
+      if (view.getInt32(k, true) !== pv.getInt32(o + k, true)) return false;
+      k += 4;
+    }
+    const pool = this.pool;
+    while (k < end) {
+      if (buf[k] !== pool[o + k]) return false;
+      k++;
+    }
+    return true;
+  }
+
+  /**
    * Scans the identifier starting at `start` (up to `end`) and returns the id of the name
    * `buf[start..matchEnd)` when it is known, -1 when not; `matchEnd` is where the identifier
    * ends (at a non-identifier byte or at `end`) either way.
@@ -208,6 +244,21 @@ export class ByteInterner {
     this.count++;
     if (2 * this.count > this.mask + 1) this.rehash(2 * (this.mask + 1));
     this.place(this.slots, this.mask, h, len, this.poolUsed, id);
+    if (id >= this.idLen.length) {
+      let size = this.idLen.length;
+      while (size <= id) size *= 2;
+      const st = new Int32Array(size);
+      st.set(this.idStart);
+      this.idStart = st;
+      const ln = new Int32Array(size);
+      ln.set(this.idLen);
+      this.idLen = ln;
+      const su = new Int32Array(size).fill(-1);
+      su.set(this.successor);
+      this.successor = su;
+    }
+    this.idStart[id] = this.poolUsed;
+    this.idLen[id] = len;
     this.poolUsed += len;
   }
 

@@ -106,6 +106,8 @@ export class TraceReader {
   private readonly batch: Int32Array | undefined;
   private batchLen = 0;
   private callCount = 0;
+  /** The id of the last call the fast paths took (their guess of the next name follows it). */
+  private lastId = -1;
 
   private readonly groups = new Map<string, IntList>();
   private groupA = -2;
@@ -317,23 +319,35 @@ export class TraceReader {
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
+    const successor = interner.successor;
+    const idLen = interner.idLen;
     const all = this.all;
     const batch = this.batch;
+    let prev = this.lastId;
     let taken = 0;
     for (;;) {
       if (u8[pos] !== 78 || u8[pos + 1] !== 116) break;
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
-      const q = scanName(view, pos, lim);
-      if (q < 0 || u8[q] !== 40) break;
-      const h = scanHash[0];
+      // First guess: the name that followed the previous call last time (right for most
+      // lines of a trace); its bytes and the "(" after it are compared. Else scan and look up.
+      let id = prev >= 0 ? successor[prev] : -1;
+      let q = -1;
+      if (id >= 0 && u8[pos + idLen[id]] === 40 && interner.isAt(u8, view, pos, id, lim)) {
+        q = pos + idLen[id];
+      } else {
+        q = scanName(view, pos, lim);
+        if (q < 0 || u8[q] !== 40) break;
+        id = interner.lookupWords(u8, view, pos, q, scanHash[0]);
+        if (id < 0) break;
+        if (prev >= 0) successor[prev] = id;
+      }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
       const nl = buf.indexOf(10, q);
       if (nl < 0 || nl >= lim) break;
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
       if (hasPreEnd(u8, q, e) || !hasCallEndWords(u8, view, q, e)) break;
-      const id = interner.lookupWords(u8, view, pos, q, h);
-      if (id < 0) break;
+      prev = id;
       taken++;
       if (all !== undefined) {
         if (all.length === all.data.length) all.grow();
@@ -349,6 +363,7 @@ export class TraceReader {
       }
       pos = nl + 1;
     }
+    this.lastId = prev;
     if (taken > 0) this.countFast(taken);
     return pos;
   }
@@ -361,21 +376,44 @@ export class TraceReader {
    */
   private reducedRun(u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
+    const successor = interner.successor;
+    const idLen = interner.idLen;
     const all = this.all;
     const batch = this.batch;
+    let prev = this.lastId;
     let taken = 0;
     for (;;) {
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
-      const q = scanName(view, pos, lim);
-      if (q < 0) break;
-      const h = scanHash[0];
+      // First guess: the name that followed the previous one last time (see rawRun).
+      let id = prev >= 0 ? successor[prev] : -1;
+      let q = -1;
+      if (id >= 0 && interner.isAt(u8, view, pos, id, lim)) {
+        q = pos + idLen[id];
+      } else {
+        q = scanName(view, pos, lim);
+        if (q < 0) break;
+        id = -1;
+      }
       const c = u8[q];
       let next: number;
       if (c === 10) next = q + 1;
       else if (c === 13 && q + 1 < n && u8[q + 1] === 10) next = q + 2;
-      else break;
-      const id = interner.lookupWords(u8, view, pos, q, h);
-      if (id < 0) break;
+      else if (id >= 0) {
+        // A longer name starting with the guessed one: scan it.
+        q = scanName(view, pos, lim);
+        if (q < 0) break;
+        id = -1;
+        const d = u8[q];
+        if (d === 10) next = q + 1;
+        else if (d === 13 && q + 1 < n && u8[q + 1] === 10) next = q + 2;
+        else break;
+      } else break;
+      if (id < 0) {
+        id = interner.lookupWords(u8, view, pos, q, scanHash[0]);
+        if (id < 0) break;
+        if (prev >= 0) successor[prev] = id;
+      }
+      prev = id;
       taken++;
       if (all !== undefined) {
         if (all.length === all.data.length) all.grow();
@@ -391,6 +429,7 @@ export class TraceReader {
       }
       pos = next;
     }
+    this.lastId = prev;
     if (taken > 0) this.countFast(taken);
     return pos;
   }
