@@ -326,13 +326,15 @@ export class TraceReader {
     let prev = this.lastId;
     let taken = 0;
     for (;;) {
-      if (u8[pos] !== 78 || u8[pos + 1] !== 116) break;
+      // (Every read below stays inside the array: an out-of-bounds read would send V8's
+      // optimised code back to the interpreter.)
+      if (pos + 1 >= n || u8[pos] !== 78 || u8[pos + 1] !== 116) break;
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
       // First guess: the name that followed the previous call last time (right for most
       // lines of a trace); its bytes and the "(" after it are compared. Else scan and look up.
       let id = prev >= 0 ? successor[prev] : -1;
       let q = -1;
-      if (id >= 0 && u8[pos + idLen[id]] === 40 && interner.isAt(u8, view, pos, id, lim)) {
+      if (id >= 0 && pos + idLen[id] < lim && u8[pos + idLen[id]] === 40 && interner.isAt(u8, view, pos, id, lim)) {
         q = pos + idLen[id];
       } else {
         q = scanName(view, pos, lim);
