@@ -13,13 +13,13 @@
  * The server is a separate process (`ntmaldetect serve`, rate limit off) with a fresh
  * PGlite store, or a fresh database on the PostgreSQL server of --pg URL.
  *
- * Usage (after `npm run build`):
- *   node bench/server.mjs [--duration 10] [--connections 16] [--threads 0] [--contributors 8] [--amount 400] [--no-contribute]
+ * Usage (after `npm run build`; without --threads the server picks its default):
+ *   node bench/server.mjs [--duration 10] [--connections 16] [--threads N] [--contributors 8] [--amount 400] [--no-contribute]
  *                         [--pg postgres://user:pass@127.0.0.1/db] [--model F] [--json out.json]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     contributors: { type: 'string', default: '8' },
     amount: { type: 'string', default: '400' },
-    threads: { type: 'string', default: '0' },
+    threads: { type: 'string' },
     'no-contribute': { type: 'boolean' },
     pg: { type: 'string' },
     model: { type: 'string' },
@@ -93,22 +93,37 @@ const made = cli(['tokens', 'create', '--db', db, '--name', 'bench', '--scopes',
 if (made.status !== 0) throw new Error(made.stderr);
 const token = made.stdout.trim();
 
-const server = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db, '--model', MODEL, '--rate', '0', '--threads', values.threads], {
+const server = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', db, '--model', MODEL, '--rate', '0', ...(values.threads === undefined ? [] : ['--threads', values.threads])], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, NTMD_DATABASE_URL: '' },
 });
+let serverThreads;
 const url = await new Promise((res, rej) => {
   let out = '';
   server.stdout.on('data', (c) => {
     out += c;
-    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    if (m) res(m[1]);
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+).*?(?:detection threads: (\d+))?\)/.exec(out);
+    if (m) {
+      serverThreads = m[2] === undefined ? Number(values.threads ?? 0) : Number(m[2]);
+      res(m[1]);
+    }
   });
   server.once('exit', (code) => rej(new Error(`server exited with ${code}: ${out}`)));
 });
 
 const auth = { authorization: `Bearer ${token}` };
-const pct = (r) => ({
+/** CPU time of the server process so far (ms, user + system), where /proc tells it. */
+function serverCpuMs() {
+  try {
+    const st = readFileSync(`/proc/${server.pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 1/100 s (USER_HZ)
+  } catch {
+    return undefined;
+  }
+}
+const load1 = () => +loadavg()[0].toFixed(2);
+const pct = (r, loadBefore) => ({
   requestsPerSec: Math.round(r.requests.average),
   p50ms: r.latency.p50,
   p99ms: r.latency.p99,
@@ -117,6 +132,7 @@ const pct = (r) => ({
   non2xx: r.non2xx,
   errors: r.errors,
   timeouts: r.timeouts,
+  ...(loadBefore === undefined ? {} : { loadAverage1m: `${loadBefore} -> ${load1()}` }),
 });
 
 function inProcess(bytes, ms = 3000) {
@@ -136,8 +152,17 @@ function inProcess(bytes, ms = 3000) {
 async function detectLoad(bytes) {
   // Warm-up (JIT, connection pool), then the measured run.
   await autocannon({ url: url + '/v1/detect', method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: bytes, connections, duration: 2 });
+  const before = load1();
+  const cpu0 = process.cpuUsage();
+  const srv0 = serverCpuMs();
   const r = await autocannon({ url: url + '/v1/detect', method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: bytes, connections, duration });
-  return pct(r);
+  const cpu = process.cpuUsage(cpu0);
+  const srv = serverCpuMs();
+  // CPU per request of the load generator (this process) and of the server (all its threads,
+  // from /proc on Linux): how the 2 cores were shared.
+  const share = { clientCpuUsPerRequest: Math.round((cpu.user + cpu.system) / r.requests.total) };
+  if (srv0 !== undefined && srv !== undefined) share.serverCpuUsPerRequest = Math.round(((srv - srv0) * 1000) / r.requests.total);
+  return { ...pct(r, before), ...share };
 }
 
 // The framework's floor on this machine: an authenticated GET that does no work.
@@ -150,7 +175,7 @@ async function floor() {
 
 const reduced = readFileSync(REDUCED);
 const raw = readFileSync(RAW);
-const results = { machine: '2 cores / 24 GiB (shared with other jobs)', duration, connections, threads: Number(values.threads), store: values.pg ? 'postgres' : 'pglite', model: MODEL.startsWith(tmp) ? 'ntmaldetect-2018 trained on the corpus' : MODEL.replace(root + '/', '') };
+const results = { machine: '2 cores / 24 GiB (shared with other jobs)', duration, connections, threads: serverThreads, store: values.pg ? 'postgres' : 'pglite', model: MODEL.startsWith(tmp) ? 'ntmaldetect-2018 trained on the corpus' : MODEL.replace(root + '/', '') };
 results.floor = await floor();
 results.reduced = { file: 'sysMAL/LOG_TekDefense.exe.txt', bytes: reduced.length, calls: detectSync(reduced, { model }).calls, inProcess: inProcess(reduced), http: await detectLoad(reduced) };
 results.raw = { file: 'raw/benign/LOG_cacls.exe.txt', bytes: raw.length, calls: detectSync(raw, { model }).calls, inProcess: inProcess(raw), http: await detectLoad(raw) };

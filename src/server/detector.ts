@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { basename } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { defaultModelSync, detectSync, DEFAULT_MODEL_PATH } from '../api/detect.js';
 import { loadModel } from '../model/model.js';
@@ -46,6 +47,19 @@ export class ModelDetector implements TraceDetector {
 export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
   if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default' });
   return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' });
+}
+
+/** Most detection threads `serve` starts by itself (each holds a copy of the model). */
+export const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * Detection threads of `serve` when `--threads` is not given: every core but one, which is
+ * left to the HTTP thread (body reading, the token check, replies, the store), at most
+ * {@link MAX_DEFAULT_THREADS}; 0 (verdicts in the HTTP thread) on one core. On two cores that
+ * is one thread: measured faster and with a shorter tail than both 0 and 2 (docs/benchmarks.md).
+ */
+export function defaultServeThreads(cores: number = availableParallelism()): number {
+  return Math.max(0, Math.min(cores - 1, MAX_DEFAULT_THREADS));
 }
 
 /**

@@ -36,7 +36,7 @@ export type { Scope, TokenRecord, NewToken } from './tokens.js';
 export { buildOpenApi } from './openapi.js';
 export type { RouteSpec, ResponseSpec } from './openapi.js';
 export { ROUTES } from './routes.js';
-export { ModelDetector, loadDetector, loadServeDetector } from './detector.js';
+export { ModelDetector, loadDetector, loadServeDetector, defaultServeThreads, MAX_DEFAULT_THREADS } from './detector.js';
 export { DetectorPool } from './detect-pool.js';
 export { StoreBackend, openServerBackend, API_SOURCE } from './store-backend.js';
 export type { OpenBackendOptions } from './store-backend.js';
@@ -62,7 +62,10 @@ export interface StartServerOptions {
   model?: string;
   /** A detector to use instead of loading `model` (tests, custom models). */
   detector?: TraceDetector;
-  /** Run verdicts in this many worker threads (default 0: in the main thread). */
+  /**
+   * Run verdicts in this many worker threads (default 0: in the main thread; `ntmaldetect
+   * serve` passes {@link defaultServeThreads} unless told otherwise).
+   */
   threads?: number;
   limits?: ServerLimits;
   rateLimit?: RateLimitOptions;

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ownsBuffer, readBody } from './body.js';
+import { defaultServeThreads } from './detector.js';
 import { RateLimiter } from './rate-limit.js';
 import { generateToken, hasScope, parseScopes, parseToken, secretMatches } from './tokens.js';
 import { buildOpenApi } from './openapi.js';
@@ -139,6 +140,13 @@ describe('readBody: the body in one buffer of its own', () => {
     expect(Buffer.compare(long, bytes)).toBe(0);
     expect(ownsBuffer(long)).toBe(true);
     await expect(readBody(chunked(bytes, 999), { 'content-length': '100' }, { limit: 5000 })).rejects.toMatchObject({ status: 413 });
+  });
+});
+
+describe('defaultServeThreads', () => {
+  it('leaves one core to the HTTP thread, at most 4 threads, none on one core', () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map((c) => defaultServeThreads(c))).toEqual([0, 1, 2, 3, 4, 4, 4]);
+    expect(defaultServeThreads()).toBeGreaterThanOrEqual(0);
   });
 });
 

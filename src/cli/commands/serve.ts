@@ -19,8 +19,9 @@ Options:
                          postgres://user:pass@host/db (default: $NTMD_DATABASE_URL, else
                          $XDG_DATA_HOME/ntmaldetect/store)
   --model F              a .ntmd model file (default: the shipped model)
-  --threads N            run verdicts in N worker threads (default 0: in the main thread;
-                         use the cores the HTTP thread does not need)
+  --threads N            run verdicts in N worker threads, 0 for the HTTP thread itself
+                         (default: one per core but one, at most 4; 0 on one core, and
+                         with --follow-production / --reassess)
   --rate N               requests per second per token (default 100; 0 = no limit)
   --burst N              burst size per token (default 2 x rate)
   --max-trace-bytes N    limit of a trace body on the wire (default 64 MiB)
@@ -99,8 +100,9 @@ const command: Command = {
   async run(values, _positionals, io) {
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
-    const { startServer } = await import('../../server/index.js');
+    const { startServer, defaultServeThreads } = await import('../../server/index.js');
     const follow = await followSetup(values);
+    const threads = numberOption(values, 'threads', { min: 0, max: 64, integer: true }) ?? (follow ? 0 : defaultServeThreads());
     const server = await startServer({
       detector: follow?.detector,
       host: stringOption(values, 'host') ?? '127.0.0.1',
@@ -108,7 +110,7 @@ const command: Command = {
       db: stringOption(values, 'db'),
       env: io.env,
       model: stringOption(values, 'model'),
-      threads: numberOption(values, 'threads', { min: 0, max: 64, integer: true }),
+      threads,
       rateLimit: { perSecond: rate, burst: burst ?? Math.max(1, 2 * rate) },
       limits: {
         traceBytes: bytesOption(values, 'max-trace-bytes'),
@@ -123,7 +125,7 @@ const command: Command = {
       logger: values.log === true,
     });
     const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
-    println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)})`);
+    println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, detection threads: ${follow ? 0 : threads})`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
