@@ -31,6 +31,9 @@ Options:
   --time-limit D         how long workers trace each program (default 2m)
   --max-attempts N       claims before a program that keeps failing is 'failed' (default 3)
   --log                  log every request (JSON lines on stdout)
+  --v8-gc-defaults       leave V8's young generation free to grow (by default serve keeps
+                         it at its start-up size: fewer full collections under load, see
+                         docs/benchmarks.md)
   --follow-production    serve the store's production model and switch to a newly promoted
                          or rolled-back one without a restart (docs/reassessment.md)
   --reassess CRON        also re-assess on this cron schedule in this process (implies
@@ -96,8 +99,13 @@ const command: Command = {
     'min-new': { type: 'string' },
     candidates: { type: 'string' },
     folds: { type: 'string' },
+    'v8-gc-defaults': { type: 'boolean' },
   },
   async run(values, _positionals, io) {
+    // Set before start-up (the model and the store make the young generation grow), and
+    // again once the detection threads exist: creating a worker thread puts V8's flags back.
+    const tuneGc = values['v8-gc-defaults'] === true ? () => undefined : (await import('../../server/gc.js')).tuneServerGc;
+    tuneGc();
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
     const { startServer, defaultServeThreads } = await import('../../server/index.js');
@@ -124,6 +132,7 @@ const command: Command = {
       },
       logger: values.log === true,
     });
+    tuneGc();
     const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
     println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, detection threads: ${follow ? 0 : threads})`);
     await new Promise<void>((resolve) => {
