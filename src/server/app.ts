@@ -81,6 +81,8 @@ export const DEFAULT_JOBS: Required<JobOptions> = { leaseMs: 15 * 60_000, timeLi
 declare module 'fastify' {
   interface FastifyRequest {
     ntmdToken: TokenRecord | undefined;
+    /** The body kind of the matched route, set by its onRequest hook (read by the body parser). */
+    ntmdBody: 'trace' | 'program' | 'json' | 'none' | undefined;
   }
   interface FastifyContextConfig {
     scope?: Scope | 'any' | 'none';
@@ -162,6 +164,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   for (const s of namedSchemas) app.addSchema(s);
   app.decorateRequest('ntmdToken', undefined);
+  app.decorateRequest('ntmdBody', undefined);
 
   const bodyLimits = (kind: 'trace' | 'program'): BodyLimits =>
     kind === 'trace'
@@ -177,7 +180,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   app.addContentTypeParser(['text/plain', 'application/octet-stream'], (request: FastifyRequest, payload: IncomingMessage) => {
-    const kind = request.routeOptions.config.body;
+    const kind = request.ntmdBody;
     if (kind !== 'trace' && kind !== 'program') {
       return Promise.reject(new UnsupportedMediaError(`this endpoint takes ${kind === 'json' ? 'application/json' : 'no body'}`));
     }
@@ -219,8 +222,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     if (wait > 0) throw new RateLimitedError(wait, limiter.perSecond);
     request.ntmdToken = record;
   };
-  app.addHook('onRequest', (request, _reply, done) => {
-    const needed = request.routeOptions.config.scope ?? 'none';
+  // One hook per route, with the route's scope and body kind in its closure (Fastify's
+  // request.routeOptions builds a new object on every read).
+  type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
+  const routeHook = (needed: Scope | 'any' | 'none', body: 'trace' | 'program' | 'json' | 'none'): Hook => (request, _reply, done) => {
+    request.ntmdBody = body;
     if (needed === 'none') return done();
     try {
       const header = request.headers.authorization;
@@ -257,7 +263,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     } catch (e) {
       done(e as Error);
     }
-  });
+  };
 
   const submitter = (request: FastifyRequest): string => `token:${request.ntmdToken?.name ?? 'anonymous'}`;
   const traceBody = (request: FastifyRequest): Buffer => {
@@ -413,6 +419,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       method: r.method,
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
       config: { scope: r.scope, body: r.body },
+      onRequest: routeHook(r.scope, r.body),
       schema: fastifySchema(r),
       handler,
     });
