@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
 import { ByteInterner, hashName, scanHash, scanName } from './interner.js';
-import { hasCallEnd, hasCallEndWords } from './syntax.js';
 
 const NAME = 'ABCNtabcz_09'.split('');
 /** Bytes biased towards the ones the fast paths test for. */
@@ -75,21 +74,5 @@ describe('ByteInterner', () => {
   it('refuses a byte that cannot be part of a call name', () => {
     const it = new ByteInterner(new CallTable());
     expect(() => it.intern(Buffer.from('Nt Close'), 0, 8)).toThrow(RangeError);
-  });
-});
-
-describe('hasCallEndWords', () => {
-  it('answers as hasCallEnd on any line, from any start', () => {
-    const tail = fc.constantFrom(' ) => 0', ' ) => 0xc0000034 [2 \'x > y\']', ' ) ...', ' ) =>', ') => 0', ' ) => ', '');
-    fc.assert(
-      fc.property(fc.array(byte, { maxLength: 60 }), tail, fc.array(byte, { maxLength: 6 }), fc.nat(3), (mid, t, after, pad) => {
-        const body = Buffer.concat([Buffer.from('NtX( '), Buffer.from(mid), Buffer.from(t, 'latin1'), Buffer.from(after)]);
-        const u8 = new Uint8Array(pad + body.length);
-        u8.set(body, pad);
-        const open = pad + 3;
-        expect(hasCallEndWords(u8, viewOf(u8), open, u8.length)).toBe(hasCallEnd(u8, open, u8.length));
-      }),
-      { numRuns: 5000 },
-    );
   });
 });

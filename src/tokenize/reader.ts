@@ -19,7 +19,7 @@ import { internerFor, scanHash, scanName } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  eventKind, findEmbeddedCall, hasCallEnd, hasCallEndWords, hasPreEnd, skipIdPrefix, skipTimePrefix,
+  eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
@@ -312,10 +312,11 @@ export class TraceReader {
   /**
    * Fast path of a raw log (format raw, no split): takes call lines `Nt...( ... ) => status`
    * of known names from `pos` on, and returns where it stopped: at the first line it does not
-   * take (the general path decides it) or at an incomplete last line. The name is scanned and
-   * hashed four bytes at a time ({@link scanName}), the newline found natively, the line's end
-   * checked backwards four bytes at a time ({@link hasCallEndWords}). Decides exactly as
-   * {@link rawLine} for these lines.
+   * take (the general path decides it) or at an incomplete last line. The name is first
+   * guessed (the one that followed the previous call last time) and compared byte by byte,
+   * else scanned and hashed four bytes at a time ({@link scanName}) and looked up; the
+   * newline is found natively, and the line's end checked backwards ({@link hasCallEnd}).
+   * Decides exactly as {@link rawLine} for these lines.
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
@@ -334,7 +335,7 @@ export class TraceReader {
       // lines of a trace); its bytes and the "(" after it are compared. Else scan and look up.
       let id = prev >= 0 ? successor[prev] : -1;
       let q = -1;
-      if (id >= 0 && pos + idLen[id] < lim && u8[pos + idLen[id]] === 40 && interner.isAt(u8, view, pos, id, lim)) {
+      if (id >= 0 && pos + idLen[id] < lim && u8[pos + idLen[id]] === 40 && interner.isAt(u8, pos, id, lim)) {
         q = pos + idLen[id];
       } else {
         q = scanName(view, pos, lim);
@@ -348,7 +349,7 @@ export class TraceReader {
       if (nl < 0 || nl >= lim) break;
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
-      if (hasPreEnd(u8, q, e) || !hasCallEndWords(u8, view, q, e)) break;
+      if (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e)) break;
       prev = id;
       taken++;
       if (all !== undefined) {
@@ -389,7 +390,7 @@ export class TraceReader {
       // First guess: the name that followed the previous one last time (see rawRun).
       let id = prev >= 0 ? successor[prev] : -1;
       let q = -1;
-      if (id >= 0 && interner.isAt(u8, view, pos, id, lim)) {
+      if (id >= 0 && interner.isAt(u8, pos, id, lim)) {
         q = pos + idLen[id];
       } else {
         q = scanName(view, pos, lim);

@@ -105,34 +105,6 @@ export function hasCallEnd(buf: Uint8Array, open: number, end: number): boolean 
   return false;
 }
 
-/**
- * {@link hasCallEnd} four bytes at a time: `view` is a DataView over the same bytes as `buf`
- * (same offset). Words without a `>` byte are skipped whole (the zero-byte test on
- * `w ^ 0x3e3e3e3e`, which never misses one); the bytes of a word that may hold one are
- * checked one by one, as {@link hasCallEnd} does. `from` (default `end - 2`, the last place a
- * `>` can match) lets a caller that knows there is no `>` above some position start there;
- * -1 means there is none at all. Same answer as {@link hasCallEnd}.
- */
-export function hasCallEndWords(buf: Uint8Array, view: DataView, open: number, end: number, from = end - 2): boolean {
-  if (buf[open + 1] !== 32) return false;
-  const lo = open + 5;
-  let i = from;
-  while (i >= lo) {
-    if (i - 3 >= lo) {
-      const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
-      if (((x - 0x01010101) & ~x & 0x80808080) === 0) {
-        i -= 4;
-        continue;
-      }
-    }
-    if (buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) {
-      return true;
-    }
-    i--;
-  }
-  return false;
-}
-
 /** Does the call text `buf[open..end)` end like a `-pre` line: `Name( ... ) ...`? */
 export function hasPreEnd(buf: Uint8Array, open: number, end: number): boolean {
   return (
