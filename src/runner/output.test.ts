@@ -127,6 +127,16 @@ describe('traceProgram reading through the reused buffer', () => {
   let model: Model;
   const copies = 20; // ~2.6 MB: many full reads, lines cut at every read boundary
   let replayed: Buffer;
+  /** The fake tracer replaying the raw log `copies` times, as fast as it can, saved to `saveLog`. */
+  const replay = (saveLog: string) =>
+    traceProgram({
+      program: process.execPath,
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-repeat', String(copies), '-fake-batch', '1000000'],
+      model,
+      saveLog,
+    });
+
   beforeAll(async () => {
     model = await loadModel(join(projectRoot, 'models', 'default.ntmd'));
     const one = readFileSync(RAW_BENIGN);
@@ -135,13 +145,7 @@ describe('traceProgram reading through the reused buffer', () => {
 
   it('gives the verdict and call count detect() gives on the same bytes, and saves them unchanged', async () => {
     const d = tempDir();
-    const session = traceProgram({
-      program: process.execPath,
-      nttrace: FAKE,
-      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-repeat', String(copies), '-fake-batch', '1000000'],
-      model,
-      saveLog: join(d, 'saved.log'),
-    });
+    const session = replay(join(d, 'saved.log'));
     const { events, error } = await collect(session);
     expect(error).toBeUndefined();
     const expected = await detect(replayed, { model });
@@ -207,13 +211,7 @@ describe('traceProgram reading through the reused buffer', () => {
   it('falls back to a pipe when the socket cannot be made, with the same calls and log', async () => {
     const d = tempDir();
     const r = await withTmpdir(longDir(), async () => {
-      const session = traceProgram({
-        program: process.execPath,
-        nttrace: FAKE,
-        nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-repeat', String(copies), '-fake-batch', '1000000'],
-        model,
-        saveLog: join(d, 'saved.log'),
-      });
+      const session = replay(join(d, 'saved.log'));
       const events: RunEvent[] = (await collect(session)).events;
       expect(events.at(-1)).toMatchObject({ type: 'final' });
       return session.result;
