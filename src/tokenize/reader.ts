@@ -322,10 +322,7 @@ export class TraceReader {
     const interner = this.interner;
     const successor = interner.successor;
     const idLen = interner.idLen;
-    const all = this.all;
-    const batch = this.batch;
     let prev = this.lastId;
-    let taken = 0;
     for (;;) {
       // (Every read below stays inside the array: an out-of-bounds read would send V8's
       // optimised code back to the interpreter.)
@@ -351,23 +348,10 @@ export class TraceReader {
       while (e > pos && u8[e - 1] === 13) e--;
       if (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e)) break;
       prev = id;
-      taken++;
-      if (all !== undefined) {
-        if (all.length === all.data.length) all.grow();
-        all.data[all.length++] = id;
-      }
-      if (batch !== undefined) {
-        batch[this.batchLen++] = id;
-        if (this.batchLen === BATCH) {
-          this.countFast(taken);
-          taken = 0;
-          this.flushBatch();
-        }
-      }
+      this.takeFast(id);
       pos = nl + 1;
     }
     this.lastId = prev;
-    if (taken > 0) this.countFast(taken);
     return pos;
   }
 
@@ -381,10 +365,7 @@ export class TraceReader {
     const interner = this.interner;
     const successor = interner.successor;
     const idLen = interner.idLen;
-    const all = this.all;
-    const batch = this.batch;
     let prev = this.lastId;
-    let taken = 0;
     for (;;) {
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
       // First guess: the name that followed the previous one last time (see rawRun).
@@ -417,32 +398,29 @@ export class TraceReader {
         if (prev >= 0) successor[prev] = id;
       }
       prev = id;
-      taken++;
-      if (all !== undefined) {
-        if (all.length === all.data.length) all.grow();
-        all.data[all.length++] = id;
-      }
-      if (batch !== undefined) {
-        batch[this.batchLen++] = id;
-        if (this.batchLen === BATCH) {
-          this.countFast(taken);
-          taken = 0;
-          this.flushBatch();
-        }
-      }
+      this.takeFast(id);
       pos = next;
     }
     this.lastId = prev;
-    if (taken > 0) this.countFast(taken);
     return pos;
   }
 
-  /** Adds `n` call lines taken by the fast path of {@link feed} to the counters. */
-  private countFast(n: number): void {
-    this.st.lines += n;
-    this.st.calls += n;
-    this.callCount += n;
+  /** Counts and emits a call line taken by a fast path (as {@link rawLine} and {@link emit} would). */
+  private takeFast(id: number): void {
+    const st = this.st;
+    st.lines++;
+    st.calls++;
+    this.callCount++;
     this.afterProcessStart = false;
+    const all = this.all;
+    if (all !== undefined) {
+      if (all.length === all.data.length) all.grow();
+      all.data[all.length++] = id;
+    }
+    if (this.batch !== undefined) {
+      this.batch[this.batchLen++] = id;
+      if (this.batchLen === BATCH) this.flushBatch();
+    }
   }
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
