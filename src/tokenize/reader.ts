@@ -368,30 +368,18 @@ export class TraceReader {
     let prev = this.lastId;
     for (;;) {
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
-      // First guess: the name that followed the previous one last time (see rawRun).
+      // First guess: the name that followed the previous one last time (see rawRun), taken
+      // when the line ends right after it; else scan the name.
       let id = prev >= 0 ? successor[prev] : -1;
-      let q = -1;
-      if (id >= 0 && interner.isAt(u8, pos, id, lim)) {
-        q = pos + idLen[id];
-      } else {
+      let q = id >= 0 ? pos + idLen[id] : -1;
+      let next = id >= 0 && interner.isAt(u8, pos, id, lim) ? afterReducedName(u8, q, n) : -1;
+      if (next < 0) {
         q = scanName(view, pos, lim);
         if (q < 0) break;
+        next = afterReducedName(u8, q, n);
+        if (next < 0) break;
         id = -1;
       }
-      const c = u8[q];
-      let next: number;
-      if (c === 10) next = q + 1;
-      else if (c === 13 && q + 1 < n && u8[q + 1] === 10) next = q + 2;
-      else if (id >= 0) {
-        // A longer name starting with the guessed one: scan it.
-        q = scanName(view, pos, lim);
-        if (q < 0) break;
-        id = -1;
-        const d = u8[q];
-        if (d === 10) next = q + 1;
-        else if (d === 13 && q + 1 < n && u8[q + 1] === 10) next = q + 2;
-        else break;
-      } else break;
       if (id < 0) {
         id = interner.lookupWords(u8, view, pos, q, scanHash[0]);
         if (id < 0) break;
@@ -661,6 +649,14 @@ export class TraceReader {
       this.onCalls(this.batch, n);
     }
   }
+}
+
+/** Where the next line starts when a reduced line's name ends at `q` (`\n` or `\r\n`), else -1. */
+function afterReducedName(u8: Uint8Array, q: number, n: number): number {
+  const c = u8[q];
+  if (c === 10) return q + 1;
+  if (c === 13 && q + 1 < n && u8[q + 1] === 10) return q + 2;
+  return -1;
 }
 
 /** Is `buf[s..e)` an identifier (`[A-Za-z_][A-Za-z0-9_]*`)? */
