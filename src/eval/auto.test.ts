@@ -11,6 +11,16 @@ function loaded(traces: number, maxLength: number) {
   return { s, table, docs };
 }
 
+/** {@link loaded} as a corpus (the shape `loadCorpus` gives). */
+function corpusOf(traces: number, maxLength: number) {
+  const { s, table, docs } = loaded(traces, maxLength);
+  return {
+    docs: docs.map((calls, i) => ({ name: s.names[i], label: s.labels[i] as 0 | 1, calls, sha256: String(i), bytes: calls.length })),
+    table,
+    skippedEmpty: [],
+  };
+}
+
 describe('auto preset', () => {
   it('only tries n-gram lengths the traces can hold', () => {
     const short = autoGrid([Int32Array.of(1, 2, 3), Int32Array.of(1, 2, 3, 4), Int32Array.of(1, 2)]);
@@ -31,23 +41,13 @@ describe('auto preset', () => {
     expect(sel.config.seed).toBe(1);
   });
   it('trains a model with the chosen configuration', async () => {
-    const { s, table, docs } = loaded(120, 30);
-    const corpus = {
-      docs: docs.map((calls, i) => ({ name: s.names[i], label: s.labels[i] as 0 | 1, calls, sha256: String(i), bytes: calls.length })),
-      table,
-      skippedEmpty: [],
-    };
+    const corpus = corpusOf(120, 30);
     const { model, selection } = await trainAuto(corpus);
     expect(model.config).toEqual(selection.config);
     expect(model.info().corpus?.documents).toBe(120);
   });
   it('train({ preset: "auto" }) chooses on the corpus like trainAuto, and other options still override', async () => {
-    const { s, table, docs } = loaded(120, 30);
-    const corpus = {
-      docs: docs.map((calls, i) => ({ name: s.names[i], label: s.labels[i] as 0 | 1, calls, sha256: String(i), bytes: calls.length })),
-      table,
-      skippedEmpty: [],
-    };
+    const corpus = corpusOf(120, 30);
     const { model: viaAuto, selection } = await trainAuto(corpus);
     // Traces of at most 30 calls: the static fallback (ten-grams) would leave most of them empty.
     expect(selection.config.tfidf.ngramRange![1]).toBeLessThan(10);
