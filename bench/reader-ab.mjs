@@ -4,9 +4,11 @@
 //
 // Usage (build the old commit elsewhere first, e.g.
 //   git worktree add /tmp/old <commit> && (cd /tmp/old && ln -s $PWD/node_modules . && npx tsc -p tsconfig.build.json)):
-//   node bench/reader-ab.mjs --old /tmp/old/dist [--new dist] [--runs 7] --mode file|det --repeat N FILE...
+//   node bench/reader-ab.mjs --old /tmp/old/dist [--new dist] [--runs 7] --mode file|memory|det --repeat N FILE...
 //     file  readTraceFileSync of the files, `repeat` times, one shared table (cold process:
 //           V8's warm-up included); CPU time of the reading
+//     memory readTraceSync of the files' bytes already in memory, 30 untimed passes first
+//           (JIT warm), then `repeat` timed passes; CPU time of the reading
 //     det   detectSync on the files' bytes with models/default.ntmd, 2000 untimed calls
 //           first, then `repeat` timed calls; CPU time per call (ms)
 import { spawnSync } from 'node:child_process';
@@ -41,6 +43,16 @@ if (values.child !== undefined) {
     for (let i = 0; i < rep; i++) for (const b of bufs) detectSync(b, { model });
     const c = process.cpuUsage(c0);
     console.log(JSON.stringify({ value: (c.user + c.system) / 1000 / (rep * bufs.length), unit: 'ms per call' }));
+  } else if (values.mode === 'memory') {
+    const { readTraceSync } = await import(join(dist, 'tokenize', 'index.js'));
+    const table = new CallTable();
+    const bufs = positionals.map((f) => readFileSync(f));
+    for (let i = 0; i < 30; i++) for (const b of bufs) readTraceSync(b, { table });
+    let calls = 0;
+    const c0 = process.cpuUsage();
+    for (let r = 0; r < rep; r++) for (const b of bufs) calls += readTraceSync(b, { table }).stats.calls;
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ value: (c.user + c.system) / 1e6, unit: 's CPU', calls }));
   } else {
     const table = new CallTable();
     let calls = 0;
@@ -53,7 +65,7 @@ if (values.child !== undefined) {
 }
 
 if (values.old === undefined || positionals.length === 0) {
-  console.error('usage: node bench/reader-ab.mjs --old DIST [--new DIST] [--runs 7] --mode file|det --repeat N FILE...');
+  console.error('usage: node bench/reader-ab.mjs --old DIST [--new DIST] [--runs 7] --mode file|memory|det --repeat N FILE...');
   process.exit(2);
 }
 const builds = { old: resolve(values.old), new: resolve(values.new) };
@@ -67,5 +79,6 @@ for (let i = 0; i < Number(values.runs); i++) {
 }
 for (const k of ['old', 'new']) {
   const v = res[k].map((x) => x.value).sort((a, b) => a - b);
+  if (process.env.AB_ALL) console.log(v.map((x) => x.toFixed(4)).join(" "));
   console.log(`${k.padEnd(3)} ${builds[k]}: min ${v[0].toFixed(4)} median ${v[v.length >> 1].toFixed(4)} ${res[k][0].unit}${res[k][0].calls !== undefined ? `, ${res[k][0].calls} calls` : ''}`);
 }

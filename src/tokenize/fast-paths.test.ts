@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
 import { TraceReader } from './index.js';
 import type { TraceRead } from './index.js';
+import { endsWithStatusZero, hasCallEnd, hasPreEnd } from './syntax.js';
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
 // four bytes at a time and guess the next name from the previous one).
@@ -53,5 +54,42 @@ describe('reader fast paths (word-wise name scan, next-name guess)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('take a line ending in " ) => 0" in constant time only when the full check would take it', () => {
+    // Call texts from "(": random bytes from a small alphabet of the shapes' own bytes.
+    const text = fc.array(fc.constantFrom(...' ()=>.0x1'.split('').map((c) => c.charCodeAt(0))), { maxLength: 24 });
+    fc.assert(
+      fc.property(text, fc.boolean(), (bytes, suffix) => {
+        const b = Uint8Array.from([40, ...bytes, ...(suffix ? [32, 41, 32, 61, 62, 32, 48] : [])]);
+        if (endsWithStatusZero(b, 0, b.length)) {
+          expect(hasCallEnd(b, 0, b.length)).toBe(true);
+          expect(hasPreEnd(b, 0, b.length)).toBe(false);
+        }
+        const full = Uint8Array.from([40, 32, ...bytes, 32, 41, 32, 61, 62, 32, 48]);
+        expect(endsWithStatusZero(full, 0, full.length)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('give onCalls exact line counts when a fast path fills a batch', () => {
+    const n = 10_000; // more than one batch of ids
+    const text = Buffer.from(Array.from({ length: n }, (_, i) => `${NAMES[i % 3]}( x ) => 0\r\n`).join(''), 'latin1');
+    const seen: number[] = [];
+    let delivered = 0;
+    const reader: TraceReader = new TraceReader({
+      keepCalls: false,
+      onCalls: (_ids, k) => {
+        delivered += k;
+        seen.push(reader.stats.calls - delivered, reader.calls - delivered);
+      },
+    });
+    reader.push(text);
+    const r = reader.end();
+    expect(r.stats.calls).toBe(n);
+    expect(delivered).toBe(n);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((d) => d === 0)).toBe(true);
   });
 });

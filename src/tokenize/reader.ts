@@ -19,7 +19,7 @@ import { internerFor, scanHash, scanName } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
+  endsWithStatusZero, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
@@ -323,6 +323,7 @@ export class TraceReader {
     const successor = interner.successor;
     const idLen = interner.idLen;
     let prev = this.lastId;
+    let taken = 0;
     for (;;) {
       // (Every read below stays inside the array: an out-of-bounds read would send V8's
       // optimised code back to the interpreter.)
@@ -346,12 +347,18 @@ export class TraceReader {
       if (nl < 0 || nl >= lim) break;
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
-      if (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e)) break;
+      if (!endsWithStatusZero(u8, q, e) && (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e))) break;
       prev = id;
-      this.takeFast(id);
+      taken++;
+      if (this.takeFast(id)) {
+        this.countFast(taken);
+        taken = 0;
+        this.flushBatch();
+      }
       pos = nl + 1;
     }
     this.lastId = prev;
+    this.countFast(taken);
     return pos;
   }
 
@@ -366,6 +373,7 @@ export class TraceReader {
     const successor = interner.successor;
     const idLen = interner.idLen;
     let prev = this.lastId;
+    let taken = 0;
     for (;;) {
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
       // First guess: the name that followed the previous one last time (see rawRun), taken
@@ -386,29 +394,44 @@ export class TraceReader {
         if (prev >= 0) successor[prev] = id;
       }
       prev = id;
-      this.takeFast(id);
+      taken++;
+      if (this.takeFast(id)) {
+        this.countFast(taken);
+        taken = 0;
+        this.flushBatch();
+      }
       pos = next;
     }
     this.lastId = prev;
+    this.countFast(taken);
     return pos;
   }
 
-  /** Counts and emits a call line taken by a fast path (as {@link rawLine} and {@link emit} would). */
-  private takeFast(id: number): void {
-    const st = this.st;
-    st.lines++;
-    st.calls++;
-    this.callCount++;
-    this.afterProcessStart = false;
+  /**
+   * Emits a call taken by a fast path (as {@link emit} would) and returns whether the batch
+   * for `onCalls` is full. The fast path counts the lines it takes and settles the count with
+   * {@link countFast} when it stops, and before it flushes a full batch (so that `onCalls`
+   * sees exact {@link stats}).
+   */
+  private takeFast(id: number): boolean {
     const all = this.all;
     if (all !== undefined) {
       if (all.length === all.data.length) all.grow();
       all.data[all.length++] = id;
     }
-    if (this.batch !== undefined) {
-      this.batch[this.batchLen++] = id;
-      if (this.batchLen === BATCH) this.flushBatch();
-    }
+    if (this.batch === undefined) return false;
+    this.batch[this.batchLen++] = id;
+    return this.batchLen === BATCH;
+  }
+
+  /** Counts `taken` call lines of a fast path (as {@link rawLine} and {@link emit} would). */
+  private countFast(taken: number): void {
+    if (taken === 0) return;
+    const st = this.st;
+    st.lines += taken;
+    st.calls += taken;
+    this.callCount += taken;
+    this.afterProcessStart = false;
   }
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
