@@ -112,12 +112,21 @@ const url = await new Promise((res, rej) => {
 });
 
 const auth = { authorization: `Bearer ${token}` };
-/** CPU time of the server process so far (ms, user + system), where /proc tells it. */
+/**
+ * CPU time of the server so far (ms, user + system), where /proc tells it: the `serve`
+ * process and its children (serve runs the server in a child process with its GC flags).
+ */
 function serverCpuMs() {
-  try {
-    const st = readFileSync(`/proc/${server.pid}/stat`, 'utf8');
+  const cpuOf = (pid) => {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 1/100 s (USER_HZ)
+  };
+  try {
+    let ms = cpuOf(server.pid);
+    const kids = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim();
+    for (const k of kids === '' ? [] : kids.split(/\s+/)) ms += cpuOf(k);
+    return ms;
   } catch {
     return undefined;
   }

@@ -13,11 +13,45 @@ import { CLI, corpusFiles, http, projectRoot, read, requireBuilt, tempDir, testD
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '', ...env }, timeout: 120_000 });
 
+/** Starts `ntmaldetect serve ARGS`; resolves once it listens, with its URL and output so far. */
+async function spawnServe(args: string[]): Promise<{ proc: ReturnType<typeof spawn>; url: string; output: () => string }> {
+  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, NTMD_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+  return { proc, url, output: () => out };
+}
+
+/** The process id that holds the embedded store `db` open (from the lock's refusal), or undefined when free. */
+function storeHolder(db: string): number | undefined {
+  const r = run(['tokens', 'list', '--db', db]);
+  if (r.status === 0) return undefined;
+  const m = /already open in process (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(r.stderr);
+  return Number(m[1]);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owned by the server)', () => {
   const db = join(tempDir(), 'store');
   let server: ReturnType<typeof spawn> | undefined;
   let url = '';
-  let out = '';
   let admin = '';
   let detectToken = '';
 
@@ -56,17 +90,11 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
   }, 600_000);
 
   it('serves on 127.0.0.1 with the store it owns; a second process cannot open that store', async () => {
-    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--model', model, '--threads', '2'], { env: { ...process.env, NTMD_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      const onData = (c: Buffer) => {
-        out += c;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1]);
-      };
-      server!.stdout!.on('data', onData);
-      server!.stderr!.on('data', onData);
-      server!.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-    });
+    const started = await spawnServe(['--port', '0', '--db', db, '--model', model, '--threads', '2']);
+    server = started.proc;
+    url = started.url;
+    // The server runs in serve's child process, with its GC flags (src/server/gc.ts).
+    expect(started.output()).toContain('V8 GC: --max-semi-space-size=2 --min-semi-space-size=2 --heap-growing-percent=300');
     const body = read(corpusFiles('sysBEN')[0]);
     const r = await http(url, 'POST', '/v1/detect', { token: detectToken, body });
     expect(r.status).toBe(200);
@@ -77,9 +105,9 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     expect(empty.json.code).toBe('EMPTY_TRACE');
     const c = await http(url, 'POST', '/v1/traces?label=benign&name=first.txt', { token: detectToken, body });
     expect(c.status).toBe(201);
-    const locked = run(['tokens', 'list', '--db', db]);
-    expect(locked.status).toBe(2);
-    expect(locked.stderr).toMatch(/already open in process \d+/);
+    const holder = storeHolder(db);
+    expect(holder).toBeDefined();
+    expect(holder).not.toBe(server.pid);
     // Tokens can still be managed through the API.
     const t = await http(url, 'POST', '/v1/tokens', { token: admin, body: '{"name":"late","scopes":["worker"]}', type: 'application/json' });
     expect(t.status).toBe(201);
@@ -93,6 +121,24 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     const list = run(['tokens', 'list', '--db', db, '--json']);
     expect(list.status).toBe(0);
     expect(list.stdout).toContain('"late"');
+  }, 600_000);
+
+  it('serve --v8-gc-defaults runs in its own process; a serve child stops and releases the store when its parent is killed', async () => {
+    const plain = await spawnServe(['--port', '0', '--db', db, '--model', model, '--threads', '0', '--v8-gc-defaults']);
+    expect(plain.output()).toContain('V8 GC: V8 defaults');
+    expect(storeHolder(db)).toBe(plain.proc.pid);
+    plain.proc.kill('SIGTERM');
+    expect(await new Promise((r) => plain.proc.once('exit', r))).toBe(0);
+
+    const parent = await spawnServe(['--port', '0', '--db', db, '--model', model, '--threads', '0']);
+    const child = storeHolder(db)!;
+    expect(child).not.toBe(parent.proc.pid);
+    parent.proc.kill('SIGKILL');
+    await new Promise((r) => parent.proc.once('exit', r));
+    const deadline = Date.now() + 60_000;
+    while (storeHolder(db) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(storeHolder(db)).toBeUndefined();
+    expect(alive(child)).toBe(false);
   }, 600_000);
 
   it('prints a one-line usage error for bad options', () => {

@@ -1,6 +1,7 @@
 /**
  * `ntmaldetect serve`: the HTTP API (see docs/api.md), on loopback by default.
  */
+import { fileURLToPath } from 'node:url';
 import type { Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { durationOption as duration } from '../../server/cli-args.js';
@@ -31,8 +32,10 @@ Options:
   --time-limit D         how long workers trace each program (default 2m)
   --max-attempts N       claims before a program that keeps failing is 'failed' (default 3)
   --log                  log every request (JSON lines on stdout)
-  --v8-gc-defaults       leave V8's young generation free to grow (by default serve keeps
-                         it at its start-up size: fewer full collections under load, see
+  --v8-gc-defaults       run with V8's garbage-collector defaults, in this process (by
+                         default serve runs the server in a child Node process with a
+                         fixed 2 MiB young generation and a heap that may grow to 4x its
+                         live size: far fewer full collections under load, see
                          docs/benchmarks.md)
   --follow-production    serve the store's production model and switch to a newly promoted
                          or rolled-back one without a restart (docs/reassessment.md)
@@ -73,6 +76,16 @@ async function followSetup(values: ParsedValues): Promise<
   };
 }
 
+/** The options as command-line arguments again (for the child process of `serve`). */
+function toArgs(values: ParsedValues): string[] {
+  const args: string[] = [];
+  for (const [name, v] of Object.entries(values)) {
+    if (v === true) args.push(`--${name}`);
+    else if (typeof v === 'string') args.push(`--${name}`, v);
+  }
+  return args;
+}
+
 const command: Command = {
   name: 'serve',
   summary: 'serve the HTTP API (detect, contribute traces, submit programs)',
@@ -102,10 +115,13 @@ const command: Command = {
     'v8-gc-defaults': { type: 'boolean' },
   },
   async run(values, _positionals, io) {
-    // Set before start-up (the model and the store make the young generation grow), and
-    // again once the detection threads exist: creating a worker thread puts V8's flags back.
-    const tuneGc = values['v8-gc-defaults'] === true ? () => undefined : (await import('../../server/gc.js')).tuneServerGc;
-    tuneGc();
+    const gc = await import('../../server/gc.js');
+    // V8 reads its GC flags when it starts: run in a child process that sets them
+    // (src/server/gc.ts), unless asked not to, already set, or run from the sources.
+    const script = fileURLToPath(new URL('../main.js', import.meta.url));
+    if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
+      return gc.runWithServerFlags({ script, args: ['serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
+    }
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
     const { startServer, defaultServeThreads } = await import('../../server/index.js');
@@ -132,17 +148,20 @@ const command: Command = {
       },
       logger: values.log === true,
     });
-    tuneGc();
     const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
-    println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, detection threads: ${follow ? 0 : threads})`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, V8 GC: ${gc.gcSetting()}, detection threads: ${follow ? 0 : threads})`);
+    // Listeners stay for the whole shutdown: a terminal's Ctrl+C reaches this process
+    // twice when it runs as serve's child (from the terminal and passed on by the parent).
+    let stop = () => undefined as void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const sig of signals) process.on(sig, stop);
+    gc.stopWithParent(stop);
+    await stopped;
     println(io.stdout, 'ntmaldetect serve: stopping');
     attachment?.stop();
     await server.close();
+    for (const sig of signals) process.off(sig, stop);
     return 0;
   },
 };
