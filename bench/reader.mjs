@@ -3,7 +3,8 @@
 // (bench/reader-naive.mjs), in the same run, on
 //   - the seven raw NtTrace logs of ../shared/corpus/raw (read `--repeat` times per process),
 //   - the reduced corpus (../shared/corpus/sysBEN + sysMAL, 220 files),
-//   - a synthetic raw log in the corpus's shape (made here, not committed),
+//   - a synthetic raw log in the corpus's shape (made here, not committed), with call names
+//     drawn at random, and the same with the calls in the real reduced corpus's order,
 //   - a synthetic raw log with every NtTrace prefix (-time -delta -pid -tid -pre),
 // then streams a 1 GB synthetic log with keepCalls:false and reports the peak RSS.
 //
@@ -13,7 +14,7 @@
 // time depends on what else runs; wall-time ratios are given too.
 //
 // Usage: npm run build && node bench/reader.mjs [--runs 3] [--synth-mb 256] [--stream-mb 1024] [--repeat 100]
-//          [--only raw,corpus,synth,prefixed,stream,memory] [--json out.json]
+//          [--only raw,corpus,synth,synth-order,prefixed,stream,memory] [--json out.json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -37,7 +38,7 @@ const synthMB = Number(opt('synth-mb', 256));
 const streamMB = Number(opt('stream-mb', 1024));
 const repeat = Number(opt('repeat', 100));
 const jsonOut = opt('json', undefined);
-const only = new Set((opt('only', 'raw,corpus,synth,prefixed,stream,memory') ?? '').split(','));
+const only = new Set((opt('only', 'raw,corpus,synth,synth-order,prefixed,stream,memory') ?? '').split(','));
 
 if (!existsSync(join(root, 'dist', 'tokenize', 'index.js'))) {
   console.error('bench/reader.mjs: run `npm run build` first');
@@ -112,6 +113,12 @@ if (only.has('synth')) {
   const synth = join(work, `synth-corpus-${synthMB}.log`);
   const s1 = writeSynth(synth, synthMB, 'corpus');
   results.push(measure(`Synthetic raw log in the corpus's shape (${(s1.bytes / 1e6).toFixed(0)} MB, ${s1.calls.toLocaleString('en-US')} calls)`, [synth], 1));
+  rmSync(synth);
+}
+if (only.has('synth-order')) {
+  const synth = join(work, `synth-order-${synthMB}.log`);
+  const s1 = writeSynth(synth, synthMB, 'corpus-order');
+  results.push(measure(`Synthetic raw log in the corpus's shape, calls in the real corpus's order (${(s1.bytes / 1e6).toFixed(0)} MB, ${s1.calls.toLocaleString('en-US')} calls)`, [synth], 1));
   rmSync(synth);
 }
 if (only.has('prefixed')) {

@@ -4,7 +4,7 @@ import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../test/shared.js';
 import { TRACE_FIXTURES } from './fixtures.js';
-import { readTrace, reduceToText } from './index.js';
+import { readTrace, readTraceSync, reduceToText } from './index.js';
 import { synthTrace } from './synth.js';
 
 const dir = join(projectRoot, 'fixtures', 'traces');
@@ -33,5 +33,15 @@ describe('trace fixtures (fixtures/traces)', () => {
     expect(byProcess.groups?.map((g) => g.key).sort()).toEqual(['1000', '1920']);
     expect(byProcess.groups?.reduce((s, g) => s + g.calls.length, 0)).toBe(300);
     expect(byThread.stats.preCalls).toBe(300);
+  });
+
+  it('a log written in a given call order holds that order, repeated, and reads back to it', () => {
+    const sequence = ['NtOpenFile', 'NtQueryInformationFile', 'NtClose', 'NtClose', 'NtUserGetMessage'];
+    const t = synthTrace({ sequence, calls: 12, output: 0.3, events: 0.3, crlf: true, seed: 5 });
+    const want = [...sequence, ...sequence, 'NtOpenFile', 'NtQueryInformationFile'];
+    expect(t.calls).toEqual(want);
+    const r = readTraceSync(Buffer.from(t.text, 'latin1'));
+    expect(Array.from(r.calls, (id) => r.table.nameOf(id))).toEqual(want);
+    expect(r.stats.events + r.stats.programOutput).toBeGreaterThan(4);
   });
 });

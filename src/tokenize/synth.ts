@@ -41,6 +41,11 @@ export interface SynthOptions {
   threads?: number;
   /** Call names to draw from (default: a list of common ntdll calls, plus NtGdi/NtUser ones). */
   names?: readonly string[];
+  /**
+   * Call names in this order (from its start, repeated if shorter than `calls`) instead of
+   * drawn at random from `names`: a real trace's order, for benchmarks.
+   */
+  sequence?: readonly string[];
 }
 
 /** A synthetic log and what a reader must find in it. */
@@ -196,7 +201,7 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
       );
     }
     if (rnd() < pOut) out.push(`${pick(OUTPUT)}${nl}`);
-    const name = pick(names);
+    const name = options.sequence !== undefined && options.sequence.length > 0 ? options.sequence[i % options.sequence.length] : pick(names);
     const args = Array.from({ length: Math.floor(rnd() * 5) }, () => pick(ARGS));
     const argText = args.length ? ` ${args.join(', ')}` : '';
     if (options.pre) out.push(`${header(pid, tid)}${name}(${argText} ) ...${nl}`);
