@@ -9,7 +9,7 @@ import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import type { ImportItem } from '../store/sources.js';
 import { reassess, listRuns } from './engine.js';
-import { ModelRegistry, driverOf } from './registry.js';
+import { ModelRegistry } from './registry.js';
 import { ReassessAbortedError, ReassessBusyError } from './errors.js';
 import { backends, removeScratch, syntheticItems } from './test-helpers/corpus.js';
 
@@ -121,7 +121,7 @@ describe.each(backends)('reassess on $name', (backend) => {
         expect(failed.error).toMatch(/REASSESS_ABORTED|aborted/);
 
         // A run whose process died (row left 'running') is marked abandoned by the next run.
-        await driverOf(store).query(`INSERT INTO ntmd_reassess_runs (status, trigger) VALUES ('running', 'killed')`);
+        await store.driver.query(`INSERT INTO ntmd_reassess_runs (status, trigger) VALUES ('running', 'killed')`);
         const r3 = await reassess(store, { candidates: 'production' });
         expect(r3.status).toBe('promoted');
         const runs = await listRuns(store);

@@ -9,7 +9,7 @@
  */
 export { reassess, listRuns, defaultCandidates } from './engine.js';
 export type { ReassessOptions, ReassessReport, ReassessEvent, CandidateResult, FoldFigures, RunStatus, RunRecord } from './engine.js';
-export { ModelRegistry, driverOf, productionStack } from './registry.js';
+export { ModelRegistry, productionStack } from './registry.js';
 export type { ProductionEntry, RegisteredModel } from './registry.js';
 export { DEFAULT_RULE, RULE_METRICS, resolveRule, applyRule } from './rule.js';
 export type { PromotionRule, RuleMetric, RuleOutcome, RuleInput } from './rule.js';

@@ -14,17 +14,6 @@ import type { Model } from '../model/model.js';
 import { migrateReassess } from './schema.js';
 import { NoProductionModelError, NothingToRollBackError } from './errors.js';
 
-/**
- * The database connection under a {@link Store}. The store keeps it private; the
- * re-assessment tables live on the same database and must share the connection (a PGlite
- * folder has one owner, and a PostgreSQL run's advisory lock must live on it).
- */
-export function driverOf(store: Store): SqlDriver {
-  const db = (store as unknown as { db?: SqlDriver }).db;
-  if (!db || typeof db.query !== 'function') throw new TypeError('driverOf: not an open ntmaldetect Store');
-  return db;
-}
-
 /** One change of the production model. */
 export interface ProductionEntry {
   /** Row id of the change (ascending in time). */
@@ -103,7 +92,7 @@ export class ModelRegistry {
 
   /** The registry of an open store (creating the re-assessment tables if needed). */
   static async open(store: Store): Promise<ModelRegistry> {
-    const db = driverOf(store);
+    const db = store.driver;
     await migrateReassess(db);
     return new ModelRegistry(store, db);
   }

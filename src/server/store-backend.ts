@@ -13,12 +13,11 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SqlDriver } from '../store/driver.js';
-import { isConnectionString, openPglite, openPostgres } from '../store/driver.js';
 import { decodeSequence, renderReduced } from '../store/codec.js';
 import { prepareFile } from '../store/parse.js';
 import type { PreparedTrace } from '../store/parse.js';
-import { migrate } from '../store/schema.js';
-import { Store, resolveDb } from '../store/store.js';
+import { openStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type {
   JobClaim,
   LabelName,
@@ -316,14 +315,6 @@ export class StoreBackend implements ServerBackend {
  * to the current versions, on PGlite (owned by this process) or PostgreSQL.
  */
 export async function openServerBackend(options: OpenBackendOptions = {}): Promise<StoreBackend> {
-  const db = resolveDb({ db: options.db, env: options.env });
-  const driver = isConnectionString(db) ? await openPostgres(db, options.poolSize ?? 8) : await openPglite(db);
-  try {
-    await migrate(driver);
-    await migrateServer(driver);
-  } catch (e) {
-    await driver.close();
-    throw e;
-  }
-  return new StoreBackend(driver, new Store(driver));
+  const store = await openStore({ db: options.db, env: options.env, poolSize: options.poolSize ?? 8, migrations: [migrateServer] });
+  return new StoreBackend(store.driver, store);
 }

@@ -42,6 +42,12 @@ export interface OpenStoreOptions {
   env?: Record<string, string | undefined>;
   /** Connections in the PostgreSQL pool (default 4). */
   poolSize?: number;
+  /**
+   * Further schema migrations, run on the same connection after the store's own, before the
+   * store is returned (for parts that keep tables of their own on the store's database, as
+   * the HTTP server does). A failure closes the connection and rejects.
+   */
+  migrations?: ReadonlyArray<(driver: SqlDriver) => Promise<unknown>>;
 }
 
 /** Progress of an import, reported after each committed batch and each failed file. */
@@ -255,6 +261,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const driver = isConnectionString(db) ? await openPostgres(db, options.poolSize) : await openPglite(db);
   try {
     await migrate(driver);
+    for (const m of options.migrations ?? []) await m(driver);
   } catch (e) {
     await driver.close();
     throw e;
@@ -337,6 +344,16 @@ export class Store {
   /** `pglite` (embedded) or `postgres` (server). */
   get backend(): 'pglite' | 'postgres' {
     return this.db.kind;
+  }
+
+  /**
+   * The database connection under this store, for parts that keep tables of their own on
+   * the same database and must share the connection (the HTTP server, the re-assessment):
+   * a PGlite folder has one owner, and a PostgreSQL advisory lock lives on its connection.
+   * Closing the store closes it.
+   */
+  get driver(): SqlDriver {
+    return this.db;
   }
 
   /** The store folder, or the connection string without password. */
