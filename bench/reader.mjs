@@ -8,7 +8,8 @@
 //   - a synthetic raw log with every NtTrace prefix (-time -delta -pid -tid -pre),
 // then streams a 1 GB synthetic log with keepCalls:false and reports the peak RSS.
 //
-// Every reader runs in its own process; each figure is the best of `--runs`. "in process" is
+// Every reader runs in its own process; each figure is the best of `--runs`, and the last
+// column the median over the rounds of the ratio within a round (readers interleaved). "in process" is
 // the reader's own timer (file reading included), "whole process" the whole process
 // (interpreter start included). CPU time is the primary measure: on a shared machine the wall
 // time depends on what else runs; wall-time ratios are given too.
@@ -83,16 +84,24 @@ function measure(label, fileList, rep, list = readers) {
   const best = (row, key) => Math.min(...row.runs.map((x) => x[key]));
   const py = rows.filter((r) => r.python);
   const pyBest = (key) => Math.min(...py.map((r) => best(r, key)));
+  // Paired: in each round, the Python reader's time over this reader's (the runs of one round
+  // are seconds apart, so they mostly see the same phase of a machine whose speed moves by
+  // up to 2x); the median over the rounds.
+  const paired = (row, key) => {
+    const ratios = row.runs.map((x, k) => Math.min(...py.map((p) => p.runs[k][key])) / x[key]).sort((a, b) => a - b);
+    return ratios[ratios.length >> 1];
+  };
   console.log(`\n### ${label}\n`);
-  console.log('| reader | calls | MB/s in process (CPU) | calls/s in process (CPU) | x Python in process (CPU) | x Python whole process (CPU) | x Python in process (wall) | x Python whole process (wall) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| reader | calls | MB/s in process (CPU) | calls/s in process (CPU) | x Python in process (CPU) | x Python whole process (CPU) | x Python in process (wall) | x Python whole process (wall) | paired x Python in process / whole process (CPU) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const x = r.runs[0];
     const cpu = best(r, 'cpuSeconds');
     console.log(
       `| ${r.reader} | ${x.calls.toLocaleString('en-US')} | ${(x.bytes / 1e6 / cpu).toFixed(0)} | ${(x.calls / cpu / 1e6).toFixed(2)} M | ` +
         `${(pyBest('cpuSeconds') / cpu).toFixed(2)} | ${(pyBest('processCpuSeconds') / best(r, 'processCpuSeconds')).toFixed(2)} | ` +
-        `${(pyBest('seconds') / best(r, 'seconds')).toFixed(2)} | ${(pyBest('wall') / best(r, 'wall')).toFixed(2)} |`,
+        `${(pyBest('seconds') / best(r, 'seconds')).toFixed(2)} | ${(pyBest('wall') / best(r, 'wall')).toFixed(2)} | ` +
+        `${paired(r, 'cpuSeconds').toFixed(2)} / ${paired(r, 'processCpuSeconds').toFixed(2)} |`,
     );
   }
   return { label, rows: rows.map((r) => ({ reader: r.reader, runs: r.runs })) };

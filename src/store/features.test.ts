@@ -185,6 +185,27 @@ describe.each(backends)('store features on $name', (backend) => {
     });
   });
 
+  it('runs further migrations on its connection after its own; a failing one closes it and rejects', async () => {
+    const fresh = await backend.fresh();
+    const seen: string[] = [];
+    const extra = async (d: { kind: string; query: (sql: string) => Promise<unknown> }) => {
+      seen.push(d.kind);
+      await d.query('CREATE TABLE IF NOT EXISTS ntmd_test_extra (x int)');
+    };
+    const store = await openStore({ db: fresh.db, env: {}, migrations: [extra] });
+    expect(seen).toEqual([store.backend]);
+    expect(store.driver.kind).toBe(store.backend);
+    await store.driver.query('INSERT INTO ntmd_test_extra VALUES (1)');
+    expect(await store.driver.query('SELECT x FROM ntmd_test_extra')).toEqual([{ x: 1 }]);
+    await store.close();
+    await expect(openStore({ db: fresh.db, env: {}, migrations: [async () => Promise.reject(new Error('extra migration failed'))] })).rejects.toThrow('extra migration failed');
+    // The failed open closed its connection: the database opens again (an embedded one has one owner).
+    const again = await openStore({ db: fresh.db, env: {} });
+    expect((await again.driver.query('SELECT count(*)::int AS n FROM ntmd_test_extra'))[0]).toEqual({ n: 1 });
+    await again.close();
+    await fresh.cleanup();
+  });
+
   it('upgrades a version-1 database with data, and refuses a newer schema', async () => {
     const fresh = await backend.fresh();
     // An empty database for this test: the PGlite template is already migrated, so use a new folder.

@@ -349,12 +349,7 @@ export class TraceReader {
       while (e > pos && u8[e - 1] === 13) e--;
       if (!endsWithStatusZero(u8, q, e) && (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e))) break;
       prev = id;
-      taken++;
-      if (this.takeFast(id)) {
-        this.countFast(taken);
-        taken = 0;
-        this.flushBatch();
-      }
+      if (this.takeFast(id, ++taken)) taken = 0;
       pos = nl + 1;
     }
     this.lastId = prev;
@@ -394,12 +389,7 @@ export class TraceReader {
         if (prev >= 0) successor[prev] = id;
       }
       prev = id;
-      taken++;
-      if (this.takeFast(id)) {
-        this.countFast(taken);
-        taken = 0;
-        this.flushBatch();
-      }
+      if (this.takeFast(id, ++taken)) taken = 0;
       pos = next;
     }
     this.lastId = prev;
@@ -408,12 +398,12 @@ export class TraceReader {
   }
 
   /**
-   * Emits a call taken by a fast path (as {@link emit} would) and returns whether the batch
-   * for `onCalls` is full. The fast path counts the lines it takes and settles the count with
-   * {@link countFast} when it stops, and before it flushes a full batch (so that `onCalls`
-   * sees exact {@link stats}).
+   * Emits a call taken by a fast path (as {@link emit} would). The fast path counts the
+   * lines it takes (`taken`, this one included) and settles the count with {@link countFast}
+   * when it stops; when the batch for `onCalls` is full, this settles it first (so that
+   * `onCalls` sees exact {@link stats}), flushes, and returns true: the count restarts at 0.
    */
-  private takeFast(id: number): boolean {
+  private takeFast(id: number, taken: number): boolean {
     const all = this.all;
     if (all !== undefined) {
       if (all.length === all.data.length) all.grow();
@@ -421,7 +411,10 @@ export class TraceReader {
     }
     if (this.batch === undefined) return false;
     this.batch[this.batchLen++] = id;
-    return this.batchLen === BATCH;
+    if (this.batchLen < BATCH) return false;
+    this.countFast(taken);
+    this.flushBatch();
+    return true;
   }
 
   /** Counts `taken` call lines of a fast path (as {@link rawLine} and {@link emit} would). */
