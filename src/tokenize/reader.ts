@@ -271,8 +271,8 @@ export class TraceReader {
     const view = new DataView(buf.buffer, buf.byteOffset, n);
     // NUL bytes only matter for the error hint on a file with no call: look at the start only.
     if (this.bytesIn < NUL_PROBE && !this.sawNul) {
-      const probe = buf.indexOf(0);
-      if (probe >= 0 && probe < NUL_PROBE - this.bytesIn) this.sawNul = true;
+      const head = NUL_PROBE - this.bytesIn;
+      if ((n > head ? buf.subarray(0, head) : buf).indexOf(0) >= 0) this.sawNul = true;
     }
     this.bytesIn += n;
     let pos = 0;
