@@ -17,6 +17,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Current working directory for relative paths. */
   cwd: string;
+  /** Whether `--debug` was given (errors with their stack traces). */
+  debug?: boolean;
 }
 
 /** Values parsed by `node:util.parseArgs` for a command's options. */

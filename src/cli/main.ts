@@ -87,7 +87,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     } catch (e) {
       throw new UsageError(`${cmd.name}: ${(e as Error).message.split('\n')[0]}`);
     }
-    return await cmd.run(parsed.values as never, parsed.positionals, io);
+    return await cmd.run(parsed.values as never, parsed.positionals, debug ? { ...io, debug } : io);
   } catch (e) {
     const err = e as Error;
     if (debug) println(io.stderr, err.stack ?? String(err));

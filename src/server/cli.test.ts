@@ -145,6 +145,10 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     const r = run(['serve', '--port', 'http']);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // serve's child process gets --debug too: the stack trace comes with the error.
+    const d = run(['serve', '--port', 'http', '--debug']);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/--port[\s\S]*\n\s+at /);
     const w = run(['worker', '--server', 'ftp://x']);
     expect(w.status).toBe(2);
     expect(w.stderr).toMatch(/--server/);

@@ -120,7 +120,7 @@ const command: Command = {
     // (src/server/gc.ts), unless asked not to, already set, or run from the sources.
     const script = fileURLToPath(new URL('../main.js', import.meta.url));
     if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
-      return gc.runWithServerFlags({ script, args: ['serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
+      return gc.runWithServerFlags({ script, args: [...(io.debug === true ? ['--debug'] : []), 'serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
     }
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
