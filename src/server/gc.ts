@@ -25,7 +25,9 @@
  * SIGHUP, and exits with the child's code; the child stops when the parent dies (its IPC
  * channel closes). `serve --v8-gc-defaults` runs in the process itself with V8's defaults,
  * and so does a process whose command line or `NODE_OPTIONS` already sets one of these
- * flags (the user's own choice). An application that embeds `startServer` chooses its own.
+ * flags (the user's own choice); it is also the way to attach a debugger to the server (with
+ * `node --inspect`, the inspector belongs to the parent). An application that embeds
+ * `startServer` chooses its own flags.
  *
  * @packageDocumentation
  */
