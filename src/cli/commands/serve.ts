@@ -1,6 +1,7 @@
 /**
  * `ntmaldetect serve`: the HTTP API (see docs/api.md), on loopback by default.
  */
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
@@ -150,18 +151,28 @@ const command: Command = {
     });
     const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
     println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, V8 GC: ${gc.gcSetting()}, detection threads: ${follow ? 0 : threads})`);
-    // Listeners stay for the whole shutdown: a terminal's Ctrl+C reaches this process
-    // twice when it runs as serve's child (from the terminal and passed on by the parent).
+    // The first signal stops gracefully; another one more than a second later ends the
+    // process at once. (A terminal's Ctrl+C reaches serve's child twice within
+    // milliseconds: from the terminal and passed on by the parent; that counts as one.)
     let stop = () => undefined as void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
+    let firstSignal = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (firstSignal === 0) {
+        firstSignal = Date.now();
+        stop();
+      } else if (Date.now() - firstSignal > 1000) {
+        process.exit(128 + (constants.signals[sig] ?? 0));
+      }
+    };
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const sig of signals) process.on(sig, stop);
+    for (const sig of signals) process.on(sig, onSignal);
     gc.stopWithParent(stop);
     await stopped;
     println(io.stdout, 'ntmaldetect serve: stopping');
     attachment?.stop();
     await server.close();
-    for (const sig of signals) process.off(sig, stop);
+    for (const sig of signals) process.off(sig, onSignal);
     return 0;
   },
 };
