@@ -315,8 +315,9 @@ export class TraceReader {
    * take (the general path decides it) or at an incomplete last line. The name is first
    * guessed (the one that followed the previous call last time) and compared byte by byte,
    * else scanned and hashed four bytes at a time ({@link scanName}) and looked up; the
-   * newline is found natively, and the line's end checked backwards ({@link hasCallEnd}).
-   * Decides exactly as {@link rawLine} for these lines.
+   * newline is found natively, and the line's end checked: ` ) => 0` in constant time
+   * ({@link endsWithStatusZero}), any other end backwards ({@link hasCallEnd}). Decides
+   * exactly as {@link rawLine} for these lines.
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
