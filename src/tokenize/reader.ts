@@ -157,7 +157,8 @@ export class TraceReader {
     this.onCalls = options.onCalls;
     this.fmt = format === 'auto' ? undefined : format;
     this.rawFast = this.fmt === 'raw' && split === 'none';
-    if (this.keepCalls) this.all = new IntList(4096);
+    // Small to start with (a short trace is read in microseconds): it doubles as calls come.
+    if (this.keepCalls) this.all = new IntList(256);
     if (this.onCalls) this.batch = new Int32Array(BATCH);
   }
 
@@ -188,6 +189,7 @@ export class TraceReader {
       this.inflate(chunk, false);
     } else if (this.bytesIn < 2) {
       // Decide gzip or not on the first two bytes, whatever the chunking.
+      const had = this.headLen;
       let i = 0;
       while (this.headLen < 2 && i < chunk.byteLength) this.head[this.headLen++] = chunk[i++];
       if (this.headLen < 2) return;
@@ -196,17 +198,26 @@ export class TraceReader {
         this.gunzip = new Gunzip((data) => this.feed(asBuffer(data)));
         this.inflate(this.head.slice(0, 2), false);
         if (i < chunk.byteLength) this.inflate(chunk.subarray(i), false);
+      } else if (had === 0) {
+        // The two bytes are this chunk's own: it is parsed whole (no line carried over).
+        this.feedSlices(chunk);
       } else {
         this.feed(asBuffer(this.head.subarray(0, 2)));
-        if (i < chunk.byteLength) this.feed(asBuffer(chunk.subarray(i)));
+        if (i < chunk.byteLength) this.feedSlices(chunk.subarray(i));
       }
     } else {
-      // Big inputs go through in slices: many short feed() calls get optimised by V8 sooner
-      // than one long loop (on-stack replacement), and onCalls batches flow while reading.
-      const b = asBuffer(chunk);
-      for (let at = 0; at < b.length; at += SLICE) this.feed(b.subarray(at, Math.min(b.length, at + SLICE)));
+      this.feedSlices(chunk);
     }
     this.flushBatch();
+  }
+
+  /**
+   * Feeds a chunk in slices: many short feed() calls get optimised by V8 sooner than one long
+   * loop (on-stack replacement), and onCalls batches flow while reading.
+   */
+  private feedSlices(chunk: Uint8Array): void {
+    const b = asBuffer(chunk);
+    for (let at = 0; at < b.length; at += SLICE) this.feed(b.subarray(at, Math.min(b.length, at + SLICE)));
   }
 
   /**
