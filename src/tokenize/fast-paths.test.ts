@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
-import { TraceReader } from './index.js';
+import { TraceReader, readTraceSync } from './index.js';
 import type { TraceRead } from './index.js';
-import { endsWithStatusZero, hasCallEnd, hasPreEnd } from './syntax.js';
+import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd } from './syntax.js';
+import { synthTrace } from './synth.js';
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
 // four bytes at a time and guess the next name from the previous one).
@@ -73,6 +74,43 @@ describe('reader fast paths (word-wise name scan, next-name guess)', () => {
     );
   });
 
+  it('decide every line as the general path does (split: "process" takes no fast path)', () => {
+    const extra = fc.oneof(
+      fc.constantFrom(
+        'Loaded DLL at 77DA0000 ntdll.dll', '', '   ', 'Process 2 starting at 00401000', 'C:\\x.exe', 'Thread 3 exit code: 0',
+        '\tNtClose( Handle=4 ) => 0', 'textNtOpenKey( a ) => 0xc0000034 [2 \'x\']', 'NtA( x ) ...', 'NtABC( unfinished',
+        'Ntx( a ) => 0', 'N', 'Nt', '[1/2] NtA( x ) => 0', '12:00:00.000: NtA( x ) => 0', 'out ( NtA( x ) => 0',
+      ),
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.nat(), extra), { maxLength: 30 }),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, inserts, crlf, recoverEmbedded) => {
+          const t = synthTrace({ seed, calls: 80, crlf, output: 0.2, embedded: 0.1, events: 0.2 });
+          const nl = crlf ? '\r\n' : '\n';
+          const lines = t.text.split(nl);
+          for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);
+          const bytes = Buffer.from(lines.join(nl), 'latin1');
+          let fast;
+          try {
+            fast = readTraceSync(bytes, { format: 'raw', recoverEmbedded });
+          } catch (err) {
+            expect(() => readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' })).toThrow((err as Error).constructor as new () => Error);
+            return;
+          }
+          const general = readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' });
+          expect(fast.stats).toEqual(general.stats);
+          expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(Array.from(general.calls, (id) => general.table.nameOf(id)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('give onCalls exact line counts when a fast path fills a batch', () => {
     const n = 10_000; // more than one batch of ids
     const text = Buffer.from(Array.from({ length: n }, (_, i) => `${NAMES[i % 3]}( x ) => 0\r\n`).join(''), 'latin1');
@@ -91,5 +129,49 @@ describe('reader fast paths (word-wise name scan, next-name guess)', () => {
     expect(delivered).toBe(n);
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.every((d) => d === 0)).toBe(true);
+  });
+});
+
+/** `bytes` at offset `pad` of a larger buffer, with a DataView over the same bytes. */
+function placed(bytes: number[], pad: number): { b: Uint8Array; view: DataView } {
+  const ab = new ArrayBuffer(bytes.length + pad + 3);
+  const b = new Uint8Array(ab, pad, bytes.length);
+  b.set(bytes);
+  return { b, view: new DataView(ab, pad, bytes.length) };
+}
+
+describe('line-end checks: four bytes at a time (with a DataView) as byte by byte', () => {
+  // Bytes of the shapes themselves, so that near-misses are common.
+  const alphabet = fc.constantFrom(...' ()=>.0xNtAB[]\'?\t'.split('').map((c) => c.charCodeAt(0)), 0x3f, 0x3d, 0x01, 0xff);
+  const texts = fc.tuple(fc.array(alphabet, { maxLength: 40 }), fc.boolean(), fc.nat({ max: 3 }));
+
+  it('hasCallEnd and endsWithStatusZero', () => {
+    fc.assert(
+      fc.property(texts, fc.constantFrom('', ' ) => 0', ' ) => 0x103', " ) => 0xc0000034 [2 'x => y']"), ([bytes, open, pad], end) => {
+        const all = [...(open ? [40, 32] : [40]), ...bytes, ...Buffer.from(end, 'latin1')];
+        const { b, view } = placed(all, pad);
+        expect(hasCallEnd(b, 0, b.length, view)).toBe(hasCallEnd(b, 0, b.length));
+        expect(endsWithStatusZero(b, 0, b.length, view)).toBe(endsWithStatusZero(b, 0, b.length));
+        if (endsWithStatusZero(b, 0, b.length)) expect(hasCallEnd(b, 0, b.length)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('findEmbeddedCall', () => {
+    const out1 = new Float64Array(2);
+    const out2 = new Float64Array(2);
+    // Lines made of the pieces of calls, parentheses close together (several in one word).
+    const token = fc.constantFrom('NtA', 'xNtBc', 'Nt', '(', '((', '( ', ' ', ' ) => 0', ' ) ...', ' ) => 0x1 [2 \'a\']', 'x', '\t', '=>');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 14 }), fc.nat({ max: 3 }), fc.nat({ max: 3 }), (tokens, pad, cut) => {
+        const { b, view } = placed([...Buffer.from(tokens.join(''), 'latin1')], pad);
+        const end = Math.max(0, b.length - cut);
+        const a = findEmbeddedCall(b, 0, end, out1);
+        expect(findEmbeddedCall(b, 0, end, out2, view)).toBe(a);
+        if (a >= 0) expect(out2[0]).toBe(out1[0]);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -82,7 +82,7 @@ export function scanName(view: DataView, pos: number, lim: number): number {
 }
 
 /** Slot of a name of hash `h` and length `len`. */
-function slotOf(h: number, len: number, mask: number): number {
+export function slotOf(h: number, len: number, mask: number): number {
   let x = Math.imul(h ^ len, 0x85ebca6b);
   x ^= x >>> 15;
   return x & mask;
@@ -112,8 +112,9 @@ export class ByteInterner {
    * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
    * of two of slots, at most half full.
    */
-  private slots = new Int32Array(4 * 128);
-  private mask = 127;
+  slots = new Int32Array(4 * 128);
+  /** @internal See {@link slots}. */
+  mask = 127;
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
 

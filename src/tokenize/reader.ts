@@ -15,7 +15,7 @@ import { Gunzip } from 'fflate';
 import { InvalidOptionError } from '../errors.js';
 import { CallTable } from './call-table.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
-import { internerFor, scanHash, scanName } from './interner.js';
+import { HASH_MUL, HASH_SEED, internerFor, scanHash, scanName, slotOf } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
@@ -33,10 +33,18 @@ const LINE_MAX = LINE_HEAD + LINE_TAIL;
 const DETECT_LINES = 64;
 const BATCH = 4096;
 const EMPTY = new Uint8Array(0);
+const EMPTY_IDS = new Int32Array(0);
 /** Bytes at the start of the input searched for NUL bytes (binary-file hint). */
 const NUL_PROBE = 1 << 16;
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
+
+/**
+ * `Buffer.prototype.indexOf`, called as `indexOf.call(buf, 10, pos)` in the hot loops: V8's
+ * optimised code loads a method from a Buffer through a generic inline-cache call (Buffer's
+ * prototype is too large for a constant load), about 5 % of a raw log's reading time.
+ */
+const indexOf = Buffer.prototype.indexOf;
 
 /** A growable Int32Array. */
 class IntList {
@@ -305,7 +313,7 @@ export class TraceReader {
       // general path, which decides exactly the same for the lines they take.
       if (this.rawFast) pos = this.rawRun(buf, u8, view, pos, n);
       else if (this.fmt === 'reduced' && this.split === 'none') pos = this.reducedRun(u8, view, pos, n);
-      const nl = buf.indexOf(10, pos);
+      const nl = indexOf.call(buf, 10, pos);
       if (nl < 0) break;
       if (nl - pos > LINE_MAX) {
         const s = new Uint8Array(LINE_MAX);
@@ -334,36 +342,129 @@ export class TraceReader {
     const interner = this.interner;
     const successor = interner.successor;
     const idLen = interner.idLen;
+    const idStart = interner.idStart;
+    const pool = interner.pool;
+    const poolView = interner.poolView;
+    const slots = interner.slots;
+    const mask = interner.mask;
+    const all = this.all;
+    let out = all === undefined ? EMPTY_IDS : all.data;
+    let outLen = all === undefined ? 0 : all.length;
+    const batch = this.batch;
+    const plainOther = !this.recoverEmbedded;
     let prev = this.lastId;
     let taken = 0;
     for (;;) {
       // (Every read below stays inside the array: an out-of-bounds read would send V8's
       // optimised code back to the interpreter.)
-      if (pos + 1 >= n || u8[pos] !== 78 || u8[pos + 1] !== 116) break;
+      if (pos + 1 >= n) break;
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
+      const c0 = u8[pos];
+      if (c0 !== 78 || u8[pos + 1] !== 116) {
+        // Not a call: a line that cannot start with a -time/-pid prefix (those start with
+        // a digit, "+", ":", "<", ">" or "[") is judged here as rawLine would (otherLine),
+        // without leaving the loop; any other goes to the general path. (With
+        // recoverEmbedded, otherLine may emit a call: the general path takes those lines.)
+        if (!plainOther || (CLASS[c0] & DIGIT) !== 0 || c0 === 43 || c0 === 58 || c0 === 60 || c0 === 62 || c0 === 91) break;
+        const nl = indexOf.call(buf, 10, pos);
+        if (nl < 0 || nl >= lim) break;
+        let e = nl;
+        while (e > pos && u8[e - 1] === 13) e--;
+        // Settle the calls taken so far first (otherLine reads afterProcessStart).
+        this.countFast(taken);
+        taken = 0;
+        this.st.lines++;
+        this.otherLine(u8, pos, pos, e, view);
+        pos = nl + 1;
+        continue;
+      }
       // First guess: the name that followed the previous call last time (right for most
-      // lines of a trace); its bytes and the "(" after it are compared. Else scan and look up.
+      // lines of a trace); its bytes and the "(" after it are compared.
       let id = prev >= 0 ? successor[prev] : -1;
       let q = -1;
-      if (id >= 0 && pos + idLen[id] < lim && u8[pos + idLen[id]] === 40 && interner.isAt(u8, pos, id, lim)) {
-        q = pos + idLen[id];
-      } else {
-        q = scanName(view, pos, lim);
-        if (q < 0 || u8[q] !== 40) break;
-        id = interner.lookupWords(u8, view, pos, q, scanHash[0]);
+      if (id >= 0) {
+        const end = pos + idLen[id];
+        if (end < lim && u8[end] === 40) {
+          const o = idStart[id] - pos;
+          let k = pos + 2;
+          while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+          while (k < end && u8[k] === pool[o + k]) k++;
+          if (k === end) q = end;
+        }
+      }
+      if (q < 0) {
+        // Else scan the name four bytes at a time, hashing it (as scanName), and look it up
+        // (as ByteInterner.lookupWords): written out here, where V8 keeps it all in registers.
+        let h = HASH_SEED;
+        let p = pos;
+        for (;;) {
+          if (p + 4 > lim) {
+            p = -1;
+            break;
+          }
+          const w = view.getInt32(p, true);
+          const t = (w - 0x30303030) & ~w & 0x80808080;
+          if (t !== 0) {
+            const k = (31 - Math.clz32(t & -t)) >> 3;
+            if (k > 0) h = Math.imul(h ^ (w & ((1 << (k << 3)) - 1)), HASH_MUL);
+            p += k;
+            break;
+          }
+          h = Math.imul(h ^ w, HASH_MUL);
+          p += 4;
+        }
+        if (p < 0 || u8[p] !== 40) break;
+        q = p;
+        const len = q - pos;
+        id = -1;
+        for (let i = slotOf(h, len, mask); ; i = (i + 1) & mask) {
+          const r = i << 2;
+          const l = slots[r + 1];
+          if (l === 0) break;
+          if (slots[r] !== h || l !== len) continue;
+          const o = slots[r + 2] - pos;
+          let k = pos;
+          while (k + 4 <= q && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+          while (k < q && u8[k] === pool[o + k]) k++;
+          if (k === q) {
+            id = slots[r + 3];
+            break;
+          }
+        }
         if (id < 0) break;
         if (prev >= 0) successor[prev] = id;
       }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
-      const nl = buf.indexOf(10, q);
+      const nl = indexOf.call(buf, 10, q);
       if (nl < 0 || nl >= lim) break;
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
-      if (!endsWithStatusZero(u8, q, e) && (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e))) break;
+      if (!endsWithStatusZero(u8, q, e, view) && (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e, view))) break;
       prev = id;
-      if (this.takeFast(id, ++taken)) taken = 0;
       pos = nl + 1;
+      taken++;
+      if (all !== undefined) {
+        if (outLen === out.length) {
+          all.length = outLen;
+          all.grow();
+          out = all.data;
+        }
+        out[outLen++] = id;
+      }
+      if (batch !== undefined) {
+        batch[this.batchLen++] = id;
+        if (this.batchLen === BATCH) {
+          if (all !== undefined) all.length = outLen;
+          this.countFast(taken);
+          taken = 0;
+          this.flushBatch();
+          // onCalls may have read another trace into the same table, growing the
+          // interner's arrays held in locals here: start over with fresh ones.
+          break;
+        }
+      }
     }
+    if (all !== undefined) all.length = outLen;
     this.lastId = prev;
     this.countFast(taken);
     return pos;
@@ -526,8 +627,11 @@ export class TraceReader {
     this.otherLine(buf, s, p, e);
   }
 
-  /** A raw line that is not a call: blank, event, embedded call or program output. */
-  private otherLine(buf: Uint8Array, s: number, p: number, e: number): void {
+  /**
+   * A raw line that is not a call: blank, event, embedded call or program output. `view`, when
+   * given, is a DataView over `buf` (see {@link findEmbeddedCall}).
+   */
+  private otherLine(buf: Uint8Array, s: number, p: number, e: number, view: DataView | null = null): void {
     const st = this.st;
     let b = s;
     while (b < e && (buf[b] === 32 || buf[b] === 9)) b++;
@@ -542,7 +646,7 @@ export class TraceReader {
       st.events++;
       return;
     }
-    const n = findEmbeddedCall(buf, s, e, this.ids);
+    const n = findEmbeddedCall(buf, s, e, this.ids, view);
     if (n >= 0) {
       st.embeddedCalls++;
       if (this.recoverEmbedded) {

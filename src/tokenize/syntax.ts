@@ -94,11 +94,21 @@ export function skipIdPrefix(buf: Uint8Array, start: number, end: number, out: F
  * Does the call text `buf[open..end)` (from its `(`) end like a completed call? NtTrace writes
  * `Name(` + one ` arg` per argument (`,`-separated) + ` ) => ` + status, so the `(` is followed
  * by a space and ` ) => ` is followed by a status. Scans backwards from the end, so the cost
- * is the length of the status text.
+ * is the length of the status text; with `view` (a DataView over the same bytes as `buf`,
+ * same offset) four bytes at a time where no `>` is (an error status's message is ~50 bytes).
  */
-export function hasCallEnd(buf: Uint8Array, open: number, end: number): boolean {
+export function hasCallEnd(buf: Uint8Array, open: number, end: number, view: DataView | null = null): boolean {
   if (buf[open + 1] !== 32) return false;
-  for (let i = end - 2; i >= open + 5; i--) {
+  const low = open + 5;
+  for (let i = end - 2; i >= low; i--) {
+    if (view !== null && i - 3 >= low) {
+      // No ">" among buf[i-3..i] (the borrow trick has no false negatives): skip the word.
+      const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
+      if (((x - 0x01010101) & ~x & 0x80808080) === 0) {
+        i -= 3;
+        continue;
+      }
+    }
     if (buf[i] !== 62) continue;
     if (buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) return true;
   }
@@ -108,12 +118,18 @@ export function hasCallEnd(buf: Uint8Array, open: number, end: number): boolean 
 /**
  * The common case of {@link hasCallEnd}, in constant time: does the call text `buf[open..end)`
  * end in ` ) => 0` (status 0, nine calls in ten)? When true, {@link hasCallEnd} is true and
- * {@link hasPreEnd} false for the same text.
+ * {@link hasPreEnd} false for the same text. With `view` (as for {@link hasCallEnd}) the
+ * seven bytes are compared as two words.
  */
-export function endsWithStatusZero(buf: Uint8Array, open: number, end: number): boolean {
+export function endsWithStatusZero(buf: Uint8Array, open: number, end: number, view: DataView | null = null): boolean {
+  if (end - open < 8 || buf[open + 1] !== 32) return false;
+  if (view !== null) {
+    // "=> 0" and " ) " + any byte, little-endian.
+    return view.getInt32(end - 4, true) === 0x30203e3d && (view.getInt32(end - 8, true) & 0xffffff00) === 0x20292000;
+  }
   return (
-    end - open >= 8 && buf[end - 1] === 48 && buf[end - 3] === 62 && buf[end - 2] === 32 && buf[end - 4] === 61 &&
-    buf[end - 5] === 32 && buf[end - 6] === 41 && buf[end - 7] === 32 && buf[open + 1] === 32
+    buf[end - 1] === 48 && buf[end - 3] === 62 && buf[end - 2] === 32 && buf[end - 4] === 61 &&
+    buf[end - 5] === 32 && buf[end - 6] === 41 && buf[end - 7] === 32
   );
 }
 
@@ -148,6 +164,10 @@ const EVENT_PREFIXES = [
   "Can't get thread context",
 ].map((s) => Uint8Array.from(Buffer.from(s, 'latin1')));
 
+/** {@link EVENT_PREFIXES} by their first byte (most bytes start none). */
+const EVENTS_BY_FIRST: Uint8Array[][] = Array.from({ length: 256 }, () => []);
+for (const p of EVENT_PREFIXES) EVENTS_BY_FIRST[p[0]].push(p);
+
 const PROCESS = Uint8Array.from(Buffer.from('Process ', 'latin1'));
 const THREAD = Uint8Array.from(Buffer.from('Thread ', 'latin1'));
 const STARTING = Uint8Array.from(Buffer.from(' starting at ', 'latin1'));
@@ -167,6 +187,7 @@ export const PROCESS_START = 2;
 
 /** Classifies `buf[at..end)` as one of NtTrace's event lines. */
 export function eventKind(buf: Uint8Array, at: number, end: number): number {
+  if (at >= end) return NOT_EVENT;
   const c = buf[at];
   if (c === 80 /* P */ || c === 84 /* T */) {
     const word = c === 80 ? PROCESS : THREAD;
@@ -179,18 +200,37 @@ export function eventKind(buf: Uint8Array, at: number, end: number): number {
     if (c === 80 && startsWith(buf, i, end, STARTING)) return PROCESS_START;
     return NOT_EVENT;
   }
-  for (const p of EVENT_PREFIXES) if (p[0] === c && startsWith(buf, at, end, p)) return EVENT;
+  const candidates = EVENTS_BY_FIRST[c];
+  for (let k = 0; k < candidates.length; k++) if (startsWith(buf, at, end, candidates[k])) return EVENT;
   return NOT_EVENT;
+}
+
+/**
+ * The first `(` in `buf[k..end)`, or -1. With `view` (a DataView over the same bytes as
+ * `buf`, same offset) four bytes at a time: the borrow trick on `w ^ 0x28282828` flags the
+ * `(` bytes of a little-endian word, and its lowest flag is exact.
+ */
+function nextParen(buf: Uint8Array, view: DataView | null, k: number, end: number): number {
+  if (view !== null) {
+    while (k + 4 <= end) {
+      const x = view.getInt32(k, true) ^ 0x28282828;
+      const t = (x - 0x01010101) & ~x & 0x80808080;
+      if (t !== 0) return k + ((31 - Math.clz32(t & -t)) >> 3);
+      k += 4;
+    }
+  }
+  for (; k < end; k++) if (buf[k] === 40) return k;
+  return -1;
 }
 
 /**
  * Looks for a call written after program output on the same line (`\tNtWriteFile( ... ) => 0`,
  * `textNtClose( ... ) => 0`). Returns the start of the call name, or -1; the name ends at the
- * `(` found at `out[0]`.
+ * `(` found at `out[0]`. `view`, when given, is a DataView over the same bytes as `buf` (same
+ * offset): the line is then searched four bytes at a time.
  */
-export function findEmbeddedCall(buf: Uint8Array, start: number, end: number, out: Float64Array): number {
-  for (let k = start + 1; k < end; k++) {
-    if (buf[k] !== 40 /* ( */) continue;
+export function findEmbeddedCall(buf: Uint8Array, start: number, end: number, out: Float64Array, view: DataView | null = null): number {
+  for (let k = nextParen(buf, view, start + 1, end); k >= 0; k = nextParen(buf, view, k + 1, end)) {
     let r = k;
     while (r > start && (CLASS[buf[r - 1]] & IDENT) !== 0) r--;
     // The call name starts at the first "Nt" + capital letter of the identifier run.
