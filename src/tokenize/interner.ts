@@ -81,6 +81,15 @@ export function scanName(view: DataView, pos: number, lim: number): number {
   return -1;
 }
 
+/**
+ * Names an interner holds before its tables first grow (a table of NtTrace's ntdll
+ * configuration has ~500; the corpus uses ~300). Growing replaces an array that the reader's
+ * optimised code holds as a constant: V8 then throws that code away, or the compilation
+ * under way (~40 ms of CPU while a first trace is read), so the room is made up front
+ * (~56 KiB per table).
+ */
+const INITIAL_NAMES = 1024;
+
 /** Slot of a name of hash `h` and length `len`. */
 export function slotOf(h: number, len: number, mask: number): number {
   let x = Math.imul(h ^ len, 0x85ebca6b);
@@ -91,7 +100,7 @@ export function slotOf(h: number, len: number, mask: number): number {
 /** Maps identifier bytes to ids of one {@link CallTable}. */
 export class ByteInterner {
   /** All interned names' bytes, back to back. @internal (read by the reader's fast paths) */
-  pool = new Uint8Array(4096);
+  pool = new Uint8Array(INITIAL_NAMES * 32);
   /** A DataView of {@link pool}. @internal */
   poolView = new DataView(this.pool.buffer);
   private poolUsed = 0;
@@ -102,19 +111,19 @@ export class ByteInterner {
    * time (-1: none yet) — the reader's guess for the next line. Replaced when grown: re-read
    * after any {@link intern}. @internal
    */
-  idStart = new Int32Array(64);
+  idStart = new Int32Array(INITIAL_NAMES);
   /** @internal See {@link idStart}. */
-  idLen = new Int32Array(64);
+  idLen = new Int32Array(INITIAL_NAMES);
   /** @internal See {@link idStart}. */
-  successor = new Int32Array(64).fill(-1);
+  successor = new Int32Array(INITIAL_NAMES).fill(-1);
   /**
    * Open addressing, one record of four int32 per slot (one cache line per probe): the
    * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
    * of two of slots, at most half full.
    */
-  slots = new Int32Array(4 * 128);
+  slots = new Int32Array(4 * 2 * INITIAL_NAMES);
   /** @internal See {@link slots}. */
-  mask = 127;
+  mask = 2 * INITIAL_NAMES - 1;
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
 
