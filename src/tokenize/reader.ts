@@ -439,7 +439,24 @@ export class TraceReader {
       if (nl < 0 || nl >= lim) break;
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
-      if (!endsWithStatusZero(u8, q, e, view) && (hasPreEnd(u8, q, e) || !hasCallEnd(u8, q, e, view))) break;
+      if (!endsWithStatusZero(u8, q, e, view)) {
+        // Any other status (an error's message is ~50 bytes): hasCallEnd's backward scan,
+        // written out here (a call would cost more than the scan), four bytes at a time.
+        if (u8[q + 1] !== 32 || hasPreEnd(u8, q, e)) break;
+        const low = q + 5;
+        let i = e - 2;
+        for (; i >= low; i--) {
+          if (i - 3 >= low) {
+            const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
+            if (((x - 0x01010101) & ~x & 0x80808080) === 0) {
+              i -= 3;
+              continue;
+            }
+          }
+          if (u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i - 4] === 32 && u8[i + 1] === 32) break;
+        }
+        if (i < low) break;
+      }
       prev = id;
       pos = nl + 1;
       taken++;
