@@ -1,7 +1,9 @@
 // Reader benchmark: ntmaldetect's trace reader against NtMalDetect's own way of reading
 // (bench/reader_baseline.py) and a naive JavaScript split-and-regex reader
 // (bench/reader-naive.mjs), in the same run, on
+//   - what a process costs before it reads anything (Node's start-up against Python's),
 //   - the seven raw NtTrace logs of ../shared/corpus/raw (read `--repeat` times per process),
+//   - the same logs back to back in one file of about --synth-mb MB (made here, not committed),
 //   - the reduced corpus (../shared/corpus/sysBEN + sysMAL, 220 files),
 //   - a synthetic raw log in the corpus's shape (made here, not committed), with call names
 //     drawn at random, and the same with the calls in the real reduced corpus's order,
@@ -15,9 +17,9 @@
 // time depends on what else runs; wall-time ratios are given too.
 //
 // Usage: npm run build && node bench/reader.mjs [--runs 3] [--synth-mb 256] [--stream-mb 1024] [--repeat 100]
-//          [--only raw,corpus,synth,synth-order,prefixed,stream,memory] [--json out.json]
+//          [--only startup,raw,rawcat,corpus,synth,synth-order,prefixed,stream,memory] [--json out.json]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +41,7 @@ const synthMB = Number(opt('synth-mb', 256));
 const streamMB = Number(opt('stream-mb', 1024));
 const repeat = Number(opt('repeat', 100));
 const jsonOut = opt('json', undefined);
-const only = new Set((opt('only', 'raw,corpus,synth,synth-order,prefixed,stream,memory') ?? '').split(','));
+const only = new Set((opt('only', 'startup,raw,rawcat,corpus,synth,synth-order,prefixed,stream,memory') ?? '').split(','));
 
 if (!existsSync(join(root, 'dist', 'tokenize', 'index.js'))) {
   console.error('bench/reader.mjs: run `npm run build` first');
@@ -110,11 +112,35 @@ function measure(label, fileList, rep, list = readers) {
 console.log(`Reader benchmark — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`Best of ${runs} runs per reader, readers interleaved.`);
 const results = [];
+if (only.has('startup')) {
+  // What a process costs before it reads anything: the same scripts with no file.
+  const cpu = (cmd) => Math.min(...Array.from({ length: Math.max(5, runs) }, () => once(cmd).processCpuSeconds));
+  const nodeStart = cpu([process.execPath, join(here, 'reader-once.mjs'), '--mode', 'file']);
+  const pyStart = cpu([python, join(here, 'reader_baseline.py'), '--mode', 'bytes']);
+  console.log('\n### Start-up alone (no file read): whole-process CPU time, best of runs\n');
+  console.log('| process | CPU seconds |\n|---|---|');
+  console.log(`| node + import of the reader (bench/reader-once.mjs) | ${nodeStart.toFixed(3)} |`);
+  console.log(`| python3 (bench/reader_baseline.py) | ${pyStart.toFixed(3)} |`);
+  results.push({ label: 'startup', rows: [{ reader: 'node', cpuSeconds: nodeStart }, { reader: 'python', cpuSeconds: pyStart }] });
+}
 const rawBytes = rawLogs.reduce((s, f) => s + statSync(f).size, 0);
 if (only.has('memory')) {
   results.push(measure(`The 7 raw logs already in memory (${(rawBytes / 1e6).toFixed(2)} MB), parsed ${repeat} times after 30 untimed passes`, rawLogs, repeat, memoryReaders));
 }
 if (only.has('raw')) results.push(measure(`The 7 raw logs of the corpus (${(rawBytes / 1e6).toFixed(2)} MB), read ${repeat} times per process`, rawLogs, repeat));
+if (only.has('rawcat')) {
+  // The real raw logs, back to back, repeated in one file of about --synth-mb MB: real lines
+  // (their names, statuses, events and program output), and enough of them that a process's
+  // start-up and the JIT's warm-up no longer hide the reading.
+  const cat = join(work, `raw-cat-${synthMB}.log`);
+  const one = Buffer.concat(rawLogs.map((f) => readFileSync(f)));
+  const times = Math.max(1, Math.round((synthMB * 1e6) / one.length));
+  const fd = openSync(cat, 'w');
+  for (let i = 0; i < times; i++) writeSync(fd, one);
+  closeSync(fd);
+  results.push(measure(`The 7 raw logs back to back, ${times} times in one file (${((one.length * times) / 1e6).toFixed(0)} MB)`, [cat], 1));
+  rmSync(cat);
+}
 const corpusBytes = corpusFiles.reduce((s, f) => s + statSync(f).size, 0);
 if (only.has('corpus')) results.push(measure(`The reduced corpus (${corpusFiles.length} non-empty files, ${(corpusBytes / 1e6).toFixed(1)} MB), read 5 times per process`, corpusFiles, 5));
 

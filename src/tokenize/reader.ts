@@ -366,16 +366,12 @@ export class TraceReader {
         // without leaving the loop; any other goes to the general path. (With
         // recoverEmbedded, otherLine may emit a call: the general path takes those lines.)
         if (!plainOther || (CLASS[c0] & DIGIT) !== 0 || c0 === 43 || c0 === 58 || c0 === 60 || c0 === 62 || c0 === 91) break;
-        const nl = indexOf.call(buf, 10, pos);
-        if (nl < 0 || nl >= lim) break;
-        let e = nl;
-        while (e > pos && u8[e - 1] === 13) e--;
         // Settle the calls taken so far first (otherLine reads afterProcessStart).
         this.countFast(taken);
         taken = 0;
-        this.st.lines++;
-        this.otherLine(u8, pos, pos, e, view);
-        pos = nl + 1;
+        const next = this.plainLine(buf, u8, view, pos, lim);
+        if (next < 0) break;
+        pos = next;
         continue;
       }
       // First guess: the name that followed the previous call last time (right for most
@@ -485,6 +481,21 @@ export class TraceReader {
     this.lastId = prev;
     this.countFast(taken);
     return pos;
+  }
+
+  /**
+   * A raw line at `pos` that is not a call and has no prefix, for {@link rawRun}: judged as
+   * {@link rawLine} would. Returns where the next line starts, or -1 when the line does not
+   * end before `lim` (the general path takes it).
+   */
+  private plainLine(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, lim: number): number {
+    const nl = indexOf.call(buf, 10, pos);
+    if (nl < 0 || nl >= lim) return -1;
+    let e = nl;
+    while (e > pos && u8[e - 1] === 13) e--;
+    this.st.lines++;
+    this.otherLine(u8, pos, pos, e, view);
+    return nl + 1;
   }
 
   /**
