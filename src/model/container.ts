@@ -26,7 +26,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { gzipSync } from 'fflate';
+import { fflate } from '../fflate-lazy.js';
 import {
   BadSignatureError,
   ForeignModelError,
@@ -183,7 +183,7 @@ export function writeContainer(content: ContainerContent, options: WriteOptions 
   new DataView(body.buffer).setUint32(0, headerBytes.length, true);
   body.set(headerBytes, 4);
   entries.forEach((e, i) => body.set(blobs[i], start + e.offset));
-  const payload = gzipSync(body, { level: 6, mtime: 0 });
+  const payload = fflate().gzipSync(body, { level: 6, mtime: 0 });
   const signKey = options.signKey === undefined ? undefined : asKey(options.signKey, 'private');
   const total = PREFIX + payload.length + SHA_LEN + (signKey ? SIG_BLOCK : 0);
   const out = new Uint8Array(total);

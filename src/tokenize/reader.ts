@@ -11,8 +11,9 @@
  *
  * @packageDocumentation
  */
-import { Gunzip } from 'fflate';
+import type { Gunzip } from 'fflate';
 import { InvalidOptionError } from '../errors.js';
+import { fflate } from '../fflate-lazy.js';
 import { CallTable } from './call-table.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
 import { HASH_MUL, HASH_SEED, internerFor, scanHash, scanName, slotOf } from './interner.js';
@@ -203,7 +204,7 @@ export class TraceReader {
       if (this.headLen < 2) return;
       this.startsMZ = this.head[0] === 0x4d && this.head[1] === 0x5a;
       if (this.head[0] === 0x1f && this.head[1] === 0x8b) {
-        this.gunzip = new Gunzip((data) => this.feed(asBuffer(data)));
+        this.gunzip = new (fflate().Gunzip)((data) => this.feed(asBuffer(data)));
         this.inflate(this.head.slice(0, 2), false);
         if (i < chunk.byteLength) this.inflate(chunk.subarray(i), false);
       } else if (had === 0) {
