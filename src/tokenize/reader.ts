@@ -414,7 +414,11 @@ export class TraceReader {
         q = p;
         const len = q - pos;
         id = -1;
-        for (let i = slotOf(h, len, mask); ; i = (i + 1) & mask) {
+        // The probe starts one slot early and steps first: the step then runs on every lookup,
+        // so V8 has seen it before it optimises (a step first met after that, at the first
+        // collision, would throw the optimised code away: a 25 ms recompilation).
+        for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
+          i = (i + 1) & mask;
           const r = i << 2;
           const l = slots[r + 1];
           if (l === 0) break;
