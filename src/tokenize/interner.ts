@@ -86,7 +86,7 @@ export function scanName(view: DataView, pos: number, lim: number): number {
  * configuration has ~500; the corpus uses ~300). Growing replaces an array that the reader's
  * optimised code holds as a constant: V8 then throws that code away, or the compilation
  * under way (~40 ms of CPU while a first trace is read), so the room is made up front
- * (~56 KiB per table).
+ * (76 KiB per table).
  */
 const INITIAL_NAMES = 1024;
 
@@ -119,7 +119,7 @@ export class ByteInterner {
   /**
    * Open addressing, one record of four int32 per slot (one cache line per probe): the
    * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
-   * of two of slots, at most half full.
+   * of two of slots, at most half full. @internal (read by the reader's raw fast path)
    */
   slots = new Int32Array(4 * 2 * INITIAL_NAMES);
   /** @internal See {@link slots}. */

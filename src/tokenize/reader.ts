@@ -331,13 +331,16 @@ export class TraceReader {
 
   /**
    * Fast path of a raw log (format raw, no split): takes call lines `Nt...( ... ) => status`
-   * of known names from `pos` on, and returns where it stopped: at the first line it does not
-   * take (the general path decides it) or at an incomplete last line. The name is first
-   * guessed (the one that followed the previous call last time) and compared byte by byte,
-   * else scanned and hashed four bytes at a time ({@link scanName}) and looked up; the
+   * of known names, and lines without prefix that are not calls ({@link plainLine}), from
+   * `pos` on, and returns where it stopped: at the first line it does not take (the general
+   * path decides it), at an incomplete last line, or after a batch went to `onCalls`. The
+   * name is first guessed (the one that followed the previous call last time) and compared
+   * four bytes at a time, else scanned and hashed four bytes at a time (as {@link scanName})
+   * and looked up (as {@link ByteInterner.lookupWords}), both written out in the loop; the
    * newline is found natively, and the line's end checked: ` ) => 0` in constant time
-   * ({@link endsWithStatusZero}), any other end backwards ({@link hasCallEnd}). Decides
-   * exactly as {@link rawLine} for these lines.
+   * ({@link endsWithStatusZero}), any other end backwards four bytes at a time (as
+   * {@link hasCallEnd}). Decides exactly as {@link rawLine} for these lines (a property test
+   * compares the two on whole logs).
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
