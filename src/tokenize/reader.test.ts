@@ -214,6 +214,11 @@ describe('bad input', () => {
       expect.objectContaining({ code: 'NO_CALLS', format: 'raw', message: expect.stringContaining('letter.txt') }),
     );
     expect(() => readTraceSync('x\tNtClose( H=1 ) => 0\n')).toThrow(/try recoverEmbedded/);
+    // A binary file that is not a program: the hint looks for NUL bytes near its start,
+    // however the bytes are cut into chunks.
+    const archive = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(20), Buffer.from('data.txt\nmore\n')]);
+    expect(() => readTraceSync(archive, { source: 'a.zip' })).toThrow(/^a\.zip .*holds NUL bytes, like a binary file/);
+    expect(() => readChunked(archive, [1, 2, 3, 7])).toThrow(/holds NUL bytes/);
   });
 
   it('throws nothing but typed errors on arbitrary bytes (property)', () => {

@@ -35,8 +35,12 @@ const DETECT_LINES = 64;
 const BATCH = 4096;
 const EMPTY = new Uint8Array(0);
 const EMPTY_IDS = new Int32Array(0);
-/** Bytes at the start of the input searched for NUL bytes (binary-file hint). */
-const NUL_PROBE = 1 << 16;
+/**
+ * Bytes at the start of the input searched for NUL bytes (the binary-file hint of
+ * NoCallsError; a program's or an archive's headers hold NULs within their first bytes).
+ * Every read pays this search, so it is kept short: 64 KiB cost ~5 µs a file.
+ */
+const NUL_PROBE = 4096;
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
 
