@@ -270,6 +270,46 @@ describe('streaming', () => {
     expect(names(await readTrace(strings()))).toEqual(a.calls);
   });
 
+  it('gives every read its own result while the readers hand their buffers on (property)', () => {
+    // Reads in a row reuse one reader's call list, carried-line buffer and onCalls batch in
+    // the next; a read started inside another's onCalls, readers left unfinished, failed
+    // reads and reads cut into chunks must all still see only their own calls.
+    const job = fc.record({
+      seed: fc.integer({ min: 1, max: 100_000 }),
+      calls: fc.integer({ min: 1, max: 600 }),
+      cuts: fc.array(fc.nat(), { maxLength: 6 }),
+      stream: fc.boolean(),
+      nested: fc.boolean(),
+      abandon: fc.boolean(),
+      empty: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(job, { minLength: 1, maxLength: 6 }), (jobs) => {
+        const kept: [TraceRead, string[]][] = [];
+        for (const j of jobs) {
+          const t = synthTrace({ seed: j.seed, calls: j.calls, output: 0.1, events: 0.1 });
+          const bytes = bytesOf(t.text);
+          if (j.abandon) new TraceReader().push(bytes.subarray(0, bytes.length >> 1));
+          if (j.empty) expect(() => readTraceSync('')).toThrow();
+          const inner = synthTrace({ seed: j.seed + 1, calls: 50 });
+          const streamed: number[] = [];
+          const r = readChunked(bytes, j.cuts, {
+            keepCalls: !j.stream,
+            onCalls: (ids, n) => {
+              for (let i = 0; i < n; i++) streamed.push(ids[i]);
+              if (j.nested) expect(names(readTraceSync(bytesOf(inner.text)))).toEqual(inner.calls);
+            },
+          });
+          if (j.stream) expect(streamed.map((id) => r.table.nameOf(id))).toEqual(t.calls);
+          else kept.push([r, t.calls]);
+        }
+        // Results handed out earlier are untouched by the reads that followed.
+        for (const [r, want] of kept) expect(names(r)).toEqual(want);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('with keepCalls: false hands every call to onCalls in order, after each push', () => {
     const t = synthTrace({ seed: 9, calls: 10_000, tid: true, threads: 2 });
     const seen: number[] = [];

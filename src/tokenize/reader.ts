@@ -51,12 +51,28 @@ const SLICE = 256 * 1024;
  */
 const indexOf = Buffer.prototype.indexOf;
 
+/**
+ * One spare of each buffer a read needs (the call list, the carried line, the `onCalls`
+ * batch), handed from a reader that has ended to the next one: reading many traces then
+ * allocates none of them per trace, which spares the garbage collector (these are
+ * off-heap allocations). A reader takes a spare when it starts (or first needs it) and gives
+ * it back at `end()`; readers that run at once simply allocate their own. A call list
+ * larger than {@link SPARE_CALLS_MAX} entries is not kept.
+ */
+const spare: { calls: Int32Array | undefined; carry: typeof EMPTY | undefined; batch: Int32Array | undefined } = {
+  calls: undefined,
+  carry: undefined,
+  batch: undefined,
+};
+/** Largest call list kept as a spare (1 MiB). */
+const SPARE_CALLS_MAX = 1 << 18;
+
 /** A growable Int32Array. */
 class IntList {
   data: Int32Array;
   length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+  constructor(capacityOrData: number | Int32Array = 1024) {
+    this.data = typeof capacityOrData === 'number' ? new Int32Array(capacityOrData) : capacityOrData;
   }
   push(v: number): void {
     if (this.length === this.data.length) this.grow();
@@ -171,8 +187,14 @@ export class TraceReader {
     this.fmt = format === 'auto' ? undefined : format;
     this.rawFast = this.fmt === 'raw' && split === 'none';
     // Small to start with (a short trace is read in microseconds): it doubles as calls come.
-    if (this.keepCalls) this.all = new IntList(256);
-    if (this.onCalls) this.batch = new Int32Array(BATCH);
+    if (this.keepCalls) {
+      this.all = new IntList(spare.calls ?? 256);
+      spare.calls = undefined;
+    }
+    if (this.onCalls) {
+      this.batch = spare.batch ?? new Int32Array(BATCH);
+      spare.batch = undefined;
+    }
   }
 
   /** Line counts so far (a live view; do not modify). */
@@ -240,6 +262,15 @@ export class TraceReader {
   end(): TraceRead {
     if (this.ended) throw new ReaderEndedError('end');
     this.ended = true;
+    try {
+      return this.finish();
+    } finally {
+      this.releaseBuffers();
+    }
+  }
+
+  /** The work of {@link end}. */
+  private finish(): TraceRead {
     if (this.gunzip) {
       this.inflate(new Uint8Array(0), true);
     } else if (this.headLen === 1 && this.bytesIn === 0) {
@@ -274,6 +305,22 @@ export class TraceReader {
       result.groups = groups;
     }
     return result;
+  }
+
+  /** Gives this reader's buffers to the next reader (see {@link spare}); it has ended. */
+  private releaseBuffers(): void {
+    const all = this.all;
+    if (all !== undefined && all.data.length <= SPARE_CALLS_MAX && (spare.calls === undefined || spare.calls.length < all.data.length)) {
+      spare.calls = all.data;
+      all.data = EMPTY_IDS;
+      all.length = 0;
+    }
+    if (this.carry !== EMPTY) {
+      spare.carry = this.carry;
+      this.carry = EMPTY;
+    }
+    // (The batch stays referenced here: onCalls's buffer is documented as reused.)
+    if (this.batch !== undefined) spare.batch = this.batch;
   }
 
   private inflate(chunk: Uint8Array, final: boolean): void {
@@ -582,7 +629,10 @@ export class TraceReader {
 
   /** Appends to the carried line, keeping only its head and tail once it is too long. */
   private appendCarry(src: Uint8Array, s: number, e: number): void {
-    if (this.carry.length === 0) this.carry = new Uint8Array(LINE_MAX);
+    if (this.carry.length === 0) {
+      this.carry = spare.carry ?? new Uint8Array(LINE_MAX);
+      spare.carry = undefined;
+    }
     const c = this.carry;
     let len = e - s;
     if (this.carryLen + len <= LINE_MAX) {
