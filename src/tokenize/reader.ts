@@ -495,8 +495,10 @@ export class TraceReader {
       let e = nl;
       while (e > pos && u8[e - 1] === 13) e--;
       if (!endsWithStatusZero(u8, q, e, view)) {
-        // Any other status (an error's message is ~50 bytes): hasCallEnd's backward scan,
-        // written out here (a call would cost more than the scan), four bytes at a time.
+        // Any other status (an error's message is ~50 bytes): hasCallEnd's backward scan with
+        // a DataView, written out here: V8 does not inline hasCallEnd into this loop, and the
+        // call cost 6-9 % on a log where half the calls fail (measured; the property test of
+        // the fast paths against the general path ties the two).
         if (u8[q + 1] !== 32 || hasPreEnd(u8, q, e)) break;
         const low = q + 5;
         let i = e - 2;

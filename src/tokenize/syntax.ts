@@ -236,7 +236,7 @@ export function findEmbeddedCall(buf: Uint8Array, start: number, end: number, ou
     // The call name starts at the first "Nt" + capital letter of the identifier run.
     for (let n = r; n + 2 < k; n++) {
       if (buf[n] === 78 && buf[n + 1] === 116 && buf[n + 2] >= 65 && buf[n + 2] <= 90) {
-        if (hasPreEnd(buf, k, end) || !hasCallEnd(buf, k, end)) return -1;
+        if (hasPreEnd(buf, k, end) || !hasCallEnd(buf, k, end, view)) return -1;
         out[0] = k;
         return n;
       }
