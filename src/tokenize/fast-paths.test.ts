@@ -111,9 +111,57 @@ describe('reader fast paths (word-wise name scan, next-name guess)', () => {
     );
   });
 
-  it('give onCalls exact line counts when a fast path fills a batch', () => {
+  it('decide every reduced line as the general path does', () => {
+    const line = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...NAMES, 'NtClose2', '123', 'Zw_x') },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          fc.constantFrom('', ' ', '\t', ' NtA', 'NtA ', 'NtA\t', 'NtA\r', 'NtA(', 'Nt A', '12a', 'NtAB\rNtA', 'é'),
+          fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b).toString('latin1').replace(/\n/g, ' ')),
+        ),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 200 }), fc.boolean(), cuts, (lines, crlf, cut) => {
+        const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n'), 'latin1');
+        const general = (() => {
+          try {
+            return readTraceSync(bytes, { format: 'reduced', split: 'process' });
+          } catch (err) {
+            return err as Error;
+          }
+        })();
+        if (general instanceof Error) {
+          expect(() => readTraceSync(bytes, { format: 'reduced' })).toThrow(general.constructor as new () => Error);
+          return;
+        }
+        const fast = readTraceSync(bytes, { format: 'reduced' });
+        expect(fast.stats).toEqual(general.stats);
+        const want = Array.from(general.calls, (id) => general.table.nameOf(id));
+        expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(want);
+        // Cut into chunks, with format detection.
+        const reader = new TraceReader({ format: 'reduced' });
+        let prev = 0;
+        for (const p of [...new Set(cut.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+          reader.push(bytes.subarray(prev, p));
+          prev = p;
+        }
+        reader.push(bytes.subarray(prev));
+        const chunked = reader.end();
+        expect(chunked.stats).toEqual(general.stats);
+        expect(Array.from(chunked.calls, (id) => chunked.table.nameOf(id))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['raw', (i: number) => `${NAMES[i % 3]}( x ) => 0\r\n`],
+    ['reduced', (i: number) => `${NAMES[i % 3]}\r\n`],
+  ])('give onCalls exact line counts when a fast path fills a batch (%s)', (_format, lineOf) => {
     const n = 10_000; // more than one batch of ids
-    const text = Buffer.from(Array.from({ length: n }, (_, i) => `${NAMES[i % 3]}( x ) => 0\r\n`).join(''), 'latin1');
+    const text = Buffer.from(Array.from({ length: n }, (_, i) => lineOf(i)).join(''), 'latin1');
     const seen: number[] = [];
     let delivered = 0;
     const reader: TraceReader = new TraceReader({

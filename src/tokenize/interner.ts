@@ -97,6 +97,35 @@ export function slotOf(h: number, len: number, mask: number): number {
   return x & mask;
 }
 
+/**
+ * The table id of the name `u8[start..end)` of hash `h` in an interner's `slots` (see
+ * {@link ByteInterner.slots}), or -1: the name is compared four bytes at a time with the
+ * stored one (`view` and `poolView` are DataViews over `u8` and `pool`). A function of its
+ * arguments alone, so that V8 inlines it into the reader's fast path with the interner's
+ * arrays in registers.
+ */
+export function probeWords(
+  slots: Int32Array, mask: number, pool: Uint8Array, poolView: DataView,
+  u8: Uint8Array, view: DataView, start: number, end: number, h: number,
+): number {
+  const len = end - start;
+  // The probe starts one slot early and steps first: the step then runs on every lookup,
+  // so V8 has seen it before it optimises (a step first met after that, at the first
+  // collision, would throw the optimised code away: a 25 ms recompilation).
+  for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
+    i = (i + 1) & mask;
+    const r = i << 2;
+    const l = slots[r + 1];
+    if (l === 0) return -1;
+    if (slots[r] !== h || l !== len) continue;
+    const o = slots[r + 2] - start;
+    let k = start;
+    while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+    while (k < end && u8[k] === pool[o + k]) k++;
+    if (k === end) return slots[r + 3];
+  }
+}
+
 /** Maps identifier bytes to ids of one {@link CallTable}. */
 export class ByteInterner {
   /** All interned names' bytes, back to back. @internal (read by the reader's fast paths) */
@@ -139,21 +168,11 @@ export class ByteInterner {
    * when it was never interned. The bytes are compared, so the answer is exact.
    */
   lookup(buf: Uint8Array, start: number, end: number, h: number): number {
-    return this.lookupWords(buf, null, start, end, h);
-  }
-
-  /**
-   * {@link lookup} for the reader's fast paths: with `view`, a DataView over the same bytes
-   * as `buf` (same offset), the name is compared four bytes at a time (faster once V8 has
-   * optimised the caller); with null, byte by byte.
-   */
-  lookupWords(buf: Uint8Array, view: DataView | null, start: number, end: number, h: number): number {
     const len = end - start;
     const slots = this.slots;
     const mask = this.mask;
-    // The probe starts one slot early and steps first: the step then runs on every lookup,
-    // so V8 has seen it before it optimises (a step first met after that, at the first
-    // collision, would throw the optimised code away: a 25 ms recompilation).
+    const pool = this.pool;
+    // Starts one slot early and steps first, as probeWords does.
     for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
       i = (i + 1) & mask;
       const r = i << 2;
@@ -162,31 +181,17 @@ export class ByteInterner {
       if (slots[r] !== h || l !== len) continue;
       const o = slots[r + 2] - start;
       let k = start;
-      if (view !== null) {
-        const pv = this.poolView;
-        while (k + 4 <= end && view.getInt32(k, true) === pv.getInt32(o + k, true)) k += 4;
-        if (k + 4 <= end) continue;
-      }
-      const pool = this.pool;
       while (k < end && buf[k] === pool[o + k]) k++;
       if (k === end) return slots[r + 3];
     }
   }
 
   /**
-   * Whether the name of table id `id` (interned here) is written at `buf[pos..)` and ends
-   * before `lim`; the caller checks the byte after it (where the name must end).
+   * {@link lookup} comparing four bytes at a time ({@link probeWords}): `view` is a DataView
+   * over the same bytes as `buf` (same offset).
    */
-  isAt(buf: Uint8Array, pos: number, id: number, lim: number): boolean {
-    const len = this.idLen[id];
-    const end = pos + len;
-    if (len === 0 || end >= lim) return false;
-    // Byte by byte: as fast as words once optimised for names this short, and much cheaper
-    // while the code still runs in V8's interpreter (a DataView read is a builtin call there).
-    const o = this.idStart[id] - pos;
-    const pool = this.pool;
-    for (let k = pos; k < end; k++) if (buf[k] !== pool[o + k]) return false;
-    return true;
+  lookupWords(buf: Uint8Array, view: DataView, start: number, end: number, h: number): number {
+    return probeWords(this.slots, this.mask, this.pool, this.poolView, buf, view, start, end, h);
   }
 
   /**

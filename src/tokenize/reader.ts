@@ -16,7 +16,7 @@ import { InvalidOptionError } from '../errors.js';
 import { fflate } from '../fflate-lazy.js';
 import { CallTable } from './call-table.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
-import { HASH_MUL, HASH_SEED, internerFor, scanHash, scanName, slotOf } from './interner.js';
+import { HASH_MUL, HASH_SEED, internerFor, probeWords, scanHash, scanName, slotOf } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
   CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
@@ -387,7 +387,7 @@ export class TraceReader {
    * path decides it), at an incomplete last line, or after a batch went to `onCalls`. The
    * name is first guessed (the one that followed the previous call last time) and compared
    * four bytes at a time, else scanned and hashed four bytes at a time (as {@link scanName})
-   * and looked up (as {@link ByteInterner.lookupWords}), both written out in the loop; the
+   * and looked up (as {@link probeWords}), both written out in the loop; the
    * newline is found natively, and the line's end checked: ` ) => 0` in constant time
    * ({@link endsWithStatusZero}), any other end backwards four bytes at a time (as
    * {@link hasCallEnd}). Decides exactly as {@link rawLine} for these lines (a property test
@@ -445,7 +445,8 @@ export class TraceReader {
       }
       if (q < 0) {
         // Else scan the name four bytes at a time, hashing it (as scanName), and look it up
-        // (as ByteInterner.lookupWords): written out here, where V8 keeps it all in registers.
+        // (as probeWords): written out here, where V8 keeps it all in registers (V8 does not
+        // inline probeWords into this loop: calling it was 3.8 % slower on a log of random names).
         let h = HASH_SEED;
         let p = pos;
         for (;;) {
@@ -562,61 +563,81 @@ export class TraceReader {
   /**
    * Fast path of a reduced trace: takes lines `Name\n` (or `Name\r\n`) of known names from
    * `pos` on, and returns where it stopped: at the first line it does not take (blank,
-   * padded, a new name, anything else: the general path decides those) or at an incomplete
-   * last line. Decides exactly as {@link reducedLine} for the lines it takes.
+   * padded, a new name, anything else: the general path decides those), at an incomplete
+   * last line, or after a batch went to `onCalls`. As in {@link rawRun}, the name is first
+   * guessed (the one that followed the previous line last time) and compared four bytes at a
+   * time, else scanned ({@link scanName}) and looked up ({@link probeWords}, which V8 inlines here);
+   * the output list is written here. Decides exactly as {@link reducedLine} for the lines it
+   * takes.
    */
   private reducedRun(u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
     const successor = interner.successor;
     const idLen = interner.idLen;
+    const idStart = interner.idStart;
+    const pool = interner.pool;
+    const poolView = interner.poolView;
+    const slots = interner.slots;
+    const mask = interner.mask;
+    const all = this.all;
+    let out = all === undefined ? EMPTY_IDS : all.data;
+    let outLen = all === undefined ? 0 : all.length;
+    const batch = this.batch;
     let prev = this.lastId;
     let taken = 0;
     for (;;) {
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
-      // First guess: the name that followed the previous one last time (see rawRun), taken
-      // when the line ends right after it; else scan the name.
+      // First guess: the name that followed the previous one last time, taken when the line
+      // ends right after it (its bytes compared four bytes at a time: byte by byte, V8
+      // reloaded the interner's array and checked its shape on every byte).
       let id = prev >= 0 ? successor[prev] : -1;
-      let q = id >= 0 ? pos + idLen[id] : -1;
-      let next = id >= 0 && interner.isAt(u8, pos, id, lim) ? afterReducedName(u8, q, n) : -1;
+      let next = -1;
+      if (id >= 0) {
+        const end = pos + idLen[id];
+        if (end < lim) {
+          const o = idStart[id] - pos;
+          let k = pos;
+          while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+          while (k < end && u8[k] === pool[o + k]) k++;
+          if (k === end) next = afterReducedName(u8, end, n);
+        }
+      }
       if (next < 0) {
-        q = scanName(view, pos, lim);
+        const q = scanName(view, pos, lim);
         if (q < 0) break;
         next = afterReducedName(u8, q, n);
         if (next < 0) break;
-        id = -1;
-      }
-      if (id < 0) {
-        id = interner.lookupWords(u8, view, pos, q, scanHash[0]);
+        id = probeWords(slots, mask, pool, poolView, u8, view, pos, q, scanHash[0]);
         if (id < 0) break;
         if (prev >= 0) successor[prev] = id;
       }
       prev = id;
-      if (this.takeFast(id, ++taken)) taken = 0;
       pos = next;
+      taken++;
+      if (all !== undefined) {
+        if (outLen === out.length) {
+          all.length = outLen;
+          all.grow();
+          out = all.data;
+        }
+        out[outLen++] = id;
+      }
+      if (batch !== undefined) {
+        batch[this.batchLen++] = id;
+        if (this.batchLen === BATCH) {
+          if (all !== undefined) all.length = outLen;
+          this.countFast(taken);
+          taken = 0;
+          this.flushBatch();
+          // onCalls may have read another trace into the same table (see rawRun).
+          break;
+        }
+      }
     }
+    if (all !== undefined) all.length = outLen;
     this.lastId = prev;
     this.countFast(taken);
     return pos;
-  }
-
-  /**
-   * Emits a call taken by a fast path (as {@link emit} would). The fast path counts the
-   * lines it takes (`taken`, this one included) and settles the count with {@link countFast}
-   * when it stops; when the batch for `onCalls` is full, this settles it first (so that
-   * `onCalls` sees exact {@link stats}), flushes, and returns true: the count restarts at 0.
-   */
-  private takeFast(id: number, taken: number): boolean {
-    const all = this.all;
-    if (all !== undefined) {
-      if (all.length === all.data.length) all.grow();
-      all.data[all.length++] = id;
-    }
-    if (this.batch === undefined) return false;
-    this.batch[this.batchLen++] = id;
-    if (this.batchLen < BATCH) return false;
-    this.countFast(taken);
-    this.flushBatch();
-    return true;
   }
 
   /** Counts `taken` call lines of a fast path (as {@link rawLine} and {@link emit} would). */
