@@ -41,6 +41,14 @@ const EMPTY_IDS = new Int32Array(0);
  * Every read pays this search, so it is kept short: 64 KiB cost ~5 µs a file.
  */
 const NUL_PROBE = 4096;
+/**
+ * Bytes after which a fast path returns to {@link TraceReader.feed}, which calls it again.
+ * While V8 compiles a fast path in the background, the running call goes on in the
+ * interpreter; if that call is still running when the compiled code is ready, V8 compiles
+ * the function a second time for that call alone (on-stack replacement, ~40 ms of CPU).
+ * Short calls pick up the compiled code instead.
+ */
+const RUN_BYTES = 4096;
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
 
@@ -137,6 +145,8 @@ export class TraceReader {
   private callCount = 0;
   /** The id of the last call the fast paths took (their guess of the next name follows it). */
   private lastId = -1;
+  /** Set by a fast path that stopped only because it had run {@link RUN_BYTES}: call it again. */
+  private runCut = false;
 
   private readonly groups = new Map<string, IntList>();
   private groupA = -2;
@@ -363,8 +373,13 @@ export class TraceReader {
       // log's call "Nt...( ... ) => status" without prefix, and a reduced trace's bare name,
       // of names seen before. Every other line (and a line they cannot take whole) takes the
       // general path, which decides exactly the same for the lines they take.
-      if (this.rawFast) pos = this.rawRun(buf, u8, view, pos, n);
-      else if (this.fmt === 'reduced' && this.split === 'none') pos = this.reducedRun(u8, view, pos, n);
+      if (this.rawFast) {
+        do pos = this.rawRun(buf, u8, view, pos, n);
+        while (this.runCut);
+      } else if (this.fmt === 'reduced' && this.split === 'none') {
+        do pos = this.reducedRun(u8, view, pos, n);
+        while (this.runCut);
+      }
       const nl = indexOf.call(buf, 10, pos);
       if (nl < 0) break;
       if (nl - pos > LINE_MAX) {
@@ -409,7 +424,13 @@ export class TraceReader {
     const plainOther = !this.recoverEmbedded;
     let prev = this.lastId;
     let taken = 0;
+    const stop = pos + RUN_BYTES;
+    this.runCut = false;
     for (;;) {
+      if (pos >= stop) {
+        this.runCut = true;
+        break;
+      }
       // (Every read below stays inside the array: an out-of-bounds read would send V8's
       // optimised code back to the interpreter.)
       if (pos + 1 >= n) break;
@@ -535,6 +556,7 @@ export class TraceReader {
           this.flushBatch();
           // onCalls may have read another trace into the same table, growing the
           // interner's arrays held in locals here: start over with fresh ones.
+          this.runCut = true;
           break;
         }
       }
@@ -585,7 +607,13 @@ export class TraceReader {
     const batch = this.batch;
     let prev = this.lastId;
     let taken = 0;
+    const stop = pos + RUN_BYTES;
+    this.runCut = false;
     for (;;) {
+      if (pos >= stop) {
+        this.runCut = true;
+        break;
+      }
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
       // First guess: the name that followed the previous one last time, taken when the line
       // ends right after it (its bytes compared four bytes at a time: byte by byte, V8
@@ -630,6 +658,7 @@ export class TraceReader {
           taken = 0;
           this.flushBatch();
           // onCalls may have read another trace into the same table (see rawRun).
+          this.runCut = true;
           break;
         }
       }
