@@ -99,14 +99,14 @@ export function slotOf(h: number, len: number, mask: number): number {
 
 /**
  * The table id of the name `u8[start..end)` of hash `h` in an interner's `slots` (see
- * {@link ByteInterner.slots}), or -1: the name is compared four bytes at a time with the
- * stored one (`view` and `poolView` are DataViews over `u8` and `pool`). A function of its
- * arguments alone, so that V8 inlines it into the reader's fast path with the interner's
- * arrays in registers.
+ * {@link ByteInterner.slots}), or -1. The name is compared with the stored one four bytes
+ * at a time when `view` is given (`view` and `poolView` are DataViews over `u8` and `pool`),
+ * else byte by byte. A function of its arguments alone, so that V8 inlines it into the
+ * reader's fast path with the interner's arrays in registers.
  */
 export function probeWords(
   slots: Int32Array, mask: number, pool: Uint8Array, poolView: DataView,
-  u8: Uint8Array, view: DataView, start: number, end: number, h: number,
+  u8: Uint8Array, view: DataView | null, start: number, end: number, h: number,
 ): number {
   const len = end - start;
   // The probe starts one slot early and steps first: the step then runs on every lookup,
@@ -120,7 +120,7 @@ export function probeWords(
     if (slots[r] !== h || l !== len) continue;
     const o = slots[r + 2] - start;
     let k = start;
-    while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+    if (view !== null) while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
     while (k < end && u8[k] === pool[o + k]) k++;
     if (k === end) return slots[r + 3];
   }
@@ -168,22 +168,7 @@ export class ByteInterner {
    * when it was never interned. The bytes are compared, so the answer is exact.
    */
   lookup(buf: Uint8Array, start: number, end: number, h: number): number {
-    const len = end - start;
-    const slots = this.slots;
-    const mask = this.mask;
-    const pool = this.pool;
-    // Starts one slot early and steps first, as probeWords does.
-    for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
-      i = (i + 1) & mask;
-      const r = i << 2;
-      const l = slots[r + 1];
-      if (l === 0) return -1;
-      if (slots[r] !== h || l !== len) continue;
-      const o = slots[r + 2] - start;
-      let k = start;
-      while (k < end && buf[k] === pool[o + k]) k++;
-      if (k === end) return slots[r + 3];
-    }
+    return probeWords(this.slots, this.mask, this.pool, this.poolView, buf, null, start, end, h);
   }
 
   /**

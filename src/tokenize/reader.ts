@@ -91,6 +91,12 @@ class IntList {
     d.set(this.data);
     this.data = d;
   }
+  /** For a fast path that writes `data` itself: sets the length, grows, returns the new `data`. */
+  grownAt(length: number): Int32Array {
+    this.length = length;
+    this.grow();
+    return this.data;
+  }
   /** A right-sized copy. */
   toArray(): Int32Array {
     return this.data.slice(0, this.length);
@@ -540,30 +546,15 @@ export class TraceReader {
       pos = nl + 1;
       taken++;
       if (all !== undefined) {
-        if (outLen === out.length) {
-          all.length = outLen;
-          all.grow();
-          out = all.data;
-        }
+        if (outLen === out.length) out = all.grownAt(outLen);
         out[outLen++] = id;
       }
-      if (batch !== undefined) {
-        batch[this.batchLen++] = id;
-        if (this.batchLen === BATCH) {
-          if (all !== undefined) all.length = outLen;
-          this.countFast(taken);
-          taken = 0;
-          this.flushBatch();
-          // onCalls may have read another trace into the same table, growing the
-          // interner's arrays held in locals here: start over with fresh ones.
-          this.runCut = true;
-          break;
-        }
+      if (batch !== undefined && this.batchFast(id, taken, outLen)) {
+        taken = 0;
+        break;
       }
     }
-    if (all !== undefined) all.length = outLen;
-    this.lastId = prev;
-    this.countFast(taken);
+    this.endRun(prev, taken, outLen);
     return pos;
   }
 
@@ -643,30 +634,41 @@ export class TraceReader {
       pos = next;
       taken++;
       if (all !== undefined) {
-        if (outLen === out.length) {
-          all.length = outLen;
-          all.grow();
-          out = all.data;
-        }
+        if (outLen === out.length) out = all.grownAt(outLen);
         out[outLen++] = id;
       }
-      if (batch !== undefined) {
-        batch[this.batchLen++] = id;
-        if (this.batchLen === BATCH) {
-          if (all !== undefined) all.length = outLen;
-          this.countFast(taken);
-          taken = 0;
-          this.flushBatch();
-          // onCalls may have read another trace into the same table (see rawRun).
-          this.runCut = true;
-          break;
-        }
+      if (batch !== undefined && this.batchFast(id, taken, outLen)) {
+        taken = 0;
+        break;
       }
     }
-    if (all !== undefined) all.length = outLen;
+    this.endRun(prev, taken, outLen);
+    return pos;
+  }
+
+  /**
+   * Adds a call a fast path took to the `onCalls` batch. When that fills it, settles the fast
+   * path's line count (`taken`, this line included) and the call list's length (`outLen`),
+   * hands the batch to `onCalls`, and returns true: the fast path then returns and is called
+   * again, with fresh locals (onCalls may have read another trace into the same table,
+   * growing the interner's arrays).
+   */
+  private batchFast(id: number, taken: number, outLen: number): boolean {
+    const batch = this.batch as Int32Array;
+    batch[this.batchLen++] = id;
+    if (this.batchLen < BATCH) return false;
+    if (this.all !== undefined) this.all.length = outLen;
+    this.countFast(taken);
+    this.flushBatch();
+    this.runCut = true;
+    return true;
+  }
+
+  /** Settles a fast path's state when it returns: its last call, lines taken and call list length. */
+  private endRun(prev: number, taken: number, outLen: number): void {
+    if (this.all !== undefined) this.all.length = outLen;
     this.lastId = prev;
     this.countFast(taken);
-    return pos;
   }
 
   /** Counts `taken` call lines of a fast path (as {@link rawLine} and {@link emit} would). */
