@@ -19,29 +19,37 @@ for (let c = 0; c < 256; c++) {
   NAME_BYTE[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
 }
 
-/** Hash of an empty name (see {@link hashName}). */
+/**
+ * Hash of an empty name (see {@link hashName}). The hot loops write it, and the multiplier
+ * of {@link hashStep}, as literals: neither is a small integer to V8, so a module constant
+ * would be loaded from the module's context, boxed as a heap number, and converted back on
+ * every use (measured below in docs/benchmarks.md).
+ */
 export const HASH_SEED = 0x811c9dc5 | 0;
-/** Multiplier of the hash's word step. */
-export const HASH_MUL = 0x9e3779b1 | 0;
+
+/** One step of the name hash: folds the little-endian 32-bit word `w` into `h`. */
+export function hashStep(h: number, w: number): number {
+  return Math.imul(h ^ w, 0x9e3779b1 | 0);
+}
 
 /**
  * Hash of the name `buf[start..end)`: its bytes taken as little-endian 32-bit words (the last
- * one zero-padded), each folded in with `h = Math.imul(h ^ word, HASH_MUL)`. The reader's
+ * one zero-padded), each folded in with {@link hashStep}. The reader's
  * fast paths compute the same value four bytes at a time with a DataView while they look for
  * the name's end; this is the byte-at-a-time form.
  */
 export function hashName(buf: Uint8Array, start: number, end: number): number {
-  let h = HASH_SEED;
+  let h = 0x811c9dc5 | 0; // HASH_SEED
   let w = 0;
   for (let q = start; q < end; q++) {
     const k = (q - start) & 3;
     w |= buf[q] << (k << 3);
     if (k === 3) {
-      h = Math.imul(h ^ w, HASH_MUL);
+      h = hashStep(h, w);
       w = 0;
     }
   }
-  if (((end - start) & 3) !== 0) h = Math.imul(h ^ w, HASH_MUL);
+  if (((end - start) & 3) !== 0) h = hashStep(h, w);
   return h;
 }
 
@@ -62,20 +70,20 @@ export const scanHash = new Int32Array(1);
  * which hold none, so such a span is never taken for a call.
  */
 export function scanName(view: DataView, pos: number, lim: number): number {
-  let h = HASH_SEED;
+  let h = 0x811c9dc5 | 0; // HASH_SEED
   let q = pos;
   while (q + 4 <= lim) {
     const w = view.getInt32(q, true);
     const t = (w - 0x30303030) & ~w & 0x80808080;
     if (t !== 0) {
       const k = (31 - Math.clz32(t & -t)) >> 3;
-      if (k > 0) h = Math.imul(h ^ (w & ((1 << (k << 3)) - 1)), HASH_MUL);
+      if (k > 0) h = hashStep(h, w & ((1 << (k << 3)) - 1));
       q += k;
       if (q === pos) return -1;
       scanHash[0] = h;
       return q;
     }
-    h = Math.imul(h ^ w, HASH_MUL);
+    h = hashStep(h, w);
     q += 4;
   }
   return -1;
@@ -185,7 +193,7 @@ export class ByteInterner {
    * ends (at a non-identifier byte or at `end`) either way.
    */
   match(buf: Uint8Array, start: number, end: number): number {
-    let h = HASH_SEED;
+    let h = 0x811c9dc5 | 0; // HASH_SEED
     let w = 0;
     let q = start;
     while (q < end) {
@@ -194,12 +202,12 @@ export class ByteInterner {
       const k = (q - start) & 3;
       w |= c << (k << 3);
       if (k === 3) {
-        h = Math.imul(h ^ w, HASH_MUL);
+        h = hashStep(h, w);
         w = 0;
       }
       q++;
     }
-    if (((q - start) & 3) !== 0) h = Math.imul(h ^ w, HASH_MUL);
+    if (((q - start) & 3) !== 0) h = hashStep(h, w);
     this.matchEnd = q;
     return q === start ? -1 : this.lookup(buf, start, q, h);
   }
