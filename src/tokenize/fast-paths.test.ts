@@ -7,8 +7,13 @@ import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd } from './s
 import { synthTrace } from './synth.js';
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
-// four bytes at a time and guess the next name from the previous one).
-const NAMES = ['NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'Nt_9'];
+// four bytes at a time and guess the next name from the previous one), and two of one length
+// that differ only in their last byte (the raw fast path's second guess goes by the eight
+// bytes after "Nt").
+const NAMES = [
+  'NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'Nt_9',
+  'NtQueryVirtualMemory', 'NtQueryVirtualMemorX',
+];
 
 function read(bytes: Uint8Array, cuts: number[], table?: CallTable): string[] {
   const reader = new TraceReader(table ? { table } : {});

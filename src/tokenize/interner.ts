@@ -161,6 +161,11 @@ export class ByteInterner {
   slots = new Int32Array(4 * 2 * INITIAL_NAMES);
   /** @internal See {@link slots}. */
   mask = 2 * INITIAL_NAMES - 1;
+  /**
+   * The raw fast path's second guess: the id of the name last read at a line whose eight
+   * bytes after "Nt" hash to the index (-1: none). A guess only: the name is compared. @internal
+   */
+  readonly seen = new Int32Array(1024).fill(-1);
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
 

@@ -406,8 +406,10 @@ export class TraceReader {
    * of known names, and lines without prefix that are not calls ({@link plainLine}), from
    * `pos` on, and returns where it stopped: at the first line it does not take (the general
    * path decides it), at an incomplete last line, or after a batch went to `onCalls`. The
-   * name is first guessed (the one that followed the previous call last time) and compared
-   * four bytes at a time, else scanned and hashed four bytes at a time (as {@link scanName})
+   * name is first guessed (the one that followed the previous call last time), then, if
+   * that is not it, the name last read at a line with the same eight bytes after "Nt"
+   * ({@link ByteInterner.seen}); a guess is compared four bytes at a time. Else the name is
+   * scanned and hashed four bytes at a time (as {@link scanName})
    * and looked up (as {@link probeWords}), both written out in the loop; the
    * newline is found natively, and the line's end checked: ` ) => 0` in constant time
    * ({@link endsWithStatusZero}), any other end backwards four bytes at a time (as
@@ -423,6 +425,7 @@ export class TraceReader {
     const poolView = interner.poolView;
     const slots = interner.slots;
     const mask = interner.mask;
+    const seen = interner.seen;
     const all = this.all;
     let out = all === undefined ? EMPTY_IDS : all.data;
     let outLen = all === undefined ? 0 : all.length;
@@ -460,17 +463,29 @@ export class TraceReader {
       // lines of a trace); its bytes and the "(" after it are compared.
       let id = prev >= 0 ? successor[prev] : -1;
       let q = -1;
-      if (id >= 0) {
-        const end = pos + idLen[id];
-        if (end < lim && u8[end] === 40) {
-          const o = idStart[id] - pos;
-          let k = pos + 2;
-          while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
-          while (k < end && u8[k] === pool[o + k]) k++;
-          if (k === end) q = end;
+      let slot = -1;
+      for (;;) {
+        if (id >= 0) {
+          const end = pos + idLen[id];
+          if (end < lim && u8[end] === 40) {
+            const o = idStart[id] - pos;
+            let k = pos + 2;
+            while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+            while (k < end && u8[k] === pool[o + k]) k++;
+            if (k === end) {
+              q = end;
+              break;
+            }
+          }
         }
+        // Second guess: the name last seen with the same eight bytes after "Nt".
+        if (slot >= 0 || pos + 10 > lim) break;
+        slot = Math.imul(view.getInt32(pos + 2, true) ^ Math.imul(view.getInt32(pos + 6, true), 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> 22;
+        id = seen[slot];
       }
-      if (q < 0) {
+      if (q >= 0) {
+        if (slot >= 0 && prev >= 0) successor[prev] = id;
+      } else {
         // Else scan the name four bytes at a time, hashing it (as scanName; hashStep's
         // multiplier written as a literal, which V8 folds into the instruction, and not a call,
         // which would take from V8's inlining budget for this function), and look it up
@@ -518,6 +533,7 @@ export class TraceReader {
         }
         if (id < 0) break;
         if (prev >= 0) successor[prev] = id;
+        if (slot >= 0) seen[slot] = id;
       }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
       const nl = indexOf.call(buf, 10, q);
