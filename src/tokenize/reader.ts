@@ -149,8 +149,6 @@ export class TraceReader {
   private readonly batch: Int32Array | undefined;
   private batchLen = 0;
   private callCount = 0;
-  /** The id of the last call the fast paths took (their guess of the next name follows it). */
-  private lastId = -1;
   /** Set by a fast path that stopped only because it had run {@link RUN_BYTES}: call it again. */
   private runCut = false;
 
@@ -406,10 +404,9 @@ export class TraceReader {
    * of known names, and lines without prefix that are not calls ({@link plainLine}), from
    * `pos` on, and returns where it stopped: at the first line it does not take (the general
    * path decides it), at an incomplete last line, or after a batch went to `onCalls`. The
-   * name is first guessed (the one that followed the previous call last time), then, if
-   * that is not it, the name last read at a line with the same eight bytes after "Nt"
-   * ({@link ByteInterner.seen}); a guess is compared four bytes at a time. Else the name is
-   * scanned and hashed four bytes at a time (as {@link scanName})
+   * name is first guessed: the name last read at a line with the same eight bytes after
+   * "Nt" ({@link ByteInterner.seen}), compared four bytes at a time. Else it is scanned and
+   * hashed four bytes at a time (as {@link scanName})
    * and looked up (as {@link probeWords}), both written out in the loop; the
    * newline is found natively, and the line's end checked: ` ) => 0` in constant time
    * ({@link endsWithStatusZero}), any other end backwards four bytes at a time (as
@@ -418,7 +415,6 @@ export class TraceReader {
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
-    const successor = interner.successor;
     const idLen = interner.idLen;
     const idStart = interner.idStart;
     const pool = interner.pool;
@@ -431,7 +427,6 @@ export class TraceReader {
     let outLen = all === undefined ? 0 : all.length;
     const batch = this.batch;
     const plainOther = !this.recoverEmbedded;
-    let prev = this.lastId;
     let taken = 0;
     const stop = pos + RUN_BYTES;
     this.runCut = false;
@@ -459,12 +454,14 @@ export class TraceReader {
         pos = next;
         continue;
       }
-      // First guess: the name that followed the previous call last time (right for most
-      // lines of a trace); its bytes and the "(" after it are compared.
-      let id = prev >= 0 ? successor[prev] : -1;
+      // Guess: the name last read at a line with the same eight bytes after "Nt" (right for
+      // 97 % of the raw corpus's calls); its bytes and the "(" after it are compared.
+      let id = -1;
       let q = -1;
       let slot = -1;
-      for (;;) {
+      if (pos + 10 <= lim) {
+        slot = windowSlot(view, pos);
+        id = seen[slot];
         if (id >= 0) {
           const end = pos + idLen[id];
           if (end < lim && u8[end] === 40) {
@@ -472,20 +469,11 @@ export class TraceReader {
             let k = pos + 2;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
             while (k < end && u8[k] === pool[o + k]) k++;
-            if (k === end) {
-              q = end;
-              break;
-            }
+            if (k === end) q = end;
           }
         }
-        // Second guess: the name last seen with the same eight bytes after "Nt".
-        if (slot >= 0 || pos + 10 > lim) break;
-        slot = Math.imul(view.getInt32(pos + 2, true) ^ Math.imul(view.getInt32(pos + 6, true), 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> 22;
-        id = seen[slot];
       }
-      if (q >= 0) {
-        if (slot >= 0 && prev >= 0) successor[prev] = id;
-      } else {
+      if (q < 0) {
         // Else scan the name four bytes at a time, hashing it (as scanName; hashStep's
         // multiplier written as a literal, which V8 folds into the instruction, and not a call,
         // which would take from V8's inlining budget for this function), and look it up
@@ -532,7 +520,6 @@ export class TraceReader {
           }
         }
         if (id < 0) break;
-        if (prev >= 0) successor[prev] = id;
         if (slot >= 0) seen[slot] = id;
       }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
@@ -560,7 +547,6 @@ export class TraceReader {
         }
         if (i < low) break;
       }
-      prev = id;
       pos = nl + 1;
       taken++;
       if (all !== undefined) {
@@ -572,7 +558,7 @@ export class TraceReader {
         break;
       }
     }
-    this.endRun(prev, taken, outLen);
+    this.endRun(taken, outLen);
     return pos;
   }
 
@@ -596,25 +582,24 @@ export class TraceReader {
    * `pos` on, and returns where it stopped: at the first line it does not take (blank,
    * padded, a new name, anything else: the general path decides those), at an incomplete
    * last line, or after a batch went to `onCalls`. As in {@link rawRun}, the name is first
-   * guessed (the one that followed the previous line last time) and compared four bytes at a
-   * time, else scanned ({@link scanName}) and looked up ({@link probeWords}, which V8 inlines here);
+   * guessed ({@link ByteInterner.seen}) and compared four bytes at a time, else scanned
+   * ({@link scanName}) and looked up ({@link probeWords}, which V8 inlines here);
    * the output list is written here. Decides exactly as {@link reducedLine} for the lines it
    * takes.
    */
   private reducedRun(u8: Uint8Array, view: DataView, pos: number, n: number): number {
     const interner = this.interner;
-    const successor = interner.successor;
     const idLen = interner.idLen;
     const idStart = interner.idStart;
     const pool = interner.pool;
     const poolView = interner.poolView;
     const slots = interner.slots;
     const mask = interner.mask;
+    const seen = interner.seen;
     const all = this.all;
     let out = all === undefined ? EMPTY_IDS : all.data;
     let outLen = all === undefined ? 0 : all.length;
     const batch = this.batch;
-    let prev = this.lastId;
     let taken = 0;
     const stop = pos + RUN_BYTES;
     this.runCut = false;
@@ -624,19 +609,23 @@ export class TraceReader {
         break;
       }
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
-      // First guess: the name that followed the previous one last time, taken when the line
-      // ends right after it (its bytes compared four bytes at a time: byte by byte, V8
-      // reloaded the interner's array and checked its shape on every byte).
-      let id = prev >= 0 ? successor[prev] : -1;
+      // Guess: the name last read at a line with the same eight bytes from the third on (as
+      // in rawRun), taken when the line ends right after it.
+      let id = -1;
       let next = -1;
-      if (id >= 0) {
-        const end = pos + idLen[id];
-        if (end < lim) {
-          const o = idStart[id] - pos;
-          let k = pos;
-          while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
-          while (k < end && u8[k] === pool[o + k]) k++;
-          if (k === end) next = afterReducedName(u8, end, n);
+      let slot = -1;
+      if (pos + 10 <= lim) {
+        slot = windowSlot(view, pos);
+        id = seen[slot];
+        if (id >= 0) {
+          const end = pos + idLen[id];
+          if (end < lim) {
+            const o = idStart[id] - pos;
+            let k = pos;
+            while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
+            while (k < end && u8[k] === pool[o + k]) k++;
+            if (k === end) next = afterReducedName(u8, end, n);
+          }
         }
       }
       if (next < 0) {
@@ -646,9 +635,8 @@ export class TraceReader {
         if (next < 0) break;
         id = probeWords(slots, mask, pool, poolView, u8, view, pos, q, scanHash[0]);
         if (id < 0) break;
-        if (prev >= 0) successor[prev] = id;
+        if (slot >= 0) seen[slot] = id;
       }
-      prev = id;
       pos = next;
       taken++;
       if (all !== undefined) {
@@ -660,7 +648,7 @@ export class TraceReader {
         break;
       }
     }
-    this.endRun(prev, taken, outLen);
+    this.endRun(taken, outLen);
     return pos;
   }
 
@@ -682,10 +670,9 @@ export class TraceReader {
     return true;
   }
 
-  /** Settles a fast path's state when it returns: its last call, lines taken and call list length. */
-  private endRun(prev: number, taken: number, outLen: number): void {
+  /** Settles a fast path's state when it returns: the lines it took and the call list's length. */
+  private endRun(taken: number, outLen: number): void {
     if (this.all !== undefined) this.all.length = outLen;
-    this.lastId = prev;
     this.countFast(taken);
   }
 
@@ -943,6 +930,14 @@ export class TraceReader {
       this.onCalls(this.batch, n);
     }
   }
+}
+
+/**
+ * Index in {@link ByteInterner.seen} of the line at `pos`: a hash of its eight bytes from
+ * `pos + 2` on (after a raw call's "Nt"). The caller checks that they are in the buffer.
+ */
+function windowSlot(view: DataView, pos: number): number {
+  return Math.imul(view.getInt32(pos + 2, true) ^ Math.imul(view.getInt32(pos + 6, true), 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> 22;
 }
 
 /** Where the next line starts when a reduced line's name ends at `q` (`\n` or `\r\n`), else -1. */
