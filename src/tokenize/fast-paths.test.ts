@@ -7,9 +7,8 @@ import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd } from './s
 import { synthTrace } from './synth.js';
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
-// four bytes at a time and guess the next name from the previous one), and two of one length
-// that differ only in their last byte (the raw fast path's second guess goes by the eight
-// bytes after "Nt").
+// four bytes at a time), and two of one length that differ only in their last byte (the
+// fast paths guess a line's name by its eight bytes after the first two, and compare it).
 const NAMES = [
   'NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'Nt_9',
   'NtQueryVirtualMemory', 'NtQueryVirtualMemorX',
@@ -30,7 +29,7 @@ function read(bytes: Uint8Array, cuts: number[], table?: CallTable): string[] {
 const seq = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 300 });
 const cuts = fc.array(fc.nat(), { maxLength: 8 });
 
-describe('reader fast paths (word-wise name scan, next-name guess)', () => {
+describe('reader fast paths (word-wise name scan, guessed names)', () => {
   it('read a reduced trace of prefix-sharing names exactly, however it is cut', () => {
     fc.assert(
       fc.property(seq, cuts, fc.boolean(), fc.boolean(), (names, cut, crlf, shared) => {
