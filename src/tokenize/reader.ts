@@ -470,7 +470,13 @@ export class TraceReader {
             const o = idStart[id] - pos;
             let k = pos + 2;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
-            while (k < end && u8[k] === pool[o + k]) k++;
+            // The last one to three bytes: the name's last four bytes as one word (a name has at
+            // least three, "Nt" and one more; a three-byte one is compared byte by byte).
+            if (k < end && k + 4 > end && end - 4 >= pos) {
+              if (view.getInt32(end - 4, true) === poolView.getInt32(o + end - 4, true)) k = end;
+            } else {
+              while (k < end && u8[k] === pool[o + k]) k++;
+            }
             if (k === end) q = end;
           }
         }
@@ -626,7 +632,12 @@ export class TraceReader {
             const o = idStart[id] - pos;
             let k = pos;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
-            while (k < end && u8[k] === pool[o + k]) k++;
+            // The last one to three bytes as one word, as in rawRun.
+            if (k < end && k + 4 > end && end - 4 >= pos) {
+              if (view.getInt32(end - 4, true) === poolView.getInt32(o + end - 4, true)) k = end;
+            } else {
+              while (k < end && u8[k] === pool[o + k]) k++;
+            }
             if (k === end) next = afterReducedName(u8, end, n);
           }
         }
