@@ -84,6 +84,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         'Loaded DLL at 77DA0000 ntdll.dll', '', '   ', 'Process 2 starting at 00401000', 'C:\\x.exe', 'Thread 3 exit code: 0',
         '\tNtClose( Handle=4 ) => 0', 'textNtOpenKey( a ) => 0xc0000034 [2 \'x\']', 'NtA( x ) ...', 'NtABC( unfinished',
         'Ntx( a ) => 0', 'N', 'Nt', '[1/2] NtA( x ) => 0', '12:00:00.000: NtA( x ) => 0', 'out ( NtA( x ) => 0',
+        'NtA( x => 0', 'NtA(x ) => 0', 'NtA( x )  => 0', 'NtA( ) => 0', 'NtA( x ) => 0\r', 'NtA() => 0',
       ),
       fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
     );
