@@ -116,6 +116,37 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
     );
   });
 
+  it('take a line for a call only if it holds " ) => ", however an earlier call line ended', () => {
+    // The raw fast path remembers where " ) => " was in a line that ended in the same four
+    // bytes; a line without it there (or at all) must still be refused.
+    const err = "0xc0000034 [2 'The system cannot find the file specified.']";
+    const line = fc.constantFrom(
+      `NtOpenKey( KeyHandle=0x1, Name="a" ) => ${err}`,
+      `NtOpenFile( FileHandle=0x2 ) => ${err}`,
+      `NtOpenKey( KeyHandle=0x1, Name="a" ) =  ${err}`,
+      `NtOpenKey( KeyHandle=0x1 )  => ${err}`,
+      `NtOpenKey(  => ${err}`,
+      `NtOpenKey( x ${err}`,
+      `NtOpenKey( ) => 0x1 ${err}`,
+      'NtClose( Handle=0x4 ) => 0',
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), fc.boolean(), (lines, crlf) => {
+        const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n'), 'latin1');
+        const run = (split: 'none' | 'process') => {
+          try {
+            const r = readTraceSync(bytes, { format: 'raw', split });
+            return { stats: r.stats, names: Array.from(r.calls, (id) => r.table.nameOf(id)) };
+          } catch (err) {
+            return (err as Error).constructor.name;
+          }
+        };
+        expect(run('none')).toEqual(run('process'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('decide every reduced line as the general path does', () => {
     const line = fc.oneof(
       { weight: 8, arbitrary: fc.constantFrom(...NAMES, 'NtClose2', '123', 'Zw_x') },

@@ -165,6 +165,12 @@ export class ByteInterner {
    * a guess only: the reader compares the name. Never replaced. @internal
    */
   readonly seen = new Int32Array(1024).fill(-1);
+  /**
+   * The raw fast path's guess of where a call line's ` ) => ` is: by a hash of the line's
+   * last four bytes, its distance from the line's end in the last line that ended so (0:
+   * none). A guess only: the reader checks the bytes there. @internal
+   */
+  readonly ends = new Int32Array(256);
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
 
