@@ -415,15 +415,8 @@ export class TraceReader {
    * (property tests compare the two on whole logs).
    */
   private rawRun(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, n: number): number {
-    const interner = this.interner;
-    const idLen = interner.idLen;
-    const idStart = interner.idStart;
-    const pool = interner.pool;
-    const poolView = interner.poolView;
-    const slots = interner.slots;
-    const mask = interner.mask;
-    const seen = interner.seen;
-    const ends = interner.ends;
+    // The interner's arrays in locals (re-read on every call: see batchFast).
+    const { idLen, idStart, pool, poolView, slots, mask, seen, ends } = this.interner;
     const all = this.all;
     let out = all === undefined ? EMPTY_IDS : all.data;
     let outLen = all === undefined ? 0 : all.length;
@@ -610,14 +603,7 @@ export class TraceReader {
    * takes.
    */
   private reducedRun(u8: Uint8Array, view: DataView, pos: number, n: number): number {
-    const interner = this.interner;
-    const idLen = interner.idLen;
-    const idStart = interner.idStart;
-    const pool = interner.pool;
-    const poolView = interner.poolView;
-    const slots = interner.slots;
-    const mask = interner.mask;
-    const seen = interner.seen;
+    const { idLen, idStart, pool, poolView, slots, mask, seen } = this.interner;
     const all = this.all;
     let out = all === undefined ? EMPTY_IDS : all.data;
     let outLen = all === undefined ? 0 : all.length;
