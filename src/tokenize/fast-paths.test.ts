@@ -116,6 +116,69 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
     );
   });
 
+  it('decide every line of a log with -time/-delta/-pid/-tid prefixes and -pre lines as the general path does, however it is cut', () => {
+    // Once the general path has met a prefix, the raw fast path skips prefixes itself and
+    // counts -pre lines; lines whose prefix is malformed or absent must be decided as before.
+    const extra = fc.oneof(
+      fc.constantFrom(
+        '[1/2] NtA( x ) => 0', '[ 1/   2] NtA( x ) ...', '[1/2]NtA( x ) => 0', '[1/] NtA( x ) => 0', '[/2] NtA( x ) => 0',
+        '12:00:00.000: NtA( x ) => 0', '12:00:00.000 +0.015: [1/2] NtA( x ) => 0', '12:00:00.00: NtA( x ) => 0',
+        '12:00:00.000 NtA( x ) => 0', '+1.250: NtA( x ) => 0', '+1.25: NtA( x ) => 0', '+.250: NtA( x ) => 0',
+        ': NtA( x ) => 0', '<0: NtA( x ) => 0', '>999s: NtA( x ) => 0', '>99s: NtA( x ) => 0', '12:00:00.000: [1/2] ',
+        '12:00:00.000: [1/2] Loaded DLL at 77DA0000', '[1/2] NtA is not a call', '[1/2] NtA( x ) => 0x1 [2 \'a ) => b\']',
+        '[1/2] \tNtClose( Handle=4 ) => 0', '1(CURRENT_USER) NtA( x ) => 0', '12:00:00.000: [1/2] NtA( x ) ...\r',
+        '[1/2] NtQueryVirtualMemorX( x ) ...', '[1/2] NtA(x ) ...', '2003 sys 1', '[1/2] Process 2 starting at 00401000',
+        '12:00:00.000: [1/2] Process 2 starting at 00401000', 'program output',
+      ),
+      fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.record({ time: fc.boolean(), delta: fc.boolean(), pid: fc.boolean(), tid: fc.boolean(), pre: fc.boolean() }),
+        fc.array(fc.tuple(fc.nat(), extra), { maxLength: 20 }),
+        fc.boolean(),
+        cuts,
+        (seed, prefixes, inserts, crlf, cut) => {
+          const t = synthTrace({ seed, calls: 60, crlf, output: 0.2, embedded: 0.1, events: 0.2, processes: 2, threads: 2, names: NAMES, ...prefixes });
+          const nl = crlf ? '\r\n' : '\n';
+          const lines = t.text.split(nl);
+          for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);
+          const bytes = Buffer.from(lines.join(nl), 'latin1');
+          const outcome = (split: 'none' | 'process', chunks: number[]) => {
+            try {
+              const reader = new TraceReader({ format: 'raw', split });
+              let prev = 0;
+              for (const p of [...new Set(chunks.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+                reader.push(bytes.subarray(prev, p));
+                prev = p;
+              }
+              reader.push(bytes.subarray(prev));
+              const r = reader.end();
+              return { stats: r.stats, names: Array.from(r.calls, (id) => r.table.nameOf(id)) };
+            } catch (err) {
+              return (err as Error).constructor.name;
+            }
+          };
+          const general = outcome('process', []);
+          expect(outcome('none', [])).toEqual(general);
+          expect(outcome('none', cut)).toEqual(general);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each(['\n', '\r\n'])('count a -pre line after "Process N starting" as the general path does (line end %j)', (eol) => {
+    // The line after "Process N starting at ..." is the image path, unless a call comes first:
+    // the -pre line taken by the fast path must end that state, so "output" is program output.
+    const text = ['[1/2] NtA( x ) => 0', '[1/2] Process 2 starting at 00401000', '[1/2] NtA( x ) ...', 'output', '[1/2] NtA( x ) => 0', ''].join(eol);
+    for (const split of ['none', 'process'] as const) {
+      const r = readTraceSync(Buffer.from(text, 'latin1'), { format: 'raw', split });
+      expect(r.stats).toMatchObject({ lines: 5, calls: 2, preCalls: 1, events: 1, programOutput: 1 });
+    }
+  });
+
   it('take a line for a call only if it holds " ) => ", however an earlier call line ended', () => {
     // The raw fast path remembers where " ) => " was in a line that ended in the same four
     // bytes; a line without it there (or at all) must still be refused.

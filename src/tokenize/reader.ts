@@ -151,6 +151,8 @@ export class TraceReader {
   private callCount = 0;
   /** Set by a fast path that stopped only because it had run {@link RUN_BYTES}: call it again. */
   private runCut = false;
+  /** Whether a line of this log had a -time/-pid prefix (rawRun then skips prefixes too). */
+  private sawPrefix = false;
 
   private readonly groups = new Map<string, IntList>();
   private groupA = -2;
@@ -401,7 +403,9 @@ export class TraceReader {
 
   /**
    * Fast path of a raw log (format raw, no split): takes call lines `Nt...( ... ) => status`
-   * of known names, and lines without prefix that are not calls ({@link plainLine}), from
+   * of known names (after their -time/-pid prefixes once the general path has met one in this
+   * log: {@link prefixedName}), their -pre lines `Nt...( ... ) ...` (one at a time: it returns
+   * after each), and lines without prefix that are not calls ({@link plainLine}), from
    * `pos` on, and returns where it stopped: at the first line it does not take (the general
    * path decides it), at an incomplete last line, or after a batch went to `onCalls`. The
    * name is first guessed: the name last read at a line with the same eight bytes after
@@ -422,7 +426,9 @@ export class TraceReader {
     let outLen = all === undefined ? 0 : all.length;
     const batch = this.batch;
     const plainOther = !this.recoverEmbedded;
+    const prefixed = this.sawPrefix;
     let taken = 0;
+    let preNext = -1;
     const stop = pos + RUN_BYTES;
     this.runCut = false;
     for (;;) {
@@ -435,19 +441,31 @@ export class TraceReader {
       if (pos + 1 >= n) break;
       const lim = n - pos > LINE_MAX ? pos + LINE_MAX : n;
       const c0 = u8[pos];
+      // Where the call's name starts: the line's start, or after its -time/-pid prefixes.
+      let at = pos;
+      // The line's newline, when the prefixes' parse has found it already.
+      let nl = -1;
       if (c0 !== 78 || u8[pos + 1] !== 116) {
-        // Not a call: a line that cannot start with a -time/-pid prefix (those start with
-        // a digit, "+", ":", "<", ">" or "[") is judged here as rawLine would (otherLine),
-        // without leaving the loop; any other goes to the general path. (With
-        // recoverEmbedded, otherLine may emit a call: the general path takes those lines.)
-        if (!plainOther || (CLASS[c0] & DIGIT) !== 0 || c0 === 43 || c0 === 58 || c0 === 60 || c0 === 62 || c0 === 91) break;
-        // Settle the calls taken so far first (otherLine reads afterProcessStart).
-        this.countFast(taken);
-        taken = 0;
-        const next = this.plainLine(buf, u8, view, pos, lim);
-        if (next < 0) break;
-        pos = next;
-        continue;
+        if ((CLASS[c0] & DIGIT) === 0 && c0 !== 43 && c0 !== 58 && c0 !== 60 && c0 !== 62 && c0 !== 91) {
+          // Not a call, and no prefix (those start with a digit, "+", ":", "<", ">" or "["):
+          // judged here as rawLine would (otherLine), without leaving the loop. (With
+          // recoverEmbedded, otherLine may emit a call: the general path takes those lines.)
+          if (!plainOther) break;
+          // Settle the lines taken so far first (otherLine reads afterProcessStart).
+          this.countFast(taken);
+          taken = 0;
+          const next = this.plainLine(buf, u8, view, pos, lim);
+          if (next < 0) break;
+          pos = next;
+          continue;
+        }
+        // A -time/-delta then -pid/-tid prefix, once the general path has met one in this log
+        // (a plain log's digit-led output lines then never make the call, which stays out of
+        // V8's inlining budget for this function: see prefixedName).
+        if (!prefixed) break;
+        at = prefixedName(buf, u8, pos, lim, this.ids);
+        if (at < 0) break;
+        nl = foundNewline[0];
       }
       // Guess: the name last read at a line with the same eight bytes after "Nt" (right for
       // 97 % of the raw corpus's calls); the "(" after it and its bytes are compared. (Written
@@ -456,18 +474,18 @@ export class TraceReader {
       let id = -1;
       let q = -1;
       let slot = -1;
-      if (pos + 10 <= lim) {
-        slot = windowSlot(view, pos);
+      if (at + 10 <= lim) {
+        slot = windowSlot(view, at);
         id = seen[slot];
         if (id >= 0) {
-          const end = pos + idLen[id];
+          const end = at + idLen[id];
           if (end < lim && u8[end] === 40) {
-            const o = idStart[id] - pos;
-            let k = pos + 2;
+            const o = idStart[id] - at;
+            let k = at + 2;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
             // The last one to three bytes: the name's last four bytes as one word (a name has at
             // least three, "Nt" and one more; a three-byte one is compared byte by byte).
-            if (k < end && k + 4 > end && end - 4 >= pos) {
+            if (k < end && k + 4 > end && end - 4 >= at) {
               if (view.getInt32(end - 4, true) === poolView.getInt32(o + end - 4, true)) k = end;
             } else {
               while (k < end && u8[k] === pool[o + k]) k++;
@@ -484,7 +502,7 @@ export class TraceReader {
         // calls: calling scanName and probeWords instead measured 7-10 % slower (V8 then
         // inlined other functions into this one, and compiled it twice).
         let h = 0x811c9dc5 | 0; // HASH_SEED
-        let p = pos;
+        let p = at;
         for (;;) {
           if (p + 4 > lim) {
             p = -1;
@@ -503,7 +521,7 @@ export class TraceReader {
         }
         if (p < 0 || u8[p] !== 40) break;
         q = p;
-        const len = q - pos;
+        const len = q - at;
         id = -1;
         // The probe starts one slot early and steps first: the step then runs on every lookup,
         // so V8 has seen it before it optimises (a step first met after that, at the first
@@ -514,8 +532,8 @@ export class TraceReader {
           const l = slots[r + 1];
           if (l === 0) break;
           if (slots[r] !== h || l !== len) continue;
-          const o = slots[r + 2] - pos;
-          let k = pos;
+          const o = slots[r + 2] - at;
+          let k = at;
           while (k + 4 <= q && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
           while (k < q && u8[k] === pool[o + k]) k++;
           if (k === q) {
@@ -527,8 +545,10 @@ export class TraceReader {
         if (slot >= 0) seen[slot] = id;
       }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
-      const nl = indexOf.call(buf, 10, q);
-      if (nl < 0 || nl >= lim) break;
+      if (nl < 0) {
+        nl = indexOf.call(buf, 10, q);
+        if (nl < 0 || nl >= lim) break;
+      }
       // The common end first, in two words: " ) => 0\r" before the newline (a CRLF log's
       // status 0), which is endsWithStatusZero's case with one "\r" stripped.
       const zeroCrlf = nl - q >= 9 && view.getInt32(nl - 4, true) === 0x0d30203e && view.getInt32(nl - 8, true) === 0x3d202920;
@@ -540,7 +560,14 @@ export class TraceReader {
         // a DataView, written out here: V8 does not inline hasCallEnd into this loop, and the
         // call cost 6-9 % on a log where half the calls fail (measured; the property test of
         // the fast paths against the general path ties the two).
-        if (u8[q + 1] !== 32 || e - q < 7 || hasPreEnd(u8, q, e)) break;
+        if (u8[q + 1] !== 32 || e - q < 7) break;
+        if (hasPreEnd(u8, q, e)) {
+          // A -pre line (the call written before it runs): counted after the loop, which
+          // then returns and is called again (a path back into the loop from here measured
+          // 3 % slower on logs without -pre lines).
+          preNext = nl + 1;
+          break;
+        }
         const low = q + 5;
         // First where " ) => " was, counted from the end, in the last line that ended in the
         // same four bytes (an error's message is the same text each time): any " ) => " in
@@ -574,6 +601,11 @@ export class TraceReader {
       }
     }
     this.endRun(taken, outLen);
+    if (preNext >= 0) {
+      this.countPre();
+      this.runCut = true;
+      return preNext;
+    }
     return pos;
   }
 
@@ -689,6 +721,14 @@ export class TraceReader {
     this.countFast(taken);
   }
 
+  /** Counts a -pre line (the call written before it runs) that rawRun took, as {@link rawLine} would. */
+  private countPre(): void {
+    const st = this.st;
+    st.lines++;
+    st.preCalls++;
+    this.afterProcessStart = false;
+  }
+
   /** Counts `taken` call lines of a fast path (as {@link rawLine} and {@link emit} would). */
   private countFast(taken: number): void {
     if (taken === 0) return;
@@ -763,6 +803,8 @@ export class TraceReader {
           this.lineB = this.ids[1];
         }
       }
+      // The fast path skips prefixes too from now on (see rawRun).
+      if (p !== s) this.sawPrefix = true;
     }
     // A call starts with "Nt" (NtTrace's configurations name every traced function Nt...,
     // NtGdi... and NtUser... included).
@@ -949,6 +991,28 @@ export class TraceReader {
  * Index in {@link ByteInterner.seen} of the line at `pos`: a hash of its eight bytes from
  * `pos + 2` on (after a raw call's "Nt"). The caller checks that they are in the buffer.
  */
+/** Where {@link prefixedName} leaves the newline it found. */
+const foundNewline = new Int32Array(1);
+
+/**
+ * For {@link TraceReader.rawRun}: the start of the call name after the -time/-delta and
+ * -pid/-tid prefixes of the line at `pos` (skipped as {@link TraceReader.rawLine} does), with
+ * the line's newline in {@link foundNewline}; or -1 when the line does not end before `lim` or
+ * no "Nt" follows its prefixes (the general path then takes it). The prefixes are parsed up
+ * to the newline, so no read leaves the array. A function of its own, so that this code is
+ * not part of rawRun, whose size counts against what V8 inlines into it.
+ */
+function prefixedName(buf: Buffer, u8: Uint8Array, pos: number, lim: number, ids: Float64Array): number {
+  const nl = indexOf.call(buf, 10, pos);
+  if (nl < 0 || nl >= lim) return -1;
+  let at = pos;
+  if (u8[pos] !== 91) at = skipTimePrefix(u8, pos, nl);
+  if (u8[at] === 91) at = skipIdPrefix(u8, at, nl, ids);
+  if (u8[at] !== 78 || u8[at + 1] !== 116) return -1;
+  foundNewline[0] = nl;
+  return at;
+}
+
 function windowSlot(view: DataView, pos: number): number {
   return Math.imul(view.getInt32(pos + 2, true) ^ Math.imul(view.getInt32(pos + 6, true), 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> 22;
 }

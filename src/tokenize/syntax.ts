@@ -28,22 +28,23 @@ export const IDENT = 1;
 export const DIGIT = 2;
 export const IDENT_START = 4;
 
-/** Is `buf[i..]` `d` decimal digits? */
-function digits(buf: Uint8Array, i: number, end: number, d: number): boolean {
-  if (i + d > end) return false;
-  for (let k = 0; k < d; k++) if ((CLASS[buf[i + k]] & DIGIT) === 0) return false;
-  return true;
+/** Is `buf[i]` a decimal digit? (`i` inside the array: the callers check their bounds first.) */
+function digitAt(buf: Uint8Array, i: number): boolean {
+  return (CLASS[buf[i]] & DIGIT) !== 0;
 }
 
 /**
  * Skips a `-time` / `-delta` prefix (`12:34:56.789: `, `12:34:56.789 +0.015: `, `+1.250: `,
  * `: ` for the first delta). Returns the position after it, or `start` if there is none.
+ * Straight-line checks after one bounds check each (no loop over fixed-width fields): the raw
+ * fast path calls this on every line of a prefixed log.
  */
 export function skipTimePrefix(buf: Uint8Array, start: number, end: number): number {
   let i = start;
   if (
-    digits(buf, i, end, 2) && buf[i + 2] === 58 && digits(buf, i + 3, end, 2) && buf[i + 5] === 58 &&
-    digits(buf, i + 6, end, 2) && buf[i + 8] === 46 && digits(buf, i + 9, end, 3)
+    end - i >= 12 && digitAt(buf, i) && digitAt(buf, i + 1) && buf[i + 2] === 58 && digitAt(buf, i + 3) &&
+    digitAt(buf, i + 4) && buf[i + 5] === 58 && digitAt(buf, i + 6) && digitAt(buf, i + 7) && buf[i + 8] === 46 &&
+    digitAt(buf, i + 9) && digitAt(buf, i + 10) && digitAt(buf, i + 11)
   ) {
     i += 12;
     if (buf[i] === 32 && i + 1 < end) i++; // time and delta are separated by a space
@@ -51,8 +52,8 @@ export function skipTimePrefix(buf: Uint8Array, start: number, end: number): num
   const c = buf[i];
   if (c === 43 /* + */) {
     let j = i + 1;
-    while (j < end && (CLASS[buf[j]] & DIGIT) !== 0) j++;
-    if (j > i + 1 && buf[j] === 46 && digits(buf, j + 1, end, 3)) i = j + 4;
+    while (j < end && digitAt(buf, j)) j++;
+    if (j > i + 1 && buf[j] === 46 && end - j >= 4 && digitAt(buf, j + 1) && digitAt(buf, j + 2) && digitAt(buf, j + 3)) i = j + 4;
     else return start;
   } else if (c === 60 /* < */ && buf[i + 1] === 48) {
     i += 2;
