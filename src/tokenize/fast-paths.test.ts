@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
 import { TraceReader, readTraceSync } from './index.js';
 import type { TraceRead } from './index.js';
-import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd } from './syntax.js';
+import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd, skipTimePrefix } from './syntax.js';
 import { synthTrace } from './synth.js';
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
@@ -317,6 +317,55 @@ describe('line-end checks: four bytes at a time (with a DataView) as byte by byt
         const a = findEmbeddedCall(b, 0, end, out1);
         expect(findEmbeddedCall(b, 0, end, out2, view)).toBe(a);
         if (a >= 0) expect(out2[0]).toBe(out1[0]);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+/** NtTrace's -time/-delta prefix as a regular-expression reading of the grammar: the length skipped, or 0. */
+function timePrefixLength(s: string): number {
+  let i = 0;
+  if (/^\d\d:\d\d:\d\d\.\d\d\d/.test(s)) {
+    i = 12;
+    if (s[i] === ' ' && i + 1 < s.length) i++;
+  }
+  const rest = s.slice(i);
+  if (rest.startsWith('+')) {
+    const m = /^\+\d+\.\d{3}/.exec(rest);
+    if (m === null) return 0;
+    i += m[0].length;
+  } else if (rest.startsWith('<0')) {
+    i += 2;
+  } else if (rest.startsWith('>999s')) {
+    i += 5;
+  }
+  return s.slice(i, i + 2) === ': ' ? i + 2 : 0;
+}
+
+describe('prefix parsing', () => {
+  it('skipTimePrefix skips exactly what the grammar reads, whatever lies past the end', () => {
+    const ch = fc.constantFrom(...'0123456789:.+<> s9'.split(''));
+    const d = (n: number) => fc.array(fc.constantFrom(...'0123456789'.split('')), { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const time = fc.tuple(d(2), d(2), d(2), d(3)).map(([h, m, s2, ms]) => `${h}:${m}:${s2}.${ms}`);
+    const delta = fc.oneof(fc.tuple(d(1), d(3)).map(([a, b]) => `+${a}.${b}`), fc.tuple(d(3), d(3)).map(([a, b]) => `+${a}.${b}`), fc.constant('<0'), fc.constant('>999s'), fc.constant(''));
+    // Well-formed prefixes, then up to two bytes replaced, dropped or inserted: the near misses.
+    const valid = fc.tuple(fc.option(time), fc.boolean(), delta, fc.boolean()).map(([t, sp, dl, colon]) => `${t ?? ''}${t !== null && sp && dl !== '' ? ' ' : ''}${dl}${colon ? ': ' : ''}`);
+    const edit = fc.tuple(fc.nat(), fc.constantFrom('replace', 'drop', 'insert'), ch);
+    const mutated = fc.tuple(valid, fc.array(edit, { maxLength: 2 })).map(([v, edits]) => {
+      let t = v;
+      for (const [at, op, c] of edits) {
+        const k = t.length === 0 ? 0 : at % t.length;
+        t = op === 'replace' ? t.slice(0, k) + c + t.slice(k + 1) : op === 'drop' ? t.slice(0, k) + t.slice(k + 1) : t.slice(0, k) + c + t.slice(k);
+      }
+      return t;
+    });
+    const text = fc.oneof(fc.array(ch, { maxLength: 30 }).map((a) => a.join('')), valid, mutated, mutated);
+    fc.assert(
+      fc.property(text, fc.nat({ max: 3 }), fc.array(ch, { maxLength: 6 }), (s, pad, after) => {
+        const b = Buffer.from(' '.repeat(pad) + s + after.join(''), 'latin1');
+        const at = skipTimePrefix(b, pad, pad + s.length);
+        expect(at - pad).toBe(timePrefixLength(s));
       }),
       { numRuns: 5000 },
     );
