@@ -987,10 +987,6 @@ export class TraceReader {
   }
 }
 
-/**
- * Index in {@link ByteInterner.seen} of the line at `pos`: a hash of its eight bytes from
- * `pos + 2` on (after a raw call's "Nt"). The caller checks that they are in the buffer.
- */
 /** Where {@link prefixedName} leaves the newline it found. */
 const foundNewline = new Int32Array(1);
 
@@ -1013,6 +1009,10 @@ function prefixedName(buf: Buffer, u8: Uint8Array, pos: number, lim: number, ids
   return at;
 }
 
+/**
+ * Index in {@link ByteInterner.seen} of the line at `pos`: a hash of its eight bytes from
+ * `pos + 2` on (after a raw call's "Nt"). The caller checks that they are in the buffer.
+ */
 function windowSlot(view: DataView, pos: number): number {
   return Math.imul(view.getInt32(pos + 2, true) ^ Math.imul(view.getInt32(pos + 6, true), 0x85ebca6b | 0), 0x9e3779b1 | 0) >>> 22;
 }
