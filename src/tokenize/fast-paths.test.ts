@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
 import { TraceReader, readTraceSync } from './index.js';
-import type { TraceRead } from './index.js';
+import type { ReadOptions, TraceRead } from './index.js';
 import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd, skipTimePrefix } from './syntax.js';
 import { synthTrace } from './synth.js';
 
@@ -14,15 +14,20 @@ const NAMES = [
   'NtQueryVirtualMemory', 'NtQueryVirtualMemorX',
 ];
 
-function read(bytes: Uint8Array, cuts: number[], table?: CallTable): string[] {
-  const reader = new TraceReader(table ? { table } : {});
+/** Reads `bytes` pushed in chunks cut at `cuts` (positions modulo the length). */
+function readCut(bytes: Uint8Array, cuts: number[], options: ReadOptions = {}): TraceRead {
+  const reader = new TraceReader(options);
   let prev = 0;
   for (const p of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
     reader.push(bytes.subarray(prev, p));
     prev = p;
   }
   reader.push(bytes.subarray(prev));
-  const r: TraceRead = reader.end();
+  return reader.end();
+}
+
+function read(bytes: Uint8Array, cuts: number[], table?: CallTable): string[] {
+  const r = readCut(bytes, cuts, table ? { table } : {});
   return Array.from(r.calls, (id) => r.table.nameOf(id));
 }
 
@@ -147,14 +152,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           const bytes = Buffer.from(lines.join(nl), 'latin1');
           const outcome = (split: 'none' | 'process', chunks: number[]) => {
             try {
-              const reader = new TraceReader({ format: 'raw', split });
-              let prev = 0;
-              for (const p of [...new Set(chunks.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
-                reader.push(bytes.subarray(prev, p));
-                prev = p;
-              }
-              reader.push(bytes.subarray(prev));
-              const r = reader.end();
+              const r = readCut(bytes, chunks, { format: 'raw', split });
               return { stats: r.stats, names: Array.from(r.calls, (id) => r.table.nameOf(id)) };
             } catch (err) {
               return (err as Error).constructor.name;
@@ -239,15 +237,8 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         expect(fast.stats).toEqual(general.stats);
         const want = Array.from(general.calls, (id) => general.table.nameOf(id));
         expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(want);
-        // Cut into chunks, with format detection.
-        const reader = new TraceReader({ format: 'reduced' });
-        let prev = 0;
-        for (const p of [...new Set(cut.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
-          reader.push(bytes.subarray(prev, p));
-          prev = p;
-        }
-        reader.push(bytes.subarray(prev));
-        const chunked = reader.end();
+        // Cut into chunks.
+        const chunked = readCut(bytes, cut, { format: 'reduced' });
         expect(chunked.stats).toEqual(general.stats);
         expect(Array.from(chunked.calls, (id) => chunked.table.nameOf(id))).toEqual(want);
       }),
