@@ -38,7 +38,7 @@ export class NoCallsError extends NtmdError {
   constructor(source: string | undefined, format: TraceFormat, stats: LineStats, hint = '') {
     const expected =
       format === 'raw'
-        ? 'an NtTrace log with call lines such as "NtOpenKey( KeyHandle=..., ... ) => 0"'
+        ? 'an NtTrace log with call lines such as "NtOpenKey(KeyHandle=..., ...) => 0" (NtTrace 1.1 and later) or "NtOpenKey( KeyHandle=..., ... ) => 0" (earlier)'
         : 'a reduced trace with one call name per line, such as "NtOpenKey"';
     const seen =
       `${stats.lines} line${stats.lines === 1 ? '' : 's'} read as ${format}: ` +

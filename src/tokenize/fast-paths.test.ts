@@ -10,7 +10,7 @@ import { synthTrace } from './synth.js';
 // four bytes at a time), and two of one length that differ only in their last byte (the
 // fast paths guess a line's name by its eight bytes after the first two, and compare it).
 const NAMES = [
-  'NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'Nt_9',
+  'NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'NtQ_9',
   'NtQueryVirtualMemory', 'NtQueryVirtualMemorX',
 ];
 
@@ -90,6 +90,8 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         '\tNtClose( Handle=4 ) => 0', 'textNtOpenKey( a ) => 0xc0000034 [2 \'x\']', 'NtA( x ) ...', 'NtABC( unfinished',
         'Ntx( a ) => 0', 'N', 'Nt', '[1/2] NtA( x ) => 0', '12:00:00.000: NtA( x ) => 0', 'out ( NtA( x ) => 0',
         'NtA( x => 0', 'NtA(x ) => 0', 'NtA( x )  => 0', 'NtA( ) => 0', 'NtA( x ) => 0\r', 'NtA() => 0',
+        'NtA(x) ...', 'NtA(x, y) => 0x103', "NtABC(a) => 0xc0000034 [2 'x']", 'NtA(x) => 0\r', 'NtA(x)=> 0', 'NtA(x) =>0',
+        'NtA(s="a) => b") => 1', 'NtA(x) ) ...', '\tNtClose(Handle=4) => 0',
       ),
       fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
     );
@@ -99,8 +101,9 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         fc.array(fc.tuple(fc.nat(), extra), { maxLength: 30 }),
         fc.boolean(),
         fc.boolean(),
-        (seed, inserts, crlf, recoverEmbedded) => {
-          const t = synthTrace({ seed, calls: 80, crlf, output: 0.2, embedded: 0.1, events: 0.2 });
+        fc.constantFrom('v1.0' as const, 'v1.1' as const),
+        (seed, inserts, crlf, recoverEmbedded, spelling) => {
+          const t = synthTrace({ seed, calls: 80, crlf, output: 0.2, embedded: 0.1, events: 0.2, spelling });
           const nl = crlf ? '\r\n' : '\n';
           const lines = t.text.split(nl);
           for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);

@@ -33,6 +33,7 @@ const synthOptions: fc.Arbitrary<SynthOptions> = fc.record({
   tid: fc.boolean(),
   pre: fc.boolean(),
   stack: fc.boolean(),
+  spelling: fc.constantFrom('v1.0' as const, 'v1.1' as const),
   crlf: fc.boolean(),
   output: fc.double({ min: 0, max: 0.5, noNaN: true }),
   embedded: fc.double({ min: 0, max: 0.3, noNaN: true }),
@@ -42,6 +43,59 @@ const synthOptions: fc.Arbitrary<SynthOptions> = fc.record({
 });
 
 describe('raw NtTrace logs', () => {
+  it("reads NtTrace 1.1's spelling: no space inside the parentheses, symbolic masks, prefixed events", () => {
+    const log = [
+      '12:00:01.250 +0.000: [ 272/ 276] Process 272 starting at 000000014000140C with command line: "hostname.exe" ',
+      '\\??\\C:\\windows\\system32\\hostname.exe',
+      '12:00:01.251 +0.001: [ 272/ 276] Loaded DLL at 000000017A000000 ntdll.dll',
+      '12:00:01.252 +0.001: [ 272/ 276] Initial breakpoint',
+      '12:00:01.260 +0.008: [ 272/ 276] NtOpenFile(FileHandle=0x7ffffe2ff538, DesiredAccess=FILE_EXECUTE|SYNCHRONIZE, ObjectAttributes="\\??\\C:\\x.dll") ...',
+      '12:00:01.261 +0.001: [ 272/ 276] NtOpenFile(FileHandle=0x7ffffe2ff538 [0x24], DesiredAccess=FILE_EXECUTE|SYNCHRONIZE, ObjectAttributes="\\??\\C:\\x.dll") => 0',
+      '12:00:01.262 +0.001: [ 272/ 276] NtFlushProcessWriteBuffers() => 0',
+      "12:00:01.263 +0.001: [ 272/ 276] NtOpenKey(KeyHandle=0x7ffffe2ff0a0, DesiredAccess=KEY_READ, ObjectAttributes=\"\\Registry\\Machine\\x\") => 0xc0000034 [2 'File not found.']",
+      '12:00:01.264 +0.001: [ 272/ 276] Unload of DLL at 00006FFFFF500000 (\\??\\C:\\windows\\system32\\ws2_32.dll)',
+      '12:00:01.265 +0.001: [ 272/ 276] NtClose(Handle=0x24) => 0',
+      '12:00:01.266 +0.001: [ 272/ 276] Process 272 exit code: 0',
+    ].join('\n');
+    const r = readTraceSync(log, { split: 'process' });
+    expect(names(r)).toEqual(['NtOpenFile', 'NtFlushProcessWriteBuffers', 'NtOpenKey', 'NtClose']);
+    expect(r.stats).toEqual({ lines: 11, calls: 4, preCalls: 1, embeddedCalls: 0, events: 6, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 });
+    expect(r.groups?.map((g) => g.key)).toEqual(['272']);
+    // The same log without prefixes takes the fast path: the same calls.
+    const plain = readTraceSync(log.replace(/^[^\]\n]*\] /gm, ''));
+    expect(names(plain)).toEqual(names(r));
+    expect(plain.stats).toEqual(r.stats);
+  });
+
+  it('reads a call cut by the end of the log, and says so; a cut line before the end is unparseable', () => {
+    const head = 'NtClose( Handle=0x4 ) => 0\nNtOpenFile( FileHandle=0x19f538 [0x198]';
+    const r = readTraceSync(head);
+    expect(names(r)).toEqual(['NtClose', 'NtOpenFile']);
+    expect(r.stats.cutCalls).toBe(1);
+    expect(r.stats.calls).toBe(1);
+    expect(r.firstUnparseable).toBeUndefined();
+    // Chunked anywhere, the same.
+    for (let cut = 1; cut < head.length; cut += 7) {
+      const p = readChunked(bytesOf(head), [cut], {});
+      expect(names(p)).toEqual(['NtClose', 'NtOpenFile']);
+      expect(p.stats).toEqual(r.stats);
+    }
+    // With a newline after it, the line is complete but unparseable: not a call.
+    const mid = readTraceSync(`${head}\nNtClose(Handle=0x8) => 0\n`);
+    expect(names(mid)).toEqual(['NtClose', 'NtClose']);
+    expect(mid.stats).toMatchObject({ calls: 2, cutCalls: 0, unparseable: 1 });
+    expect(mid.firstUnparseable).toEqual({ line: 2, text: 'NtOpenFile( FileHandle=0x19f538 [0x198]' });
+    // A cut name (no "(" yet) is no call.
+    expect(readTraceSync('NtClose(Handle=4) => 0\nNtOpenFi').stats).toMatchObject({ calls: 1, cutCalls: 0, programOutput: 1 });
+  });
+
+  it('names the first line of an unknown spelling when no call is read', () => {
+    const log = 'Process 1 starting at 0\nNtClose[Handle=4] -> 0\nNtOpenKey(Handle=4) -> 0\nNtOpenKey(Handle=4) -> 0\nok\n';
+    expect(() => readTraceSync(log, { source: 'x.log' })).toThrow(
+      /x\.log holds no system call: .*2 lines start like a call but end in an unknown spelling; the first, line 3: "NtOpenKey\(Handle=4\) -> 0"/,
+    );
+  });
+
   it('reads a log with every option in the documented grammar', () => {
     const log = [
       '12:00:01.250 : [1000/1004] Process 1000 starting at 00401000 with command line: "app.exe"',
@@ -61,7 +115,7 @@ describe('raw NtTrace logs', () => {
     const r = readTraceSync(log, { split: 'thread' });
     expect(r.format).toBe('raw');
     expect(names(r)).toEqual(['NtOpenKey', 'NtGdiCreateCompatibleDC', 'NtUserGetDC']);
-    expect(r.stats).toEqual({ lines: 13, calls: 3, preCalls: 1, embeddedCalls: 1, events: 5, programOutput: 1, unparseable: 1, blank: 1 });
+    expect(r.stats).toEqual({ lines: 13, calls: 3, preCalls: 1, embeddedCalls: 1, events: 5, programOutput: 1, unparseable: 1, cutCalls: 0, blank: 1 });
     expect(r.groups?.map((g) => [g.key, names({ ...r, calls: g.calls })])).toEqual([
       ['1000/1004', ['NtOpenKey', 'NtUserGetDC']],
       ['1000/20', ['NtGdiCreateCompatibleDC']],
@@ -127,7 +181,8 @@ describe('raw NtTrace logs', () => {
         const nl = opts.crlf ? '\r\n' : '\n';
         const lines = t.text.split(nl);
         for (const [at, g] of inserts) lines.splice(1 + (at % lines.length), 0, g);
-        const r = readTraceSync(Buffer.from(lines.join(nl), 'latin1'));
+        // (A newline after the last line: a log's last line cut inside a call is a call.)
+        const r = readTraceSync(Buffer.from(lines.join(nl) + nl, 'latin1'));
         expect(names(r)).toEqual(t.calls);
       }),
       { numRuns: 150 },
@@ -141,7 +196,7 @@ describe('raw NtTrace logs', () => {
     const whole = readTraceSync(bytes, { recoverEmbedded: true });
     // The third line's call is in its tail: an embedded call.
     expect(names(whole)).toEqual(['NtReadFile', 'NtClose', 'NtClose']);
-    expect(whole.stats).toEqual({ lines: 4, calls: 2, preCalls: 0, embeddedCalls: 1, events: 0, programOutput: 0, unparseable: 1, blank: 0 });
+    expect(whole.stats).toEqual({ lines: 4, calls: 2, preCalls: 0, embeddedCalls: 1, events: 0, programOutput: 0, unparseable: 1, cutCalls: 0, blank: 0 });
     for (const size of [1, 7, 4096, 9000]) {
       const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
       const parts = readChunked(bytes, cuts, { recoverEmbedded: true });
@@ -164,7 +219,7 @@ describe('reduced traces', () => {
         const r = readChunked(Buffer.from(text), cuts);
         expect(r.format).toBe('reduced');
         expect(names(r)).toEqual(list);
-        expect(r.stats).toEqual({ lines: list.length, calls: list.length, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, blank: 0 });
+        expect(r.stats).toEqual({ lines: list.length, calls: list.length, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 });
         const forced = readTraceSync(` ${text.replace(/\n/g, '\n\n')}`, { format: 'reduced' });
         expect(names(forced)).toEqual(list);
       }),

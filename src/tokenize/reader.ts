@@ -19,7 +19,7 @@ import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } fro
 import { internerFor, probeWords, scanHash, scanName, slotOf } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
-  CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
+  CALL_END_MIN, CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
   endsWithStatusZero, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
@@ -104,7 +104,7 @@ class IntList {
 }
 
 function newStats(): LineStats {
-  return { lines: 0, calls: 0, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, blank: 0 };
+  return { lines: 0, calls: 0, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 };
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {
@@ -175,6 +175,10 @@ export class TraceReader {
   private startsMZ = false;
   private afterProcessStart = false;
   private ended = false;
+  /** Set while {@link finish} reads the last line, which had no newline: a call cut there is read. */
+  private atEnd = false;
+  /** The first line that starts like a call but does not end like one (for diagnostics). */
+  private firstBad: { line: number; text: string } | undefined;
 
   /** Reduced-shaped lines seen while `format: 'auto'` is undecided: [start, end) in `pending`. */
   private pending: number[] = [];
@@ -293,7 +297,9 @@ export class TraceReader {
       this.feed(asBuffer(this.head.subarray(0, 1)));
     }
     if (this.carryLen > 0) {
+      this.atEnd = true;
       this.line(this.carry, 0, this.carryLen);
+      this.atEnd = false;
       this.carryLen = 0;
     }
     if (this.fmt === undefined) this.decide(this.pending.length > 0 ? 'reduced' : 'raw');
@@ -306,6 +312,10 @@ export class TraceReader {
       if (this.startsMZ) hint = 'it starts with "MZ", like a Windows executable, not a trace';
       else if (this.sawNul) hint = 'it holds NUL bytes, like a binary file';
       else if (st.embeddedCalls > 0) hint = 'every call follows program output on its line: try recoverEmbedded (--recover-embedded)';
+      else if (this.firstBad !== undefined) {
+        const b = this.firstBad;
+        hint = `${st.unparseable} line${st.unparseable === 1 ? '' : 's'} start like a call but end in an unknown spelling; the first, line ${b.line}: ${JSON.stringify(b.text)}`;
+      }
       throw new NoCallsError(this.source, format, { ...st }, hint);
     }
     const result: TraceRead = {
@@ -315,6 +325,7 @@ export class TraceReader {
       stats: { ...st },
     };
     if (this.source !== undefined) result.source = this.source;
+    if (this.firstBad !== undefined) result.firstUnparseable = this.firstBad;
     if (this.split !== 'none') {
       const groups: TraceGroup[] = [];
       for (const [key, list] of this.groups) groups.push({ key, calls: list.toArray() });
@@ -376,7 +387,7 @@ export class TraceReader {
     }
     for (;;) {
       // The common lines go through fast paths that find the line's end themselves: a raw
-      // log's call "Nt...( ... ) => status" without prefix, and a reduced trace's bare name,
+      // log's call "Nt...(...) => status" without prefix, and a reduced trace's bare name,
       // of names seen before. Every other line (and a line they cannot take whole) takes the
       // general path, which decides exactly the same for the lines they take.
       if (this.rawFast) {
@@ -402,7 +413,7 @@ export class TraceReader {
   }
 
   /**
-   * Fast path of a raw log (format raw, no split): takes call lines `Nt...( ... ) => status`
+   * Fast path of a raw log (format raw, no split): takes call lines `Nt...(...) => status` (either spelling)
    * of known names (after their -time/-pid prefixes once the general path has met one in this
    * log: {@link prefixedName}), their -pre lines `Nt...( ... ) ...` (one at a time: it returns
    * after each), and lines without prefix that are not calls ({@link plainLine}), from
@@ -412,8 +423,8 @@ export class TraceReader {
    * "Nt" ({@link ByteInterner.seen}), compared four bytes at a time. Else it is scanned and
    * hashed four bytes at a time (as {@link scanName}) and looked up (as {@link probeWords}),
    * both written out in the loop; the newline is found natively, and the line's end
-   * checked: ` ) => 0` in constant time ({@link endsWithStatusZero}; a CRLF log's in two
-   * words before the newline); any other status first where ` ) => ` was in the last line
+   * checked: `) => 0` in constant time ({@link endsWithStatusZero}; a CRLF log's in two
+   * words before the newline); any other status first where `) => ` was in the last line
    * with the same last four bytes ({@link ByteInterner.ends}), else backwards four bytes at
    * a time (as {@link hasCallEnd}). Decides exactly as {@link rawLine} for these lines
    * (property tests compare the two on whole logs).
@@ -467,6 +478,8 @@ export class TraceReader {
         if (at < 0) break;
         nl = foundNewline[0];
       }
+      // "Nt" and a capital letter (NtClose, NtGdi..., NtUser...), as rawLine asks.
+      if (at + 2 >= lim || !isUpper(u8[at + 2])) break;
       // Guess: the name last read at a line with the same eight bytes after "Nt" (right for
       // 97 % of the raw corpus's calls); the "(" after it and its bytes are compared. (Written
       // out here and in reducedRun: a shared function, inlined here, took V8's inlining budget
@@ -549,18 +562,18 @@ export class TraceReader {
         nl = indexOf.call(buf, 10, q);
         if (nl < 0 || nl >= lim) break;
       }
-      // The common end first, in two words: " ) => 0\r" before the newline (a CRLF log's
+      // The common end first, in two words: ") => 0\r" before the newline (a CRLF log's
       // status 0), which is endsWithStatusZero's case with one "\r" stripped.
-      const zeroCrlf = nl - q >= 9 && view.getInt32(nl - 4, true) === 0x0d30203e && view.getInt32(nl - 8, true) === 0x3d202920;
+      const zeroCrlf = nl - q >= 8 && view.getInt32(nl - 4, true) === 0x0d30203e && (view.getInt32(nl - 8, true) & 0xffffff00) === 0x3d202900;
       let e = nl;
       if (zeroCrlf) e = nl - 1;
       else while (e > pos && u8[e - 1] === 13) e--;
-      if (zeroCrlf ? u8[q + 1] !== 32 : !endsWithStatusZero(u8, q, e, view)) {
+      if (!zeroCrlf && !endsWithStatusZero(u8, q, e, view)) {
         // Any other status (an error's message is ~50 bytes): hasCallEnd's backward scan with
         // a DataView, written out here: V8 does not inline hasCallEnd into this loop, and the
         // call cost 6-9 % on a log where half the calls fail (measured; the property test of
         // the fast paths against the general path ties the two).
-        if (u8[q + 1] !== 32 || e - q < 7) break;
+        if (e - q < 6) break;
         if (hasPreEnd(u8, q, e)) {
           // A -pre line (the call written before it runs): counted after the loop, which
           // then returns and is called again (a path back into the loop from here measured
@@ -568,13 +581,13 @@ export class TraceReader {
           preNext = nl + 1;
           break;
         }
-        const low = q + 5;
-        // First where " ) => " was, counted from the end, in the last line that ended in the
-        // same four bytes (an error's message is the same text each time): any " ) => " in
+        const low = q + CALL_END_MIN;
+        // First where ") => " was, counted from the end, in the last line that ended in the
+        // same four bytes (an error's message is the same text each time): any ") => " in
         // range makes the line a call, so a match there settles it.
         const ek = Math.imul(view.getInt32(e - 4, true), 0x9e3779b1 | 0) >>> 24;
         let i = e - ends[ek];
-        if (!(i >= low && i <= e - 2 && u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i - 4] === 32 && u8[i + 1] === 32)) {
+        if (!(i >= low && i <= e - 2 && u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i + 1] === 32)) {
           for (i = e - 2; i >= low; i--) {
             if (i - 3 >= low) {
               const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
@@ -583,7 +596,7 @@ export class TraceReader {
                 continue;
               }
             }
-            if (u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i - 4] === 32 && u8[i + 1] === 32) break;
+            if (u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i + 1] === 32) break;
           }
           if (i < low) break;
           ends[ek] = e - i;
@@ -806,24 +819,30 @@ export class TraceReader {
       // The fast path skips prefixes too from now on (see rawRun).
       if (p !== s) this.sawPrefix = true;
     }
-    // A call starts with "Nt" (NtTrace's configurations name every traced function Nt...,
-    // NtGdi... and NtUser... included).
-    if (c === 78 && buf[p + 1] === 116) {
+    // A call starts with "Nt" and a capital letter (NtTrace's configurations name every
+    // traced function so, NtGdi... and NtUser... included).
+    if (c === 78 && buf[p + 1] === 116 && p + 2 < e && isUpper(buf[p + 2])) {
       // Scan the name (hashing it) and look it up among the known names.
       const interner = this.interner;
       const id = interner.match(buf, p, e);
       const q = interner.matchEnd;
       if (q < e && buf[q] === 40 /* ( */) {
         this.afterProcessStart = false;
-        // A status never ends in " ) ...", so a -pre line is told first (its arguments may
-        // hold " ) => " inside a string).
+        // A status never ends in ") ...", so a -pre line is told first (its arguments may
+        // hold ") => " inside a string).
         if (hasPreEnd(buf, q, e)) {
           st.preCalls++;
         } else if (hasCallEnd(buf, q, e)) {
           st.calls++;
           this.emit(id >= 0 ? id : interner.intern(buf, p, q));
+        } else if (this.atEnd) {
+          // The log ends inside this call's line (a truncated file, a tracer killed while
+          // writing): the call ran or was about to, so it is read, as NtMalDetect's reader did.
+          st.cutCalls++;
+          this.emit(id >= 0 ? id : interner.intern(buf, p, q));
         } else {
           st.unparseable++;
+          this.firstBad ??= { line: st.lines, text: excerpt(buf, s, e) };
         }
         return;
       }
@@ -985,6 +1004,20 @@ export class TraceReader {
       this.onCalls(this.batch, n);
     }
   }
+}
+
+/** Is `c` an ASCII capital letter? */
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+/** Longest excerpt of a line quoted in a diagnostic. */
+const EXCERPT_BYTES = 160;
+
+/** `buf[s..e)` as text for a diagnostic, cut to {@link EXCERPT_BYTES} bytes. */
+function excerpt(buf: Uint8Array, s: number, e: number): string {
+  const cut = e - s > EXCERPT_BYTES;
+  return Buffer.from(buf.subarray(s, cut ? s + EXCERPT_BYTES : e)).toString('utf8') + (cut ? '…' : '');
 }
 
 /** Where {@link prefixedName} leaves the newline it found. */

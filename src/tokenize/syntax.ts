@@ -6,8 +6,9 @@
  * line    = [time-prefix] [id-prefix] body
  * time    = [HH:MM:SS.mmm] [" "] [delta] ": "        (-time, -delta; delta is "+S.mmm", "<0", ">999s" or empty)
  * id      = "[" pid "/" tid "] " | "[" pid "] " | "[" tid "] "   (-pid, -tid; numbers right-aligned in width 4)
- * call    = Name "(" args " ) => " status             (after the call returned)
- * pre     = Name "(" args " ) ..."                    (-pre: before the call runs)
+ * call    = Name "(" args ") => " status [" [" code " '" message "']"]   (after the call returned)
+ * pre     = Name "(" args ") ..."                     (-pre: before the call runs)
+ * args    = " " arg ", " arg ... " "   (through v1.0)  |  arg ", " arg ...   (v1.1 and later)
  * event   = "Process N starting at ..." | "Loaded DLL at ..." | ...
  * ```
  *
@@ -92,15 +93,18 @@ export function skipIdPrefix(buf: Uint8Array, start: number, end: number, out: F
 }
 
 /**
- * Does the call text `buf[open..end)` (from its `(`) end like a completed call? NtTrace writes
- * `Name(` + one ` arg` per argument (`,`-separated) + ` ) => ` + status, so the `(` is followed
- * by a space and ` ) => ` is followed by a status. Scans backwards from the end, so the cost
- * is the length of the status text; with `view` (a DataView over the same bytes as `buf`,
- * same offset) four bytes at a time where no `>` is (an error status's message is ~50 bytes).
+ * Does the call text `buf[open..end)` (from its `(`) end like a completed call: `) => ` and
+ * a status after the arguments? Both of NtTrace's spellings match: `Name( a, b ) => 0`
+ * (through v1.0) and `Name(a, b) => 0` (v1.1 and later), with any status text (numeric,
+ * symbolic, followed by an error's ` [0x… 'message']`). The last `) => ` of the line counts,
+ * so an argument string holding one does not end the call early. Scans backwards from the
+ * end, so the cost is the length of the status text; with `view` (a DataView over the same
+ * bytes as `buf`, same offset) four bytes at a time where no `>` is (an error status's
+ * message is ~50 bytes).
  */
 export function hasCallEnd(buf: Uint8Array, open: number, end: number, view: DataView | null = null): boolean {
-  if (buf[open + 1] !== 32) return false;
-  const low = open + 5;
+  // The first possible ">" is that of "() => ": open + 4.
+  const low = open + CALL_END_MIN;
   for (let i = end - 2; i >= low; i--) {
     if (view !== null && i - 3 >= low) {
       // No ">" among buf[i-3..i] (the borrow trick has no false negatives): skip the word.
@@ -110,35 +114,48 @@ export function hasCallEnd(buf: Uint8Array, open: number, end: number, view: Dat
         continue;
       }
     }
-    if (buf[i] !== 62) continue;
-    if (buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i - 4] === 32 && buf[i + 1] === 32) return true;
+    if (isArrowAt(buf, i)) return true;
   }
   return false;
 }
 
 /**
+ * Offset of the first `>` of a call end from the `(`: `() => 0` has its `>` at `(` + 4.
+ * (A status follows the `> `, so the `>` is never the line's last byte.)
+ */
+export const CALL_END_MIN = 4;
+
+/** Is `buf[i]` the `>` of `) => ` followed by a space? (`i - 3 >= 0` and `i + 1` in range: the callers check.) */
+export function isArrowAt(buf: Uint8Array, i: number): boolean {
+  return buf[i] === 62 && buf[i - 1] === 61 && buf[i - 2] === 32 && buf[i - 3] === 41 && buf[i + 1] === 32;
+}
+
+/**
  * The common case of {@link hasCallEnd}, in constant time: does the call text `buf[open..end)`
- * end in ` ) => 0` (status 0, nine calls in ten)? When true, {@link hasCallEnd} is true and
- * {@link hasPreEnd} false for the same text. With `view` (as for {@link hasCallEnd}) the
- * seven bytes are compared as two words.
+ * end in `) => 0` (status 0, nine calls in ten; either spelling)? When true, {@link hasCallEnd}
+ * is true and {@link hasPreEnd} false for the same text. With `view` (as for
+ * {@link hasCallEnd}) the last four bytes are compared as one word.
  */
 export function endsWithStatusZero(buf: Uint8Array, open: number, end: number, view: DataView | null = null): boolean {
-  if (end - open < 8 || buf[open + 1] !== 32) return false;
+  if (end - open < 7) return false;
   if (view !== null) {
-    // "=> 0" and " ) " + any byte, little-endian.
-    return view.getInt32(end - 4, true) === 0x30203e3d && (view.getInt32(end - 8, true) & 0xffffff00) === 0x20292000;
+    // "=> 0", little-endian, then ") ".
+    return view.getInt32(end - 4, true) === 0x30203e3d && buf[end - 5] === 32 && buf[end - 6] === 41;
   }
   return (
     buf[end - 1] === 48 && buf[end - 3] === 62 && buf[end - 2] === 32 && buf[end - 4] === 61 &&
-    buf[end - 5] === 32 && buf[end - 6] === 41 && buf[end - 7] === 32
+    buf[end - 5] === 32 && buf[end - 6] === 41
   );
 }
 
-/** Does the call text `buf[open..end)` end like a `-pre` line: `Name( ... ) ...`? */
+/**
+ * Does the call text `buf[open..end)` end like a `-pre` line (the call written before it
+ * runs): `Name( a ) ...` (through v1.0) or `Name(a) ...` (v1.1 and later)?
+ */
 export function hasPreEnd(buf: Uint8Array, open: number, end: number): boolean {
   return (
-    end - open >= 7 && buf[open + 1] === 32 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 &&
-    buf[end - 4] === 32 && buf[end - 5] === 41 && buf[end - 6] === 32
+    end - open >= 6 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 &&
+    buf[end - 4] === 32 && buf[end - 5] === 41
   );
 }
 

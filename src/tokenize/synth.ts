@@ -24,7 +24,12 @@ export interface SynthOptions {
   pid?: boolean;
   /** `-tid` prefix. */
   tid?: boolean;
-  /** `-pre`: a `Name( ... ) ...` line before each call. */
+  /**
+   * NtTrace's spelling of a call: `'v1.0'` (default; the corpus's NtTrace, through v1.0)
+   * writes `Name( a, b ) => 0`, `'v1.1'` (v1.1 and later) `Name(a, b) => 0`.
+   */
+  spelling?: 'v1.0' | 'v1.1';
+  /** `-pre`: a `Name(...) ...` line before each call. */
   pre?: boolean;
   /** `-stack`: frames and a blank line after each call. */
   stack?: boolean;
@@ -92,6 +97,8 @@ const ARGS = [
   'Buffer=0x4e9f390 "a ) => b"',
   'Name="ünïcödé ( ) ..."',
 ];
+/** v1.1 and later also write symbolic masks, and strings may end like the modern spelling. */
+const ARGS_V11 = [...ARGS, 'DesiredAccess=FILE_EXECUTE|SYNCHRONIZE', 'Buffer=0x4e9f390 "x) => 0"', 'CommandLine="cmd /c \\"echo (hi) ...\\""'];
 const OUTPUT = [
   'Hello, world',
   'NtClose',
@@ -132,6 +139,7 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
   const names = options.names ?? COMMON_CALLS;
   const nl = options.crlf ? '\r\n' : '\n';
+  const modern = options.spelling === 'v1.1';
   const nProc = Math.max(1, options.processes ?? 1);
   const nThr = Math.max(1, options.threads ?? 1);
   const pOut = options.output ?? 0.05;
@@ -197,16 +205,17 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
           `${header(pid, tid)}Exception: c0000005 at 00401234 (first chance)${nl}`,
           `${header(pid, tid)}C++ exception at 75B81234${nl}`,
           `${header(pid, tid)}WOW64 initialised${nl}`,
+          ...(modern ? [`${header(pid, tid)}Unload of DLL at 00006FFFFF500000 (\\??\\C:\\windows\\system32\\ws2_32.dll)${nl}`] : []),
         ]),
       );
     }
     if (rnd() < pOut) out.push(`${pick(OUTPUT)}${nl}`);
     const name = options.sequence !== undefined && options.sequence.length > 0 ? options.sequence[i % options.sequence.length] : pick(names);
-    const args = Array.from({ length: Math.floor(rnd() * 5) }, () => pick(ARGS));
-    const argText = args.length ? ` ${args.join(', ')}` : '';
-    if (options.pre) out.push(`${header(pid, tid)}${name}(${argText} ) ...${nl}`);
+    const args = Array.from({ length: Math.floor(rnd() * 5) }, () => pick(modern ? ARGS_V11 : ARGS));
+    const argText = modern ? args.join(', ') : args.length ? ` ${args.join(', ')} ` : ' ';
+    if (options.pre) out.push(`${header(pid, tid)}${name}(${argText}) ...${nl}`);
     const emb = rnd() < pEmb;
-    out.push(`${emb ? pick(EMBED) : ''}${header(pid, tid)}${name}(${argText} ) => ${pick(STATUSES)}${nl}`);
+    out.push(`${emb ? pick(EMBED) : ''}${header(pid, tid)}${name}(${argText}) => ${pick(STATUSES)}${nl}`);
     if (options.stack) out.push(`  0x77e1a3b5 ntdll!${name}+0xc${nl}  0x00401234 app!main+0x34${nl}${nl}`);
     withEmbedded.push(name);
     if (emb) {

@@ -49,9 +49,9 @@ export interface ReadOptions {
 export interface LineStats {
   /** All lines, including blank ones and a last line without newline. */
   lines: number;
-  /** Completed calls (`Name( ... ) => status`, or a name line of a reduced trace). */
+  /** Completed calls (`Name(...) => status` in either spelling, or a name line of a reduced trace). */
   calls: number;
-  /** `-pre` lines (`Name( ... ) ...`), written before a call runs; never counted as calls. */
+  /** `-pre` lines (`Name(...) ...`), written before a call runs; never counted as calls. */
   preCalls: number;
   /** Call lines preceded by program output on the same line (counted as calls only with `recoverEmbedded`). */
   embeddedCalls: number;
@@ -61,6 +61,12 @@ export interface LineStats {
   programOutput: number;
   /** Lines that start like a call (`Nt...(`) but do not end like one, or bad lines of a reduced trace. */
   unparseable: number;
+  /**
+   * 0 or 1: the log's last line (no newline after it) starts like a call but is cut before its
+   * end, as in a truncated file or a log whose tracer was killed while writing. Its call is in
+   * the call sequence (NtMalDetect's reader counted it too) and counted here, not in `calls`.
+   */
+  cutCalls: number;
   /** Empty or whitespace-only lines. */
   blank: number;
 }
@@ -85,6 +91,11 @@ export interface TraceRead {
   stats: LineStats;
   /** File name, from the options (or the path given to {@link readTrace}). */
   source?: string;
+  /**
+   * The first line that starts like a call (`Nt...(`) but does not end like one (see
+   * {@link LineStats.unparseable}): its 1-based line number and text (cut to 160 bytes).
+   */
+  firstUnparseable?: { line: number; text: string };
   /** Present when `split` is `'process'` or `'thread'`: groups in first-seen order. */
   groups?: TraceGroup[];
 }

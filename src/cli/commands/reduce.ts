@@ -39,7 +39,7 @@ function formatOption(values: ParsedValues): TraceFormat | 'auto' {
 export function statsLine(name: string, format: TraceFormat, st: LineStats): string {
   return (
     `${name}: ${format}, ${st.lines} lines: ${st.calls} calls, ${st.preCalls} pre-calls, ${st.embeddedCalls} embedded calls, ` +
-    `${st.events} events, ${st.programOutput} program output, ${st.unparseable} unparseable, ${st.blank} blank`
+    `${st.events} events, ${st.programOutput} program output, ${st.unparseable} unparseable, ${st.cutCalls} cut, ${st.blank} blank`
   );
 }
 
