@@ -152,6 +152,9 @@ prepare_prefix() {
   for i in 8 7 6 5 4 3 2 1; do printf 'line %d of a harmless test file\r\n' "$i"; done > "$WORK/data/b.txt"
   printf 'zebra\r\napple\r\nmango\r\n' > "$WORK/data/words.txt"
   printf 'WScript.Echo("hello from a tiny script");\r\n' > "$WORK/data/hello.js"
+  printf '%s\r\n' 'var fso = new ActiveXObject("Scripting.FileSystemObject");' \
+    'var e = new Enumerator(fso.GetFolder("C:\\ntmd\\data").Files);' \
+    'for (; !e.atEnd(); e.moveNext()) WScript.Echo(e.item().Name + " " + e.item().Size);' > "$WORK/data/list.js"
   mkdir -p "$WORK/data/sub"
   printf 'nested file\r\n' > "$WORK/data/sub/c.txt"
 }
@@ -303,18 +306,29 @@ $notes}"
 }
 
 # ---------------------------------------------------------------------------------------
-# 4. fixtures/wine-benign: benign Wine tools, master build, no options
-INDEX_ROWS=()
+# 4. fixtures/wine-benign: benign Wine tools, master build, no options. A trace is dropped
+#    when the run hung (timeout), wrote no trace, has fewer than 50 calls, or has exactly the
+#    call sequence of a trace already kept (several Wine 8 tools are stubs that print a fixme
+#    and exit: they all give the same trace); INDEX.tsv's last column names the dropped twins.
+KEPT=()
+declare -A KEPT_ROW=() SEEN_CALLS=() SAME_AS=()
 benign() {   # benign NAME PROGRAM [ARGS...]
   local name=$1; shift
   local raw=$SCRATCH/benign-$name.log
   NTTRACE_TIMEOUT=20 trace_run "$raw" "$MASTER_EXE" "$@"
   if [ "$RUN_RC" = 124 ] || [ ! -s "$raw" ]; then log "benign $name dropped (status $RUN_RC: hung or no trace)"; return 0; fi
-  local n; n=$(oracle "$raw" /dev/null 2>/dev/null | sed -n 's/.*calls=\([0-9]*\).*/\1/p')
+  local n sum; n=$(oracle "$raw" "$raw.calls" 2>/dev/null | sed -n 's/.*calls=\([0-9]*\).*/\1/p')
   if [ "${n:-0}" -lt 50 ]; then log "benign $name dropped ($n calls)"; return 0; fi
+  sum=$(md5sum < "$raw.calls" | cut -c1-32)
+  if [ -n "${SEEN_CALLS[$sum]:-}" ]; then
+    log "benign $name dropped (same $n calls as ${SEEN_CALLS[$sum]})"
+    SAME_AS[${SEEN_CALLS[$sum]}]="${SAME_AS[${SEEN_CALLS[$sum]}]:+${SAME_AS[${SEEN_CALLS[$sum]}]}, }$*"
+    return 0
+  fi
+  SEEN_CALLS[$sum]=$name
   store "$raw" "$OUT_BEN" "$name" gz
   local prog=$1; shift
-  INDEX_ROWS+=("$STORED	$prog	$*	$(calls_of)")
+  KEPT+=("$name"); KEPT_ROW[$name]="$STORED	$prog	$*	$(calls_of)"
   log "benign $STORED: $STATS"
 }
 
@@ -334,7 +348,12 @@ make_benign() {
   benign reg-query-recursive reg.exe query 'HKCU\Software\Wine' /s
   benign reg-add             reg.exe add 'HKCU\Software\ntmaldetect-test' /v sample /t REG_SZ /d hello /f
   benign reg-query-test      reg.exe query 'HKCU\Software\ntmaldetect-test'
+  benign reg-add-subkey      reg.exe add 'HKCU\Software\ntmaldetect-test\Sub' /v count /t REG_DWORD /d 5 /f
+  benign reg-query-test-recursive reg.exe query 'HKCU\Software\ntmaldetect-test' /s
   benign reg-delete          reg.exe delete 'HKCU\Software\ntmaldetect-test' /f
+  benign reg-query-productname reg.exe query 'HKLM\Software\Microsoft\Windows NT\CurrentVersion' /v ProductName
+  benign reg-query-hkcr-txt  reg.exe query 'HKCR\.txt'
+  benign reg-export          reg.exe export 'HKCU\Software\Wine' 'C:\ntmd\work\wine.reg' /y
   benign cmd-dir             cmd.exe /c dir 'C:\ntmd\data'
   benign cmd-dir-recursive   cmd.exe /c dir /s 'C:\ntmd'
   benign cmd-echo            cmd.exe /c echo hello
@@ -344,6 +363,13 @@ make_benign() {
   benign cmd-copy            cmd.exe /c copy /y 'C:\ntmd\data\a.txt' 'C:\ntmd\work\copied.txt'
   benign cmd-mkdir-rmdir     cmd.exe /c 'mkdir C:\ntmd\work\tmpdir && rmdir C:\ntmd\work\tmpdir'
   benign cmd-hostname        cmd.exe /c hostname
+  benign cmd-write-type-del  cmd.exe /c 'echo hello> C:\ntmd\work\e.txt && type C:\ntmd\work\e.txt && del C:\ntmd\work\e.txt'
+  benign cmd-copy-move-del   cmd.exe /c 'copy /y C:\ntmd\data\a.txt C:\ntmd\work\m.txt && move /y C:\ntmd\work\m.txt C:\ntmd\work\n.txt && del C:\ntmd\work\n.txt'
+  benign cmd-dir-bare-system32 cmd.exe /c dir /b 'C:\windows\system32\*.exe'
+  benign cmd-vol             cmd.exe /c vol
+  benign cmd-date            cmd.exe /c date /t
+  benign cmd-for-loop        cmd.exe /c 'for /l %i in (1,1,5) do @echo %i'
+  benign cmd-if-exist        cmd.exe /c 'if exist C:\ntmd\data\a.txt echo yes'
   benign findstr             findstr.exe /i harmless 'C:\ntmd\data\a.txt'
   benign find                find.exe '"line 3"' 'C:\ntmd\data\b.txt'
   benign where-hostname      where.exe hostname
@@ -354,18 +380,25 @@ make_benign() {
   benign attrib-clear-readonly attrib.exe -r 'C:\ntmd\data\b.txt'
   benign fc                  fc.exe 'C:\ntmd\data\a.txt' 'C:\ntmd\data\b.txt'
   benign xcopy               xcopy.exe 'C:\ntmd\data' 'C:\ntmd\work\xcopied' /e /i /y
+  benign xcopy-list          xcopy.exe 'C:\ntmd\data' 'C:\ntmd\work\xlisted' /e /i /l
   benign robocopy            robocopy.exe 'C:\ntmd\data' 'C:\ntmd\work\robocopied'
   benign cabarc              cabarc.exe N 'C:\ntmd\work\sample.cab' 'C:\ntmd\data\a.txt'
   benign expand              expand.exe 'C:\ntmd\work\sample.cab' 'C:\ntmd\work\expanded.txt'
   benign net-user            net.exe user
   benign net-help            net.exe help
   benign sc-query            sc.exe query
+  benign sc-qc-rpcss         sc.exe qc rpcss
+  benign fsutil-drives       fsutil.exe fsinfo drives
+  benign subst-list          subst.exe
+  benign wevtutil-el         wevtutil.exe el
+  benign netsh-show-interface netsh.exe interface show interface
   benign schtasks-query      schtasks.exe /query
   benign systeminfo          systeminfo.exe
   benign certutil-encode     certutil.exe -encode 'C:\ntmd\data\a.txt' 'C:\ntmd\work\a.b64'
   benign icacls              icacls.exe 'C:\ntmd\data'
   benign cacls               cacls.exe 'C:\ntmd\data\a.txt'
   benign cscript             cscript.exe //nologo 'C:\ntmd\data\hello.js'
+  benign cscript-list-folder cscript.exe //nologo 'C:\ntmd\data\list.js'
   benign taskkill-help       taskkill.exe /?
   benign regedit-export      regedit.exe /e 'C:\ntmd\work\export.reg' 'HKEY_CURRENT_USER\Software\Wine'
   benign wmic-os             wmic.exe os get caption
@@ -376,8 +409,9 @@ make_benign() {
   benign rundll32            rundll32.exe
   benign notepad             notepad.exe
   cleanup_prefix_state
-  { printf 'file\tprogram\targs\tcalls\n'; printf '%s\n' "${INDEX_ROWS[@]}"; } > "$OUT_BEN/INDEX.tsv"
-  log "wine-benign: ${#INDEX_ROWS[@]} traces kept"
+  { printf 'file\tprogram\targs\tcalls\tsame_calls_as (dropped twins)\n'
+    local k; for k in "${KEPT[@]}"; do printf '%s\t%s\n' "${KEPT_ROW[$k]}" "${SAME_AS[$k]:-}"; done; } > "$OUT_BEN/INDEX.tsv"
+  log "wine-benign: ${#KEPT[@]} traces kept"
 }
 
 # ---------------------------------------------------------------------------------------
