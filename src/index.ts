@@ -16,11 +16,12 @@ export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/
 // Public API (detect, train, explain) and models (configuration, presets, .ntmd files).
 // Policy and POLICIES are src/ensemble's, re-exported through src/model: export them from here only.
 export {
-  detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION,
+  detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION, MIN_KNOWN_NGRAMS,
+  verdictExitCode, verdictLabel, EXIT_CLEAN, EXIT_MALICIOUS, EXIT_ERROR, EXIT_NO_DECISION,
   train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError,
 } from './api/index.js';
 export type {
-  TraceSource, SyncTraceSource, ModelSource, DetectOptions, Verdict, MemberVerdict, VerdictOptions,
+  TraceSource, SyncTraceSource, ModelSource, DetectOptions, Verdict, VerdictState, MemberVerdict, VerdictOptions,
   TrainOptions, TrainCorpus, CorpusProvider,
   Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature,
 } from './api/index.js';

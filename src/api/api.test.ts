@@ -63,11 +63,11 @@ describe('detect', () => {
     for (let t = 0; t < 30; t++) {
       const names = Array.from({ length: 200 }, (_, i) => `NtMadeUp${t}x${i}`);
       const v = detectSync(names, { model });
-      expect(v).toMatchObject({ insufficient: true, malicious: false, calls: 200, ngrams: 191, unknownNgramFraction: 1 });
+      expect(v).toMatchObject({ verdict: 'unfamiliar', unfamiliar: true, insufficient: false, malicious: false, calls: 200, ngrams: 191, knownNgrams: 0, unknownNgramFraction: 1 });
       expect(detectSync(names.join('\n'), { model })).toEqual(v);
     }
     expect(detectSync(readFileSync(EPO), { model })).toEqual(before);
-    expect(before).toMatchObject({ calls: 371, insufficient: false });
+    expect(before).toMatchObject({ calls: 371, unfamiliar: false, insufficient: false });
   });
 
   it('applies the policy: any (upstream default) vs all (harsh)', () => {
@@ -85,29 +85,61 @@ describe('detect', () => {
     expect(await errorOfAsync(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5');
   });
 
-  it('calls a trace with no known n-gram insufficient, with the reason', () => {
+  it('calls a trace too short for an n-gram insufficient, one with no known n-gram unfamiliar, with the reason', () => {
     const short = detectSync(['NtOpenKey', 'NtClose', 'NtClose', 'NtOpenFile', 'NtClose'], { model });
     expect(short).toEqual({
+      verdict: 'insufficient',
       malicious: false,
+      unfamiliar: false,
       insufficient: true,
       reason: 'the trace has 5 calls, fewer than the 10 an n-gram of the model needs',
       policy: 'any',
       members: short.members,
       calls: 5,
       ngrams: 0,
+      knownNgrams: 0,
       unknownNgramFraction: null,
     });
     // Naive Bayes alone would say malicious on an empty row (its prior favours the larger class).
     expect(short.members[0]).toMatchObject({ name: 'multinomial-nb', malicious: true });
     const unknown = detectSync(Array(20).fill('NtInventedCall'), { model });
-    expect(unknown).toMatchObject({ malicious: false, insufficient: true, ngrams: 11, unknownNgramFraction: 1, reason: "none of the trace's 11 n-grams is in the model's vocabulary" });
+    expect(unknown).toMatchObject({
+      verdict: 'unfamiliar',
+      malicious: false,
+      unfamiliar: true,
+      insufficient: false,
+      ngrams: 11,
+      knownNgrams: 0,
+      unknownNgramFraction: 1,
+      reason:
+        '0 distinct n-grams of the trace are known to the model (0.0% of its 11), fewer than the 50 a verdict needs: ' +
+        'the trace is unlike what the model was trained on (another program family, platform or tracer?)',
+    });
+    // Even with no minimum, a trace with no known n-gram gets no verdict (it would be the intercept's).
+    expect(detectSync(Array(20).fill('NtInventedCall'), { model, minKnownNgrams: 0 }).verdict).toBe('unfamiliar');
+  });
+
+  it('calls a trace unfamiliar below the minimum of distinct known n-grams, and judges it at the minimum', () => {
+    const calls = readFileSync(CN1, 'utf8').split('\n').filter(Boolean);
+    const v = detectSync(calls, { model });
+    expect(v).toMatchObject({ verdict: v.malicious ? 'malicious' : 'benign', unfamiliar: false });
+    const k = v.knownNgrams;
+    expect(k).toBeGreaterThan(50);
+    expect(detectSync(calls, { model, minKnownNgrams: k })).toMatchObject({ verdict: v.verdict, knownNgrams: k });
+    const below = detectSync(calls, { model, minKnownNgrams: k + 1 });
+    expect(below).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: k, members: v.members });
+    expect(below.reason).toMatch(new RegExp(`^${k} distinct n-grams of the trace are known to the model \\(100\\.0% of its ${v.ngrams}\\), fewer than the ${k + 1} a verdict needs`));
+    expect(() => detectSync(calls, { model, minKnownNgrams: 1.5 })).toThrow(/invalid option minKnownNgrams: expected a whole number >= 0, received 1\.5/);
   });
 
   it('warns when most n-grams are unknown (a trace unlike the training data)', () => {
     const calls = readFileSync(CN1, 'utf8').split('\n').filter(Boolean).slice(0, 40);
     const mixed = [...calls, ...Array.from({ length: 60 }, (_, i) => `NtOther${i % 7}Call`)];
-    const v = detectSync(mixed, { model });
+    // (31 known n-grams: judged only with a lower minimum than the default.)
+    expect(detectSync(mixed, { model }).verdict).toBe('unfamiliar');
+    const v = detectSync(mixed, { model, minKnownNgrams: 10 });
     expect(v.insufficient).toBe(false);
+    expect(v.unfamiliar).toBe(false);
     expect(v.unknownNgramFraction).toBeCloseTo(1 - 31 / 91, 12);
     expect(v.warning).toBe(
       "65.9% of the trace's n-grams are unknown to the model: the trace is unlike the training data (another architecture, tracer or format?), so the verdict is unreliable",
@@ -249,8 +281,17 @@ describe('train', () => {
     expect(m.config.tfidf.ngramRange).toEqual([2, 2]);
     expect(m.config.policy).toBe('all');
     expect(m.config.members.map((x) => x.kind)).toEqual(['multinomial-nb', 'linear-svc']);
-    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m })).toMatchObject({ malicious: true, insufficient: false });
-    expect(detectSync(['NtA', 'NtB', 'NtC'], { model: m })).toMatchObject({ malicious: false, insufficient: false });
+    // A two-n-gram trace is judged only with a minimum of known n-grams that low: given per
+    // call, or stored in the model's configuration (which its file keeps).
+    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m }).verdict).toBe('unfamiliar');
+    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m, minKnownNgrams: 2 })).toMatchObject({ verdict: 'malicious', malicious: true, insufficient: false });
+    const low = await loadModel((await train(corpus4, { preset: 'ntmaldetect-2018', ngramRange: [2, 2], policy: 'all', seed: 5, minKnownNgrams: 2 })).toBytes());
+    expect(low.config.minKnownNgrams).toBe(2);
+    expect(m.config.minKnownNgrams).toBeUndefined();
+    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: low })).toMatchObject({ verdict: 'malicious', malicious: true, insufficient: false });
+    expect(detectSync(['NtA', 'NtB', 'NtC'], { model: low })).toMatchObject({ verdict: 'benign', malicious: false, insufficient: false });
+    expect(detectSync(['NtA', 'NtB', 'NtC'], { model: low, minKnownNgrams: 3 }).verdict).toBe('unfamiliar');
+    await expect(train(corpus4, { minKnownNgrams: -1 })).rejects.toThrow(/invalid option minKnownNgrams: expected a whole number >= 0/);
   });
 
   it('calibrates members with Platt scaling: probabilities, the mean policy, and the file round trip', async () => {

@@ -5,8 +5,10 @@
  */
 export { detect, detectSync, detectFile, DEFAULT_MODEL_PATH } from './detect.js';
 export type { TraceSource, SyncTraceSource, ModelSource, DetectOptions } from './detect.js';
-export type { Verdict, MemberVerdict, VerdictOptions } from './verdict.js';
-export { UNKNOWN_WARNING_FRACTION } from './verdict.js';
+export type { Verdict, VerdictState, MemberVerdict, VerdictOptions } from './verdict.js';
+export {
+  UNKNOWN_WARNING_FRACTION, MIN_KNOWN_NGRAMS, verdictExitCode, verdictLabel, EXIT_CLEAN, EXIT_MALICIOUS, EXIT_ERROR, EXIT_NO_DECISION,
+} from './verdict.js';
 export { train, trainConfig, summarizeCorpus } from './train.js';
 export type { TrainOptions, TrainCorpus, CorpusProvider } from './train.js';
 export { explain, explainSync, topFeatures, topFeaturesSync } from './explain.js';

@@ -22,13 +22,28 @@ export interface MemberVerdict {
   readonly probability?: number;
 }
 
+/**
+ * The four answers of a model about a trace:
+ * - `malicious`, `benign`: the ensemble's decision;
+ * - `unfamiliar`: too little of the trace is known to the model to judge it (fewer than
+ *   {@link MIN_KNOWN_NGRAMS} distinct n-grams of the trace are in the vocabulary): the
+ *   members' scores would rest on the intercept and a sliver of the evidence, so no decision
+ *   is made;
+ * - `insufficient`: the trace is too short to form one n-gram of the model.
+ */
+export type VerdictState = 'malicious' | 'benign' | 'unfamiliar' | 'insufficient';
+
 /** What `detect()` says about one trace. */
 export interface Verdict {
-  /** The ensemble's decision under {@link Verdict.policy}; always false when {@link insufficient}. */
+  /** The answer: see {@link VerdictState}. */
+  readonly verdict: VerdictState;
+  /** `verdict === 'malicious'`: the ensemble's decision under {@link Verdict.policy}. */
   readonly malicious: boolean;
-  /** True when the trace has no n-gram the model knows: there is nothing to judge. */
+  /** `verdict === 'unfamiliar'`: too little of the trace is known to the model to judge it. */
+  readonly unfamiliar: boolean;
+  /** `verdict === 'insufficient'`: the trace has fewer calls than one n-gram of the model. */
   readonly insufficient: boolean;
-  /** Why the verdict is insufficient (only then). */
+  /** Why there is no decision (unfamiliar or insufficient only). */
   readonly reason?: string;
   /** Present when most of the trace's n-grams are unknown to the model (the verdict is unreliable). */
   readonly warning?: string;
@@ -42,6 +57,8 @@ export interface Verdict {
   readonly calls: number;
   /** N-gram occurrences in the trace. */
   readonly ngrams: number;
+  /** Distinct n-grams of the trace in the model's vocabulary (the features it activates). */
+  readonly knownNgrams: number;
   /** N-gram occurrences not in the vocabulary / all n-gram occurrences; `null` when the trace has none. */
   readonly unknownNgramFraction: number | null;
 }
@@ -52,13 +69,36 @@ export interface VerdictOptions {
   readonly policy?: Policy;
   /** Probability threshold of the 'mean' policy; default: the model's. */
   readonly threshold?: number;
+  /**
+   * Distinct n-grams of a trace that must be in the model's vocabulary for a decision (the
+   * features the trace activates); below it the trace is `unfamiliar`. Default: the model's
+   * own (`config.minKnownNgrams`), else {@link MIN_KNOWN_NGRAMS}. A trace with no known
+   * n-gram is unfamiliar whatever this is.
+   */
+  readonly minKnownNgrams?: number;
 }
 
 /** Share of unknown n-grams above which a verdict carries a warning. */
 export const UNKNOWN_WARNING_FRACTION = 0.5;
 
-/** Validates the policy and threshold options against a model. */
-export function verdictSettings(model: FittedPipeline, options: VerdictOptions): { policy: Policy; threshold: number } {
+/**
+ * Default number of distinct known n-grams below which a trace is `unfamiliar`. Chosen on
+ * the accuracy-coverage curve of the grouped near-duplicate split and on real NtTrace logs
+ * of benign Wine tools (`bench/unfamiliar.mjs`; docs/benchmarks.md, "Unfamiliar traces"):
+ * held-out corpus traces of real length activate 230 or more of their model's ten-grams,
+ * Wine's tools at most 13.
+ */
+export const MIN_KNOWN_NGRAMS = 50;
+
+/** The settings a verdict is reached with, validated. */
+export interface VerdictSettings {
+  readonly policy: Policy;
+  readonly threshold: number;
+  readonly minKnownNgrams: number;
+}
+
+/** Validates the policy, threshold and familiarity options against a model. */
+export function verdictSettings(model: FittedPipeline, options: VerdictOptions): VerdictSettings {
   const policy = options.policy ?? model.config.policy;
   if (!POLICIES.includes(policy)) throw new InvalidOptionError('policy', POLICIES.join(' | '), policy);
   const threshold = options.threshold ?? model.config.threshold;
@@ -66,7 +106,11 @@ export function verdictSettings(model: FittedPipeline, options: VerdictOptions):
   if (policy === 'mean' && model.members.some((m) => m.platt === null)) {
     throw new InvalidOptionError('policy', "'any', 'all' or 'majority' ('mean' averages probabilities and this model is not calibrated)", policy);
   }
-  return { policy, threshold };
+  const minKnownNgrams = options.minKnownNgrams ?? model.config.minKnownNgrams ?? MIN_KNOWN_NGRAMS;
+  if (typeof minKnownNgrams !== 'number' || !Number.isInteger(minKnownNgrams) || minKnownNgrams < 0) {
+    throw new InvalidOptionError('minKnownNgrams', 'a whole number >= 0', minKnownNgrams);
+  }
+  return { policy, threshold, minKnownNgrams };
 }
 
 /** The verdict on a TF-IDF row that was computed from `calls` calls. */
@@ -76,7 +120,7 @@ export function verdictOfRow(
   counts: { calls: number; ngrams: number; unknown: number },
   options: VerdictOptions = {},
 ): Verdict {
-  const { policy, threshold } = verdictSettings(model, options);
+  const { policy, threshold, minKnownNgrams } = verdictSettings(model, options);
   const members: MemberVerdict[] = model.members.map((m) => {
     const score = memberScore(m, X, 0);
     const probability = memberProbability(m, score);
@@ -84,19 +128,26 @@ export function verdictOfRow(
   });
   const { calls, ngrams, unknown } = counts;
   const unknownNgramFraction = ngrams === 0 ? null : unknown / ngrams;
-  const base = { policy, members, calls, ngrams, unknownNgramFraction };
-  if (ngrams - unknown === 0) {
+  const knownNgrams = X.indptr[1] - X.indptr[0];
+  const base = { policy, members, calls, ngrams, knownNgrams, unknownNgramFraction };
+  const none = { malicious: false, unfamiliar: false, insufficient: false };
+  if (ngrams === 0) {
     const [lo] = model.config.tfidf.ngramRange;
+    const reason = `the trace has ${calls} call${calls === 1 ? '' : 's'}, fewer than the ${lo} an n-gram of the model needs`;
+    return { verdict: 'insufficient', ...none, insufficient: true, reason, ...base };
+  }
+  if (knownNgrams === 0 || knownNgrams < minKnownNgrams) {
     const reason =
-      ngrams === 0
-        ? `the trace has ${calls} call${calls === 1 ? '' : 's'}, fewer than the ${lo} an n-gram of the model needs`
-        : `none of the trace's ${ngrams} n-grams is in the model's vocabulary`;
-    return { malicious: false, insufficient: true, reason, ...base };
+      `${knownNgrams} distinct n-gram${knownNgrams === 1 ? '' : 's'} of the trace ${knownNgrams === 1 ? 'is' : 'are'} known to the model ` +
+      `(${percent(1 - unknown / ngrams)} of its ${ngrams}), fewer than the ${minKnownNgrams} a verdict needs: ` +
+      'the trace is unlike what the model was trained on (another program family, platform or tracer?)';
+    return { verdict: 'unfamiliar', ...none, unfamiliar: true, reason, ...base };
   }
   const c = combine(members, policy, threshold);
   const verdict: Verdict = {
+    verdict: c.malicious ? 'malicious' : 'benign',
+    ...none,
     malicious: c.malicious,
-    insufficient: false,
     ...(unknownNgramFraction! > UNKNOWN_WARNING_FRACTION
       ? {
           warning: `${(unknownNgramFraction! * 100).toFixed(1)}% of the trace's n-grams are unknown to the model: the trace is unlike the training data (another architecture, tracer or format?), so the verdict is unreliable`,
@@ -107,6 +158,40 @@ export function verdictOfRow(
   };
   return verdict;
 }
+
+/** `x` as a percentage for messages: one decimal, more below 1 %. */
+function percent(x: number): string {
+  return `${(100 * x).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
+}
+
+/**
+ * The exit status of commands that judge traces: 1 when any trace is malicious, else 2 when
+ * any could not be read, else 3 when any got no decision (unfamiliar or insufficient;
+ * 0 instead with `noDecisionIsClean`), else 0.
+ */
+export function verdictExitCode(
+  counts: { malicious: number; failed: number; undecided: number },
+  noDecisionIsClean = false,
+): number {
+  if (counts.malicious > 0) return EXIT_MALICIOUS;
+  if (counts.failed > 0) return EXIT_ERROR;
+  if (counts.undecided > 0 && !noDecisionIsClean) return EXIT_NO_DECISION;
+  return EXIT_CLEAN;
+}
+
+/** The verdict as tables show it: `MALICIOUS` in capitals, the other states as they are. */
+export function verdictLabel(v: Pick<Verdict, 'verdict'>): string {
+  return v.verdict === 'malicious' ? 'MALICIOUS' : v.verdict;
+}
+
+/** Exit status: every trace judged benign. */
+export const EXIT_CLEAN = 0;
+/** Exit status: at least one trace judged malicious. */
+export const EXIT_MALICIOUS = 1;
+/** Exit status: bad input or usage (no trace malicious). */
+export const EXIT_ERROR = 2;
+/** Exit status: no trace malicious, none failed, at least one unfamiliar or insufficient. */
+export const EXIT_NO_DECISION = 3;
 
 /** The verdict on a call sequence (ids in `table`). */
 export function verdictOfCalls(model: FittedPipeline, calls: Int32Array, table: CallTable, options: VerdictOptions = {}): Verdict {

@@ -97,6 +97,12 @@ export interface ModelConfig {
   readonly calibrate: boolean;
   /** Seed of every random choice (solver order, calibration folds). Default 0. */
   readonly seed: number;
+  /**
+   * Distinct known n-grams a trace needs for a verdict; below it the trace is `unfamiliar`.
+   * Absent: the library's default (`MIN_KNOWN_NGRAMS`, 50, measured for ten-gram models
+   * of NtTrace logs). Set it for models of short traces or small alphabets.
+   */
+  readonly minKnownNgrams?: number;
 }
 
 /** A configuration as a caller may write it: every field optional, members may omit defaults. */
@@ -220,6 +226,8 @@ export interface ResolvedConfig {
   readonly threshold: number;
   readonly calibrate: boolean;
   readonly seed: number;
+  /** Only when set (absent in every model file written before it existed). */
+  readonly minKnownNgrams?: number;
 }
 
 /** The TF-IDF options of a resolved configuration, as the vectorizer's constructor takes them. */
@@ -233,7 +241,7 @@ export function tfidfOptionsOf(config: ResolvedConfig): TfidfOptions {
  */
 export function resolveConfig(input: ModelConfigInput | ResolvedConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) fail('config', 'an object', input);
-  noExtraKeys('config', input, ['tfidf', 'members', 'policy', 'threshold', 'calibrate', 'seed']);
+  noExtraKeys('config', input, ['tfidf', 'members', 'policy', 'threshold', 'calibrate', 'seed', 'minKnownNgrams']);
   const tfidfIn = input.tfidf === undefined ? undefined : { ...input.tfidf, ngramRange: input.tfidf.ngramRange && ([...input.tfidf.ngramRange] as [number, number]) };
   const seed = num('seed', input.seed, 0, isSeed, 'an integer in [0, 2^32)');
   const membersIn = input.members ?? [{ kind: 'multinomial-nb' }];
@@ -251,6 +259,9 @@ export function resolveConfig(input: ModelConfigInput | ResolvedConfig): Resolve
     threshold: num('threshold', input.threshold, 0.5, (n) => n >= 0 && n <= 1, 'a probability in [0, 1]'),
     calibrate: bool('calibrate', input.calibrate, false),
     seed,
+    ...(input.minKnownNgrams === undefined
+      ? {}
+      : { minKnownNgrams: num('minKnownNgrams', input.minKnownNgrams, 0, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') }),
   };
 }
 

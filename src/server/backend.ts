@@ -12,7 +12,9 @@ export type LabelName = 'benign' | 'malicious';
 
 /** The verdict object (as `scan --json`, without `file`). */
 export interface VerdictJson {
+  verdict: 'malicious' | 'benign' | 'unfamiliar' | 'insufficient';
   malicious: boolean;
+  unfamiliar: boolean;
   insufficient: boolean;
   reason?: string;
   warning?: string;
@@ -21,6 +23,7 @@ export interface VerdictJson {
   members: { name: string; malicious: boolean; score: number; probability?: number }[];
   calls: number;
   ngrams: number;
+  knownNgrams?: number;
   unknownNgramFraction: number | null;
 }
 

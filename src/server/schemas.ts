@@ -43,9 +43,16 @@ export const verdictSchema: JsonSchema = {
   $id: 'Verdict',
   type: 'object',
   description: 'The verdict of `ntmaldetect scan --json`, without `file`.',
-  required: ['malicious', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
+  required: ['verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
   properties: {
+    verdict: {
+      type: 'string',
+      enum: ['malicious', 'benign', 'unfamiliar', 'insufficient'],
+      description:
+        'malicious or benign: the decision; unfamiliar: too little of the trace is known to the model to judge it (no decision); insufficient: too few calls for one n-gram.',
+    },
     malicious: { type: 'boolean' },
+    unfamiliar: { type: 'boolean', description: "verdict = 'unfamiliar': too few of the trace's n-grams are known to the model to judge it." },
     insufficient: { type: 'boolean', description: 'True when the trace is too short to decide (fewer calls than the n-gram length).' },
     reason: { type: 'string' },
     warning: { type: 'string' },
@@ -66,6 +73,7 @@ export const verdictSchema: JsonSchema = {
     },
     calls: { type: 'integer' },
     ngrams: { type: 'integer' },
+    knownNgrams: { type: 'integer', description: "Distinct n-grams of the trace in the model's vocabulary (absent in verdicts stored before 0.2)." },
     unknownNgramFraction: { type: 'number', nullable: true, description: 'Share of n-gram occurrences the model does not know; null when the trace has none.' },
   },
 };

@@ -61,6 +61,16 @@ function prepare(body: Uint8Array, name: string): PreparedTrace {
 }
 
 /** The {@link ServerBackend} on a trace store database. */
+/**
+ * A verdict stored before verdicts had a `verdict` state (ntmaldetect 0.1): the state is
+ * derived from its booleans, so every served verdict has one.
+ */
+function withVerdictState(v: VerdictJson): VerdictJson {
+  if (typeof v.verdict === 'string') return v;
+  const verdict = v.insufficient ? 'insufficient' : v.malicious ? 'malicious' : 'benign';
+  return { ...v, verdict, unfamiliar: false };
+}
+
 export class StoreBackend implements ServerBackend {
   readonly sql: ServerDb;
 
@@ -150,7 +160,7 @@ export class StoreBackend implements ServerBackend {
   async getTrace(id: string, modelSha256: string): Promise<TraceDetails | undefined> {
     const q = this.driver;
     const verdictRows = await q.query<{ verdict: VerdictJson }>('SELECT verdict FROM ntmd_api_verdicts WHERE trace_sha256 = $1 AND model_sha256 = $2', [id, modelSha256]);
-    const verdict = verdictRows.length ? verdictRows[0].verdict : undefined;
+    const verdict = verdictRows.length ? withVerdictState(verdictRows[0].verdict) : undefined;
     const iso = (d: Date | string): string => new Date(d).toISOString();
     const [t] = await q.query<{ calls: number; label: number | null }>(
       `SELECT t.calls, cl.label::int AS label FROM ntmd_traces t LEFT JOIN ntmd_current_labels cl ON cl.trace_id = t.id WHERE t.sha256 = $1`,

@@ -8,6 +8,7 @@ import { UsageError, println } from '../command.js';
 import { compactNgram, count, modelFromArgs, modelHelp, modelOptions, policyFromArgs, signed, topFromArgs } from '../model-args.js';
 import { explain } from '../../api/explain.js';
 import type { Explanation } from '../../api/explain.js';
+import { verdictLabel } from '../../api/verdict.js';
 
 const help = `Usage: ntmaldetect explain [options] <file>
 
@@ -36,14 +37,17 @@ export function renderExplanation(name: string, e: Explanation): string[] {
   const v = e.verdict;
   const out: string[] = [];
   const unknown = v.unknownNgramFraction === null ? 'no n-grams' : `${(v.unknownNgramFraction * 100).toFixed(1)}% unknown`;
-  const word = v.insufficient ? 'insufficient' : v.malicious ? 'MALICIOUS' : 'benign';
+  const word = verdictLabel(v);
+  // An unfamiliar or insufficient trace gets no decision: the members' scores are shown as
+  // what they would rest on, not as votes.
+  const decided = v.verdict === 'malicious' || v.verdict === 'benign';
   out.push(`${name}: ${word} (policy ${v.policy}); ${count(v.calls)} calls, ${count(v.ngrams)} n-grams, ${unknown}`);
   if (v.reason) out.push(`  reason: ${v.reason}`);
   if (v.warning) out.push(`  warning: ${v.warning}`);
   for (const m of e.members) {
     const prob = m.probability !== undefined ? `, P(malicious) ${m.probability.toFixed(4)}` : '';
     out.push('');
-    out.push(`${m.name}: score ${signed(m.score)} -> ${m.malicious ? 'malicious' : 'benign'}${prob}; ${count(m.total)} non-zero contributions`);
+    out.push(`${m.name}: score ${signed(m.score)} -> ${decided ? (m.malicious ? 'malicious' : 'benign') : `no vote (${v.verdict})`}${prob}; ${count(m.total)} non-zero contributions`);
     out.push(`  ${signed(m.bias.value).padStart(12)}  (${m.bias.label})`);
     for (const c of m.contributions) {
       out.push(`  ${signed(c.contribution).padStart(12)}  ${compactNgram(c.ngram)}  (${c.count === 1 ? 'once' : `${c.count} times`}, ${ranges(c.lines, e.lineNumbers)})`);

@@ -104,15 +104,17 @@ describe('ntmaldetect scan', () => {
     expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
     expect(rows[1]).toMatch(/^traces\/bad\/c\.txt\s+MALICIOUS\s+\+\d+\.\d{4} M\s+[+-]\d+\.\d{4} [Mb]\s+395$/);
     expect(r.stderr).toContain('ntmaldetect scan: warning: skipped empty file traces/bad/empty.txt\n');
-    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 insufficient; 0 errors; 1 empty file skipped\n$/);
+    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 errors; 1 empty file skipped\n$/);
   });
 
   it('writes one JSON object per trace, and {file, error} for a trace it cannot read', async () => {
     const r = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/bad/c.txt', 'missing.txt', 'empty.txt', 'none']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ file: 'traces/bad/c.txt', malicious: true, insufficient: false, policy: 'any', calls: 395 });
-    expect(Object.keys(lines[0])).toEqual(['file', 'malicious', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction']);
+    expect(lines[0]).toMatchObject({ file: 'traces/bad/c.txt', verdict: 'malicious', malicious: true, unfamiliar: false, insufficient: false, policy: 'any', calls: 395 });
+    expect(Object.keys(lines[0])).toEqual([
+      'file', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'knownNgrams', 'unknownNgramFraction',
+    ]);
     expect(lines[0].members.map((m: { name: string }) => m.name)).toEqual(['multinomial-nb', 'linear-svc']);
     expect(lines.slice(1)).toEqual([
       { file: 'missing.txt', error: 'no such file or directory' },
@@ -127,6 +129,27 @@ describe('ntmaldetect scan', () => {
     expect(benign.code).toBe(0);
     expect((await cli(['scan', '--model', 'm.ntmd', '--harsh', 'traces/good', 'missing.txt'])).code).toBe(2);
     expect((await cli(['scan', '--model', 'm.ntmd', 'missing.txt', 'traces/bad/c.txt'])).code).toBe(1);
+  });
+
+  it('calls a trace the model knows too little of unfamiliar: exit 3, or 0 with --unfamiliar-ok, and shows no votes', async () => {
+    writeFileSync(join(dir, 'strange.txt'), Array.from({ length: 300 }, (_, i) => `NtStrange${i % 17}`).join('\n'));
+    const r = await cli(['scan', '--model', 'm.ntmd', 'strange.txt']);
+    expect(r.code).toBe(3);
+    const row = r.stdout.trim().split('\n')[1];
+    expect(row).toMatch(/^strange\.txt\s+unfamiliar\s+0 known\s+300$/);
+    expect(r.stderr).toContain('ntmaldetect scan: strange.txt: unfamiliar: 0 distinct n-grams of the trace are known to the model (0.0% of its 291), fewer than the 50 a verdict needs');
+    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 0 benign, 1 unfamiliar, 0 insufficient; 0 errors/);
+    expect((await cli(['scan', '--model', 'm.ntmd', '--unfamiliar-ok', 'strange.txt'])).code).toBe(0);
+    // Malicious and failed traces still decide the exit code first.
+    expect((await cli(['scan', '--model', 'm.ntmd', 'strange.txt', 'missing.txt'])).code).toBe(2);
+    expect((await cli(['scan', '--model', 'm.ntmd', 'strange.txt', 'traces/bad/c.txt'])).code).toBe(1);
+    // A minimum of 0 known n-grams still refuses a trace with none; --min-known takes whole numbers.
+    expect((await cli(['scan', '--model', 'm.ntmd', '--min-known', '0', 'strange.txt'])).code).toBe(3);
+    const bad = await cli(['scan', '--model', 'm.ntmd', '--min-known', '0.5', 'strange.txt']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--min-known/);
+    const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'strange.txt'])).stdout);
+    expect(json).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0, ngrams: 291 });
   });
 
   it('reads standard input with -', async () => {

@@ -1,6 +1,7 @@
 /**
  * `ntmaldetect scan`: the verdict of a model on trace files, folders (recursively) or
- * standard input. Exit code 1 when any trace is malicious, else 2 when any failed, else 0.
+ * standard input. Exit code 1 when any trace is malicious, else 2 when any failed, else 3
+ * when any got no decision (unfamiliar or insufficient), else 0 (see {@link verdictExitCode}).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -12,7 +13,12 @@ import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace } from '../../tokenize/read.js';
 import type { Model } from '../../model/model.js';
 import type { Verdict, VerdictOptions } from '../../api/verdict.js';
-import { verdictOfCalls, verdictSettings } from '../../api/verdict.js';
+import { verdictExitCode, verdictLabel, verdictOfCalls, verdictSettings } from '../../api/verdict.js';
+
+/** What the model knows of an undecided trace, for the table's first score column. */
+function knownCell(v: Verdict): string {
+  return v.ngrams === 0 ? 'no n-gram' : `${v.knownNgrams} known`;
+}
 
 const help = `Usage: ntmaldetect scan [options] <file|dir|->...
 
@@ -25,10 +31,18 @@ ${modelHelp}
   --policy P           any | all | majority | mean (default: the model's own policy)
   --harsh              malicious only if every classifier says so (= --policy all)
   --threshold P        probability threshold of the 'mean' policy (default: the model's)
+  --min-known N        distinct n-grams of a trace the model must know to judge it
+                       (default 50); below it the trace is 'unfamiliar'
+  --unfamiliar-ok      exit 0, not 3, for unfamiliar and insufficient traces
   --json               one JSON object per trace per line instead of the table
 
+Verdicts: MALICIOUS, benign, unfamiliar (too little of the trace is known to the model
+to judge it: no decision, whatever the scores), insufficient (too few calls for one
+n-gram).
+
 Exit status: 1 if any trace is malicious, else 2 if any trace could not be read
-(or on a usage error), else 0.
+(or on a usage error), else 3 if any trace is unfamiliar or insufficient (0 with
+--unfamiliar-ok), else 0.
 
 Examples:
   ntmaldetect scan suspicious.log
@@ -94,7 +108,9 @@ async function collect(args: string[], cwd: string): Promise<Collected> {
 export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
   return {
     file,
+    verdict: v.verdict,
     malicious: v.malicious,
+    unfamiliar: v.unfamiliar,
     insufficient: v.insufficient,
     ...(v.reason !== undefined ? { reason: v.reason } : {}),
     ...(v.warning !== undefined ? { warning: v.warning } : {}),
@@ -103,13 +119,11 @@ export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
     members: v.members.map((m) => ({ name: m.name, malicious: m.malicious, score: m.score, ...(m.probability !== undefined ? { probability: m.probability } : {}) })),
     calls: v.calls,
     ngrams: v.ngrams,
+    knownNgrams: v.knownNgrams,
     unknownNgramFraction: v.unknownNgramFraction,
   };
 }
 
-function verdictWord(v: Verdict): string {
-  return v.insufficient ? 'insufficient' : v.malicious ? 'MALICIOUS' : 'benign';
-}
 
 async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
   const table = new CallTable();
@@ -126,6 +140,8 @@ const command: Command = {
     policy: { type: 'string' },
     harsh: { type: 'boolean' },
     threshold: { type: 'string' },
+    'min-known': { type: 'string' },
+    'unfamiliar-ok': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   allowPositionals: true,
@@ -134,9 +150,14 @@ const command: Command = {
     if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('scan: standard input (-) can be read only once');
     const policy = policyFromArgs(values);
     const threshold = numberOption(values, 'threshold', { min: 0, max: 1 });
+    const minKnownNgrams = numberOption(values, 'min-known', { min: 0, integer: true });
     const json = values.json === true;
     const model = await modelFromArgs(values, io.cwd);
-    const options: VerdictOptions = { ...(policy ? { policy } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+    const options: VerdictOptions = {
+      ...(policy ? { policy } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(minKnownNgrams !== undefined ? { minKnownNgrams } : {}),
+    };
     const settings = verdictSettings(model, options);
     const { targets, skipped } = await collect(positionals, io.cwd);
     for (const s of skipped) println(io.stderr, `ntmaldetect scan: warning: skipped empty file ${s}`);
@@ -149,6 +170,7 @@ const command: Command = {
     let malicious = 0;
     let failed = 0;
     let insufficient = 0;
+    let unfamiliar = 0;
     const report = (name: string, error: string): void => {
       failed++;
       if (json) println(io.stdout, JSON.stringify({ file: name, error }));
@@ -170,20 +192,26 @@ const command: Command = {
       }
       if (v.malicious) malicious++;
       if (v.insufficient) insufficient++;
+      if (v.unfamiliar) unfamiliar++;
       if (json) println(io.stdout, JSON.stringify(jsonVerdict(t.name, v)));
       else {
-        const cells = v.members.map((m, i) => pad(`${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]));
-        println(io.stdout, `${pad(t.name, width)}  ${pad(verdictWord(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
+        // No decision, no votes: the table shows the share of known n-grams instead.
+        const cells = v.members.map((m, i) =>
+          pad(v.unfamiliar || v.insufficient ? (i === 0 ? knownCell(v) : '') : `${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]),
+        );
+        println(io.stdout, `${pad(t.name, width)}  ${pad(verdictLabel(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
       }
+      if (v.reason && !json) println(io.stderr, `ntmaldetect scan: ${t.name}: ${v.verdict}: ${v.reason}`);
       if (v.warning) println(io.stderr, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
     }
     const judged = targets.length - failed;
     println(
       io.stderr,
-      `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ${judged - malicious - insufficient} benign, ` +
-        `${insufficient} insufficient; ${failed} error${failed === 1 ? '' : 's'}; ${skipped.length} empty file${skipped.length === 1 ? '' : 's'} skipped`,
+      `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ` +
+        `${judged - malicious - insufficient - unfamiliar} benign, ${unfamiliar} unfamiliar, ${insufficient} insufficient; ` +
+        `${failed} error${failed === 1 ? '' : 's'}; ${skipped.length} empty file${skipped.length === 1 ? '' : 's'} skipped`,
     );
-    return malicious > 0 ? 1 : failed > 0 ? 2 : 0;
+    return verdictExitCode({ malicious, failed, undecided: unfamiliar + insufficient }, values['unfamiliar-ok'] === true);
   },
 };
 

@@ -40,7 +40,19 @@ export function countingDetector(): LiveDetector & { verdicts: number } {
     verdict(): Verdict {
       this.verdicts++;
       const calls = reader.calls;
-      return { malicious: false, insufficient: calls < 10, policy: 'any', members: [], calls, ngrams: Math.max(0, calls - 9), unknownNgramFraction: 0 };
+      const insufficient = calls < 10;
+      return {
+        verdict: insufficient ? 'insufficient' : 'benign',
+        malicious: false,
+        unfamiliar: false,
+        insufficient,
+        policy: 'any',
+        members: [],
+        calls,
+        ngrams: Math.max(0, calls - 9),
+        knownNgrams: Math.max(0, calls - 9),
+        unknownNgramFraction: 0,
+      };
     },
     end() {
       try {
