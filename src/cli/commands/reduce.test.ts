@@ -1,13 +1,16 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { corpusDir, requireShared } from '../../../test/shared.js';
 import { runCli } from '../main.js';
 
 requireShared();
+
+const scratch = mkdtempSync(join(tmpdir(), 'ntmd-reduce-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function sink(): { stream: PassThrough; bytes: () => Buffer } {
   const stream = new PassThrough();
@@ -50,12 +53,47 @@ describe('ntmaldetect reduce', () => {
   });
 
   it('writes one file per input with --out-dir', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ntmd-reduce-'));
+    const dir = join(scratch, 'out-dir');
     const res = await cli(['reduce', '--out-dir', dir, ...raw.map((r) => r.raw)]);
     expect(res.code).toBe(0);
     expect(res.stdout.length).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(raw.map((r) => r.file).sort());
     for (const r of raw) expect(readFileSync(join(dir, r.file)).equals(readFileSync(join(corpusDir, r.reduced)))).toBe(true);
+  });
+
+  it('writes the one input to a file with --out / -o, replacing it only once the input was read', async () => {
+    const target = join(scratch, 'one.txt');
+    const res = await cli(['reduce', '--out', target, raw[0].raw]);
+    expect(res.code).toBe(0);
+    expect(res.stdout.length).toBe(0);
+    expect(readFileSync(target).equals(readFileSync(join(corpusDir, raw[0].reduced)))).toBe(true);
+    expect((await cli(['reduce', '-o', target, raw[2].raw])).code).toBe(0);
+    expect(readFileSync(target).equals(readFileSync(join(corpusDir, raw[2].reduced)))).toBe(true);
+    // A bad input leaves the earlier output whole, and no temporary file.
+    const bad = await cli(['reduce', '-o', target, '-'], Buffer.from('hello, world\nthis is a letter\n'));
+    expect(bad.code).toBe(2);
+    expect(readFileSync(target).equals(readFileSync(join(corpusDir, raw[2].reduced)))).toBe(true);
+    expect(readdirSync(scratch).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await cli(['reduce', '-o', target, raw[0].raw, raw[1].raw])).stderr).toBe(
+      'ntmaldetect: reduce: --out FILE takes one input (2 given): use --out-dir DIR for several\n',
+    );
+    expect((await cli(['reduce', '-o', target, '--out-dir', scratch, raw[0].raw])).code).toBe(2);
+    const noDir = await cli(['reduce', '-o', join(scratch, 'missing', 'x.txt'), raw[0].raw]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toMatch(/^ntmaldetect: reduce: cannot write .*missing\/x\.txt: ENOENT\n$/);
+    expect(existsSync(join(scratch, 'missing'))).toBe(false);
+  });
+
+  it('warns of a call cut by the end of the log (and reads it) and of lines in an unknown spelling', async () => {
+    const log = join(scratch, 'cut.log');
+    writeFileSync(log, 'NtClose(Handle=0x4) => 0\nNtOpenKey(KeyHandle=0x8) -> 0\nNtOpenFile(FileHandle=0x19f538 [0x198]');
+    const res = await cli(['reduce', log]);
+    expect(res.code).toBe(0);
+    expect(res.stdout.toString()).toBe('NtClose\nNtOpenFile\n');
+    expect(res.stderr).toBe(
+      `ntmaldetect reduce: warning: ${log}: the log ends inside its last call line (truncated, or its tracer was stopped): that call is read\n` +
+        `ntmaldetect reduce: warning: ${log}: 1 line starts like a call but end in an unknown spelling (not read); the first, line 2: "NtOpenKey(KeyHandle=0x8) -> 0"\n`,
+    );
   });
 
   it('recovers embedded calls on request', async () => {

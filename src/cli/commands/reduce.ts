@@ -3,13 +3,14 @@
  * the format of NtMalDetect's corpus.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, println, stringOption } from '../command.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace, readTraceFileSync } from '../../tokenize/read.js';
 import { reduceToText } from '../../tokenize/reduce.js';
+import { readWarnings } from '../read-warnings.js';
 import type { LineStats, ReadOptions, TraceFormat } from '../../tokenize/types.js';
 
 const help = `Usage: ntmaldetect reduce [options] <file|->...
@@ -20,12 +21,15 @@ gzip'd; '-' reads standard input. Several inputs are printed one after the other
 
 Options:
   --format raw|reduced|auto  input format (default: auto, detected from the first lines)
+  --out, -o FILE             write the reduced trace of the one input to FILE (replaced
+                             only once the whole input was read) instead of printing
   --out-dir DIR              write one file per input, DIR/<input file name>, instead of printing
   --stats                    print the line-kind counts of each input on standard error
   --recover-embedded         also count calls written after program output on the same line
 
 Examples:
   ntmaldetect reduce LOG_app.exe.txt > app.txt
+  ntmaldetect reduce -o app.txt LOG_app.exe.txt
   ntmaldetect reduce --out-dir sysMAL raw/*.txt
   ntmaldetect reduce --stats --format raw trace.log.gz`;
 
@@ -53,6 +57,7 @@ const command: Command = {
   help,
   options: {
     format: { type: 'string' },
+    out: { type: 'string', short: 'o' },
     'out-dir': { type: 'string' },
     stats: { type: 'boolean' },
     'recover-embedded': { type: 'boolean' },
@@ -62,6 +67,11 @@ const command: Command = {
     if (positionals.length === 0) throw new UsageError('reduce: give at least one trace file (or - for standard input)');
     const format = formatOption(values);
     const outDir = stringOption(values, 'out-dir');
+    const outFile = stringOption(values, 'out');
+    if (outFile !== undefined && outDir !== undefined) throw new UsageError('reduce: give --out FILE or --out-dir DIR, not both');
+    if (outFile !== undefined && positionals.length !== 1) {
+      throw new UsageError(`reduce: --out FILE takes one input (${positionals.length} given): use --out-dir DIR for several`);
+    }
     const showStats = values.stats === true;
     const stdinCount = positionals.filter((p) => p === '-').length;
     if (stdinCount > 1) throw new UsageError('reduce: standard input (-) can be read only once');
@@ -83,7 +93,18 @@ const command: Command = {
       // A file is read synchronously through one reused buffer (the fastest path); standard input streams.
       const read = path !== undefined ? readTraceFileSync(path, options) : await readTrace(io.stdin, options);
       const text = reduceToText(read.calls, read.table);
-      if (outDir !== undefined) {
+      if (outFile !== undefined) {
+        // Written beside the target, then renamed over it: a failed run leaves no half file.
+        const target = resolve(io.cwd, outFile);
+        const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+        try {
+          await writeFile(tmp, text);
+          await rename(tmp, target);
+        } catch (e) {
+          await rm(tmp, { force: true });
+          throw new UsageError(`reduce: cannot write ${outFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      } else if (outDir !== undefined) {
         const out = createWriteStream(join(resolve(io.cwd, outDir), basename(input)));
         await new Promise<void>((done, fail) => {
           out.on('error', fail);
@@ -93,6 +114,7 @@ const command: Command = {
         await write(io.stdout, text);
       }
       if (showStats) println(io.stderr, statsLine(input, read.format, read.stats));
+      for (const w of readWarnings(read)) println(io.stderr, `ntmaldetect reduce: warning: ${input}: ${w}`);
     }
     return 0;
   },

@@ -11,6 +11,7 @@ import { modelFromArgs, modelHelp, modelOptions, pad, policyFromArgs, signed } f
 import { isNtmdError } from '../../errors.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace } from '../../tokenize/read.js';
+import { readWarnings } from '../read-warnings.js';
 import type { Model } from '../../model/model.js';
 import type { Verdict, VerdictOptions } from '../../api/verdict.js';
 import { verdictExitCode, verdictLabel, verdictOfCalls, verdictSettings } from '../../api/verdict.js';
@@ -128,6 +129,7 @@ export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
 async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
   const table = new CallTable();
   const read = await readTrace(t.path ?? io.stdin, { table, source: t.name });
+  for (const w of readWarnings(read)) println(io.stderr, `ntmaldetect scan: warning: ${t.name}: ${w}`);
   return verdictOfCalls(model, read.calls, table, options);
 }
 
