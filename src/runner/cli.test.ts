@@ -105,7 +105,8 @@ describe('ntmaldetect run', () => {
       },
     );
     expect(signalled).toBe(true);
-    expect(res.stderr).toMatch(/^ntmaldetect: stopping: sending Ctrl\+C to NtTrace\.\.\.\n$/);
+    // NtTrace's "Detached" comes on its standard output, which is passed through as the program's console.
+    expect(res.stderr).toMatch(/^ntmaldetect: stopping: sending Ctrl\+C to NtTrace\.\.\.\nDetached\n$/);
     const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: { malicious: boolean } });
     expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
     const final = events.at(-1)!;
@@ -113,6 +114,36 @@ describe('ntmaldetect run', () => {
     expect(res.code).toBe(final.verdict!.malicious ? 1 : 0);
     expect(await waitGone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it("passes the program's console output to stderr, to --program-output F, or nowhere, never into the count", async () => {
+    const rawCalls = readFileSync(RAW_BENIGN, 'latin1').split('\n').filter((l) => /^Nt\w+\(.*\) => /.test(l)).length;
+    const printed = 'NtNtmdInjected( Handle=0x1 ) => 0\n';
+    const batches = Math.ceil((readFileSync(RAW_BENIGN, 'latin1').split('\n').length - 1) / 500);
+    const args = (...extra: string[]) => ['run', '--model', modelPath, '--json', ...extra, ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '500', '-fake-console', printed), '--', process.execPath];
+    const finalCalls = (stdout: string) => (JSON.parse(stdout.trim().split('\n').at(-1)!) as { calls: number }).calls;
+
+    const toStderr = await cli(args());
+    expect(toStderr.stderr).toBe(printed.repeat(batches));
+    expect(finalCalls(toStderr.stdout)).toBe(rawCalls);
+    expect(toStderr.stdout).not.toContain('NtNtmdInjected');
+
+    const file = join(dir, 'program-output.txt');
+    const toFile = await cli(args('--program-output', file));
+    expect(toFile.stderr).toBe('');
+    expect(readFileSync(file, 'latin1')).toBe(printed.repeat(batches));
+    expect(finalCalls(toFile.stdout)).toBe(rawCalls);
+
+    const dropped = await cli(args('--no-program-output'));
+    expect(dropped.stderr).toBe('');
+    expect(finalCalls(dropped.stdout)).toBe(rawCalls);
+
+    const both = await cli(args('--no-program-output', '--program-output', file));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exclude each other/);
+    const bad = await cli(args('--program-output', join(dir, 'no', 'such', 'f.txt')));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot write the program output to .*f\.txt: ENOENT/);
   });
 
   it('--harsh applies the all policy', async () => {

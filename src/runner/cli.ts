@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO, Command, ParsedValues } from '../cli/command.js';
 import { UsageError, println, stringOption } from '../cli/command.js';
@@ -21,6 +22,9 @@ const sharedOptions = {
   policy: { type: 'string' },
   harsh: { type: 'boolean' },
   'save-log': { type: 'string' },
+  'program-output': { type: 'string' },
+  'no-program-output': { type: 'boolean' },
+  'trace-dir': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -32,7 +36,12 @@ const sharedHelp = `${modelHelp}
   --interval T         time between verdicts: 500ms, 10s, 2m (a bare number is seconds; default 10s)
   --policy P           ensemble policy: any, all, majority, mean (default: the model's)
   --harsh              all members must agree (= --policy all; NtMalDetect's -h)
-  --save-log F         also write NtTrace's raw output to F (as it arrives)
+  --save-log F         also write NtTrace's trace to F (as it is read)
+  --program-output F   write the traced program's console output to F (default: to this
+                       command's stderr; it never enters the trace: NtTrace writes the trace
+                       to a private file with -out)
+  --no-program-output  discard the traced program's console output
+  --trace-dir D        make the private trace folder under D (default: the temporary folder)
   --json               one JSON event per line (verdict, warning, exit), ending with the final event
 
 Exit code: 1 malicious; else 2 error (NtTrace failing after some verdicts is an error: the
@@ -125,10 +134,16 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
   const policy = policyFromArgs(values);
   const json = values.json === true;
   const saveLog = stringOption(values, 'save-log');
+  const programOutputFile = stringOption(values, 'program-output');
+  const traceDir = stringOption(values, 'trace-dir');
+  if (programOutputFile !== undefined && values['no-program-output'] === true) {
+    throw new UsageError('--program-output and --no-program-output exclude each other');
+  }
   const nttrace = stringOption(values, 'nttrace');
   const nttraceArgs = (values['nttrace-arg'] as string[] | undefined) ?? [];
   const pid = mode === 'attach' ? parsePid(positionals[0]) : 0;
   const model = await modelFromArgs(values, io.cwd);
+  const programOutput = values['no-program-output'] === true ? 'ignore' : programOutputFile !== undefined ? openProgramOutput(resolve(io.cwd, programOutputFile)) : io.stderr;
 
   const ac = new AbortController();
   const onSignal = (): void => {
@@ -149,6 +164,8 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
     ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(policy !== undefined ? { policy } : {}),
     ...(saveLog !== undefined ? { saveLog: resolve(io.cwd, saveLog) } : {}),
+    ...(traceDir !== undefined ? { traceDir: resolve(io.cwd, traceDir) } : {}),
+    programOutput: typeof programOutput === 'object' && 'fd' in programOutput ? programOutput.write : programOutput,
   };
   const session: TraceSession =
     mode === 'run' ? traceProgram({ ...common, program: positionals[0], args: positionals.slice(1) }) : attachProcess({ ...common, pid });
@@ -179,5 +196,28 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
     throw e;
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    if (typeof programOutput === 'object' && 'fd' in programOutput) closeSync(programOutput.fd);
   }
+}
+
+/** Opens the --program-output file before anything starts (a typed error if it cannot be). */
+function openProgramOutput(path: string): { fd: number; write: (chunk: Buffer) => void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new RunnerError('PROGRAM_OUTPUT_FAILED', `cannot write the program output to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  let failed = false;
+  return {
+    fd,
+    write: (chunk) => {
+      if (failed) return;
+      try {
+        writeSync(fd, chunk);
+      } catch {
+        failed = true; // the program's output is best effort: a full disk must not end the trace
+      }
+    },
+  };
 }

@@ -107,19 +107,53 @@ export class TracerFailedError extends RunnerError {
   }
 }
 
-/** NtTrace ran and ended, but its output never contained a system call. */
-export class NoCallsTracedError extends RunnerError {
-  /** Lines of output seen. */
-  readonly lines: number;
+/** What the runner saw of a trace that held no call, for {@link NoCallsTracedError}. */
+export interface NoCallsSeen {
+  /** Lines of the trace file read. */
+  lines: number;
+  /** Bytes of the trace file read. */
+  traceBytes: number;
+  /** The first non-blank lines of the trace file (at most three). */
+  firstLines: readonly string[];
+  /** The last lines NtTrace wrote on stderr, joined with " / ". */
+  stderr: string;
+  /** The first non-blank lines of NtTrace's standard output (the program's console output). */
+  stdoutFirstLines: readonly string[];
+  /** The reader's own account, if it gave one. */
+  readerDetail?: string;
+}
 
-  /** @param detail the reader's account of what it saw instead, if any */
-  constructor(lines: number, detail: string | undefined) {
-    super(
-      'NO_CALLS_TRACED',
-      `NtTrace's output held no system call (${lines} line${lines === 1 ? '' : 's'} read); ` +
-        `expected lines like "NtOpenFile( ... ) => 0". Is the tracer really NtTrace, and is its bitness that of the program?` +
-        `${detail !== undefined ? ` (reader: ${detail})` : ''}`,
-    );
-    this.lines = lines;
+/**
+ * NtTrace ran and ended without error, but its trace never contained a system call. The
+ * message says what was seen instead: how many lines, the first of them, NtTrace's stderr.
+ */
+export class NoCallsTracedError extends RunnerError {
+  /** Lines of the trace read. */
+  readonly lines: number;
+  /** Bytes of the trace read. */
+  readonly traceBytes: number;
+  /** The first non-blank lines of the trace. */
+  readonly firstLines: readonly string[];
+  /** The end of NtTrace's stderr. */
+  readonly stderr: string;
+
+  constructor(seen: NoCallsSeen) {
+    const quote = (lines: readonly string[]): string => lines.map((l) => JSON.stringify(l)).join(', ');
+    const what =
+      seen.traceBytes === 0
+        ? 'NtTrace wrote nothing to its trace file'
+        : `NtTrace's trace held no system call: ${seen.lines} line${seen.lines === 1 ? '' : 's'}, none a call line; ` +
+          `first line${seen.firstLines.length === 1 ? '' : 's'}: ${quote(seen.firstLines)}`;
+    const parts = [what];
+    parts.push(seen.stderr ? `NtTrace's stderr ends: ${JSON.stringify(seen.stderr)}` : 'NtTrace wrote nothing on stderr');
+    if (seen.traceBytes === 0 && seen.stdoutFirstLines.length > 0) {
+      parts.push(`its standard output (the program's console) began: ${quote(seen.stdoutFirstLines)}`);
+    }
+    if (seen.readerDetail !== undefined && seen.traceBytes > 0) parts.push(`reader: ${seen.readerDetail}`);
+    super('NO_CALLS_TRACED', parts.join('; '));
+    this.lines = seen.lines;
+    this.traceBytes = seen.traceBytes;
+    this.firstLines = seen.firstLines;
+    this.stderr = seen.stderr;
   }
 }

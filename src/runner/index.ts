@@ -42,6 +42,9 @@ function nttraceArgs(options: SessionOptions): string[] {
   if (!Array.isArray(extra) || extra.some((a) => typeof a !== 'string')) {
     throw new InvalidOptionError('nttraceArgs', 'an array of strings', extra);
   }
+  // The runner gives -out itself (the trace must not share the program's console).
+  const out = extra.find((a) => /^[-/]out$/i.test(a));
+  if (out !== undefined) throw new InvalidOptionError('nttraceArgs', 'NtTrace options other than -out (the runner writes the trace to a private file itself; use saveLog for a copy)', out);
   return [...extra];
 }
 

@@ -12,23 +12,24 @@
  * @packageDocumentation
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { disposeAllTraceFiles } from './trace-file.js';
 
 /**
- * Starts the tracer: the executable with an argument array, no shell. Its stdout is a new
- * pipe (`child.stdout`), or `stdout`, a connected socket whose descriptor the child gets
- * (`child.stdout` is then null; see output.ts).
+ * Starts the tracer: the executable with an argument array, no shell. Its stdout and stderr
+ * are pipes (`child.stdout` carries the traced program's console output; the trace itself
+ * goes to NtTrace's `-out` file).
  */
-export function spawnTracer(file: string, args: readonly string[], cwd?: string, stdout?: Socket): ChildProcess {
+export function spawnTracer(file: string, args: readonly string[], cwd?: string, env?: Record<string, string | undefined>): ChildProcess {
   const child = spawn(file, args, {
     cwd,
+    ...(env !== undefined ? { env } : {}),
     shell: false,
     windowsHide: true,
     windowsVerbatimArguments: false,
     detached: process.platform !== 'win32',
-    stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) liveTracers.add(child);
   child.once('exit', () => liveTracers.delete(child));
@@ -149,11 +150,15 @@ export function reapGroup(child: ChildProcess): void {
 const liveTracers = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Makes sure tracers still running when the host process exits are killed with it. */
+/**
+ * Makes sure tracers still running when the host process exits are killed with it, and their
+ * private trace folders removed.
+ */
 export function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const child of liveTracers) killTree(child);
+    disposeAllTraceFiles();
   });
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { attachProcess, traceProgram } from './index.js';
 import {
   AttachError,
@@ -79,7 +80,12 @@ describe('traceProgram with the fake tracer', () => {
     });
     await session.result;
     const argv = JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
-    expect(argv).toEqual(['-fake-replay', RAW_BENIGN, '-fake-argv', argvFile, '--', program, ...args]);
+    // -out first: the runner's private trace file (a fresh folder under the temporary folder).
+    expect(argv[0]).toBe('-out');
+    expect(argv[1].startsWith(join(tmpdir(), 'ntmd-trace-'))).toBe(true);
+    expect(argv[1].endsWith('/trace.log')).toBe(true);
+    expect(argv.slice(2)).toEqual(['-fake-replay', RAW_BENIGN, '-fake-argv', argvFile, '--', program, ...args]);
+    expect(existsSync(argv[1])).toBe(false); // removed with its folder at the end
     for (const f of ['pwned', 'pwned2', 'pwned3', 'out']) expect(existsSync(join(d, f))).toBe(false);
   });
 

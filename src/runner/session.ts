@@ -18,7 +18,7 @@ import {
 } from './errors.js';
 import { parseInterval } from './interval.js';
 import type { TracerCommand } from './locate.js';
-import { openOutputSocket, ownsOutputChannel, type OutputSocket } from './output.js';
+import { createTraceFile, type TraceFile } from './trace-file.js';
 import { installExitHook, interruptTracer, killTree, reapGroup, spawnTracer, type Interrupter } from './process.js';
 import { EventQueue } from './queue.js';
 import type { LiveDetector, RunEvent, RunResult, SessionOptions, TraceSession, Verdict } from './types.js';
@@ -38,6 +38,7 @@ export interface SessionPlan {
 
 const STDERR_KEEP = 2048;
 const TAIL_KEEP = 64;
+const HEAD_KEEP = 1024;
 
 /** Starts a session; never throws (errors arrive through the events and the result). */
 export function startSession(plan: SessionPlan, options: SessionOptions): TraceSession {
@@ -82,149 +83,159 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     grace: number,
   ): Promise<RunResult> {
     installExitHook();
-    let stderr = '';
-    let tail = '';
-    let detached = false;
-    let killed = false;
-    let ended: 'exited' | 'stopped' = 'exited';
-
-    let sawOutput: () => void = () => {};
-    const firstOutput = new Promise<void>((r) => (sawOutput = r));
-    // A failure while consuming the output (disk full for saveLog, a detector bug) ends the
-    // session: the tracer is killed and the error reported, instead of an uncaught exception.
-    let internal: unknown;
-    let proc: ChildProcess | undefined;
-    const fail = (e: unknown): void => {
-      if (internal !== undefined) return;
-      internal = e;
-      if (proc) killTree(proc);
-    };
-    // `borrowed`: the chunk is a view of the one reused read buffer, valid during this call.
-    const consume = (chunk: Buffer, borrowed: boolean): void => {
-      sawOutput();
-      if (internal !== undefined) return;
-      try {
-        if (logFd !== undefined) writeSync(logFd, chunk);
-        det.push(borrowed && det.borrowsChunks !== true ? Buffer.from(chunk) : chunk);
-      } catch (e) {
-        fail(e);
-      }
-      tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
-    };
-    const output = ownsOutputChannel() ? await openOutputSocket((chunk) => consume(chunk, true)) : undefined;
+    // The trace goes to a private file (-out), never through the console the program shares.
+    const trace = createTraceFile(options.traceDir);
     try {
-      started = performance.now();
-      proc = spawnTracer(command.file, [...command.prefix, ...tracerArgs], options.cwd, output?.childEnd);
-    } catch (e) {
-      output?.destroy();
-      throw e;
+      return await traceInto(trace);
     } finally {
-      // The child has its own copy now: ours must go, or end of file would never come.
-      output?.release();
-    }
-    child = proc;
-    try {
-      return await watchTracer(proc, output);
-    } finally {
-      output?.destroy();
+      trace.dispose();
     }
 
-    async function watchTracer(proc: ChildProcess, output: OutputSocket | undefined): Promise<RunResult> {
-      if (output === undefined) proc.stdout!.on('data', (chunk: Buffer) => consume(chunk, false));
-      proc.stderr!.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
-      });
+    async function traceInto(trace: TraceFile): Promise<RunResult> {
+      const seen = { stderr: '', stdoutTail: '', stdoutHead: '', traceHead: '' };
+      let killed = false;
+      let sentCtrlC = false;
+      let ended: 'exited' | 'stopped' = 'exited';
 
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-        proc.once('error', (e) => reject(new TracerStartError(command.tracer, e)));
-        proc.once('exit', (code, signal) => resolve({ code, signal }));
-      });
-      const streamsDone = Promise.all([
-        new Promise<void>((r) => (output?.reader ?? proc.stdout!).once('close', () => r())),
-        new Promise<void>((r) => proc.stderr!.once('close', () => r())),
-      ]);
-      const timer = setInterval(() => {
+      let sawOutput: () => void = () => {};
+      const firstOutput = new Promise<void>((r) => (sawOutput = r));
+      // A failure while consuming the output (disk full for saveLog, a detector bug) ends the
+      // session: the tracer is killed and the error reported, instead of an uncaught exception.
+      let internal: unknown;
+      let proc: ChildProcess | undefined;
+      const fail = (e: unknown): void => {
+        if (internal !== undefined) return;
+        internal = e;
+        if (proc) killTree(proc);
+      };
+      // Each chunk is a view of the trace file's one read buffer, valid during this call.
+      const consume = (chunk: Buffer): void => {
+        sawOutput();
+        if (seen.traceHead.length < HEAD_KEEP) seen.traceHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.traceHead.length));
         if (internal !== undefined) return;
         try {
-          emitVerdict();
+          if (logFd !== undefined) writeSync(logFd, chunk);
+          det.push(det.borrowsChunks === true ? chunk : Buffer.from(chunk));
         } catch (e) {
           fail(e);
         }
-      }, intervalMs);
-      const onAbort = (): void => void stop();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.signal?.aborted) void stop();
+      };
+      const sink = programSink(options.programOutput);
+      started = performance.now();
+      proc = spawnTracer(command.file, [...command.prefix, '-out', trace.path, ...tracerArgs], options.cwd, options.env);
+      child = proc;
+      trace.start(consume);
+      return await watchTracer(proc);
 
-      async function stopTracer(): Promise<void> {
-        await stopPromise;
-        if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-        ended = 'stopped';
-        // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
-        // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
-        const gone = exited.then(() => true, () => true);
-        const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
-        if (proc.exitCode !== null || proc.signalCode !== null) return;
-        const interrupt: Interrupter = options.interrupt ?? interruptTracer;
-        const sent = ready && proc.pid !== undefined ? await interrupt(proc.pid).catch(() => false) : false;
-        const exitedInTime = sent && (await Promise.race([gone, delay(grace).then(() => false)]));
-        if (exitedInTime || proc.exitCode !== null || proc.signalCode !== null) return;
-        killed = true;
-        killTree(proc);
-        const who = plan.mode === 'attach' ? `; Windows kills the process it was attached to (PID ${plan.target}) with it` : '';
-        queue.push({
-          type: 'warning',
-          code: sent ? 'KILLED_AFTER_GRACE' : ready ? 'KILLED_NOT_DETACHED' : 'KILLED_NOT_READY',
-          message: sent
-            ? `NtTrace did not exit within ${grace} ms of Ctrl+C and was killed${who}`
-            : ready
-              ? `Ctrl+C could not be delivered to NtTrace, so it was killed instead of detaching${who}`
-              : `NtTrace wrote nothing within ${grace} ms (its Ctrl+C handler is not ready before its first line), so it was killed${who}`,
+      async function watchTracer(proc: ChildProcess): Promise<RunResult> {
+        // The tracer's standard output is the traced program's console output (and NtTrace's
+        // own "Detached"): passed to the caller's sink, never to the detector.
+        proc.stdout!.on('data', (chunk: Buffer) => {
+          if (seen.stdoutHead.length < HEAD_KEEP) seen.stdoutHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.stdoutHead.length));
+          seen.stdoutTail = (seen.stdoutTail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
+          sink?.(chunk, proc.stdout!);
         });
-      }
-      const stopping_ = stopTracer();
+        proc.stderr!.on('data', (chunk: Buffer) => {
+          seen.stderr = (seen.stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+        });
 
-      let status: { code: number | null; signal: string | null };
-      try {
-        status = await exited;
-      } catch (e) {
+        const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+          proc.once('error', (e) => reject(new TracerStartError(command.tracer, e)));
+          proc.once('exit', (code, signal) => resolve({ code, signal }));
+        });
+        const streamsDone = Promise.all([
+          new Promise<void>((r) => proc.stdout!.once('close', () => r())),
+          new Promise<void>((r) => proc.stderr!.once('close', () => r())),
+        ]);
+        const timer = setInterval(() => {
+          if (internal !== undefined) return;
+          try {
+            emitVerdict();
+          } catch (e) {
+            fail(e);
+          }
+        }, intervalMs);
+        const onAbort = (): void => void stop();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.signal?.aborted) void stop();
+
+        async function stopTracer(): Promise<void> {
+          await stopPromise;
+          if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+          ended = 'stopped';
+          // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
+          // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
+          const gone = exited.then(() => true, () => true);
+          const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
+          if (proc.exitCode !== null || proc.signalCode !== null) return;
+          const interrupt: Interrupter = options.interrupt ?? interruptTracer;
+          const sent = ready && proc.pid !== undefined ? await interrupt(proc.pid).catch(() => false) : false;
+          sentCtrlC = sent;
+          const exitedInTime = sent && (await Promise.race([gone, delay(grace).then(() => false)]));
+          if (exitedInTime || proc.exitCode !== null || proc.signalCode !== null) return;
+          killed = true;
+          killTree(proc);
+          const who = plan.mode === 'attach' ? `; Windows kills the process it was attached to (PID ${plan.target}) with it` : '';
+          queue.push({
+            type: 'warning',
+            code: sent ? 'KILLED_AFTER_GRACE' : ready ? 'KILLED_NOT_DETACHED' : 'KILLED_NOT_READY',
+            message: sent
+              ? `NtTrace did not exit within ${grace} ms of Ctrl+C and was killed${who}`
+              : ready
+                ? `Ctrl+C could not be delivered to NtTrace, so it was killed instead of detaching${who}`
+                : `NtTrace wrote nothing within ${grace} ms (its Ctrl+C handler is not ready before its first line), so it was killed${who}`,
+          });
+        }
+        const stopping_ = stopTracer();
+
+        let status: { code: number | null; signal: string | null };
+        try {
+          status = await exited;
+        } catch (e) {
+          clearInterval(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          throw e;
+        } finally {
+          stopRequested?.();
+        }
         clearInterval(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        throw e;
-      } finally {
-        stopRequested?.();
-      }
-      clearInterval(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      reapGroup(proc);
-      await Promise.race([streamsDone, delay(2000)]);
-      proc.stdout?.destroy();
-      output?.destroy();
-      proc.stderr!.destroy();
-      await stopping_;
-      if (internal !== undefined) throw internal;
-      const end = det.end();
-      detached = /(^|\n)Detached\r?\n?$/.test(tail);
-      queue.push({ type: 'exit', code: status.code, signal: status.signal });
-      const verdict = det.verdict();
-      const base = { verdict, calls: end.calls, elapsedMs: elapsed() };
+        reapGroup(proc);
+        // Everything NtTrace wrote is in the file now: read it to its end.
+        await trace.finish().catch(fail);
+        await Promise.race([streamsDone, delay(2000)]);
+        proc.stdout!.destroy();
+        proc.stderr!.destroy();
+        await stopping_;
+        if (internal !== undefined) throw internal;
+        const end = det.end();
+        // NtTrace prints "Detached" on its standard output (not into the -out file) from its
+        // Ctrl+C handler; only believed after a Ctrl+C was sent (the program shares that stream).
+        const detached = sentCtrlC && status.code === 0 && /(^|\n)Detached\r?\n?$/.test(seen.stdoutTail);
+        queue.push({ type: 'exit', code: status.code, signal: status.signal });
+        const verdict = det.verdict();
+        const base = { verdict, calls: end.calls, elapsedMs: elapsed() };
 
-      const failure = classifyFailure(status, stderr, end, ended);
-      if (failure) {
-        failure.verdict = verdict;
-        failure.calls = end.calls;
-        throw failure;
+        const failure = classifyFailure(status, seen, trace, end, ended);
+        if (failure) {
+          failure.verdict = verdict;
+          failure.calls = end.calls;
+          throw failure;
+        }
+        return { ...base, exitCode: status.code, signal: status.signal, ended, detached, killed };
       }
-      return { ...base, exitCode: status.code, signal: status.signal, ended, detached, killed };
     }
   }
 
   function classifyFailure(
     status: { code: number | null; signal: string | null },
-    stderr: string,
+    seen: { stderr: string; stdoutHead: string; traceHead: string },
+    trace: TraceFile,
     end: { calls: number; lines: number; detail?: string },
     ended: 'exited' | 'stopped',
   ): RunnerError | undefined {
-    const message = stderr.trim().split(/\r?\n/).slice(-4).join(' / ');
+    const stderr = seen.stderr;
+    const message = stderrTail(stderr);
     if (ended === 'stopped') return undefined;
     if (status.code !== 0 || status.signal !== null) {
       if (plan.mode === 'attach' && /OpenProcess failed|DebugActiveProcess failed|Bad pid|Duplicate processes match/.test(stderr)) {
@@ -235,9 +246,25 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
         const line = /^.*CreateProcess failed.*$/m.exec(stderr)![0].trim();
         return new ProgramStartError(plan.target, line);
       }
+      if (/^Cannot open: /m.test(stderr)) {
+        return new RunnerError(
+          'TRACE_FILE_FAILED',
+          `NtTrace cannot open its trace file ${trace.path} (${/^Cannot open: .*$/m.exec(stderr)![0].trim()}); ` +
+            'give a folder with a plain ASCII path for it (traceDir, --trace-dir)',
+        );
+      }
       return new TracerFailedError(status.code, status.signal, message);
     }
-    if (end.calls === 0) return new NoCallsTracedError(end.lines, end.detail);
+    if (end.calls === 0) {
+      return new NoCallsTracedError({
+        lines: end.lines,
+        traceBytes: trace.bytesRead,
+        firstLines: firstLines(seen.traceHead),
+        stderr: message,
+        stdoutFirstLines: firstLines(seen.stdoutHead),
+        ...(end.detail !== undefined ? { readerDetail: end.detail } : {}),
+      });
+    }
     return undefined;
   }
 
@@ -282,6 +309,37 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
     [Symbol.asyncIterator]() {
       return queue.iterator(() => void stop());
     },
+  };
+}
+
+/** The last few lines of the tracer's stderr, joined with " / ". */
+function stderrTail(stderr: string): string {
+  return stderr.trim().split(/\r?\n/).slice(-4).join(' / ');
+}
+
+/** The first non-blank lines of a head of output (at most three, each cut at 160 characters). */
+function firstLines(head: string): string[] {
+  return head
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 3)
+    .map((l) => (l.length > 160 ? `${l.slice(0, 160)}...` : l));
+}
+
+/**
+ * Where the traced program's console output goes: a function given each chunk, a writable
+ * stream (written with back-pressure: the tracer's output is paused while it drains; its
+ * errors are ignored), or nowhere.
+ */
+function programSink(out: SessionOptions['programOutput']): ((chunk: Buffer, from: NodeJS.ReadableStream) => void) | undefined {
+  if (out === undefined || out === 'ignore') return undefined;
+  if (typeof out === 'function') return (chunk) => out(chunk);
+  out.on('error', () => {});
+  return (chunk, from) => {
+    if (!out.write(chunk)) {
+      from.pause();
+      out.once('drain', () => from.resume());
+    }
   };
 }
 

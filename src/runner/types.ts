@@ -88,7 +88,7 @@ export interface RunResult {
   signal: string | null;
   /** `exited`: the tracer ended by itself (the program exited); `stopped`: the caller stopped it. */
   ended: 'exited' | 'stopped';
-  /** NtTrace said "Detached" (Ctrl+C reached it; an attached process was left running). */
+  /** NtTrace said "Detached" after the runner's Ctrl+C (an attached process was left running). */
   detached: boolean;
   /** The tracer had to be killed (on Windows this kills an attached process too). */
   killed: boolean;
@@ -98,7 +98,10 @@ export interface RunResult {
 export interface SessionOptions {
   /** NtTrace executable (else `NTTRACE`, else the PATH). A `.js`/`.mjs` file is run with Node. */
   nttrace?: string;
-  /** Extra NtTrace options, placed before the target (e.g. `['-only']`). */
+  /**
+   * Extra NtTrace options, placed before the target (e.g. `['-only']`). `-out` is the
+   * runner's own (it is always given, before these) and is refused here.
+   */
   nttraceArgs?: readonly string[];
   /** Verdict interval: milliseconds, or text such as `500ms`, `10s`, `2m`. Default 10 s (as NtMalDetect). */
   intervalMs?: number | string;
@@ -106,15 +109,32 @@ export interface SessionOptions {
   policy?: Policy;
   /** The model: a loaded model, a model file path or its bytes (default: the packaged default model). */
   model?: ModelSource;
-  /** Write NtTrace's raw output to this file as it arrives (it is never kept in memory). */
+  /**
+   * Also write NtTrace's trace (the bytes of its `-out` file, nothing the program printed) to
+   * this file as it is read (it is never kept in memory).
+   */
   saveLog?: string;
+  /**
+   * Where the traced program's console output goes. NtTrace writes its trace to a private
+   * file (`-out`); its standard output, which a console program it starts shares, carries
+   * only that program's output (and NtTrace's own `Detached`), which never reaches the
+   * detector. A function is given each chunk as it arrives; a writable stream is written
+   * with back-pressure (its errors are ignored); `'ignore'` (the default) drops it.
+   */
+  programOutput?: 'ignore' | NodeJS.WritableStream | ((chunk: Buffer) => void);
+  /**
+   * Folder under which the session's private trace folder is made (a fresh `mkdtemp` folder,
+   * mode 0700 on POSIX, removed at the end). Default: the OS temporary folder. On Windows
+   * NtTrace takes narrow paths: choose a plain ASCII path if the user's `%TEMP%` is not one.
+   */
+  traceDir?: string;
   /** Stops the session: NtTrace gets Ctrl+C (detach), the final verdict is still given. */
   signal?: AbortSignal;
   /** How long to wait for NtTrace to exit after Ctrl+C before killing it. Default 10 s on Windows, 3 s elsewhere. */
   stopGraceMs?: number;
   /** Replaces the built-in Ctrl+C delivery (e.g. to use a signed helper of your own). */
   interrupt?: Interrupter;
-  /** Environment used to find NtTrace and the program (default `process.env`). */
+  /** Environment used to find NtTrace and the program, and given to NtTrace (default `process.env`). */
   env?: Record<string, string | undefined>;
   /** Working directory for relative paths and for NtTrace. */
   cwd?: string;
