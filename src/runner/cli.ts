@@ -90,7 +90,10 @@ Example:
   };
 }
 
+/** The detector's own answer when it names one (e.g. a state such as `unfamiliar`), else from its flags. */
 function verdictWord(v: Verdict): string {
+  const state = (v as { verdict?: unknown }).verdict;
+  if (typeof state === 'string' && state !== '') return state === 'malicious' ? 'MALICIOUS' : state;
   return v.insufficient ? 'insufficient' : v.malicious ? 'MALICIOUS' : 'benign';
 }
 
