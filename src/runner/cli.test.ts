@@ -146,6 +146,22 @@ describe('ntmaldetect run', () => {
     expect(bad.stderr).toMatch(/cannot write the program output to .*f\.txt: ENOENT/);
   });
 
+  it('exits 3 when the final verdict is unfamiliar (0 with --unfamiliar-ok), as scan', async () => {
+    // A real NtTrace log of Wine's hostname.exe: the corpus model knows none of its ten-grams.
+    const wineLog = join(__dirname, '..', '..', 'fixtures', 'nttrace', 'hostname.master.log');
+    const args = (...extra: string[]) => ['run', '--model', modelPath, '--json', ...extra, ...fake('-fake-replay', wineLog, '-fake-batch', '500'), '--', process.execPath];
+    const res = await cli(args());
+    expect(res.code).toBe(3);
+    const final = JSON.parse(res.stdout.trim().split('\n').at(-1) as string);
+    expect(final).toMatchObject({ type: 'final', calls: 148, verdict: { verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0 } });
+    expect((await cli(args('--unfamiliar-ok'))).code).toBe(0);
+    expect((await cli(args('--min-known', '0'))).code).toBe(3);
+    const human = await cli(['run', '--model', modelPath, ...fake('-fake-replay', wineLog, '-fake-batch', '500'), '--', process.execPath]);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/unfamiliar/);
+    expect((await cli(args('--min-known', 'x'))).code).toBe(2);
+  });
+
   it('--harsh applies the all policy', async () => {
     const res = await cli(['run', '--model', modelPath, '--json', '--harsh', ...fake('-fake-replay', RAW_BENIGN), '--', process.execPath]);
     const final = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { verdict: { policy: string } };

@@ -7,12 +7,19 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO, Command, ParsedValues } from '../cli/command.js';
-import { UsageError, println, stringOption } from '../cli/command.js';
+import { UsageError, numberOption, println, stringOption } from '../cli/command.js';
 import { count, modelFromArgs, modelHelp, modelOptions, policyFromArgs } from '../cli/model-args.js';
 import { attachProcess, traceProgram } from './index.js';
 import { parseInterval } from './interval.js';
 import type { RunEvent, SessionOptions, TraceSession, Verdict } from './types.js';
 import { RunnerError } from './errors.js';
+import { verdictExitCode } from '../api/verdict.js';
+
+/** The exit code of a session's final verdict, as `scan`'s for one trace. */
+function exitCodeOf(v: Verdict | undefined, failed: boolean, unfamiliarOk: boolean): number {
+  const undecided = v !== undefined && (v.unfamiliar || v.insufficient);
+  return verdictExitCode({ malicious: v?.malicious ? 1 : 0, failed: failed ? 1 : 0, undecided: undecided ? 1 : 0 }, unfamiliarOk);
+}
 
 const sharedOptions = {
   ...modelOptions,
@@ -21,6 +28,8 @@ const sharedOptions = {
   interval: { type: 'string' },
   policy: { type: 'string' },
   harsh: { type: 'boolean' },
+  'min-known': { type: 'string' },
+  'unfamiliar-ok': { type: 'boolean' },
   'save-log': { type: 'string' },
   'program-output': { type: 'string' },
   'no-program-output': { type: 'boolean' },
@@ -36,6 +45,9 @@ const sharedHelp = `${modelHelp}
   --interval T         time between verdicts: 500ms, 10s, 2m (a bare number is seconds; default 10s)
   --policy P           ensemble policy: any, all, majority, mean (default: the model's)
   --harsh              all members must agree (= --policy all; NtMalDetect's -h)
+  --min-known N        distinct n-grams the model must know to judge (default 50): below
+                       it a verdict is 'unfamiliar' (no decision)
+  --unfamiliar-ok      exit 0, not 3, when the final verdict is unfamiliar or insufficient
   --save-log F         also write NtTrace's trace to F (as it is read)
   --program-output F   write the traced program's console output to F (default: to this
                        command's stderr; it never enters the trace: NtTrace writes the trace
@@ -46,7 +58,7 @@ const sharedHelp = `${modelHelp}
 
 Exit code: 1 malicious; else 2 error (NtTrace failing after some verdicts is an error: the
 verdict so far is still printed, and if it is malicious the exit code stays 1, as scan); else
-0 (benign or insufficient). Ctrl+C stops the trace: NtTrace gets Ctrl+C and detaches.
+3 (unfamiliar or insufficient: no decision; 0 with --unfamiliar-ok); else 0 (benign). Ctrl+C stops the trace: NtTrace gets Ctrl+C and detaches.
 NtTrace sees only calls made through ntdll (not direct syscalls, not win32k graphics calls).`;
 
 /** Builds the `run` or `attach` command. */
@@ -135,6 +147,8 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
     throw new UsageError((e as Error).message);
   }
   const policy = policyFromArgs(values);
+  const minKnownNgrams = numberOption(values, 'min-known', { min: 0, integer: true });
+  const unfamiliarOk = values['unfamiliar-ok'] === true;
   const json = values.json === true;
   const saveLog = stringOption(values, 'save-log');
   const programOutputFile = stringOption(values, 'program-output');
@@ -166,6 +180,7 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
     ...(nttrace !== undefined ? { nttrace: resolve(io.cwd, nttrace) } : {}),
     ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(policy !== undefined ? { policy } : {}),
+    ...(minKnownNgrams !== undefined ? { minKnownNgrams } : {}),
     ...(saveLog !== undefined ? { saveLog: resolve(io.cwd, saveLog) } : {}),
     ...(traceDir !== undefined ? { traceDir: resolve(io.cwd, traceDir) } : {}),
     programOutput: typeof programOutput === 'object' && 'fd' in programOutput ? programOutput.write : programOutput,
@@ -188,13 +203,13 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
         for (const line of finalLines(ev)) println(io.stdout, line);
       }
     }
-    return final?.verdict.malicious ? 1 : 0;
+    return exitCodeOf(final?.verdict, false, unfamiliarOk);
   } catch (e) {
     // Errors after the start already gave their final event; name the error and exit 2.
     if (e instanceof RunnerError && final !== undefined) {
       println(io.stderr, `ntmaldetect: ${e.message}`);
       // As scan: malicious wins over an error (malware may well kill its tracer).
-      return final.verdict.malicious ? 1 : 2;
+      return exitCodeOf(final.verdict, true, unfamiliarOk);
     }
     throw e;
   } finally {

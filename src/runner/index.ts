@@ -34,7 +34,14 @@ function ctxOf(options: SessionOptions) {
 }
 
 async function detectorFor(options: SessionOptions): Promise<LiveDetector> {
-  return options.detector ?? createLiveDetector({ model: options.model, policy: options.policy });
+  return (
+    options.detector ??
+    createLiveDetector({
+      model: options.model,
+      policy: options.policy,
+      ...(options.minKnownNgrams !== undefined ? { minKnownNgrams: options.minKnownNgrams } : {}),
+    })
+  );
 }
 
 function nttraceArgs(options: SessionOptions): string[] {

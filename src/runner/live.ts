@@ -22,6 +22,8 @@ export interface LiveDetectorOptions {
   policy?: Policy;
   /** Probability threshold of the `mean` policy; default: the model's. */
   threshold?: number;
+  /** Distinct known n-grams a verdict needs (else `unfamiliar`); default: the model's, else 50. */
+  minKnownNgrams?: number;
   /** Checks the model file's signature against this key. */
   trustKey?: LoadOptions['trustKey'];
 }
@@ -37,6 +39,7 @@ export async function createLiveDetector(options: LiveDetectorOptions = {}): Pro
   const verdictOptions = {
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.minKnownNgrams !== undefined ? { minKnownNgrams: options.minKnownNgrams } : {}),
   };
   verdictSettings(model, verdictOptions); // a bad policy fails now, not at the first interval
   const table = new CallTable();

@@ -107,6 +107,8 @@ export interface SessionOptions {
   intervalMs?: number | string;
   /** Ensemble policy used for every verdict (default: the model's own). */
   policy?: Policy;
+  /** Distinct known n-grams a verdict needs, else it is `unfamiliar` (default: the model's, else 50). */
+  minKnownNgrams?: number;
   /** The model: a loaded model, a model file path or its bytes (default: the packaged default model). */
   model?: ModelSource;
   /**
