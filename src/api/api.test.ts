@@ -1,5 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'fflate';
@@ -16,6 +15,7 @@ import { explain, explainSync, topFeaturesSync } from './explain.js';
 import { train, trainOnCorpus } from './train.js';
 import { presetConfig } from '../model/presets.js';
 import { errorOfAsync } from '../model/test-helpers/error-of.js';
+import { scratchDir } from '../../test/tmp.js';
 
 requireShared();
 
@@ -161,7 +161,7 @@ describe('detect', () => {
   });
 
   it('loads a model given as a path or bytes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ntmd-api-'));
+    const dir = scratchDir('ntmd-api-');
     const path = join(dir, 'm.ntmd');
     await model.save(path);
     const v = detectSync(readFileSync(CN1), { model });
@@ -243,7 +243,7 @@ describe('train', () => {
   const small = { members: [{ kind: 'multinomial-nb' as const, alpha: 0.01 }], tfidf: { ngramRange: [3, 3] as [number, number] } };
 
   it('takes a folder, { benign, malicious }, a loaded corpus or { store, filter } alike', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ntmd-train-'));
+    const dir = scratchDir('ntmd-train-');
     mkdirSync(join(dir, 'sysBEN'));
     mkdirSync(join(dir, 'sysMAL'));
     for (const f of ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt']) writeFileSync(join(dir, 'sysBEN', f), readFileSync(join(corpusDir, 'sysBEN', f)));
@@ -267,7 +267,7 @@ describe('train', () => {
   });
 
   it('reports a folder with no trace and an unknown preset with typed errors', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'ntmd-empty-'));
+    const empty = scratchDir('ntmd-empty-');
     expect(await errorOfAsync(() => train(empty))).toMatch(/^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/);
     expect(await errorOfAsync(() => train(empty, { preset: 'nope' }))).toMatch(/^UNKNOWN_PRESET: unknown preset "nope"/);
     expect(await errorOfAsync(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(/^CORPUS_NOT_FOUND: \/nonexistent\/b not found/);

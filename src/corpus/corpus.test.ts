@@ -1,12 +1,12 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, referenceDir, requireShared } from '../../test/shared.js';
 import { isNtmdError } from '../errors.js';
 import { CallTable } from '../tokenize/call-table.js';
 import { loadCorpus } from './index.js';
+import { scratchDir } from '../../test/tmp.js';
 
 requireShared();
 
@@ -51,7 +51,7 @@ describe('loadCorpus on the shared corpus', async () => {
 });
 
 describe('loadCorpus on small folders', () => {
-  const root = mkdtempSync(join(tmpdir(), 'ntmd-corpus-'));
+  const root = scratchDir('ntmd-corpus-');
   mkdirSync(join(root, 'good'));
   mkdirSync(join(root, 'bad'));
   mkdirSync(join(root, 'empty'));

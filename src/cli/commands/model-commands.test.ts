@@ -1,18 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusDir, requireShared } from '../../../test/shared.js';
 import { runCli } from '../main.js';
+import { scratchDir } from '../../../test/tmp.js';
 
 requireShared();
 
 const BEN = ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt', 'LOG_ARP.EXE.txt', 'LOG_AtBroker.exe.txt', 'LOG_Elevator.exe.txt', 'LOG_ExtExport.exe.txt'];
 const MAL = ['LOG_cn1.exe.txt', 'LOG_36000.exe.txt', 'LOG_Fallen.dat.txt', 'LOG_094655ae-cca8-11e7-a5f7-80e65024849a.exe.txt', 'LOG_09e94082-cca8-11e7-9fbe-80e65024849a.exe.txt'];
 
-const dir = mkdtempSync(join(tmpdir(), 'ntmd-cli-'));
+const dir = scratchDir('ntmd-cli-');
 const modelPath = join(dir, 'm.ntmd');
 
 function sink(): { stream: PassThrough; text: () => string } {

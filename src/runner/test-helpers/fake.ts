@@ -3,10 +3,9 @@
  * (Not part of the build: only imported by *.test.ts.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { projectRoot, corpusDir } from '../../../test/shared.js';
+import { scratchDir } from '../../../test/tmp.js';
 import { TraceReader } from '../../tokenize/index.js';
 import type { LiveDetector, Verdict } from '../types.js';
 import { isAlive } from '../process.js';
@@ -19,7 +18,7 @@ export const RAW_BENIGN = join(corpusDir, 'raw', 'benign', 'LOG_ARP.EXE.txt');
 export const RAW_MALICIOUS = join(corpusDir, 'raw', 'malicious', 'LOG_711.exe.txt');
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'ntmd-runner-'));
+  return scratchDir('ntmd-runner-');
 }
 
 /**

@@ -3,14 +3,14 @@
  * NTMD_DATABASE_URL is set, each test file on a fresh database), a real model, corpus
  * traces, and an HTTP helper. Not part of the build.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { corpusDir, projectRoot, requireShared } from '../../../test/shared.js';
 import { train } from '../../api/train.js';
 import { loadModel } from '../../model/model.js';
 import { ModelDetector } from '../detector.js';
+import { scratchDir } from '../../../test/tmp.js';
 
 export { corpusDir, projectRoot };
 
@@ -22,8 +22,9 @@ export function requireBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
 }
 
+/** A scratch folder removed after the test file (see test/tmp.ts). */
 export function tempDir(prefix = 'ntmd-server-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
 /** A database for one test file. */
