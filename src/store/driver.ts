@@ -3,16 +3,17 @@
  * store runs the same SQL on both:
  *
  * - **PGlite** (`@electric-sql/pglite`): PostgreSQL compiled to WebAssembly, in-process,
- *   persisted to a folder. One process owns a folder at a time (a lock file enforces it).
+ *   persisted to a folder. One process owns a folder at a time (the lock of `lock.ts`).
  * - **PostgreSQL** through `pg`: a connection pool to a server, for several processes.
  *
  * Both drivers are optional peer dependencies, loaded only when a store is opened; a
  * missing one is a {@link StoreDriverMissingError}.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StoreDriverMissingError, StoreLockedError } from './errors.js';
+import { StoreDriverMissingError } from './errors.js';
+import { lockFolder } from './lock.js';
+
+export { lockFolder } from './lock.js';
 
 /** Something SQL can be sent to: the driver itself or an open transaction. */
 export interface Queryable {
@@ -138,70 +139,9 @@ interface PGliteModule {
   PGlite: { create(dataDir?: string): Promise<PGliteInstance> };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Takes the owner lock of an embedded store folder: a file `lock` holding `pid@host`. A lock
- * left by a process that no longer runs (killed, crashed) is taken over. Returns the release
- * function.
- */
-export function lockFolder(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'lock');
-  const me = `${process.pid}@${hostname()}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, me + '\n');
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let owner = '';
-      try {
-        owner = readFileSync(path, 'utf8').trim();
-      } catch {
-        // Removed between our open and read: try again.
-      }
-      const [pidText, host] = owner.split('@');
-      const pid = Number(pidText);
-      const stale = owner !== '' && Number.isInteger(pid) && host === hostname() && pid !== process.pid && !pidAlive(pid);
-      if (!stale || attempt >= 2) {
-        if (owner === '' && attempt < 2) continue;
-        throw new StoreLockedError(dir, Number.isInteger(pid) ? pid : undefined);
-      }
-      try {
-        unlinkSync(path);
-      } catch {
-        // Another process took the stale lock over first; the next attempt sees its lock.
-      }
-    }
-  }
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    process.off('exit', release);
-    try {
-      if (readFileSync(path, 'utf8').trim() === me) unlinkSync(path);
-    } catch {
-      // Already gone.
-    }
-  };
-  process.on('exit', release);
-  return release;
-}
-
 /**
  * Opens (creating if needed) an embedded store in `dir`: the database lives in `dir/pgdata`,
- * the owner lock in `dir/lock`. `dir` `memory://` gives a throw-away in-memory store.
+ * the owner lock in `dir/lock.N` (see `lock.ts`). `dir` `memory://` gives a throw-away in-memory store.
  */
 export async function openPglite(dir: string): Promise<SqlDriver> {
   const memory = dir === 'memory://';
