@@ -11,8 +11,9 @@ import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobClaim, LabelName, ProgramRecord, ServerBackend, TraceDetector, TraceInput, TraceProvenance, VerdictJson } from './backend.js';
-import { readBody } from './body.js';
-import type { BodyLimits } from './body.js';
+import { BodyBudget, readBody } from './body.js';
+import type { BodyLimits, BodyReservation } from './body.js';
+import { isConnectionError } from '../store/driver.js';
 import {
   ApiError,
   ConflictError,
@@ -20,6 +21,8 @@ import {
   ForbiddenError,
   NotFoundError,
   NotReadyError,
+  DatabaseUnavailableError,
+  ServerBusyError,
   RateLimitedError,
   UnauthorizedError,
   UnsupportedMediaError,
@@ -43,6 +46,11 @@ export interface ServerLimits {
   programBytes?: number;
   /** A JSON body. Default 64 KiB. */
   jsonBytes?: number;
+  /**
+   * The memory all request bodies in flight may hold together (as received and once
+   * inflated); past it a body is refused with 503 and `Retry-After`. Default 512 MiB.
+   */
+  bodyMemoryBytes?: number;
 }
 
 /** Settings of the tracing queue. */
@@ -67,6 +75,8 @@ export interface AppOptions {
   tokenCacheMs?: number;
   /** Fastify logger (pino) on: true, or off (default). Errors 500 are logged either way to stderr. */
   logger?: boolean;
+  /** Serve HTTPS with this certificate chain and private key (PEM), instead of plain HTTP. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
 }
 
 /** The resolved defaults. */
@@ -75,6 +85,7 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   traceInflatedBytes: 256 * 1024 * 1024,
   programBytes: 128 * 1024 * 1024,
   jsonBytes: 64 * 1024,
+  bodyMemoryBytes: 512 * 1024 * 1024,
 };
 export const DEFAULT_JOBS: Required<JobOptions> = { leaseMs: 15 * 60_000, timeLimitMs: 120_000, maxAttempts: 3 };
 
@@ -83,6 +94,12 @@ declare module 'fastify' {
     ntmdToken: TokenRecord | undefined;
     /** The body kind of the matched route, set by its onRequest hook (read by the body parser). */
     ntmdBody: 'trace' | 'program' | 'json' | 'none' | undefined;
+    /** The bytes this request's body holds of the server's body budget (released when it ends). */
+    ntmdReservation: BodyReservation | undefined;
+  }
+  interface FastifyInstance {
+    /** The memory budget of request bodies in flight (its `inUse`, `peak`, `refused`). */
+    ntmdBodyBudget: BodyBudget;
   }
   interface FastifyContextConfig {
     scope?: Scope | 'any' | 'none';
@@ -156,6 +173,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   let revocations = 0;
 
   const app = fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: options.logger ?? false,
     bodyLimit: limits.jsonBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
@@ -165,6 +183,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   for (const s of namedSchemas) app.addSchema(s);
   app.decorateRequest('ntmdToken', undefined);
   app.decorateRequest('ntmdBody', undefined);
+  app.decorateRequest('ntmdReservation', undefined);
+  const budget = new BodyBudget(limits.bodyMemoryBytes);
+  app.decorate('ntmdBodyBudget', budget);
+  // A body's bytes count until its request is over: answered, or abandoned by the client.
+  const releaseBody = (request: FastifyRequest, _reply: unknown, done: () => void): void => {
+    request.ntmdReservation?.release();
+    done();
+  };
+  app.addHook('onResponse', releaseBody);
+  app.addHook('onRequestAbort', (request, done) => releaseBody(request, undefined, done));
 
   const bodyLimits = (kind: 'trace' | 'program'): BodyLimits =>
     kind === 'trace'
@@ -184,7 +212,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     if (kind !== 'trace' && kind !== 'program') {
       return Promise.reject(new UnsupportedMediaError(`this endpoint takes ${kind === 'json' ? 'application/json' : 'no body'}`));
     }
-    return readBody(payload, request.headers, bodyLimits(kind));
+    const reservation = budget.reserve();
+    request.ntmdReservation = reservation;
+    return readBody(payload, request.headers, bodyLimits(kind), reservation);
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(new UnsupportedMediaError(`Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted: send text/plain or application/octet-stream (traces, programs) or application/json`), undefined);
@@ -193,8 +223,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: unknown, request, reply) => {
     const instance = request.url.split('?')[0];
     if (err instanceof ApiError) {
-      if (err.status === 413) reply.header('connection', 'close');
-      if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfter));
+      // The body was not read to its end: the connection cannot carry another request.
+      if (err.status === 413 || err instanceof ServerBusyError) reply.header('connection', 'close');
+      if (typeof err.extra.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter));
       return sendProblem(reply, problem(err.status, err.code, err.message, instance, err.extra));
     }
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
@@ -202,6 +233,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       if (e.statusCode === 413) reply.header('connection', 'close');
       return sendProblem(reply, problem(e.statusCode, e.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', e.message ?? 'bad request', instance));
+    }
+    // The database is down or restarting: not a bug, and worth a retry (503 + Retry-After).
+    if (isConnectionError(err)) {
+      const down = new DatabaseUnavailableError((err as Error).message ?? String(err));
+      reply.header('retry-after', String(down.retryAfter));
+      return sendProblem(reply, problem(down.status, down.code, down.message, instance, down.extra));
     }
     request.log.error(err);
     if (!options.logger) process.stderr.write(`ntmaldetect serve: internal error on ${request.method} ${instance}: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -289,7 +326,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       try {
         await backend.ping();
       } catch (e) {
-        throw new NotReadyError(`the store does not answer: ${(e as Error).message}`);
+        throw new ApiError(503, 'NOT_READY', `the store does not answer: ${(e as Error).message}`, { retryAfter: 5, ready: false });
       }
       return { status: 'ready' };
     },

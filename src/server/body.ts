@@ -6,10 +6,106 @@
  * is never buffered. A gzip body (`Content-Encoding: gzip`) is inflated as it streams in and
  * its inflated size has its own cap, so a small "zip bomb" is refused too.
  *
+ * Every byte a body holds in memory (as received, and once inflated) is also counted against
+ * one {@link BodyBudget} shared by all requests of a server: when the bodies in flight hold
+ * the whole budget, the next byte is refused with 503 and `Retry-After`
+ * ({@link ServerBusyError}) instead of growing the process. Inflating runs on zlib's thread
+ * pool, chunk by chunk, never as one synchronous call on the HTTP thread.
+ *
  * @packageDocumentation
  */
-import { createGunzip, gunzipSync } from 'node:zlib';
-import { BodyTooLargeError, UnsupportedMediaError, BadRequestError } from './errors.js';
+import { createGunzip } from 'node:zlib';
+import { BodyTooLargeError, UnsupportedMediaError, BadRequestError, ServerBusyError } from './errors.js';
+
+/**
+ * The memory all request bodies in flight may hold together, in bytes. Each request takes a
+ * {@link BodyReservation}; its bytes are given back when the request ends.
+ */
+export class BodyBudget {
+  private used = 0;
+  private peakUsed = 0;
+  private refusedCount = 0;
+
+  constructor(
+    /** The most bytes all bodies in flight may hold together. */
+    readonly limit: number,
+    /** Seconds a client refused for want of budget is told to wait (`Retry-After`). */
+    readonly retryAfter = 2,
+  ) {}
+
+  /** Bytes held now. */
+  get inUse(): number {
+    return this.used;
+  }
+  /** The most bytes held at once since the start. */
+  get peak(): number {
+    return this.peakUsed;
+  }
+  /** Bodies refused for want of budget since the start. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  /** A reservation for one request's body, empty until bytes arrive. */
+  reserve(): BodyReservation {
+    return new BodyReservation(this);
+  }
+
+  /** @internal */
+  take(n: number): boolean {
+    if (this.used + n > this.limit) {
+      this.refusedCount++;
+      return false;
+    }
+    this.used += n;
+    if (this.used > this.peakUsed) this.peakUsed = this.used;
+    return true;
+  }
+
+  /** @internal */
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+/** The bytes one request holds of a {@link BodyBudget}; {@link release} gives them all back. */
+export class BodyReservation {
+  private held = 0;
+  private closed = false;
+
+  constructor(private readonly budget: BodyBudget) {}
+
+  /** Bytes held by this reservation. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Counts `n` more bytes, or throws {@link ServerBusyError} when the budget is spent. */
+  take(n: number): void {
+    if (this.closed) return;
+    if (!this.budget.take(n)) {
+      throw new ServerBusyError(
+        this.budget.retryAfter,
+        `the server holds as many request bytes as it may (${this.budget.limit} bytes across requests in flight): retry in ${this.budget.retryAfter} s`,
+      );
+    }
+    this.held += n;
+  }
+
+  /** Gives `n` bytes back (a buffer that was dropped). */
+  give(n: number): void {
+    const k = Math.min(n, this.held);
+    this.held -= k;
+    this.budget.give(k);
+  }
+
+  /** Gives every byte back; later takes are not counted. Idempotent. */
+  release(): void {
+    this.budget.give(this.held);
+    this.held = 0;
+    this.closed = true;
+  }
+}
 
 /** Limits of one body. */
 export interface BodyLimits {
@@ -38,21 +134,58 @@ export interface BodyHeaders {
  * streaming. Rejects with {@link BodyTooLargeError} (413), {@link UnsupportedMediaError}
  * (415, unknown encoding) or {@link BadRequestError} (400, corrupt gzip).
  */
-export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
-  let body = await readWire(stream, headers, limits);
+export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits, reservation?: BodyReservation): Promise<Buffer> {
+  let body = await readWire(stream, headers, limits, reservation);
   if (limits.unwrapGzipFile) {
     const cap = limits.inflatedLimit ?? limits.limit;
     for (let depth = 0; body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b; depth++) {
       if (depth === 2) throw new BadRequestError('BAD_GZIP', 'the body is gzip nested more than twice');
-      try {
-        body = gunzipSync(body, { maxOutputLength: cap });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new BodyTooLargeError(cap, 'inflated body');
-        throw new BadRequestError('BAD_GZIP', `the gzip body is corrupt: ${(e as Error).message}`);
-      }
+      const inflated = await inflate(body, cap, reservation);
+      reservation?.give(body.length);
+      body = inflated;
     }
   }
   return body;
+}
+
+/**
+ * Inflates a gzip buffer chunk by chunk on zlib's thread pool, refusing it once the output
+ * passes `cap` (413) or the budget (503).
+ */
+function inflate(gz: Buffer, cap: number, reservation: BodyReservation | undefined): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (e: Error): void => {
+      if (settled) return;
+      settled = true;
+      gunzip.destroy();
+      chunks.length = 0;
+      reservation?.give(size);
+      reject(e);
+    };
+    gunzip.on('data', (c: Buffer) => {
+      if (settled) return;
+      size += c.length;
+      if (size > cap) return fail(new BodyTooLargeError(cap, 'inflated body'));
+      try {
+        reservation?.take(c.length);
+      } catch (e) {
+        size -= c.length;
+        return fail(e as Error);
+      }
+      chunks.push(c);
+    });
+    gunzip.on('error', (e) => fail(new BadRequestError('BAD_GZIP', `the gzip body is corrupt: ${e.message}`)));
+    gunzip.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(ownCopy(chunks, size));
+    });
+    gunzip.end(gz);
+  });
 }
 
 /** Declared body lengths up to this are allocated in one piece before the bytes arrive. */
@@ -75,7 +208,7 @@ export function ownsBuffer(b: Uint8Array): boolean {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
 }
 
-function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits): Promise<Buffer> {
+function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits, reservation: BodyReservation | undefined): Promise<Buffer> {
   const limit = limits.limit;
   const inflatedLimit = limits.inflatedLimit ?? limit;
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -114,9 +247,17 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
       if (gunzip) gunzip.destroy();
       chunks.length = 0;
       whole = undefined;
+      reservation?.give(reservation.bytes);
       reject(err);
     };
     const keep = (chunk: Buffer, cap: number, what: 'body' | 'inflated body'): void => {
+      if (settled) return;
+      // Counted as kept: the copy into one buffer at the end is transient.
+      try {
+        reservation?.take(chunk.length);
+      } catch (e) {
+        return fail(e as Error);
+      }
       if (whole !== undefined) {
         if (kept + chunk.length <= whole.length) {
           chunk.copy(whole, kept);
@@ -141,7 +282,15 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += buf.length;
       if (received > limit) return fail(new BodyTooLargeError(limit, 'body'));
-      if (gunzip) gunzip.write(buf);
+      if (gunzip) {
+        // Compressed bytes wait in zlib's queue: counted until zlib took them.
+        try {
+          reservation?.take(buf.length);
+        } catch (e) {
+          return fail(e as Error);
+        }
+        gunzip.write(buf, () => reservation?.give(buf.length));
+      }
       else keep(buf, limit, 'body');
     };
 

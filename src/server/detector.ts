@@ -4,14 +4,16 @@
  *
  * @packageDocumentation
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { defaultModelSync, detectSync, DEFAULT_MODEL_PATH } from '../api/detect.js';
 import { loadModel } from '../model/model.js';
 import type { Model } from '../model/model.js';
 import { isNtmdError } from '../errors.js';
-import type { TraceDetector, VerdictJson } from './backend.js';
+import type { DetectOptions, TraceDetector, VerdictJson } from './backend.js';
 import { MalformedTraceError } from './errors.js';
 
 /** Reader errors that mean "this body is not a usable trace" (422), by code. */
@@ -68,7 +70,39 @@ export function defaultServeThreads(cores: number = availableParallelism()): num
  */
 export async function loadServeDetector(modelPath: string | undefined, threads = 0): Promise<TraceDetector & { close?: () => Promise<void> }> {
   const single = await loadDetector(modelPath);
-  if (threads <= 0) return single;
+  if (threads <= 0) return new InlineDetector(single);
   const { DetectorPool } = await import('./detect-pool.js');
   return DetectorPool.create(single.loaded.toBytes(), single.model, threads);
+}
+
+/** Bodies of this many bytes or more are judged off the HTTP thread even with `--threads 0`. */
+export const LARGE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The detector of `serve --threads 0`: verdicts in the HTTP thread, except for bodies of
+ * {@link LARGE_BODY_BYTES} or more, which go to one detection thread started on first use
+ * (a 64 MiB trace read in place would stall every other request for seconds). Run from the
+ * TypeScript sources, where the compiled thread script does not exist, every body is judged
+ * in place.
+ */
+export class InlineDetector implements TraceDetector {
+  readonly model: TraceDetector['model'];
+  private pool: Promise<import('./detect-pool.js').DetectorPool> | undefined;
+  private readonly threadScript = new URL('./detect-thread.js', import.meta.url);
+
+  constructor(readonly single: ModelDetector) {
+    this.model = single.model;
+  }
+
+  detect(body: Uint8Array, options?: DetectOptions): VerdictJson | Promise<VerdictJson> {
+    if (body.length < LARGE_BODY_BYTES || !existsSync(fileURLToPath(this.threadScript))) return this.single.detect(body);
+    this.pool ??= import('./detect-pool.js').then(({ DetectorPool }) => DetectorPool.create(this.single.loaded.toBytes(), this.model, 1));
+    return this.pool.then((p) => p.detect(body, options));
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool).close();
+  }
 }

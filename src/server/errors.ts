@@ -90,6 +90,35 @@ export class RateLimitedError extends ApiError {
   }
 }
 
+/**
+ * 503 with `Retry-After`: the request bodies in flight hold the server's whole body-memory
+ * budget; the body was not read (and the connection is closed). Retry after `retryAfter` s.
+ */
+export class ServerBusyError extends ApiError {
+  /** Seconds after which a retry can succeed (also sent as `Retry-After`). */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number, message: string) {
+    super(503, 'SERVER_BUSY', message, { retryAfter });
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * 503 with `Retry-After`: the database does not answer (down, restarting, unreachable, or
+ * the embedded store closed). Not a bug of the request: retry after `retryAfter` s; the
+ * server reconnects by itself when the database is back.
+ */
+export class DatabaseUnavailableError extends ApiError {
+  /** Seconds after which a retry can succeed (also sent as `Retry-After`). */
+  readonly retryAfter: number;
+
+  constructor(detail: string, retryAfter = 5) {
+    super(503, 'DATABASE_UNAVAILABLE', `the database is unavailable: ${detail}; retry in ${retryAfter} s`, { retryAfter });
+    this.retryAfter = retryAfter;
+  }
+}
+
 /** 503: the server is not ready (store closed, shutting down). */
 export class NotReadyError extends ApiError {
   constructor(message: string) {

@@ -56,6 +56,8 @@ export interface StartServerOptions {
   port?: number;
   /** The store: folder (PGlite, owned by this process), `memory://`, or `postgres://...`. */
   db?: string;
+  /** Serve HTTPS with this certificate chain and key (PEM contents); `url` is then `https://`. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** Environment for `NTMD_DATABASE_URL` / `XDG_DATA_HOME` (default `process.env`). */
   env?: Record<string, string | undefined>;
   /** A `.ntmd` model file; default the shipped model. */
@@ -76,7 +78,7 @@ export interface StartServerOptions {
 
 /** A listening server. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8735`. */
+  /** Base URL, e.g. `http://127.0.0.1:8735` (`https://` with `tls`). */
   url: string;
   app: FastifyInstance;
   backend: StoreBackend;
@@ -99,6 +101,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let app: FastifyInstance;
   try {
     const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs, logger: options.logger };
+    if (options.tls) appOptions.tls = options.tls;
     app = await createApp(appOptions);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
   } catch (e) {
@@ -111,7 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const host = options.host ?? '127.0.0.1';
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     app,
     backend,
     detector,

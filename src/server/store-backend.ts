@@ -11,10 +11,10 @@
  *
  * @packageDocumentation
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { SqlDriver } from '../store/driver.js';
 import { decodeSequence, renderReduced } from '../store/codec.js';
-import { prepareFile } from '../store/parse.js';
 import type { PreparedTrace } from '../store/parse.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +32,7 @@ import type {
 import { MalformedTraceError } from './errors.js';
 import { migrateServer } from './migrations.js';
 import { ServerDb } from './server-db.js';
+import { ParsePool } from './parse-pool.js';
 import type { NewToken, Scope, TokenRecord } from './tokens.js';
 
 /** How to open the server's database. */
@@ -48,11 +49,16 @@ export const API_SOURCE = 'api';
 
 const LABELS: readonly LabelName[] = ['benign', 'malicious'];
 
-/** Reads a trace the way the store will, refusing what it would not store. */
-function prepare(body: Uint8Array, name: string): PreparedTrace {
+const gzipAsync = promisify(gzip);
+
+/**
+ * Reads a trace the way the store will, refusing what it would not store. A large body is
+ * read in the parse thread ({@link ParsePool}), not on the HTTP thread.
+ */
+async function prepare(pool: ParsePool, body: Uint8Array, name: string): Promise<PreparedTrace> {
   let file;
   try {
-    file = prepareFile(body, name, { keepRaw: true });
+    file = await pool.prepare(body, name);
   } catch (e) {
     throw new MalformedTraceError((e as Error).message, (e as { code?: string }).code ?? 'MALFORMED_TRACE');
   }
@@ -91,8 +97,15 @@ export class StoreBackend implements ServerBackend {
     await this.driver.query('SELECT 1');
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /** Reads large trace bodies off the HTTP thread (its `onParse` hook tells where each was read). */
+  readonly parsePool = new ParsePool();
+
+  async close(): Promise<void> {
+    try {
+      await this.store.close();
+    } finally {
+      await this.parsePool.close();
+    }
   }
 
   findToken(id: string): Promise<TokenRecord | undefined> {
@@ -113,7 +126,7 @@ export class StoreBackend implements ServerBackend {
   }
 
   async addTrace(input: TraceInput): Promise<TraceStored> {
-    const file = prepare(input.body, input.provenance.name ?? 'request body');
+    const file = await prepare(this.parsePool, input.body, input.provenance.name ?? 'request body');
     const id = file.traceSha256;
     const name = input.provenance.name ?? `api-${id.slice(0, 16)}.txt`;
     const stored = (duplicate: boolean, label: LabelName | null): TraceStored => ({ id, duplicate, calls: file.calls, label });
@@ -127,6 +140,7 @@ export class StoreBackend implements ServerBackend {
             name,
             label: input.label,
             bytes: input.body,
+            prepared: file,
             source: API_SOURCE,
             provenance: {
               programSha256: input.provenance.programSha256,
@@ -152,7 +166,7 @@ export class StoreBackend implements ServerBackend {
     const rows = await q.query(
       `INSERT INTO ntmd_api_pending (trace_sha256, name, calls, body, body_bytes, submitter, program_sha256, program_name, tracer_options)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (trace_sha256) DO NOTHING RETURNING trace_sha256`,
-      [file.traceSha256, name, file.calls, gzipSync(input.body), input.body.length, p.submitter, p.programSha256 ?? null, p.programName ?? null, JSON.stringify(p.tracer ?? {})],
+      [file.traceSha256, name, file.calls, await gzipAsync(input.body), input.body.length, p.submitter, p.programSha256 ?? null, p.programName ?? null, JSON.stringify(p.tracer ?? {})],
     );
     return rows.length === 1;
   }
@@ -305,7 +319,7 @@ export class StoreBackend implements ServerBackend {
    */
   async completeJob(sha256: string, lease: string, input: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
     const name = input.provenance.name ?? `${sha256}.trace.txt`;
-    const file = prepare(input.body, name);
+    const file = await prepare(this.parsePool, input.body, name);
     return this.driver.transaction(async (tx) => {
       if (!(await this.sql.holdLease(tx, sha256, lease))) return undefined;
       const known = (await tx.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256])).length === 1;

@@ -193,3 +193,41 @@ export async function openPglite(dir: string): Promise<SqlDriver> {
     },
   };
 }
+
+/** Error codes of a database that cannot be reached or went away (Node's and PostgreSQL's). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
+  '08000', // connection_exception
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGES = /connection terminated|terminating connection|connection error|Connection closed|cannot use a pool after calling end|PGlite is closed|database is closed|the database system is (starting up|shutting down)/i;
+
+/**
+ * Whether `e` (or its cause) means the database is unreachable or went away, rather than
+ * a bad query: a refused or broken connection, a server shutting down or restarting, or an
+ * embedded store that was closed. Callers answer such errors "unavailable, retry later".
+ */
+export function isConnectionError(e: unknown): boolean {
+  for (let err = e, depth = 0; err !== undefined && err !== null && depth < 4; depth++) {
+    const x = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof x.code === 'string' && UNAVAILABLE_CODES.has(x.code)) return true;
+    if (typeof x.message === 'string' && UNAVAILABLE_MESSAGES.test(x.message)) return true;
+    if (Array.isArray(x.errors) && x.errors.some((inner) => isConnectionError(inner))) return true; // AggregateError (IPv4 + IPv6 refused)
+    err = x.cause;
+  }
+  return false;
+}

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ImportSourceError } from './errors.js';
 import type { Label, LabelName } from './filter.js';
+import type { PreparedFile } from './parse.js';
 import { parseLabel } from './filter.js';
 
 /** Where a trace came from, recorded with its submission. */
@@ -34,6 +35,11 @@ export interface ImportItem {
   /** Source tag (defaults to the import's `source`, else the file's folder name). */
   source?: string;
   provenance?: ProvenanceInput;
+  /**
+   * The bytes already read by `prepareFile(bytes, name, { keepRaw: true })` (e.g. in a
+   * worker thread): the import does not read them again. Only with `bytes`.
+   */
+  prepared?: PreparedFile;
 }
 
 /** Folders in the NtMalDetect layout, or benign and malicious folders or files. */
@@ -51,6 +57,7 @@ export interface ListedItem {
   size: number;
   source: string;
   provenance?: ProvenanceInput;
+  prepared?: PreparedFile;
 }
 
 /** Layout folder of each label, as in the NtMalDetect repository. */
@@ -85,14 +92,14 @@ const byName = (a: ListedItem, b: ListedItem): number => (a.name < b.name ? -1 :
 export function listImport(input: ImportInput, source: string | undefined): ListedItem[] {
   if (Array.isArray(input)) {
     return (input as readonly ImportItem[]).map((it, i) => {
-      if (typeof it.name !== 'string' || it.name === '' || /[/\\]/.test(it.name)) {
-        throw new ImportSourceError(`item ${i}`, `name must be a file name without folders, got ${JSON.stringify(it.name)}`);
+      if (typeof it.name !== 'string' || it.name === '' || it.name === '.' || it.name === '..' || /[/\\\u0000]/.test(it.name)) {
+        throw new ImportSourceError(`item ${i}`, `name must be a file name without folders (not empty, . or .., no / or \\), got ${JSON.stringify(it.name)}`);
       }
       if ((it.bytes === undefined) === (it.path === undefined)) throw new ImportSourceError(it.name, 'give exactly one of bytes and path');
       const label = parseLabel(it.label, `items[${i}].label`);
       const size = it.bytes ? it.bytes.length : statSync(it.path as string).size;
       const src = it.source ?? source ?? (it.path ? basename(dirname(resolve(it.path))) : 'upload');
-      return { name: it.name, label, path: it.path, bytes: it.bytes, size, source: src, provenance: it.provenance };
+      return { name: it.name, label, path: it.path, bytes: it.bytes, size, source: src, provenance: it.provenance, prepared: it.bytes ? it.prepared : undefined };
     });
   }
   const spec = input as FolderSpec;

@@ -445,7 +445,9 @@ export class Store {
         options.onProgress?.({ ...progress });
         continue;
       }
-      batch.push({ item, bytes, fileSha256: sha256Hex(bytes), file: null, keepRaw: options.keepRaw !== false });
+      // A file prepared by the caller (read in a worker thread) is not read again here.
+      const ready = item.prepared !== undefined && item.bytes === bytes && options.keepRaw !== false ? item.prepared : undefined;
+      batch.push({ item, bytes, fileSha256: ready?.fileSha256 ?? sha256Hex(bytes), file: ready ?? null, keepRaw: options.keepRaw !== false });
       pendingBytes += bytes.length;
       if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
     }

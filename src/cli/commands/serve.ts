@@ -29,6 +29,11 @@ Options:
   --max-trace-bytes N    limit of a trace body on the wire (default 64 MiB)
   --max-inflated-bytes N limit of a gzip trace body once inflated (default 256 MiB)
   --max-program-bytes N  limit of an uploaded program (default 128 MiB)
+  --max-body-memory N    memory all request bodies in flight may hold together, as
+                         received and inflated (default 512 MiB); past it a body is
+                         refused with 503 and Retry-After
+  --tls-cert F           serve HTTPS: the certificate chain (PEM); needs --tls-key
+  --tls-key F            the private key (PEM) of --tls-cert
   --lease D              how long a worker's claim lasts (default 15m)
   --time-limit D         how long workers trace each program (default 2m)
   --max-attempts N       claims before a program that keeps failing is 'failed' (default 3)
@@ -77,6 +82,25 @@ async function followSetup(values: ParsedValues): Promise<
   };
 }
 
+/** `--tls-cert F --tls-key F`: both files read (PEM), or neither given. */
+async function tlsFiles(values: ParsedValues): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const certPath = stringOption(values, 'tls-cert');
+  const keyPath = stringOption(values, 'tls-key');
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both (a PEM certificate chain and its private key)');
+  const { readFile } = await import('node:fs/promises');
+  const read = async (path: string, option: string): Promise<Buffer> => {
+    try {
+      const bytes = await readFile(path);
+      if (!bytes.includes('-----BEGIN')) throw new Error('not a PEM file (no -----BEGIN line)');
+      return bytes;
+    } catch (e) {
+      throw new UsageError(`${option} ${path}: ${(e as Error).message}`);
+    }
+  };
+  return { cert: await read(certPath, '--tls-cert'), key: await read(keyPath, '--tls-key') };
+}
+
 /** The options as command-line arguments again (for the child process of `serve`). */
 function toArgs(values: ParsedValues): string[] {
   const args: string[] = [];
@@ -103,6 +127,9 @@ const command: Command = {
     'max-trace-bytes': { type: 'string' },
     'max-inflated-bytes': { type: 'string' },
     'max-program-bytes': { type: 'string' },
+    'max-body-memory': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     lease: { type: 'string' },
     'time-limit': { type: 'string' },
     'max-attempts': { type: 'string' },
@@ -123,6 +150,7 @@ const command: Command = {
     if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
       return gc.runWithServerFlags({ script, args: [...(io.debug === true ? ['--debug'] : []), 'serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
     }
+    const tls = await tlsFiles(values);
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
     const burst = numberOption(values, 'burst', { min: 1 });
     const { startServer, defaultServeThreads } = await import('../../server/index.js');
@@ -141,7 +169,9 @@ const command: Command = {
         traceBytes: bytesOption(values, 'max-trace-bytes'),
         traceInflatedBytes: bytesOption(values, 'max-inflated-bytes'),
         programBytes: bytesOption(values, 'max-program-bytes'),
+        bodyMemoryBytes: bytesOption(values, 'max-body-memory'),
       },
+      tls,
       jobs: {
         leaseMs: duration(values, 'lease'),
         timeLimitMs: duration(values, 'time-limit'),
