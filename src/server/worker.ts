@@ -12,18 +12,33 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ModelSource } from '../api/detect.js';
 import { traceProgram } from '../runner/index.js';
 import type { LiveDetector } from '../runner/index.js';
 import { WorkerProtocolError } from './errors.js';
-import type { JobClaim } from './backend.js';
+import { checkClaim, DEFAULT_MAX_PROGRAM_BYTES, type CheckedClaim } from './worker-claim.js';
+import { childEnv } from './worker-env.js';
+import { WorkerPreflightError } from './worker-errors.js';
+import { checkServerUrl, request } from './worker-http.js';
+import { checkBeforeJob, checkTracerStarts, resolveTracer } from './worker-preflight.js';
 
-/** What the server returns for a claim. */
-export interface ClaimedJob extends JobClaim {
-  timeLimitMs: number;
+/** What the server returns for a claim, every field checked ({@link checkClaim}). */
+export type ClaimedJob = CheckedClaim;
+
+/** Options of {@link WorkerClient}. */
+export interface WorkerClientOptions {
+  /** PEM certificate(s) of a private CA: the only ones trusted for https (replaces the system's). */
+  ca?: string | Buffer;
+  /** Allow plain http:// to a server that is not on this machine. */
+  insecureHttp?: boolean;
+  /** Largest program accepted in a claim (default 128 MiB). */
+  maxProgramBytes?: number;
 }
+
+/** Largest JSON answer the worker reads. */
+const MAX_JSON_BYTES = 1024 * 1024;
 
 /** A program's state as the server reports it. */
 export interface ProgramJson {
@@ -37,78 +52,112 @@ export interface ProgramJson {
 
 /** A small client of the worker endpoints. */
 export class WorkerClient {
-  private readonly base: string;
+  private readonly base: URL;
+  private readonly maxProgramBytes: number;
 
+  /**
+   * @throws {@link WorkerConfigError} for plain http:// to another machine without `insecureHttp`
+   */
   constructor(
     server: string,
     private readonly token: string,
+    private readonly options: WorkerClientOptions = {},
   ) {
-    this.base = server.replace(/\/+$/, '');
+    this.base = checkServerUrl(server, options.insecureHttp);
+    this.maxProgramBytes = options.maxProgramBytes ?? DEFAULT_MAX_PROGRAM_BYTES;
   }
 
-  private async call(method: string, path: string, init: { body?: Uint8Array | string; headers?: Record<string, string> } = {}): Promise<Response> {
-    let res: Response;
+  private call(method: string, path: string, init: { body?: Uint8Array | string; headers?: Record<string, string>; maxBytes?: number } = {}) {
+    const url = new URL(this.base.pathname.replace(/\/+$/, '') + path, this.base);
+    return request(url, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...init.headers },
+      body: init.body,
+      ca: this.options.ca,
+      maxBytes: init.maxBytes ?? MAX_JSON_BYTES,
+    });
+  }
+
+  private static json(res: { body: Buffer }, what: string): unknown {
     try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...init.headers },
-        body: init.body,
-      });
-    } catch (e) {
-      throw new WorkerProtocolError(`cannot reach ${this.base}: ${(e as Error).message}`);
+      return JSON.parse(res.body.toString('utf8'));
+    } catch {
+      throw new WorkerProtocolError(`${what}: the server's answer is not JSON`);
     }
-    return res;
   }
 
-  private static async fail(res: Response, what: string): Promise<never> {
+  private static fail(res: { status: number; body: Buffer }, what: string): never {
     let detail = '';
     try {
-      const p = (await res.json()) as { detail?: string; code?: string };
-      detail = `: ${p.code ?? ''} ${p.detail ?? ''}`.trimEnd();
+      const p = JSON.parse(res.body.toString('utf8')) as { detail?: unknown; code?: unknown };
+      detail = `: ${String(p.code ?? '')} ${String(p.detail ?? '')}`.trimEnd().slice(0, 500);
     } catch {
       // Not a problem object.
     }
     throw new WorkerProtocolError(`${what} failed with HTTP ${res.status}${detail}`, res.status);
   }
 
-  /** Claims the next program, or undefined when the queue is empty. */
-  async claim(worker: string): Promise<ClaimedJob | undefined> {
+  /**
+   * Claims the next program, or undefined when the queue is empty.
+   *
+   * @throws {@link ClaimRejectedError} when a field of the claim fails its check
+   */
+  async claim(worker: string | undefined): Promise<ClaimedJob | undefined> {
     const res = await this.call('POST', '/v1/jobs/claim', { body: JSON.stringify({ worker }), headers: { 'content-type': 'application/json' } });
     if (res.status === 204) return undefined;
     if (res.status !== 200) return WorkerClient.fail(res, 'claim');
-    return (await res.json()) as ClaimedJob;
+    return checkClaim(WorkerClient.json(res, 'claim'), this.maxProgramBytes);
   }
 
-  /** Downloads a claimed program and checks its SHA-256. */
-  async download(job: JobClaim): Promise<Uint8Array> {
-    const res = await this.call('GET', `/v1/programs/${job.sha256}/content?lease=${job.lease}`);
+  /** Downloads a claimed program (at most its claimed size) and checks its size and SHA-256. */
+  async download(job: ClaimedJob): Promise<Uint8Array> {
+    const res = await this.call('GET', `/v1/programs/${job.sha256}/content?lease=${job.lease}`, { maxBytes: job.size });
     if (res.status !== 200) return WorkerClient.fail(res, `download of ${job.sha256}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = res.body;
+    if (bytes.length !== job.size) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has ${bytes.length} bytes, the claim said ${job.size}`);
     const got = createHash('sha256').update(bytes).digest('hex');
     if (got !== job.sha256) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has SHA-256 ${got}`);
     return bytes;
   }
 
   /** Posts a trace (gzip on the wire). Returns undefined when the claim was lost (409). */
-  async postTrace(job: JobClaim, trace: Uint8Array): Promise<ProgramJson | undefined> {
+  async postTrace(job: ClaimedJob, trace: Uint8Array): Promise<ProgramJson | undefined> {
     const res = await this.call('POST', `/v1/jobs/${job.sha256}/trace?lease=${job.lease}`, {
       body: gzipSync(trace),
       headers: { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' },
     });
     if (res.status === 409) return undefined;
     if (res.status !== 200) return WorkerClient.fail(res, `posting the trace of ${job.sha256}`);
-    return (await res.json()) as ProgramJson;
+    return WorkerClient.json(res, `posting the trace of ${job.sha256}`) as ProgramJson;
   }
 
   /** Gives a claimed program back after a failure. Returns undefined when the claim was lost. */
-  async failJob(job: JobClaim, error: string): Promise<ProgramJson | undefined> {
+  async failJob(job: ClaimedJob, error: string): Promise<ProgramJson | undefined> {
     const res = await this.call('POST', `/v1/jobs/${job.sha256}/fail?lease=${job.lease}`, {
       body: JSON.stringify({ error: error.slice(0, 2000) }),
       headers: { 'content-type': 'application/json' },
     });
     if (res.status === 409) return undefined;
     if (res.status !== 200) return WorkerClient.fail(res, `reporting the failure of ${job.sha256}`);
-    return (await res.json()) as ProgramJson;
+    return WorkerClient.json(res, `reporting the failure of ${job.sha256}`) as ProgramJson;
+  }
+
+  /**
+   * Gives a claim back without counting an attempt (a fault on the worker's side, found
+   * before the program ran): `POST /v1/claims/{sha256}/release?lease=...` with the reason.
+   * `released`: back in the queue; `lost`: the claim had expired (409);
+   * `unsupported`: the server has no such endpoint (404/405, an older server): the program
+   * returns to the queue when the claim's lease expires.
+   */
+  async releaseClaim(job: ClaimedJob, reason: string): Promise<'released' | 'lost' | 'unsupported'> {
+    const res = await this.call('POST', `/v1/claims/${job.sha256}/release?lease=${job.lease}`, {
+      body: JSON.stringify({ reason: reason.slice(0, 2000) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (res.status === 200 || res.status === 204) return 'released';
+    if (res.status === 409) return 'lost';
+    if (res.status === 404 || res.status === 405) return 'unsupported';
+    return WorkerClient.fail(res, `releasing the claim on ${job.sha256}`);
   }
 }
 
@@ -119,18 +168,24 @@ export type WorkerEvent =
   | { type: 'posted'; sha256: string; program: ProgramJson }
   | { type: 'failed'; sha256: string; error: string }
   | { type: 'lost'; sha256: string }
+  | { type: 'released'; sha256: string; outcome: 'released' | 'lost' | 'unsupported' | 'error'; error: string }
   | { type: 'idle' };
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
   /** Base URL of the server, e.g. `http://10.0.0.5:8735`. */
   server: string;
-  /** A token with the `worker` scope. */
+  /** A token with the `worker` scope. Sent to the server only; never given to a child process. */
   token: string;
-  /** Name reported with claims (default `worker@<pid>`). */
+  /** Name sent with claims; default none: the server records the name the token is bound to (a bound token refuses any other). */
   name?: string;
-  /** NtTrace executable (else `NTTRACE`, else the PATH). */
+  /**
+   * NtTrace executable (else `NTTRACE`, else the PATH of `env`). A relative path is taken
+   * relative to `cwd`, once, as the worker starts.
+   */
   nttrace?: string;
+  /** Folder a relative `nttrace` is resolved against (default: the process's working folder). */
+  cwd?: string;
   /** Extra NtTrace options. */
   nttraceArgs?: readonly string[];
   /** Model of the runner's live verdicts (default: the shipped model). */
@@ -145,10 +200,29 @@ export interface WorkerOptions {
   once?: boolean;
   /** Stop after this many jobs. */
   maxJobs?: number;
-  /** Folder for downloaded programs and logs (a fresh temporary folder by default; removed after each job). */
+  /**
+   * Folder under which each job gets a fresh folder (`mkdtemp`) for its program, removed after
+   * the job (default: a fresh temporary folder, removed at the end). Only folders the worker
+   * made are ever removed.
+   */
   workDir?: string;
   signal?: AbortSignal;
+  /**
+   * The worker's environment (default `process.env`): where `NTTRACE` and the PATH are looked
+   * up, and the source of the tracer's environment, which gets only the platform's
+   * allow-list ({@link childEnv}) and `passEnv`.
+   */
   env?: Record<string, string | undefined>;
+  /** More variables to give the tracer and the traced program (never `NTMD_*`). */
+  passEnv?: readonly string[];
+  /** PEM certificate(s) of a private CA for an https server. */
+  ca?: string | Buffer;
+  /** Allow plain http:// to a server that is not on this machine. */
+  insecureHttp?: boolean;
+  /** Largest program accepted in a claim (default 128 MiB). */
+  maxProgramBytes?: number;
+  /** How long the start-up check of the tracer may take (default 120 s). */
+  tracerCheckMs?: number;
   onEvent?: (event: WorkerEvent) => void;
 }
 
@@ -174,14 +248,34 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, { once: true });
   });
 
-/** Runs the claim / trace / post loop until the signal, `once` with an empty queue, or `maxJobs`. */
+/**
+ * Runs the claim / trace / post loop until the signal, `once` with an empty queue, or `maxJobs`.
+ *
+ * Before the first claim, the tracer is resolved (against `cwd`) and started once; each claim
+ * is checked field by field before use. A fault on the worker's side found before a program
+ * runs gives the claim back ({@link WorkerClient.releaseClaim}) and stops the worker.
+ *
+ * @throws {@link WorkerConfigError} for an unsafe server URL or `passEnv` name
+ * @throws {@link WorkerPreflightError} when the tracer or the job folder fails its check
+ * @throws {@link ClaimRejectedError} when the server sends a claim that fails its check
+ */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
-  const client = new WorkerClient(options.server, options.token);
-  const name = options.name ?? `worker@${process.pid}`;
+  const client = new WorkerClient(options.server, options.token, { ca: options.ca, insecureHttp: options.insecureHttp, maxProgramBytes: options.maxProgramBytes });
+  const name = options.name;
   const emit = options.onEvent ?? (() => undefined);
   const summary: WorkerSummary = { posted: 0, failed: 0, lost: 0 };
-  const root = options.workDir ?? (await mkdtemp(join(tmpdir(), 'ntmd-worker-')));
-  await mkdir(root, { recursive: true });
+  const env = options.env ?? process.env;
+  const tracerEnv = childEnv(env, { passEnv: options.passEnv });
+  const tracer = resolveTracer(options.nttrace, env, resolve(options.cwd ?? process.cwd()));
+  await checkTracerStarts(tracer, tracerEnv, options.tracerCheckMs);
+  const setup: JobSetup = { tracer: tracer.tracer, env: tracerEnv, check: (dir) => checkBeforeJob(tracer, dir) };
+  let root: string;
+  try {
+    if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
+    root = options.workDir ?? (await mkdtemp(join(tmpdir(), 'ntmd-worker-')));
+  } catch (e) {
+    throw new WorkerPreflightError('folder', `the worker cannot make its folder: ${(e as Error).message}`, { cause: e });
+  }
   try {
     let jobs = 0;
     while (!options.signal?.aborted && (options.maxJobs === undefined || jobs < options.maxJobs)) {
@@ -195,7 +289,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       jobs++;
       const limit = Math.min(job.timeLimitMs, options.timeLimitMs ?? Infinity);
       emit({ type: 'claimed', sha256: job.sha256, name: job.name, timeLimitMs: limit });
-      const outcome = await traceJob(client, job, limit, root, options, emit);
+      const outcome = await traceJob(client, job, limit, root, setup, options, emit);
       summary[outcome]++;
     }
   } finally {
@@ -204,23 +298,64 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   return summary;
 }
 
+/** What every job uses: the tracer found at start, the children's environment, the pre-flight check. */
+interface JobSetup {
+  tracer: string;
+  env: Record<string, string>;
+  check: (jobDir: string) => void;
+}
+
+/**
+ * Gives the claim back after a pre-flight failure (no attempt counted) and rethrows it: the
+ * worker stops, since every later program would fail the same way.
+ */
+async function releaseAndStop(client: WorkerClient, job: ClaimedJob, e: WorkerPreflightError, emit: (e: WorkerEvent) => void): Promise<never> {
+  let outcome: 'released' | 'lost' | 'unsupported' | 'error';
+  try {
+    outcome = await client.releaseClaim(job, e.message);
+  } catch {
+    outcome = 'error';
+  }
+  emit({ type: 'released', sha256: job.sha256, outcome, error: e.message });
+  const after = {
+    released: 'the claim was given back: the program is queued again',
+    lost: 'the claim had expired already',
+    unsupported: 'the server cannot release claims: the program is queued again when the claim expires',
+    error: 'releasing the claim failed: the program is queued again when the claim expires',
+  }[outcome];
+  throw new WorkerPreflightError(e.check, `${e.message}; ${after}; the worker stops`, { cause: e });
+}
+
 async function traceJob(
   client: WorkerClient,
   job: ClaimedJob,
   limitMs: number,
   root: string,
+  setup: JobSetup,
   options: WorkerOptions,
   emit: (e: WorkerEvent) => void,
 ): Promise<'posted' | 'failed' | 'lost'> {
-  const dir = join(root, job.sha256);
-  await mkdir(dir, { recursive: true });
+  // Nothing of the claim names a path: the job's folder is a fresh mkdtemp folder, and the
+  // trace is kept in another private folder, never in the folder the program runs in.
+  let dir: string | undefined;
+  let traceDir: string | undefined;
+  try {
+    dir = await mkdtemp(join(root, 'job-'));
+    traceDir = await mkdtemp(join(tmpdir(), 'ntmd-worker-trace-'));
+    setup.check(dir);
+  } catch (e) {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    if (traceDir !== undefined) await rm(traceDir, { recursive: true, force: true });
+    const failure = e instanceof WorkerPreflightError ? e : new WorkerPreflightError('folder', `the worker cannot make the job's folders under ${root}: ${(e as Error).message}`, { cause: e });
+    return releaseAndStop(client, job, failure, emit);
+  }
   try {
     let trace: Uint8Array;
     try {
       const bytes = await client.download(job);
       const program = join(dir, `program${safeExtension(job.name)}`);
-      await writeFile(program, bytes, { mode: 0o700 });
-      const log = join(dir, 'trace.log');
+      await writeFile(program, bytes, { mode: 0o700, flag: 'wx' });
+      const log = join(traceDir, 'trace.log');
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), limitMs);
       const onOuter = () => stop.abort();
@@ -228,13 +363,14 @@ async function traceJob(
       try {
         const session = traceProgram({
           program,
-          nttrace: options.nttrace,
+          nttrace: setup.tracer,
           nttraceArgs: options.nttraceArgs,
           model: options.model,
           detector: options.detector?.(),
           saveLog: log,
+          traceDir,
           signal: stop.signal,
-          env: options.env,
+          env: setup.env,
           cwd: dir,
         });
         const result = await session.result;
@@ -271,5 +407,6 @@ async function traceJob(
     return 'posted';
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await rm(traceDir, { recursive: true, force: true });
   }
 }
