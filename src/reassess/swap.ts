@@ -56,7 +56,7 @@ export class SwappableDetector implements TraceDetector {
 export async function storeModelDetector(store: Store, id: number): Promise<ModelDetector> {
   const stored = await store.getModel(id);
   const model = await loadModel(stored.bytes!);
-  return new ModelDetector(model, { name: `store model ${id} (${stored.name})`, source: 'file' });
+  return new ModelDetector(model, { name: `store model ${id} (${stored.name})`, source: 'file', fileSha256: stored.sha256 });
 }
 
 /** A running {@link followProduction}. */

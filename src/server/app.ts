@@ -31,7 +31,7 @@ import { buildOpenApi } from './openapi.js';
 import type { RouteSpec } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { namedSchemas } from './schemas.js';
+import { NAME_PATTERN, namedSchemas } from './schemas.js';
 import { hasScope, parseToken, secretMatches } from './tokens.js';
 import type { Scope, TokenRecord } from './tokens.js';
 import { ROUTES } from './routes.js';
@@ -229,7 +229,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return sendProblem(reply, problem(err.status, err.code, err.message, instance, err.extra));
     }
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
-    if (e.validation) return sendProblem(reply, problem(400, 'VALIDATION', e.message ?? 'invalid request', instance));
+    if (e.validation) return sendProblem(reply, problem(400, 'VALIDATION', validationMessage(e) ?? e.message ?? 'invalid request', instance));
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       if (e.statusCode === 413) reply.header('connection', 'close');
       return sendProblem(reply, problem(e.statusCode, e.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', e.message ?? 'bad request', instance));
@@ -465,6 +465,23 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * A clearer message than Ajv's for the refusals people meet: a name that is not a plain file
+ * name, a query parameter the endpoint does not take.
+ */
+function validationMessage(e: { validation?: unknown; validationContext?: string }): string | undefined {
+  const first = Array.isArray(e.validation) ? (e.validation[0] as { keyword?: string; instancePath?: string; params?: Record<string, unknown> }) : undefined;
+  if (!first) return undefined;
+  const where = `${e.validationContext ?? 'request'}${first.instancePath ?? ''}`;
+  if (first.keyword === 'pattern' && first.params?.pattern === NAME_PATTERN) {
+    return `${where} must be a plain file name: 1-255 printable characters, not "." or "..", without / or \\`;
+  }
+  if (first.keyword === 'additionalProperties' && e.validationContext === 'querystring') {
+    return `unknown query parameter ${JSON.stringify(first.params?.additionalProperty)}: this endpoint does not take it`;
+  }
+  return undefined;
+}
+
 /** The entries of `o` whose value is not undefined (so they do not override defaults). */
 function defined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -477,7 +494,8 @@ function tokenJson(t: TokenRecord): Record<string, unknown> {
 function fastifySchema(r: RouteSpec): Record<string, unknown> {
   const s: Record<string, unknown> = {};
   if (r.params) s.params = { type: 'object', additionalProperties: false, required: Object.keys(r.params), properties: r.params };
-  if (r.query) s.querystring = { type: 'object', additionalProperties: false, properties: r.query, required: r.requiredQuery ?? [] };
+  // Every route has a query schema: one without parameters refuses any (docs/api.md).
+  s.querystring = { type: 'object', additionalProperties: false, properties: r.query ?? {}, required: r.requiredQuery ?? [] };
   if (r.body === 'json' && r.jsonBody) s.body = r.jsonBody;
   const response: Record<string, unknown> = {};
   for (const [code, res] of Object.entries(r.responses)) if (res.schema) response[code] = res.schema;

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
@@ -26,9 +27,11 @@ export class ModelDetector implements TraceDetector {
   constructor(
     /** The loaded model. */
     readonly loaded: Model,
-    meta: { name: string; source: 'default' | 'file' },
+    meta: { name: string; source: 'default' | 'file'; fileSha256?: string },
   ) {
-    const sha256 = loaded.sha256 ?? createHash('sha256').update(loaded.toBytes()).digest('hex');
+    // The SHA-256 of the model file, as \`models list\` and the store report it; without the
+    // file, of the model's serialised bytes.
+    const sha256 = meta.fileSha256 ?? createHash('sha256').update(loaded.toBytes()).digest('hex');
     this.model = { name: meta.name, sha256, source: meta.source, info: loaded.info() as unknown as Record<string, unknown> };
   }
 
@@ -47,8 +50,11 @@ export class ModelDetector implements TraceDetector {
  * Throws the model reader's typed errors for a bad file.
  */
 export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
-  if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default' });
-  return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' });
+  const fileSha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+  if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default', fileSha256: await fileSha256(DEFAULT_MODEL_PATH) });
+  const bytes = await readFile(modelPath).catch(() => undefined);
+  if (bytes === undefined) return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' }); // throws the reader's typed error
+  return new ModelDetector(await loadModel(bytes, { source: modelPath }), { name: basename(modelPath), source: 'file', fileSha256: createHash('sha256').update(bytes).digest('hex') });
 }
 
 /** Most detection threads `serve` starts by itself (each holds a copy of the model). */

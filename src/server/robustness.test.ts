@@ -210,3 +210,47 @@ describe('a database outage: 503 with Retry-After, /v1/ready false', () => {
     }
   });
 });
+
+describe('names, query parameters and the model digest', () => {
+  let server: RunningServer;
+  let token: string;
+  let modelPath: string;
+  beforeAll(async () => {
+    modelPath = await testModelPath();
+    server = await startServer({ db: 'memory://', port: 0, model: modelPath, rateLimit: { perSecond: 0 } });
+    token = (await server.backend.createToken('t', ['detect', 'contribute'])).token;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('refuses trace and program names ".", ".." and names with a path separator with a clear 400', async () => {
+    const body = read(corpusFiles('sysMAL')[0]);
+    for (const name of ['.', '..', 'a/b', 'a\\b']) {
+      const r = await http(server.url, 'POST', `/v1/traces?name=${encodeURIComponent(name)}&label=malicious`, { token, body });
+      expect(r.status, name).toBe(400);
+      expect(r.json.detail, name).toBe('querystring/name must be a plain file name: 1-255 printable characters, not "." or "..", without / or \\');
+      const p = await http(server.url, 'POST', `/v1/programs?name=${encodeURIComponent(name)}`, { token, body: Buffer.from('MZ fake'), type: 'application/octet-stream' });
+      expect(p.status, name).toBe(400);
+    }
+    // Names that merely contain dots are fine.
+    expect((await http(server.url, 'POST', '/v1/traces?name=...trace.txt&label=malicious', { token, body })).status).toBe(201);
+    // The store refuses them too, whatever the caller (the CLI's import, the API's labelled path).
+    await expect(server.backend.store.import([{ name: '..', label: 'benign', bytes: body }])).rejects.toMatchObject({ code: 'IMPORT_SOURCE' });
+  });
+
+  it('refuses unknown query parameters on every endpoint, those without parameters included', async () => {
+    const health = await http(server.url, 'GET', '/v1/health?verbose=1');
+    expect(health.status).toBe(400);
+    expect(health.json.detail).toBe('unknown query parameter "verbose": this endpoint does not take it');
+    expect((await http(server.url, 'GET', '/v1/stats?x=1', { token })).status).toBe(400);
+    expect((await http(server.url, 'POST', '/v1/traces?lable=benign', { token, body: read(corpusFiles('sysBEN')[0]) })).status).toBe(400);
+  });
+
+  it('/v1/models reports the SHA-256 of the model file, as models list and the store do', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const r = await http(server.url, 'GET', '/v1/models', { token });
+    expect(r.json.current.sha256).toBe(createHash('sha256').update(readFileSync(modelPath)).digest('hex'));
+  });
+});

@@ -15,8 +15,11 @@ export const SHA256_PATTERN = '^[0-9a-f]{64}$';
 export const TRACE_ID_PATTERN = SHA256_PATTERN;
 /** A token id: 12 hex digits. */
 export const TOKEN_ID_PATTERN = '^[0-9a-f]{12}$';
-/** A free-text name (file name, program name, token name): printable, no path separators. */
-export const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f/\\\\]{1,255}$';
+/**
+ * A free-text name (file name, program name, token name): printable, no path separators,
+ * and not `.` or `..` (names become file names on `store export`).
+ */
+export const NAME_PATTERN = '^(?!\\.{1,2}$)[^\\u0000-\\u001f\\u007f/\\\\]{1,255}$';
 
 const label = { type: 'string', enum: ['benign', 'malicious'], description: 'The class of the trace.' } as const;
 
