@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,7 @@ import { runWorker, type WorkerEvent, type WorkerOptions } from './worker.js';
 import { checkClaim } from './worker-claim.js';
 import { checkPassEnvName, childEnv } from './worker-env.js';
 import { checkServerUrl, isLoopbackHost } from './worker-http.js';
+import { resolveRunAs } from './worker-run-as.js';
 import { CLI, FAKE_NTTRACE, RAW_LOG, projectRoot, requireBuilt } from './test-helpers/harness.js';
 import { countingDetector } from '../runner/test-helpers/fake.js';
 import { findWine, headBuild, processesInPrefix, WinePrefix, type WineTools } from '../runner/test-helpers/wine.js';
@@ -388,6 +389,49 @@ describe('fault 1: the traced program gets a minimal environment, never the toke
     }
     expect(new Set(s.auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
   }, 60_000);
+});
+
+const nobody = process.platform === 'linux' && process.getuid?.() === 0 ? spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }) : undefined;
+const runAsSkip = process.platform !== 'linux' ? `--run-as is tested on Linux (this is ${process.platform})` : process.getuid?.() !== 0 ? 'the test run is not root, so it cannot switch accounts' : nobody?.status !== 0 ? 'no account "nobody"' : '';
+
+describe('fault 1: --run-as, the traced program under another account', () => {
+  it('refuses what cannot work: Windows, a worker that is not root, root itself, unknown accounts', () => {
+    expect(() => resolveRunAs('nobody', 'win32', 0)).toThrow(/not available on Windows/);
+    expect(() => resolveRunAs('nobody', 'linux', 1000)).toThrow(/must run as root/);
+    expect(() => resolveRunAs('root', 'linux', 0)).toThrow(/is root \(uid 0\)/);
+    expect(() => resolveRunAs('ntmd-no-such-account-x', 'linux', 0)).toThrow(/no such account/);
+    expect(() => resolveRunAs('-x;rm', 'linux', 0)).toThrow(/not an account name/);
+  });
+
+  it.skipIf(runAsSkip !== '')(`the program runs as "nobody": it cannot read the worker's token file${runAsSkip ? ` (skipped: ${runAsSkip})` : ''}`, async () => {
+    const s = await started();
+    const secret = scratchDir('ntmd-adv-secret-');
+    const tokenFile = join(secret, 'token');
+    writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
+    const out = scratchDir('ntmd-adv-runas-');
+    chmodSync(out, 0o777);
+    const program = Buffer.from(
+      ['#!/bin/sh', 'id -u > "$T_OUT/uid"', 'if cat "$T_TOKEN_FILE" > "$T_OUT/stolen" 2>/dev/null; then echo read; else echo denied; fi > "$T_OUT/token"', ''].join('\n'),
+    );
+    queue(s, job(program, 'thief.sh'));
+    const summary = await runWorker(
+      base(s, {
+        runAs: 'nobody',
+        nttraceArgs: ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-spawn', '-fake-pidfile', join(out, 'pid'), '-fake-env', join(out, 'env.json')],
+        env: { ...process.env, NTMD_TOKEN: TOKEN, T_OUT: out, T_TOKEN_FILE: tokenFile },
+        passEnv: ['T_OUT', 'T_TOKEN_FILE'],
+      }),
+    );
+    expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
+    expect(readFileSync(join(out, 'uid'), 'utf8').trim()).toBe(nobody!.stdout.trim());
+    expect(readFileSync(join(out, 'token'), 'utf8').trim()).toBe('denied');
+    const env = JSON.parse(readFileSync(join(out, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(JSON.stringify(env)).not.toContain(TOKEN);
+    expect(env.NTMD_RUN_AS).toBeUndefined();
+    expect(env.USER).toBe('nobody');
+    // NtTrace (here the stand-in, as nobody) wrote the trace the worker posted.
+    expect(s.posted[0].equals(expectedTrace(Number(readFileSync(join(out, 'pid'), 'utf8'))))).toBe(true);
+  }, 30_000);
 });
 
 describe('fault 13: the traced program cannot write its own verdict', () => {

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -23,6 +23,7 @@ import { childEnv } from './worker-env.js';
 import { WorkerPreflightError } from './worker-errors.js';
 import { checkServerUrl, request } from './worker-http.js';
 import { checkBeforeJob, checkTracerStarts, resolveTracer } from './worker-preflight.js';
+import { resolveRunAs, runAsLauncher, type RunAsAccount } from './worker-run-as.js';
 
 /** What the server returns for a claim, every field checked ({@link checkClaim}). */
 export type ClaimedJob = CheckedClaim;
@@ -223,6 +224,12 @@ export interface WorkerOptions {
   maxProgramBytes?: number;
   /** How long the start-up check of the tracer may take (default 120 s). */
   tracerCheckMs?: number;
+  /**
+   * POSIX: run the tracer and the traced program as this unprivileged account (the worker
+   * must be root). The job folder and the trace file are given to the account; see
+   * docs/security.md.
+   */
+  runAs?: string;
   onEvent?: (event: WorkerEvent) => void;
 }
 
@@ -267,16 +274,39 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const env = options.env ?? process.env;
   const tracerEnv = childEnv(env, { passEnv: options.passEnv });
   const tracer = resolveTracer(options.nttrace, env, resolve(options.cwd ?? process.cwd()));
-  await checkTracerStarts(tracer, tracerEnv, options.tracerCheckMs);
-  const setup: JobSetup = { tracer: tracer.tracer, env: tracerEnv, check: (dir) => checkBeforeJob(tracer, dir) };
-  let root: string;
+  const runAs = options.runAs !== undefined ? resolveRunAs(options.runAs) : undefined;
+  // With runAs, a launcher of the worker's own stands in for NtTrace (worker-run-as.ts).
+  const privateDir = runAs !== undefined ? await mkdtemp(join(tmpdir(), 'ntmd-worker-private-')) : undefined;
+  let root: string | undefined;
   try {
-    if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
-    root = options.workDir ?? (await mkdtemp(join(tmpdir(), 'ntmd-worker-')));
-  } catch (e) {
-    throw new WorkerPreflightError('folder', `the worker cannot make its folder: ${(e as Error).message}`, { cause: e });
+    const launch = runAs !== undefined ? runAsLauncher(privateDir!, runAs, tracer, tracerEnv) : { command: tracer, env: tracerEnv };
+    await checkTracerStarts(launch.command, launch.env, options.tracerCheckMs);
+    const setup: JobSetup = { tracer: launch.command.tracer, env: launch.env, check: (dir) => checkBeforeJob(tracer, dir), runAs };
+    try {
+      if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
+      root = options.workDir ?? (await mkdtemp(join(tmpdir(), 'ntmd-worker-')));
+      // The account must reach its job folder inside (not list the others).
+      if (runAs !== undefined && options.workDir === undefined) await chmod(root, 0o711);
+    } catch (e) {
+      throw new WorkerPreflightError('folder', `the worker cannot make its folder: ${(e as Error).message}`, { cause: e });
+    }
+    return await loop(client, root, setup, options, name, emit, summary);
+  } finally {
+    if (root !== undefined && options.workDir === undefined) await rm(root, { recursive: true, force: true });
+    if (privateDir !== undefined) await rm(privateDir, { recursive: true, force: true });
   }
-  try {
+}
+
+async function loop(
+  client: WorkerClient,
+  root: string,
+  setup: JobSetup,
+  options: WorkerOptions,
+  name: string | undefined,
+  emit: (e: WorkerEvent) => void,
+  summary: WorkerSummary,
+): Promise<WorkerSummary> {
+  {
     let jobs = 0;
     while (!options.signal?.aborted && (options.maxJobs === undefined || jobs < options.maxJobs)) {
       const job = await client.claim(name);
@@ -292,8 +322,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const outcome = await traceJob(client, job, limit, root, setup, options, emit);
       summary[outcome]++;
     }
-  } finally {
-    if (options.workDir === undefined) await rm(root, { recursive: true, force: true });
   }
   return summary;
 }
@@ -303,6 +331,7 @@ interface JobSetup {
   tracer: string;
   env: Record<string, string>;
   check: (jobDir: string) => void;
+  runAs?: RunAsAccount;
 }
 
 /**
@@ -343,6 +372,11 @@ async function traceJob(
     dir = await mkdtemp(join(root, 'job-'));
     traceDir = await mkdtemp(join(tmpdir(), 'ntmd-worker-trace-'));
     setup.check(dir);
+    if (setup.runAs !== undefined) {
+      // The account works in its job folder, and reaches (not lists) the runner's trace folder.
+      await chown(dir, setup.runAs.uid, setup.runAs.gid);
+      await chmod(traceDir, 0o711);
+    }
   } catch (e) {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     if (traceDir !== undefined) await rm(traceDir, { recursive: true, force: true });
@@ -355,6 +389,7 @@ async function traceJob(
       const bytes = await client.download(job);
       const program = join(dir, `program${safeExtension(job.name)}`);
       await writeFile(program, bytes, { mode: 0o700, flag: 'wx' });
+      if (setup.runAs !== undefined) await chown(program, setup.runAs.uid, setup.runAs.gid);
       const log = join(traceDir, 'trace.log');
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), limitMs);

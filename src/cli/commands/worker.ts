@@ -34,6 +34,9 @@ Options:
   --pass-env NAME     give the traced program this environment variable too (repeatable;
                       NTMD_* names are refused)
   --max-program-size N  largest program accepted in a claim, in bytes (default 134217728)
+  --run-as USER       Linux/POSIX: run NtTrace and the program as this unprivileged
+                      account (the worker must run as root); not on Windows, see
+                      docs/security.md
   --nttrace PATH      NtTrace executable (default: $NTTRACE, else the PATH)
   --nttrace-arg=A     extra NtTrace option, repeatable (e.g. --nttrace-arg=-only)
   --model F           model for the live verdicts in the log (default: the shipped model)
@@ -83,6 +86,7 @@ const command: Command = {
     'insecure-http': { type: 'boolean' },
     'pass-env': { type: 'string', multiple: true },
     'max-program-size': { type: 'string' },
+    'run-as': { type: 'string' },
     nttrace: { type: 'string' },
     'nttrace-arg': { type: 'string', multiple: true },
     model: { type: 'string' },
@@ -124,6 +128,7 @@ const command: Command = {
         ca,
         insecureHttp: values['insecure-http'] === true,
         maxProgramBytes: numberOption(values, 'max-program-size', { min: 1, integer: true }),
+        runAs: stringOption(values, 'run-as'),
         model: stringOption(values, 'model'),
         timeLimitMs: duration(values, 'time-limit'),
         pollMs: duration(values, 'poll'),
