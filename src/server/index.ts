@@ -43,7 +43,10 @@ export type { OpenBackendOptions } from './store-backend.js';
 export { SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION, ServerSchemaError, migrateServer, applyMigrationSet } from './migrations.js';
 export type { ServerMigration, MigrationSet } from './migrations.js';
 export { runWorker, WorkerClient } from './worker.js';
-export type { WorkerOptions, WorkerEvent } from './worker.js';
+export type { WorkerOptions, WorkerEvent, WorkerClientOptions, ClaimedJob } from './worker.js';
+export { ClaimRejectedError, WorkerConfigError, WorkerPreflightError } from './worker-errors.js';
+export { checkClaim, MAX_TIME_LIMIT_MS, DEFAULT_MAX_PROGRAM_BYTES, type CheckedClaim } from './worker-claim.js';
+export { childEnv, checkPassEnvName, WINDOWS_ENV_ALLOW, POSIX_ENV_ALLOW } from './worker-env.js';
 
 /** Default TCP port of `ntmaldetect serve`. */
 export const DEFAULT_PORT = 8735;
