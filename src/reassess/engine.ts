@@ -22,7 +22,7 @@
 import { hostname } from 'node:os';
 import type { Store, StoreCorpus, StoredModel } from '../store/store.js';
 import type { CorpusFilter } from '../store/filter.js';
-import type { SqlDriver } from '../store/driver.js';
+import type { Queryable, SqlDriver } from '../store/driver.js';
 import type { ResolvedConfig } from '../model/config.js';
 import { presetConfig, presetNames } from '../model/presets.js';
 import { trainOnCorpus } from '../api/train.js';
@@ -119,6 +119,12 @@ export interface ReassessReport {
   status: RunStatus;
   reason: string;
   snapshotId: string;
+  /**
+   * Traces left out because a revoked API token produced them (a worker's post or a
+   * contribution) and no person has relabelled them since (server table
+   * `ntmd_api_trace_producers`; empty on a store without the server's tables).
+   */
+  suspectExcluded: string[];
   traces: number;
   newTraces: number;
   split?: string;
@@ -274,6 +280,25 @@ export async function reassess(store: Store, options: ReassessOptions = {}): Pro
   });
 }
 
+/**
+ * Traces a revoked API token produced that no person has labelled since: marked by the
+ * server when the token was revoked (`ntmd_api_trace_producers.suspect_at`), cleared when a
+ * person labels the trace through the API, and also cleared by any later label event
+ * (`store label`). Empty when the store has no server tables.
+ */
+export async function suspectTraces(db: Queryable): Promise<string[]> {
+  const [t] = await db.query<{ present: boolean }>(`SELECT to_regclass('ntmd_api_trace_producers') IS NOT NULL AS present`);
+  if (!t?.present) return [];
+  const rows = await db.query<{ trace_sha256: string }>(
+    `SELECT DISTINCT p.trace_sha256 FROM ntmd_api_trace_producers p
+      WHERE p.suspect_at IS NOT NULL AND p.cleared_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM ntmd_labels l JOIN ntmd_traces t ON t.id = l.trace_id
+                         WHERE t.sha256 = p.trace_sha256 AND l.created_at > p.suspect_at)
+      ORDER BY 1`,
+  );
+  return rows.map((r) => r.trace_sha256);
+}
+
 async function runLocked(
   store: Store,
   registry: ModelRegistry,
@@ -285,7 +310,10 @@ async function runLocked(
   progress: (e: ReassessEvent) => void,
 ): Promise<ReassessReport> {
   const db = registry.db;
-  const corpus = await store.loadCorpus(options.filter ?? {});
+  // Traces produced by a revoked API token stay out until a person relabels or deletes them.
+  const suspect = options.filter?.snapshot === undefined ? await suspectTraces(db) : [];
+  const filter: CorpusFilter = suspect.length ? { ...options.filter, excludeTraces: [...(options.filter?.excludeTraces ?? []), ...suspect] } : (options.filter ?? {});
+  const corpus = await store.loadCorpus(filter);
   const prodStored = production ? await store.getModel(production.modelId) : null;
   const prodModel = production ? await registry.loadProduction() : null;
   // New traces: against the last completed run's snapshot, else the production model's.
@@ -299,6 +327,7 @@ async function runLocked(
   const base: Omit<ReassessReport, 'status' | 'reason'> = {
     runId,
     snapshotId: corpus.snapshotId,
+    suspectExcluded: suspect,
     traces: corpus.docs.length,
     newTraces,
     rule,

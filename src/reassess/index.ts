@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-export { reassess, listRuns, defaultCandidates } from './engine.js';
+export { reassess, listRuns, defaultCandidates, suspectTraces } from './engine.js';
 export type { ReassessOptions, ReassessReport, ReassessEvent, CandidateResult, FoldFigures, RunStatus, RunRecord } from './engine.js';
 export { ModelRegistry, productionStack } from './registry.js';
 export type { ProductionEntry, RegisteredModel } from './registry.js';

@@ -336,9 +336,10 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
 
     it('lets only worker tokens claim, refuses posts without the live lease, and completes the job once', async () => {
       expect((await http(base, 'POST', '/v1/jobs/claim', { token: tok.contribute, body: '{}', type: 'application/json' })).status).toBe(403);
-      const c = await http(base, 'POST', '/v1/jobs/claim', { token: tok.worker, body: '{"worker":"w1"}', type: 'application/json' });
+      // The token named "worker" is bound to the worker name "worker" (its name, by default).
+      const c = await http(base, 'POST', '/v1/jobs/claim', { token: tok.worker, body: '{"worker":"worker"}', type: 'application/json' });
       expect(c.status).toBe(200);
-      expect(c.json).toMatchObject({ sha256: sha, name: 'sample.exe', size: exe.length, timeLimitMs: 5000 });
+      expect(c.json).toMatchObject({ sha256: sha, name: 'sample.exe', size: exe.length, timeLimitMs: 5000, worker: 'worker' });
       const lease = c.json.lease as string;
       expect((await http(base, 'POST', '/v1/jobs/claim', { token: tok.worker, body: '{}', type: 'application/json' })).status).toBe(204);
       const dl = await http(base, 'GET', `/v1/programs/${sha}/content?lease=${lease}`, { token: tok.worker });

@@ -16,6 +16,7 @@ import type { BodyLimits, BodyReservation } from './body.js';
 import { isConnectionError } from '../store/driver.js';
 import {
   ApiError,
+  BadRequestError,
   ConflictError,
   DependencyMissingError,
   ForbiddenError,
@@ -24,15 +25,17 @@ import {
   DatabaseUnavailableError,
   ServerBusyError,
   RateLimitedError,
+  AuthRateLimitedError,
   UnauthorizedError,
   UnsupportedMediaError,
+  WorkerMismatchError,
 } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteSpec } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { NAME_PATTERN, namedSchemas } from './schemas.js';
-import { hasScope, parseToken, secretMatches } from './tokens.js';
+import { hasScope, parseToken, secretMatches, tokenExpired } from './tokens.js';
 import type { Scope, TokenRecord } from './tokens.js';
 import { ROUTES } from './routes.js';
 
@@ -61,6 +64,8 @@ export interface JobOptions {
   timeLimitMs?: number;
   /** Claims after which a program that keeps failing is marked `failed`. Default 3. */
   maxAttempts?: number;
+  /** Live claims one token may hold at once. Default 2. */
+  maxClaims?: number;
 }
 
 /** Options of {@link createApp}. */
@@ -73,6 +78,19 @@ export interface AppOptions {
   jobs?: JobOptions;
   /** How long a verified token is trusted before the store is asked again. Default 2000 ms. */
   tokenCacheMs?: number;
+  /**
+   * How long a token that failed verification (unknown, revoked, expired, wrong secret) is
+   * refused without asking the store again. Default 30 000 ms.
+   */
+  negativeCacheMs?: number;
+  /**
+   * Failed authentications allowed per client address (token bucket). Past it, requests
+   * from the address that do not carry an already verified token get 429 with
+   * `Retry-After`, without a store lookup. Default 1/s, burst 20; `{ perSecond: 0 }` disables it.
+   */
+  authFailureLimit?: RateLimitOptions;
+  /** Receives warnings (a legacy worker token in use); default: the server's stderr. */
+  onWarning?: (message: string) => void;
   /** Fastify logger (pino) on: true, or off (default). Errors 500 are logged either way to stderr. */
   logger?: boolean;
   /** Serve HTTPS with this certificate chain and private key (PEM), instead of plain HTTP. */
@@ -87,7 +105,10 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   jsonBytes: 64 * 1024,
   bodyMemoryBytes: 512 * 1024 * 1024,
 };
-export const DEFAULT_JOBS: Required<JobOptions> = { leaseMs: 15 * 60_000, timeLimitMs: 120_000, maxAttempts: 3 };
+export const DEFAULT_JOBS: Required<JobOptions> = { leaseMs: 15 * 60_000, timeLimitMs: 120_000, maxAttempts: 3, maxClaims: 2 };
+
+/** Response header carrying a warning about the request's token (a legacy worker token). */
+export const WARNING_HEADER = 'ntmd-warning';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -119,6 +140,8 @@ export async function loadFastify(): Promise<typeof import('fastify').default> {
 const BEARER = /^Bearer\s+(\S+)$/i;
 /** Verified tokens remembered at most (the cache is emptied when full). */
 const TOKEN_CACHE_MAX = 10_000;
+/** Refused tokens remembered at most (the oldest entry goes first). */
+const NEGATIVE_CACHE_MAX = 100_000;
 const sha256 = (crypto as { hash?: (alg: string, data: string, enc: 'base64') => string }).hash;
 /** The token cache's key: SHA-256 of the whole token string (base64). */
 function tokenKey(token: string): string {
@@ -171,6 +194,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const tokenCacheMs = options.tokenCacheMs ?? 2000;
   const tokenCache = new Map<string, { record: TokenRecord; until: number }>();
   let revocations = 0;
+  const negativeCacheMs = options.negativeCacheMs ?? 30_000;
+  // Refused tokens, keyed like the token cache (`t:` + hash of the whole token), and token
+  // ids that are unknown or revoked (`i:` + id): neither is looked up again until `until`.
+  const negativeCache = new Map<string, { id: string; until: number }>();
+  // One store lookup per token string at a time: a storm of requests with one token waits
+  // on the same lookup.
+  const inflight = new Map<string, Promise<TokenRecord | 'unknown' | 'refused'>>();
+  const authFailures = new RateLimiter(options.authFailureLimit ?? { perSecond: 1, burst: 20 });
+  const warn = options.onWarning ?? ((m: string) => process.stderr.write(`ntmaldetect serve: warning: ${m}\n`));
+  const warnedLegacy = new Set<string>();
 
   const app = fastify({
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
@@ -253,43 +286,105 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // elsewhere (the CLI on a shared PostgreSQL store) takes effect within `tokenCacheMs`.
   // Written with a callback, not `async`, so that the common case (a cached token) costs no
   // promise and no extra turn of the event loop.
-  const admit = (request: FastifyRequest, needed: Scope | 'any', record: TokenRecord): void => {
+  const admit = (request: FastifyRequest, reply: FastifyReply, needed: Scope | 'any', record: TokenRecord): void => {
     if (needed !== 'any' && !hasScope(record.scopes, needed)) throw new ForbiddenError(needed, record.scopes);
     const wait = limiter.take(record.id);
     if (wait > 0) throw new RateLimitedError(wait, limiter.perSecond);
     request.ntmdToken = record;
+    if (record.legacy && record.workerName === null && record.scopes.includes('worker')) {
+      const m = `token ${record.id} (${record.name}) is a worker token made before worker identity: it is not bound to a worker name and does not expire; bind it (tokens bind ${record.id} --worker NAME) or replace it (tokens rotate ${record.id})`;
+      reply.header(WARNING_HEADER, m);
+      if (!warnedLegacy.has(record.id)) {
+        warnedLegacy.add(record.id);
+        warn(m);
+      }
+    }
+  };
+  // Failed authentication: counted against the client's address, and the token (and its id,
+  // when unknown or revoked) is not looked up again for `negativeCacheMs`.
+  const refuse = (ip: string, key: string | undefined, id: string | undefined, idToo: boolean, message: string): UnauthorizedError => {
+    authFailures.take(ip);
+    if (key !== undefined && negativeCacheMs > 0) {
+      while (negativeCache.size >= NEGATIVE_CACHE_MAX) negativeCache.delete(negativeCache.keys().next().value!);
+      const until = performance.now() + negativeCacheMs;
+      negativeCache.set(`t:${key}`, { id: id ?? '', until });
+      if (idToo && id !== undefined) negativeCache.set(`i:${id}`, { id, until });
+    }
+    return new UnauthorizedError(message);
+  };
+  const refusedRecently = (key: string, id: string, now: number): boolean => {
+    for (const k of [`t:${key}`, `i:${id}`]) {
+      const e = negativeCache.get(k);
+      if (e === undefined) continue;
+      if (e.until > now) return true;
+      negativeCache.delete(k);
+    }
+    return false;
+  };
+  const forgetRefusals = (id: string): void => {
+    for (const [k, v] of negativeCache) if (v.id === id) negativeCache.delete(k);
+  };
+  // The store's answer for a token string: its record when the secret matches and it is not
+  // revoked; 'unknown' (no such id, or revoked: the id can be refused outright) or 'refused'
+  // (wrong secret). The hash comparison is constant-time (`secretMatches`).
+  const verify = (key: string, parsed: { id: string; secret: string }): Promise<TokenRecord | 'unknown' | 'refused'> => {
+    let p = inflight.get(key);
+    if (p === undefined) {
+      p = backend.findToken(parsed.id).then((found) => {
+        if (!found || found.revokedAt !== null) return 'unknown' as const;
+        return secretMatches(parsed.secret, found.hash) ? found : ('refused' as const);
+      });
+      const settle = (): void => void inflight.delete(key);
+      p.then(settle, settle);
+      inflight.set(key, p);
+    }
+    return p;
   };
   // One hook per route, with the route's scope and body kind in its closure (Fastify's
   // request.routeOptions builds a new object on every read).
   type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
-  const routeHook = (needed: Scope | 'any' | 'none', body: 'trace' | 'program' | 'json' | 'none'): Hook => (request, _reply, done) => {
+  const routeHook = (needed: Scope | 'any' | 'none', body: 'trace' | 'program' | 'json' | 'none'): Hook => (request, reply, done) => {
     request.ntmdBody = body;
     if (needed === 'none') return done();
     try {
       const header = request.headers.authorization;
       const m = header === undefined ? null : BEARER.exec(header);
-      if (!m) throw new UnauthorizedError();
-      const parsed = parseToken(m[1]);
-      if (!parsed) throw new UnauthorizedError('the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
-      const key = tokenKey(m[1]);
       const now = performance.now();
-      const cached = tokenCache.get(key);
-      if (cached !== undefined && cached.until > now) {
-        admit(request, needed, cached.record);
-        return done();
+      const key = m ? tokenKey(m[1]) : undefined;
+      if (key !== undefined) {
+        const cached = tokenCache.get(key);
+        if (cached !== undefined && cached.until > now) {
+          if (!tokenExpired(cached.record)) {
+            admit(request, reply, needed, cached.record);
+            return done();
+          }
+          tokenCache.delete(key);
+        }
       }
+      // Not a token verified lately: an address that failed too often is refused before
+      // anything is looked up.
+      const ip = request.ip;
+      const wait = authFailures.wait(ip);
+      if (wait > 0) throw new AuthRateLimitedError(wait, authFailures.perSecond);
+      if (!m) throw refuse(ip, undefined, undefined, false, 'a bearer token is required: send "Authorization: Bearer ntmd_..."');
+      const parsed = parseToken(m[1]);
+      if (!parsed) throw refuse(ip, undefined, undefined, false, 'the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
+      if (refusedRecently(key!, parsed.id, now)) throw refuse(ip, undefined, undefined, false, 'unknown or revoked token (refused recently: not looked up again yet)');
       const generation = revocations;
-      backend.findToken(parsed.id).then(
+      verify(key!, parsed).then(
         (found) => {
           try {
-            if (!found || found.revokedAt !== null || !secretMatches(parsed.secret, found.hash)) {
-              tokenCache.delete(key);
-              throw new UnauthorizedError('unknown or revoked token');
+            if (found === 'unknown' || found === 'refused') {
+              tokenCache.delete(key!);
+              throw refuse(ip, key, parsed.id, found === 'unknown', 'unknown or revoked token');
+            }
+            if (tokenExpired(found)) {
+              throw refuse(ip, key, parsed.id, false, `the token expired at ${found.expiresAt!.toISOString()}: ask an administrator to renew or rotate it`);
             }
             if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
             // Not remembered if a revocation went through while the store was asked.
-            if (generation === revocations) tokenCache.set(key, { record: found, until: performance.now() + tokenCacheMs });
-            admit(request, needed, found);
+            if (generation === revocations) tokenCache.set(key!, { record: found, until: performance.now() + tokenCacheMs });
+            admit(request, reply, needed, found);
             done();
           } catch (e) {
             done(e as Error);
@@ -311,12 +406,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     revocations++;
     for (const [k, v] of tokenCache) if (v.record.id === id) tokenCache.delete(k);
   };
-  const traceInput = (body: Buffer, verdict: VerdictJson, label: LabelName | undefined, provenance: TraceProvenance): TraceInput => ({
+  const traceInput = (body: Buffer, verdict: VerdictJson, label: LabelName | undefined, provenance: TraceProvenance, tokenId?: string): TraceInput => ({
     body,
     label,
     provenance,
     verdict,
     modelSha256: detector.model.sha256,
+    tokenId,
   });
 
   type Q = Record<string, string | undefined>;
@@ -337,7 +433,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const body = traceBody(request);
       const verdict = await detector.detect(body);
       const stored = await backend.addTrace(
-        traceInput(body, verdict, q.label as LabelName | undefined, { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName }),
+        traceInput(body, verdict, q.label as LabelName | undefined, { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName }, request.ntmdToken?.id),
       );
       if (stored.duplicate) {
         reply.header('location', `/v1/traces/${stored.id}`);
@@ -351,7 +447,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const t = await backend.getTrace(id!, detector.model.sha256);
       if (!t) throw new NotFoundError('trace', id!);
       const verdict = t.verdict ?? (await verdictOf(backend, detector, id!));
-      return { id: t.id, calls: t.calls, label: t.label, labels: t.labels, submissions: t.submissions, verdict };
+      return { id: t.id, calls: t.calls, label: t.label, labels: t.labels, submissions: t.submissions, verdict, producers: t.producers };
     },
     labelTrace: async (request) => {
       const { id } = request.params as Q;
@@ -390,7 +486,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const isAdmin = hasScope(token.scopes, 'admin');
       if (!isAdmin) {
         if (!token.scopes.includes('worker')) throw new ForbiddenError('worker', token.scopes);
-        if (lease === undefined || !(await backend.leaseValid(sha256!, lease))) {
+        if (lease === undefined || !(await backend.leaseValid(sha256!, lease, token.id))) {
           throw new ForbiddenError('admin', token.scopes);
         }
       }
@@ -403,10 +499,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
     claim: async (request, reply) => {
+      const token = request.ntmdToken!;
       const b = (request.body ?? {}) as { worker?: string };
-      const claim: JobClaim | undefined = await backend.claimJob(b.worker ?? submitter(request), jobs.leaseMs, jobs.maxAttempts);
+      // A bound worker token claims under its own name only; a legacy (unbound) worker
+      // token or an admin token under the name it sends.
+      if (token.workerName !== null && b.worker !== undefined && b.worker !== token.workerName) throw new WorkerMismatchError(token.workerName, b.worker);
+      const worker = token.workerName ?? b.worker ?? submitter(request);
+      const claim: JobClaim | undefined = await backend.claimJob({ tokenId: token.id, worker, leaseMs: jobs.leaseMs, maxAttempts: jobs.maxAttempts, maxClaims: jobs.maxClaims });
       if (!claim) return reply.code(204).send();
-      return { ...claim, timeLimitMs: jobs.timeLimitMs };
+      return { ...claim, worker, timeLimitMs: jobs.timeLimitMs };
     },
     postJobTrace: async (request) => {
       const { sha256 } = request.params as Q;
@@ -421,31 +522,86 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         programSha256: p.sha256,
         programName: p.name,
         tracer: { tracer: 'nttrace', timeLimitMs: jobs.timeLimitMs },
-      });
-      const done = await backend.completeJob(sha256!, lease!, input);
-      if (!done) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is no longer held by this lease (expired and retried, or already done): the trace was not stored`);
+      }, request.ntmdToken!.id);
+      const done = await backend.completeJob(sha256!, lease!, request.ntmdToken!.id, input);
+      if (!done) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is not held by this token with this lease (expired and retried, already done, or another token's): the trace was not stored`);
       return programJson(backend, detector, done.program);
     },
     failJob: async (request) => {
       const { sha256 } = request.params as Q;
       const { lease } = request.query as Q;
       const { error } = request.body as { error: string };
-      const p = await backend.failJob(sha256!, lease!, error, jobs.maxAttempts);
-      if (!p) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is no longer held by this lease`);
+      const p = await backend.failJob(sha256!, lease!, request.ntmdToken!.id, error, jobs.maxAttempts);
+      if (!p) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is not held by this token with this lease`);
       return programJson(backend, detector, p);
     },
+    releaseJob: async (request) => {
+      const { sha256 } = request.params as Q;
+      const { lease } = request.query as Q;
+      const reason = (request.body as { reason?: string } | undefined)?.reason;
+      const p = await backend.releaseJob(sha256!, lease!, request.ntmdToken!.id, reason);
+      if (!p) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is not held by this token with this lease`);
+      return programJson(backend, detector, p);
+    },
+    requeueProgram: async (request) => {
+      const { sha256 } = request.params as Q;
+      const r = await backend.requeueProgram(sha256!);
+      if (!r) throw new NotFoundError('program', sha256!);
+      if (!r.requeued) {
+        throw new ConflictError('NOT_REQUEUEABLE', `program ${sha256} is ${r.program.status}: only a failed program, or one done by a revoked token, can be queued again`, { id: sha256 });
+      }
+      return programJson(backend, detector, r.program);
+    },
     createToken: async (request, reply) => {
-      const { name, scopes } = request.body as { name: string; scopes: Scope[] };
-      const t = await backend.createToken(name, [...new Set(scopes)]);
+      const { name, scopes, worker, ttlSeconds } = request.body as { name: string; scopes: Scope[]; worker?: string; ttlSeconds?: number };
+      if (worker !== undefined && !scopes.includes('worker')) throw new BadRequestError('VALIDATION', 'body/worker: only a token with the "worker" scope is bound to a worker name');
+      const t = await backend.createToken(name, [...new Set(scopes)], { worker, ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 });
+      forgetRefusals(t.id);
       reply.code(201);
       return { ...tokenJson(t.record), token: t.token };
     },
     listTokens: async () => (await backend.listTokens()).map(tokenJson),
+    updateToken: async (request) => {
+      const { id } = request.params as Q;
+      const { worker, ttlSeconds } = request.body as { worker?: string; ttlSeconds?: number };
+      if (worker === undefined && ttlSeconds === undefined) throw new BadRequestError('VALIDATION', 'body: give "worker" (bind a legacy worker token) and/or "ttlSeconds" (renew)');
+      let record: TokenRecord | undefined;
+      // Bind (a legacy worker token; the lifetime, if given, becomes its first expiry), or
+      // renew (the expiry becomes now + ttlSeconds).
+      let renew = ttlSeconds !== undefined;
+      if (worker !== undefined) {
+        const b = await backend.bindToken(id!, worker, ttlSeconds === undefined ? undefined : ttlSeconds * 1000);
+        if (!b) throw new NotFoundError('active worker token', id!);
+        if (!b.bound && b.record.workerName !== worker) {
+          throw new ConflictError('ALREADY_BOUND', `token ${id} is bound to worker ${JSON.stringify(b.record.workerName)}: a binding is made once; rotate or create a token for another worker`, { id });
+        }
+        record = b.record;
+        if (b.bound) renew = false;
+      }
+      if (renew) {
+        record = await backend.renewToken(id!, ttlSeconds! * 1000);
+        if (!record) throw new NotFoundError('active token', id!);
+      }
+      dropTokenCache(id!);
+      forgetRefusals(id!);
+      return tokenJson(record!);
+    },
+    rotateToken: async (request, reply) => {
+      const { id } = request.params as Q;
+      const { graceSeconds, ttlSeconds } = (request.body ?? {}) as { graceSeconds?: number; ttlSeconds?: number };
+      const t = await backend.rotateToken(id!, (graceSeconds ?? 0) * 1000, { ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 });
+      if (!t) throw new NotFoundError('active token', id!);
+      dropTokenCache(id!);
+      forgetRefusals(t.id);
+      reply.code(201);
+      return { ...tokenJson(t.record), token: t.token };
+    },
     revokeToken: async (request, reply) => {
       const { id } = request.params as Q;
-      if (!(await backend.revokeToken(id!))) throw new NotFoundError('token', id!);
+      const r = await backend.revokeToken(id!);
+      if (!r) throw new NotFoundError('token', id!);
       dropTokenCache(id!);
-      return reply.code(204).send();
+      return reply.code(204).header('ntmd-marked-traces', String(r.marked)).header('ntmd-released-claims', String(r.released)).send();
     },
   };
 
@@ -457,12 +613,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
       config: { scope: r.scope, body: r.body },
       onRequest: routeHook(r.scope, r.body),
+      // A JSON body whose members are all optional may be left out altogether (a worker's
+      // release, a claim): it is then read as {}.
+      ...(r.body === 'json' && r.jsonBody && !(r.jsonBody as { required?: unknown }).required ? { preValidation: emptyJsonBody } : {}),
       schema: fastifySchema(r),
       handler,
     });
   }
   const openapi = buildOpenApi(ROUTES);
   return app;
+}
+
+/** preValidation hook: a missing body of a route whose JSON members are all optional reads as {}. */
+function emptyJsonBody(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.body === undefined || request.body === null) request.body = {};
+  done();
 }
 
 /**
@@ -488,7 +653,17 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
 }
 
 function tokenJson(t: TokenRecord): Record<string, unknown> {
-  return { id: t.id, name: t.name, scopes: t.scopes, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt ? t.revokedAt.toISOString() : null };
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    createdAt: t.createdAt.toISOString(),
+    revokedAt: t.revokedAt ? t.revokedAt.toISOString() : null,
+    worker: t.workerName,
+    expiresAt: t.expiresAt ? t.expiresAt.toISOString() : null,
+    legacy: t.legacy,
+    rotatedTo: t.rotatedTo,
+  };
 }
 
 function fastifySchema(r: RouteSpec): Record<string, unknown> {

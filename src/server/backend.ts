@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { NewToken, Scope, TokenRecord } from './tokens.js';
+import type { NewToken, Scope, TokenOptions, TokenRecord } from './tokens.js';
 
 /** Class of a trace, as the API spells it. */
 export type LabelName = 'benign' | 'malicious';
@@ -67,6 +67,8 @@ export interface TraceInput {
   provenance: TraceProvenance;
   /** Verdict of the server's model, stored beside the trace. */
   verdict: VerdictJson;
+  /** Id of the token that sent it (recorded as the trace's producer). */
+  tokenId?: string | undefined;
   /** SHA-256 of the model that produced `verdict`. */
   modelSha256: string;
 }
@@ -90,6 +92,8 @@ export interface TraceDetails {
   submissions: { name: string | null; submitter: string | null; programSha256: string | null; programName: string | null; at: string }[];
   /** The verdict stored for the model asked about, if any. */
   verdict: VerdictJson | undefined;
+  /** The tokens that produced the trace (worker posts, contributions), with their suspect marks. */
+  producers: TraceSuspicion[];
   /** The trace's bytes (reduced text, or the raw log as received), to run a model on. */
   content(): Promise<Uint8Array>;
 }
@@ -118,6 +122,47 @@ export interface JobClaim {
   expiresAt: string;
 }
 
+/** A claim asked for by a token. */
+export interface ClaimRequest {
+  /** The token claiming (the claim belongs to it). */
+  tokenId: string;
+  /** Worker name recorded with the claim. */
+  worker: string;
+  leaseMs: number;
+  maxAttempts: number;
+  /** Live claims one token may hold at once. */
+  maxClaims: number;
+}
+
+/** What revoking a token did. */
+export interface RevokeReport {
+  id: string;
+  /** Producer records of the token's traces newly marked suspect. */
+  marked: number;
+  /** Claims the token held, put back in the queue. */
+  released: number;
+}
+
+/** Outcome of a requeue: `requeued` false when the program is neither failed nor done with a suspect trace. */
+export interface RequeueResult {
+  requeued: boolean;
+  program: ProgramRecord;
+}
+
+/** One token's part in a trace: who produced it, and whether that result is suspect. */
+export interface TraceSuspicion {
+  tokenId: string;
+  kind: 'worker' | 'contribute';
+  programSha256: string | null;
+  at: string;
+  /** True while the token is revoked and no person has relabelled the trace since. */
+  suspect: boolean;
+  suspectSince: string | null;
+  reason: string | null;
+  clearedAt: string | null;
+  clearedBy: string | null;
+}
+
 /** Counts served by `GET /v1/stats`. */
 export interface StatsJson {
   traces: number;
@@ -133,10 +178,20 @@ export interface ServerBackend {
   close(): Promise<void>;
 
   findToken(id: string): Promise<TokenRecord | undefined>;
-  createToken(name: string, scopes: Scope[]): Promise<NewToken & { record: TokenRecord }>;
+  /** Creates a token; one with the `worker` scope is bound to a worker name and expires (see {@link TokenOptions}). */
+  createToken(name: string, scopes: Scope[], options?: TokenOptions): Promise<NewToken & { record: TokenRecord }>;
   listTokens(): Promise<TokenRecord[]>;
-  /** Marks a token revoked; false if there is no such (unrevoked) token. */
-  revokeToken(id: string): Promise<boolean>;
+  /**
+   * Marks a token revoked, marks the traces it produced suspect and puts its claims back in
+   * the queue; undefined if there is no such (unrevoked) token.
+   */
+  revokeToken(id: string): Promise<RevokeReport | undefined>;
+  /** Binds an unbound (legacy) worker token to a worker name; `bound: false` if it already was. */
+  bindToken(id: string, worker: string, ttlMs?: number): Promise<{ bound: boolean; record: TokenRecord } | undefined>;
+  /** Sets an active token's expiry to now + `ttlMs`. */
+  renewToken(id: string, ttlMs: number): Promise<TokenRecord | undefined>;
+  /** Replaces an active token by a new one (same name, scopes, binding); the old one expires after `graceMs`. */
+  rotateToken(id: string, graceMs: number, options?: TokenOptions): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined>;
 
   /** Stores a trace unless an identical one exists (then `duplicate` and nothing stored). */
   addTrace(input: TraceInput): Promise<TraceStored>;
@@ -155,15 +210,23 @@ export interface ServerBackend {
   getProgram(sha256: string): Promise<ProgramRecord | undefined>;
   /** The program's bytes, or undefined if unknown. */
   programBytes(sha256: string): Promise<Uint8Array | undefined>;
-  /** Is `lease` the live claim on `sha256`? */
-  leaseValid(sha256: string, lease: string): Promise<boolean>;
-  /** Claims the oldest queued program (or one whose claim expired); undefined if none. */
-  claimJob(worker: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined>;
+  /** Is `lease` the live claim on `sha256`, made by the token `tokenId`? */
+  leaseValid(sha256: string, lease: string, tokenId: string): Promise<boolean>;
+  /**
+   * Claims the oldest queued program (or one whose claim expired) for a token; undefined
+   * if none. Throws `ClaimLimitError` when the token holds `maxClaims` live claims already.
+   */
+  claimJob(request: ClaimRequest): Promise<JobClaim | undefined>;
   /**
    * Stores the trace of a claimed program and marks it done, atomically and only if
-   * `lease` is still the live claim. Returns undefined when the claim was lost.
+   * `lease` is still the live claim of the token `tokenId`; records the token as the trace's
+   * producer. Returns undefined when the claim was lost.
    */
-  completeJob(sha256: string, lease: string, trace: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined>;
+  completeJob(sha256: string, lease: string, tokenId: string, trace: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined>;
   /** Gives a claimed program back (retried, or `failed` after `maxAttempts`). undefined when the claim was lost. */
-  failJob(sha256: string, lease: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined>;
+  failJob(sha256: string, lease: string, tokenId: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined>;
+  /** Gives a claimed program back without counting the attempt (a worker-side fault found before it ran). */
+  releaseJob(sha256: string, lease: string, tokenId: string, reason: string | undefined): Promise<ProgramRecord | undefined>;
+  /** Queues a failed program (or one done by a revoked token) again with its attempts reset. */
+  requeueProgram(sha256: string): Promise<RequeueResult | undefined>;
 }

@@ -23,7 +23,7 @@ import { openServerBackend } from './store-backend.js';
 import type { StoreBackend } from './store-backend.js';
 import type { TraceDetector } from './backend.js';
 
-export { createApp, loadFastify, DEFAULT_LIMITS, DEFAULT_JOBS, sha256Hex } from './app.js';
+export { createApp, loadFastify, DEFAULT_LIMITS, DEFAULT_JOBS, WARNING_HEADER, sha256Hex } from './app.js';
 export type { AppOptions, ServerLimits, JobOptions } from './app.js';
 export type * from './backend.js';
 export * from './errors.js';
@@ -31,8 +31,8 @@ export { RateLimiter } from './rate-limit.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { readBody } from './body.js';
 export type { BodyLimits, BodyHeaders } from './body.js';
-export { SCOPES, generateToken, parseToken, parseScopes, hasScope, hashSecret, secretMatches } from './tokens.js';
-export type { Scope, TokenRecord, NewToken } from './tokens.js';
+export { SCOPES, generateToken, parseToken, parseScopes, hasScope, hashSecret, secretMatches, tokenExpired, parseLifetime, DEFAULT_WORKER_TOKEN_TTL_MS, MAX_TOKEN_TTL_MS } from './tokens.js';
+export type { Scope, TokenRecord, NewToken, TokenOptions } from './tokens.js';
 export { buildOpenApi } from './openapi.js';
 export type { RouteSpec, ResponseSpec } from './openapi.js';
 export { ROUTES } from './routes.js';
@@ -76,6 +76,12 @@ export interface StartServerOptions {
   rateLimit?: RateLimitOptions;
   jobs?: JobOptions;
   tokenCacheMs?: number;
+  /** See {@link AppOptions.negativeCacheMs}. */
+  negativeCacheMs?: number;
+  /** See {@link AppOptions.authFailureLimit}. */
+  authFailureLimit?: RateLimitOptions;
+  /** See {@link AppOptions.onWarning}. */
+  onWarning?: (message: string) => void;
   logger?: boolean;
 }
 
@@ -103,7 +109,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   let app: FastifyInstance;
   try {
-    const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs, logger: options.logger };
+    const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs,
+      negativeCacheMs: options.negativeCacheMs, authFailureLimit: options.authFailureLimit, onWarning: options.onWarning, logger: options.logger };
     if (options.tls) appOptions.tls = options.tls;
     app = await createApp(appOptions);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });

@@ -1,6 +1,6 @@
 /**
  * The server's own tables (API tokens, submitted programs, tracing jobs, unlabelled traces
- * waiting for a label, cached verdicts),
+ * waiting for a label, cached verdicts, the token that produced each trace),
  * created by versioned migrations kept apart from the trace store's: they are recorded in
  * `ntmd_server_migrations` and serialised by their own advisory lock, and run after the
  * store's migrations (they reference `ntmd_traces`). A store used without the server never
@@ -79,6 +79,56 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
          verdict      jsonb NOT NULL,
          created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
          PRIMARY KEY (trace_sha256, model_sha256)
+       )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'worker identity: token binding and expiry, claim owners, trace producers',
+    statements: [
+      // Tokens made before this version: worker tokens are marked legacy (unbound, no
+      // expiry); they keep working, with a warning, until an administrator binds or
+      // replaces them.
+      `ALTER TABLE ntmd_api_tokens
+         ADD COLUMN worker_name text CHECK (worker_name IS NULL OR (worker_name <> '' AND position('/' in worker_name) = 0)),
+         ADD COLUMN expires_at  timestamptz,
+         ADD COLUMN legacy      boolean NOT NULL DEFAULT false,
+         ADD COLUMN rotated_to  text CHECK (rotated_to IS NULL OR rotated_to ~ '^[0-9a-f]{12}$')`,
+      `UPDATE ntmd_api_tokens SET legacy = true WHERE 'worker' = ANY (scopes)`,
+      // The token holding a claim (and, once done, the token that produced the trace).
+      `ALTER TABLE ntmd_jobs ADD COLUMN token_id text CHECK (token_id IS NULL OR token_id ~ '^[0-9a-f]{12}$')`,
+      `CREATE INDEX ntmd_jobs_token ON ntmd_jobs (token_id, status)`,
+      // Which token produced each trace (a worker's post, or a contribution), and whether
+      // the token's results are suspect (it was revoked) until a person relabels or
+      // deletes the trace.
+      `CREATE TABLE ntmd_api_trace_producers (
+         id             bigserial PRIMARY KEY,
+         trace_sha256   text NOT NULL CHECK (trace_sha256 ~ '^[0-9a-f]{64}$'),
+         token_id       text NOT NULL CHECK (token_id ~ '^[0-9a-f]{12}$'),
+         kind           text NOT NULL CHECK (kind IN ('worker', 'contribute')),
+         program_sha256 text CHECK (program_sha256 ~ '^[0-9a-f]{64}$'),
+         produced_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+         suspect_at     timestamptz,
+         suspect_reason text,
+         cleared_at     timestamptz,
+         cleared_by     text
+       )`,
+      `CREATE INDEX ntmd_api_trace_producers_trace ON ntmd_api_trace_producers (trace_sha256)`,
+      `CREATE INDEX ntmd_api_trace_producers_token ON ntmd_api_trace_producers (token_id)`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'one submission of a trace at a time',
+    statements: [
+      // A submission of a trace (contributed, or posted by a worker) holds the trace's row
+      // here from its duplicate check to its insert: the primary key admits one, so racing
+      // submissions of the same trace store it once. `owner` lets a submission remove only
+      // its own row; a row older than a minute (a crashed process) is taken over.
+      `CREATE TABLE ntmd_api_intake (
+         trace_sha256 text PRIMARY KEY CHECK (trace_sha256 ~ '^[0-9a-f]{64}$'),
+         owner        text NOT NULL,
+         started_at   timestamptz NOT NULL DEFAULT clock_timestamp()
        )`,
     ],
   },

@@ -20,7 +20,7 @@ export interface ResponseSpec {
 /** One route: method, path, who may call it, what it takes and returns. */
 export interface RouteSpec {
   operationId: string;
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI path template, e.g. `/v1/traces/{id}`. */
   path: string;
   summary: string;

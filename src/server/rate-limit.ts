@@ -61,6 +61,18 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
   }
 
+  /**
+   * Like {@link take} without taking: 0 when `key` has a request left, else the seconds
+   * (at least 1, rounded up) until it will.
+   */
+  wait(key: string): number {
+    if (!this.enabled) return 0;
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.now() - b.at) / 1000) * this.perSecond);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perSecond));
+  }
+
   private sweep(t: number): void {
     const full = (this.burst / this.perSecond) * 1000;
     if (t - this.lastSweep < Math.max(1000, full)) return;

@@ -13,6 +13,9 @@ const lease = { lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description:
 const name = (what: string) => ({ type: 'string', pattern: NAME_PATTERN, description: `${what} (1-255 printable characters, no / or \\).` });
 const ref = (id: string) => ({ $ref: `${id}#` });
 const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } };
+const tokenIdParam = { id: { type: 'string', pattern: TOKEN_ID_PATTERN, description: 'Token id (12 hex digits).' } };
+const ttlSeconds = { type: 'integer', minimum: 60, maximum: 366 * 86400, description: 'Lifetime in seconds from now (1 minute to 366 days).' };
+const problem = (description: string) => ({ description, schema: ref('Problem'), contentType: 'application/problem+json' });
 
 /** Every endpoint of the API. */
 export const ROUTES: readonly RouteSpec[] = [
@@ -184,6 +187,29 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: { 200: { description: 'Requeued or failed.', schema: ref('Program') }, 409: { description: 'The claim was lost.', schema: ref('Problem'), contentType: 'application/problem+json' } },
   },
   {
+    operationId: 'releaseJob',
+    method: 'POST',
+    path: '/v1/claims/{sha256}/release',
+    summary: 'Worker: give a claim back before running its program (a fault on the worker side, found by its pre-flight check); the program is queued again at once and the claim does not count as an attempt. The body (a JSON `reason`) is optional.',
+    scope: 'worker',
+    body: 'json',
+    params: sha,
+    query: lease,
+    requiredQuery: ['lease'],
+    jsonBody: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000, description: 'Why the worker gives the claim back (kept as the program\'s last error).' } } },
+    responses: { 200: { description: 'Queued again.', schema: ref('Program') }, 409: problem('The claim is not held by this token with this lease.') },
+  },
+  {
+    operationId: 'requeueProgram',
+    method: 'POST',
+    path: '/v1/programs/{sha256}/requeue',
+    summary: 'Admin: queue a failed program again (attempts reset), or one whose trace came from a revoked token.',
+    scope: 'admin',
+    body: 'none',
+    params: sha,
+    responses: { 200: { description: 'Queued.', schema: ref('Program') }, 404: problem('No such program.'), 409: problem('The program is neither failed nor done by a revoked token (`NOT_REQUEUEABLE`).') },
+  },
+  {
     operationId: 'createToken',
     method: 'POST',
     path: '/v1/tokens',
@@ -194,7 +220,12 @@ export const ROUTES: readonly RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       required: ['name', 'scopes'],
-      properties: { name: name('Token name'), scopes: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } } },
+      properties: {
+        name: name('Token name'),
+        scopes: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } },
+        worker: name('Worker name a `worker` token is bound to (default: the token name)'),
+        ttlSeconds: { ...ttlSeconds, description: 'Lifetime in seconds (default: 30 days for a `worker` token, none for the others).' },
+      },
     },
     responses: { 201: { description: 'Created.', schema: ref('Token') } },
   },
@@ -208,10 +239,32 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: { 200: { description: 'Tokens.', schema: { type: 'array', items: ref('Token') } } },
   },
   {
+    operationId: 'updateToken',
+    method: 'PATCH',
+    path: '/v1/tokens/{id}',
+    summary: 'Admin: bind a legacy worker token to a worker name (`worker`), and/or renew a token (`ttlSeconds` from now).',
+    scope: 'admin',
+    body: 'json',
+    params: tokenIdParam,
+    jsonBody: { type: 'object', additionalProperties: false, properties: { worker: name('Worker name to bind a legacy worker token to'), ttlSeconds } },
+    responses: { 200: { description: 'The token.', schema: ref('Token') }, 404: problem('No such active token.'), 409: problem('Already bound to another worker name (`ALREADY_BOUND`).') },
+  },
+  {
+    operationId: 'rotateToken',
+    method: 'POST',
+    path: '/v1/tokens/{id}/rotate',
+    summary: 'Admin: replace a token by a new one (same name, scopes, worker binding); the old one expires after `graceSeconds` (default 0). Its results are not marked.',
+    scope: 'admin',
+    body: 'json',
+    params: tokenIdParam,
+    jsonBody: { type: 'object', additionalProperties: false, properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 86400 }, ttlSeconds } },
+    responses: { 201: { description: 'The new token (its secret is in this response only).', schema: ref('Token') }, 404: problem('No such active token.') },
+  },
+  {
     operationId: 'revokeToken',
     method: 'DELETE',
     path: '/v1/tokens/{id}',
-    summary: 'Admin: revoke a token.',
+    summary: "Admin: revoke a token. The traces it produced are marked suspect (left out of re-assessment until a person relabels or deletes them) and its claims go back to the queue; the counts are in the headers `Ntmd-Marked-Traces` and `Ntmd-Released-Claims`.",
     scope: 'admin',
     body: 'none',
     params: { id: { type: 'string', pattern: TOKEN_ID_PATTERN } },

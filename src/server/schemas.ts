@@ -124,6 +124,25 @@ export const traceInfoSchema: JsonSchema = {
       },
     },
     verdict: { $ref: 'Verdict#' },
+    producers: {
+      type: 'array',
+      description: 'The tokens that produced the trace (a worker\'s post, a contribution). `suspect`: the token was revoked and no person has labelled the trace since; re-assessment leaves it out.',
+      items: {
+        type: 'object',
+        required: ['tokenId', 'kind', 'at', 'suspect'],
+        properties: {
+          tokenId: { type: 'string', pattern: TOKEN_ID_PATTERN },
+          kind: { type: 'string', enum: ['worker', 'contribute'] },
+          programSha256: { type: 'string', nullable: true },
+          at: { type: 'string', format: 'date-time' },
+          suspect: { type: 'boolean' },
+          suspectSince: { type: 'string', format: 'date-time', nullable: true },
+          reason: { type: 'string', nullable: true },
+          clearedAt: { type: 'string', format: 'date-time', nullable: true },
+          clearedBy: { type: 'string', nullable: true },
+        },
+      },
+    },
   },
 };
 
@@ -199,7 +218,8 @@ export const jobSchema: JsonSchema = {
   required: ['sha256', 'name', 'size', 'lease', 'expiresAt', 'timeLimitMs'],
   properties: {
     ...programIdentity,
-    lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Proof of the claim: required to download the program and post its trace.' },
+    lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Proof of the claim: required, with the token that made the claim, to download the program and post its trace.' },
+    worker: { type: 'string', description: 'The worker name the claim is recorded under (a bound token\'s own name).' },
     expiresAt: { type: 'string', format: 'date-time' },
     timeLimitMs: { type: 'integer', description: 'How long the worker may trace the program.' },
   },
@@ -215,6 +235,10 @@ export const tokenSchema: JsonSchema = {
     scopes: { type: 'array', items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } },
     createdAt: { type: 'string', format: 'date-time' },
     revokedAt: { type: 'string', format: 'date-time', nullable: true },
+    worker: { type: 'string', nullable: true, description: 'The worker name a `worker` token is bound to (null: not a worker token, or a legacy one).' },
+    expiresAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the token stops being accepted (null: no expiry).' },
+    legacy: { type: 'boolean', description: 'A worker token made before worker identity: unbound, no expiry; accepted with a warning until bound or replaced.' },
+    rotatedTo: { type: 'string', nullable: true, description: 'The token that replaced this one by rotation.' },
     token: { type: 'string', description: 'The secret token: only in the response that creates it.' },
   },
 };

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { SqlDriver } from '../store/driver.js';
@@ -19,9 +20,12 @@ import type { PreparedTrace } from '../store/parse.js';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import type {
+  ClaimRequest,
   JobClaim,
   LabelName,
   ProgramRecord,
+  RequeueResult,
+  RevokeReport,
   ServerBackend,
   StatsJson,
   TraceDetails,
@@ -29,11 +33,11 @@ import type {
   TraceStored,
   VerdictJson,
 } from './backend.js';
-import { MalformedTraceError } from './errors.js';
+import { ConflictError, MalformedTraceError } from './errors.js';
 import { migrateServer } from './migrations.js';
 import { ServerDb } from './server-db.js';
 import { ParsePool } from './parse-pool.js';
-import type { NewToken, Scope, TokenRecord } from './tokens.js';
+import type { NewToken, Scope, TokenOptions, TokenRecord } from './tokens.js';
 
 /** How to open the server's database. */
 export interface OpenBackendOptions {
@@ -50,6 +54,11 @@ export const API_SOURCE = 'api';
 const LABELS: readonly LabelName[] = ['benign', 'malicious'];
 
 const gzipAsync = promisify(gzip);
+
+/** An intake row older than this is a crashed submission's, taken over. */
+const INTAKE_STALE_SECONDS = 60;
+/** How long a submission waits for another one of the same trace to finish. */
+const INTAKE_WAIT_MS = 30_000;
 
 /**
  * Reads a trace the way the store will, refusing what it would not store. A large body is
@@ -111,22 +120,63 @@ export class StoreBackend implements ServerBackend {
   findToken(id: string): Promise<TokenRecord | undefined> {
     return this.sql.findToken(id);
   }
-  createToken(name: string, scopes: Scope[]): Promise<NewToken & { record: TokenRecord }> {
-    return this.sql.createToken(name, scopes);
+  createToken(name: string, scopes: Scope[], options?: TokenOptions): Promise<NewToken & { record: TokenRecord }> {
+    return this.sql.createToken(name, scopes, options);
   }
   listTokens(): Promise<TokenRecord[]> {
     return this.sql.listTokens();
   }
-  revokeToken(id: string): Promise<boolean> {
+  revokeToken(id: string): Promise<RevokeReport | undefined> {
     return this.sql.revokeToken(id);
+  }
+  bindToken(id: string, worker: string, ttlMs?: number): Promise<{ bound: boolean; record: TokenRecord } | undefined> {
+    return this.sql.bindToken(id, worker, ttlMs);
+  }
+  renewToken(id: string, ttlMs: number): Promise<TokenRecord | undefined> {
+    return this.sql.renewToken(id, ttlMs);
+  }
+  rotateToken(id: string, graceMs: number, options?: TokenOptions): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined> {
+    return this.sql.rotateToken(id, graceMs, options);
   }
 
   private async inStore(sha: string): Promise<boolean> {
     return (await this.driver.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [sha])).length === 1;
   }
 
+  /**
+   * Runs `fn` as the only submission of trace `id` in progress, across processes: the
+   * primary key of `ntmd_api_intake` admits one row per trace, so another submission of the
+   * same trace waits until this one is over (and then finds it stored: a duplicate). A row
+   * left by a crashed process is taken over after {@link INTAKE_STALE_SECONDS}.
+   */
+  private async withIntake<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const owner = randomBytes(8).toString('hex');
+    const deadline = Date.now() + INTAKE_WAIT_MS;
+    for (let wait = 5; ; wait = Math.min(2 * wait, 100)) {
+      const got = await this.driver.query(
+        `INSERT INTO ntmd_api_intake (trace_sha256, owner) VALUES ($1, $2)
+         ON CONFLICT (trace_sha256) DO UPDATE SET owner = excluded.owner, started_at = clock_timestamp()
+           WHERE ntmd_api_intake.started_at < clock_timestamp() - make_interval(secs => $3)
+         RETURNING trace_sha256`,
+        [id, owner, INTAKE_STALE_SECONDS],
+      );
+      if (got.length === 1) break;
+      if (Date.now() > deadline) throw new ConflictError('SUBMISSION_IN_PROGRESS', `trace ${id} is being stored by another submission: retry later`, { id });
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.driver.query('DELETE FROM ntmd_api_intake WHERE trace_sha256 = $1 AND owner = $2', [id, owner]).catch(() => undefined);
+    }
+  }
+
   async addTrace(input: TraceInput): Promise<TraceStored> {
     const file = await prepare(this.parsePool, input.body, input.provenance.name ?? 'request body');
+    return this.withIntake(file.traceSha256, () => this.addPrepared(file, input));
+  }
+
+  private async addPrepared(file: PreparedTrace, input: TraceInput): Promise<TraceStored> {
     const id = file.traceSha256;
     const name = input.provenance.name ?? `api-${id.slice(0, 16)}.txt`;
     const stored = (duplicate: boolean, label: LabelName | null): TraceStored => ({ id, duplicate, calls: file.calls, label });
@@ -157,6 +207,7 @@ export class StoreBackend implements ServerBackend {
     } else {
       duplicate = !(await this.insertPending(this.driver, file, name, input));
     }
+    if (!duplicate && input.tokenId !== undefined) await this.sql.recordProducer(this.driver, id, input.tokenId, 'contribute', input.provenance.programSha256 ?? null);
     await this.saveVerdict(id, input.modelSha256, input.verdict);
     return stored(duplicate, duplicate ? null : (input.label ?? null));
   }
@@ -198,6 +249,7 @@ export class StoreBackend implements ServerBackend {
         labels: labels.map((l) => ({ label: LABELS[l.label], source: l.source, at: iso(l.created_at) })),
         submissions: subs.map((s) => ({ name: s.name, submitter: s.submitter, programSha256: s.program_sha256, programName: s.program_name, at: iso(s.submitted_at) })),
         verdict,
+        producers: await this.sql.producers(id),
         content: async () => {
           const [row] = await q.query<{ sequence: Uint8Array }>('SELECT sequence FROM ntmd_traces WHERE sha256 = $1', [id]);
           return renderReduced(decodeSequence(row.sequence, `trace ${id}`));
@@ -216,6 +268,7 @@ export class StoreBackend implements ServerBackend {
       labels: [],
       submissions: [{ name: p.name, submitter: p.submitter, programSha256: p.program_sha256, programName: p.program_name, at: iso(p.submitted_at) }],
       verdict,
+      producers: await this.sql.producers(id),
       content: async () => {
         const [row] = await q.query<{ body: Uint8Array }>('SELECT body FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
         return gunzipSync(row.body);
@@ -223,7 +276,17 @@ export class StoreBackend implements ServerBackend {
     };
   }
 
+  /**
+   * Labels a trace (a person's decision: its suspect marks, if any, are cleared, even when
+   * the label does not change).
+   */
   async labelTrace(id: string, label: LabelName, source: string): Promise<boolean> {
+    const labelled = await this.labelTraceOnly(id, label, source);
+    if (labelled) await this.sql.clearSuspect(id, source);
+    return labelled;
+  }
+
+  private async labelTraceOnly(id: string, label: LabelName, source: string): Promise<boolean> {
     if (await this.inStore(id)) {
       await this.store.label(id, label, { source, reason: 'API' });
       return true;
@@ -266,6 +329,7 @@ export class StoreBackend implements ServerBackend {
     }
     const gone = await this.driver.query('DELETE FROM ntmd_api_pending WHERE trace_sha256 = $1 RETURNING trace_sha256', [id]);
     await this.driver.query('DELETE FROM ntmd_api_verdicts WHERE trace_sha256 = $1', [id]);
+    await this.driver.query('DELETE FROM ntmd_api_trace_producers WHERE trace_sha256 = $1', [id]);
     return found || gone.length === 1;
   }
 
@@ -302,32 +366,44 @@ export class StoreBackend implements ServerBackend {
   programBytes(sha256: string): Promise<Uint8Array | undefined> {
     return this.sql.programBytes(sha256);
   }
-  leaseValid(sha256: string, lease: string): Promise<boolean> {
-    return this.sql.leaseValid(sha256, lease);
+  leaseValid(sha256: string, lease: string, tokenId: string): Promise<boolean> {
+    return this.sql.leaseValid(sha256, lease, tokenId);
   }
-  claimJob(worker: string, leaseMs: number, maxAttempts: number): Promise<JobClaim | undefined> {
-    return this.sql.claimJob(worker, leaseMs, maxAttempts);
+  claimJob(request: ClaimRequest): Promise<JobClaim | undefined> {
+    return this.sql.claimJob(request);
   }
-  failJob(sha256: string, lease: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined> {
-    return this.sql.failJob(sha256, lease, error, maxAttempts);
+  failJob(sha256: string, lease: string, tokenId: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined> {
+    return this.sql.failJob(sha256, lease, tokenId, error, maxAttempts);
+  }
+  releaseJob(sha256: string, lease: string, tokenId: string, reason: string | undefined): Promise<ProgramRecord | undefined> {
+    return this.sql.releaseJob(sha256, lease, tokenId, reason);
+  }
+  requeueProgram(sha256: string): Promise<RequeueResult | undefined> {
+    return this.sql.requeueProgram(sha256);
   }
 
   /**
-   * One transaction: lock the job row, check the lease, keep the trace (unless an identical
-   * one is already stored), cache the verdict, mark the program done. A lost lease stores
-   * nothing, so a program is never traced twice into the store.
+   * One transaction: lock the job row, check the lease and that `tokenId` made the claim,
+   * keep the trace (unless an identical one is already stored), record the token as its
+   * producer, cache the verdict, mark the program done. A lost lease stores nothing, so a
+   * program is never traced twice into the store.
    */
-  async completeJob(sha256: string, lease: string, input: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
+  async completeJob(sha256: string, lease: string, tokenId: string, input: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
     const name = input.provenance.name ?? `${sha256}.trace.txt`;
     const file = await prepare(this.parsePool, input.body, name);
+    return this.withIntake(file.traceSha256, () => this.completePrepared(sha256, lease, tokenId, input, file, name));
+  }
+
+  private completePrepared(sha256: string, lease: string, tokenId: string, input: TraceInput, file: PreparedTrace, name: string): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
     return this.driver.transaction(async (tx) => {
-      if (!(await this.sql.holdLease(tx, sha256, lease))) return undefined;
+      if (!(await this.sql.holdLease(tx, sha256, lease, tokenId))) return undefined;
       const known = (await tx.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256])).length === 1;
       const added = known ? false : await this.insertPending(tx, file, name, input);
       await tx.query(
         'INSERT INTO ntmd_api_verdicts (trace_sha256, model_sha256, verdict) VALUES ($1, $2, $3) ON CONFLICT (trace_sha256, model_sha256) DO NOTHING',
         [file.traceSha256, input.modelSha256, JSON.stringify(input.verdict)],
       );
+      await this.sql.recordProducer(tx, file.traceSha256, tokenId, 'worker', sha256);
       const program = await this.sql.finishJob(tx, sha256, file.traceSha256);
       return { program, trace: { id: file.traceSha256, duplicate: !added, calls: file.calls, label: null } };
     });

@@ -30,6 +30,59 @@ export interface TokenRecord {
   createdAt: Date;
   /** Set when revoked; a revoked token is refused. */
   revokedAt: Date | null;
+  /**
+   * The one worker name this token may claim under (tokens with the `worker` scope are
+   * bound at creation); null for other tokens and for legacy worker tokens.
+   */
+  workerName: string | null;
+  /** When the token stops being accepted; null: no expiry (never for a bound worker token). */
+  expiresAt: Date | null;
+  /**
+   * A worker token made before worker identity existed (server schema 1): unbound and
+   * without expiry. It keeps working, with a warning, until an administrator binds or
+   * replaces it.
+   */
+  legacy: boolean;
+  /** Id of the token that replaced this one by rotation, if any. */
+  rotatedTo: string | null;
+}
+
+/** Default lifetime of a worker token (30 days); renewable by an administrator. */
+export const DEFAULT_WORKER_TOKEN_TTL_MS = 30 * 86_400_000;
+/** Longest lifetime a token may be given (366 days). */
+export const MAX_TOKEN_TTL_MS = 366 * 86_400_000;
+
+/** Options of a new token. */
+export interface TokenOptions {
+  /**
+   * Worker name a `worker`-scope token is bound to. Default: the token's name. Refused for
+   * a token without the `worker` scope.
+   */
+  worker?: string | undefined;
+  /**
+   * Lifetime in milliseconds. Default: {@link DEFAULT_WORKER_TOKEN_TTL_MS} for a token with
+   * the `worker` scope, no expiry for the others.
+   */
+  ttlMs?: number | undefined;
+}
+
+/** Is the token past its expiry at `now` (epoch ms)? */
+export function tokenExpired(t: Pick<TokenRecord, 'expiresAt'>, now = Date.now()): boolean {
+  return t.expiresAt !== null && t.expiresAt.getTime() <= now;
+}
+
+const LIFETIME_UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a token lifetime: a whole number followed by `m`, `h` or `d` (`90m`, `12h`,
+ * `30d`), between 1 minute and 366 days. Returns milliseconds.
+ */
+export function parseLifetime(text: string, option = '--ttl'): number {
+  const m = /^\s*(\d+)\s*([mhd])\s*$/i.exec(text);
+  if (!m) throw new TokenFormatError(`${option}: expected a lifetime such as 90m, 12h or 30d, got ${JSON.stringify(text)}`);
+  const ms = Number(m[1]) * LIFETIME_UNIT_MS[m[2].toLowerCase()];
+  if (ms < 60_000 || ms > MAX_TOKEN_TTL_MS) throw new TokenFormatError(`${option}: a lifetime must lie between 1m and 366d, got ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** A freshly created token: the full secret string is shown once and never stored. */

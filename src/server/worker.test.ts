@@ -90,7 +90,7 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     // A real worker process whose tracer hangs after replaying: it is mid-job when killed.
     const child = spawn(
       process.execPath,
-      [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`), '--once', '--name', 'doomed'],
+      [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`), '--once', '--name', 'win-1'],
       { env: { ...process.env, NTMD_TOKEN: workerToken }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -153,8 +153,10 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
   it('shares a queue between concurrent workers: every program traced once', async () => {
     const ps = ['c1', 'c2', 'c3', 'c4'].map(program);
     for (const [i, p] of ps.entries()) await submit(p, `c${i}.exe`);
+    // One token per worker: a worker token is bound to one worker name.
+    const tokens = [workerToken, (await server.backend.createToken('win-2', ['worker'])).token];
     const results = await Promise.all(
-      [0, 1].map((i) => runWorker({ server: server.url, token: workerToken, name: `w${i}`, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded })),
+      [0, 1].map((i) => runWorker({ server: server.url, token: tokens[i], nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded })),
     );
     expect(results[0].posted + results[1].posted).toBe(4);
     expect(results[0].failed + results[1].failed).toBe(0);

@@ -27,9 +27,14 @@ export interface CorpusFilter {
   snapshot?: string;
   /** One document per distinct trace (the first by name) instead of one per submission. */
   unique?: boolean;
+  /**
+   * Leave out these traces (SHA-256 of the canonical reduced trace): re-assessment leaves
+   * out the traces of a revoked API token until a person relabels or deletes them.
+   */
+  excludeTraces?: readonly string[];
 }
 
-const KEYS = new Set(['labels', 'sources', 'since', 'until', 'snapshot', 'unique']);
+const KEYS = new Set(['labels', 'sources', 'since', 'until', 'snapshot', 'unique', 'excludeTraces']);
 
 /** Parses a label given as 0/1, `benign`/`malicious` (or `ben`/`mal`). */
 export function parseLabel(value: unknown, option = 'label'): Label {
@@ -61,6 +66,7 @@ export interface ResolvedFilter {
   until?: Date;
   snapshot?: string;
   unique: boolean;
+  excludeTraces?: string[];
 }
 
 /** Validates a filter object (unknown keys, wrong types) and normalises it. */
@@ -87,12 +93,18 @@ export function resolveFilter(filter: CorpusFilter | undefined): ResolvedFilter 
     if (typeof f.unique !== 'boolean') throw new InvalidOptionError('filter.unique', 'a boolean', f.unique);
     out.unique = f.unique;
   }
+  if (f.excludeTraces !== undefined) {
+    if (!Array.isArray(f.excludeTraces) || f.excludeTraces.some((t) => typeof t !== 'string' || !/^[0-9a-f]{64}$/.test(t))) {
+      throw new InvalidOptionError('filter.excludeTraces', 'an array of trace SHA-256s (64 lower-case hex digits)', f.excludeTraces);
+    }
+    if (f.excludeTraces.length) out.excludeTraces = [...new Set(f.excludeTraces as string[])].sort();
+  }
   if (f.snapshot !== undefined) {
     if (typeof f.snapshot !== 'string' || !/^[0-9a-f]{8,64}$/.test(f.snapshot)) {
       throw new InvalidOptionError('filter.snapshot', 'a snapshot id (8 to 64 lower-case hex digits)', f.snapshot);
     }
-    if (out.labels || out.sources || out.since || out.until) {
-      throw new InvalidOptionError('filter.snapshot', 'no labels/sources/since/until alongside a snapshot', f.snapshot);
+    if (out.labels || out.sources || out.since || out.until || out.excludeTraces) {
+      throw new InvalidOptionError('filter.snapshot', 'no labels/sources/since/until/excludeTraces alongside a snapshot', f.snapshot);
     }
     out.snapshot = f.snapshot;
   }
@@ -107,6 +119,7 @@ export function filterJson(f: ResolvedFilter): Record<string, unknown> {
   if (f.since) out.since = f.since.toISOString();
   if (f.until) out.until = f.until.toISOString();
   if (f.unique) out.unique = true;
+  if (f.excludeTraces) out.excludeTraces = f.excludeTraces;
   return out;
 }
 
@@ -125,5 +138,6 @@ export function whereClause(f: ResolvedFilter, first = 1): { sql: string; params
   if (f.sources) parts.push(`s.source = ANY(${p(f.sources)}::text[])`);
   if (f.since) parts.push(`s.submitted_at >= ${p(f.since.toISOString())}::timestamptz`);
   if (f.until) parts.push(`s.submitted_at < ${p(f.until.toISOString())}::timestamptz`);
+  if (f.excludeTraces) parts.push(`NOT EXISTS (SELECT 1 FROM ntmd_traces xt WHERE xt.id = s.trace_id AND xt.sha256 = ANY(${p(f.excludeTraces)}::text[]))`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
