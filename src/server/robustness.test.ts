@@ -254,3 +254,38 @@ describe('names, query parameters and the model digest', () => {
     expect(r.json.current.sha256).toBe(createHash('sha256').update(readFileSync(modelPath)).digest('hex'));
   });
 });
+
+describe('TLS on the server side', () => {
+  const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+  it.skipIf(!haveOpenssl)(`serve --tls-cert/--tls-key: startServer({ tls }) answers HTTPS, and the CLI refuses half a pair with exit 2${haveOpenssl ? '' : ' (skipped: openssl not found)'}`, async () => {
+    const dir = tempDir('ntmd-tls-');
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const { readFileSync } = await import('node:fs');
+    const { request } = await import('node:https');
+    const server = await startServer({ db: 'memory://', port: 0, detector: await testDetector(), tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+    try {
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const body = await new Promise<string>((res, rej) => {
+        const req = request(`${server.url}/v1/health`, { ca: readFileSync(cert) }, (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => res(text));
+        });
+        req.on('error', rej);
+        req.end();
+      });
+      expect(JSON.parse(body)).toEqual({ status: 'ok' });
+    } finally {
+      await server.close();
+    }
+    requireBuilt();
+    const cli = spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', cert], { encoding: 'utf8', timeout: 60_000 });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toContain('--tls-cert and --tls-key go together');
+    const bad = spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', join(dir, 'missing.pem'), '--tls-key', key], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`--tls-cert ${join(dir, 'missing.pem')}`);
+  });
+});
