@@ -31,7 +31,8 @@ export interface RunAsAccount {
 export const RUN_AS_VARIABLE = 'NTMD_RUN_AS';
 
 function passwdLine(user: string): string | undefined {
-  const got = spawnSync('getent', ['passwd', user], { encoding: 'utf8' });
+  // A child of the worker: only PATH, nothing of the worker's environment.
+  const got = spawnSync('getent', ['passwd', user], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   if (got.status === 0 && got.stdout.trim() !== '') return got.stdout.trim().split('\n')[0];
   try {
     return readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === user);
