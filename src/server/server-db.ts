@@ -213,6 +213,16 @@ export class ServerDb {
     return rows.length ? programRecord(rows[0]) : undefined;
   }
 
+  /** Programs (never their bytes), oldest submission first; only those in `status` when given. */
+  async listPrograms(status?: ProgramStatus): Promise<ProgramRecord[]> {
+    const rows = await this.db.query<ProgramRow>(
+      `SELECT ${PROGRAM_COLUMNS} FROM ntmd_programs p JOIN ntmd_jobs j ON j.program_sha256 = p.sha256
+        WHERE $1::text IS NULL OR j.status = $1 ORDER BY p.submitted_at, p.sha256`,
+      [status ?? null],
+    );
+    return rows.map(programRecord);
+  }
+
   async programBytes(sha256: string): Promise<Uint8Array | undefined> {
     const rows = await this.db.query<{ content: Uint8Array }>('SELECT content FROM ntmd_programs WHERE sha256 = $1', [sha256]);
     return rows.length ? rows[0].content : undefined;
