@@ -255,6 +255,38 @@ describe('names, query parameters and the model digest', () => {
   });
 });
 
+describe('racing submissions of one trace', () => {
+  let server: RunningServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startServer({ db: 'memory://', port: 0, detector: await testDetector(), rateLimit: { perSecond: 0 } });
+    token = (await server.backend.createToken('t', ['contribute'])).token;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('three concurrent submissions (one labelled, two not) store the trace once: one stored, two duplicates, one row in pending or traces', async () => {
+    const detector = await testDetector();
+    const files = corpusFiles('sysMAL').slice(0, 12).map(read);
+    const outcomes: string[] = [];
+    for (const body of files) {
+      const verdict = detector.detect(body);
+      const input = (label?: 'malicious') => ({ body, label, verdict, modelSha256: detector.model.sha256, provenance: { submitter: 'token:t' } });
+      // Straight to the back-end, all three at once (HTTP would let the first finish before the others arrive).
+      const rs = await Promise.all([server.backend.addTrace(input('malicious')), server.backend.addTrace(input()), server.backend.addTrace(input())]);
+      const [row] = await server.backend.store.driver.query<{ n: number }>(
+        'SELECT (SELECT count(*)::int FROM ntmd_api_pending WHERE trace_sha256 = $1) + (SELECT count(*)::int FROM ntmd_traces WHERE sha256 = $1) AS n',
+        [rs[0].id],
+      );
+      outcomes.push(`${rs.map((r) => (r.duplicate ? 'dup' : 'new')).sort().join(',')} rows=${row.n}`);
+    }
+    expect(outcomes).toEqual(Array(files.length).fill('dup,dup,new rows=1'));
+    const [left] = await server.backend.store.driver.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_api_intake');
+    expect(left.n).toBe(0);
+  });
+});
+
 describe('TLS on the server side', () => {
   const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
   it.skipIf(!haveOpenssl)(`serve --tls-cert/--tls-key: startServer({ tls }) answers HTTPS, and the CLI refuses half a pair with exit 2${haveOpenssl ? '' : ' (skipped: openssl not found)'}`, async () => {
