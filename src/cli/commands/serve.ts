@@ -37,6 +37,7 @@ Options:
   --lease D              how long a worker's claim lasts (default 15m)
   --time-limit D         how long workers trace each program (default 2m)
   --max-attempts N       claims before a program that keeps failing is 'failed' (default 3)
+  --max-claims N         live claims one worker token may hold at once (default 2)
   --log                  log every request (JSON lines on stdout)
   --v8-gc-defaults       run with V8's garbage-collector defaults, in this process (by
                          default serve runs the server in a child Node process with a
@@ -133,6 +134,7 @@ const command: Command = {
     lease: { type: 'string' },
     'time-limit': { type: 'string' },
     'max-attempts': { type: 'string' },
+    'max-claims': { type: 'string' },
     log: { type: 'boolean' },
     'follow-production': { type: 'boolean' },
     reassess: { type: 'string' },
@@ -176,6 +178,7 @@ const command: Command = {
         leaseMs: duration(values, 'lease'),
         timeLimitMs: duration(values, 'time-limit'),
         maxAttempts: numberOption(values, 'max-attempts', { min: 1, integer: true }),
+        maxClaims: numberOption(values, 'max-claims', { min: 1, integer: true }),
       },
       logger: values.log === true,
     });
