@@ -163,6 +163,15 @@ describe.each(BACKENDS)('worker identity on %s', (kind) => {
     for (const [t, c] of [[tok['win-b'], second], [tok['win-b'], fourth], [tok['win-a'], a]] as const) expect((await release(t, c.json.sha256, c.json.lease)).status).toBe(200);
   });
 
+  it('holds the claim bound under concurrent claims of one token', async () => {
+    for (let i = 0; i < 6; i++) await submit();
+    const racing = await Promise.all(Array.from({ length: 6 }, () => claim(tok['win-a'])));
+    const statuses = racing.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 409, 409, 409, 409]);
+    const [held] = await server.backend.sql.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ntmd_jobs WHERE token_id = $1 AND status = 'running'`, [ids['win-a']]);
+    expect(held.n).toBe(2);
+  });
+
   it('refuses an expired token, also one still in the token cache; renewing brings it back', async () => {
     const t = await server.backend.createToken('short', ['worker'], { ttlMs: 1500 });
     expect((await http(base, 'GET', '/v1/stats', { token: t.token })).status).toBe(200); // now cached
