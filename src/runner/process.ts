@@ -2,8 +2,12 @@
  * Starting and stopping the tracer process: never through a shell, always with an
  * argument array, and with no process left behind.
  *
- * - On POSIX (tests, the fake tracer) the tracer leads a new process group, so that
- *   whatever it started can be killed with it.
+ * - On POSIX (tests, the fake tracer, NtTrace under Wine) the tracer leads a new process
+ *   group, so that whatever it started can be killed with it; a watchdog process
+ *   ({@link startWatchdog}) kills that group if the runner dies, `SIGKILL` included.
+ * - On Windows the tracer is started through `jobkill.exe` (native/jobkill) when it is
+ *   found: a Job object with kill-on-close holds the tracer and everything it starts, and
+ *   dies with the helper, which dies with the runner.
  * - On Windows the tracer is started with all standard streams redirected and
  *   `windowsHide`, which makes libuv pass `CREATE_NO_WINDOW`: the tracer gets a console of
  *   its own (without a window). A Ctrl+C can then be sent to that console alone, by a
@@ -12,30 +16,101 @@
  * @packageDocumentation
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
 import { disposeAllTraceFiles } from './trace-file.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
+
+/**
+ * Where the Windows lifetime helper `jobkill.exe` is looked for: `NTMD_JOBKILL` (an absolute
+ * path), else `native/jobkill/jobkill.exe` in the package (built by
+ * `node scripts/build-jobkill.mjs`, never committed). Undefined when neither is a file.
+ */
+export function findJobKill(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env.NTMD_JOBKILL;
+  const packaged = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'jobkill', 'jobkill.exe');
+  for (const path of [given !== undefined && given !== '' && isAbsolute(given) ? given : undefined, packaged]) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, constants.R_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+
+/** What {@link spawnTracer}'s guard does besides killing the tracer's process group. */
+export interface SpawnGuard {
+  /** A folder the watchdog removes when it had to kill (POSIX): the session's trace folder. */
+  removeOnDeath?: string;
+}
 
 /**
  * Starts the tracer: the executable with an argument array, no shell. Its stdout and stderr
  * are pipes (`child.stdout` carries the traced program's console output; the trace itself
  * goes to NtTrace's `-out` file).
+ *
+ * The tracer and what it starts cannot outlive this process:
+ * - POSIX: the tracer leads a process group of its own, guarded by a watchdog
+ *   ({@link startWatchdog}) that kills the group when this process dies or is killed; when
+ *   the tracer exits, the group is reaped and the watchdog disarmed. The watchdog also
+ *   removes `guard.removeOnDeath` (the private trace folder) when it fires.
+ * - Windows: with `jobkill.exe` found ({@link findJobKill}), the child is that helper, which
+ *   runs the tracer in a Job object with kill-on-close and ends when its standard input (a
+ *   pipe from this process) closes. `child.pid` is then the helper's, which shares the
+ *   tracer's console (a Ctrl+C sent there reaches the tracer; the helper ignores it) and
+ *   exits with the tracer's exit code. Without the helper the tracer is started directly and
+ *   nothing guards it against a killed runner (docs/runner.md, "Process lifetime").
  */
-export function spawnTracer(file: string, args: readonly string[], cwd?: string, env?: Record<string, string | undefined>): ChildProcess {
-  const child = spawn(file, args, {
+export function spawnTracer(
+  file: string,
+  args: readonly string[],
+  cwd?: string,
+  env?: Record<string, string | undefined>,
+  guard: SpawnGuard = {},
+): ChildProcess {
+  const windows = process.platform === 'win32';
+  const helper = windows ? findJobKill() : undefined;
+  const child = spawn(helper ?? file, helper !== undefined ? [file, ...args] : args, {
     cwd,
     ...(env !== undefined ? { env } : {}),
     shell: false,
     windowsHide: true,
     windowsVerbatimArguments: false,
-    detached: process.platform !== 'win32',
-    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: !windows,
+    // The helper's standard input is its lifeline: kept open, never written, closed by the
+    // OS when this process dies.
+    stdio: [helper !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
-  if (child.pid !== undefined) liveTracers.add(child);
-  child.once('exit', () => liveTracers.delete(child));
+  if (child.pid !== undefined) {
+    liveTracers.add(child);
+    if (!windows) watchdogs.set(child, startWatchdog(child.pid, guard.removeOnDeath));
+    if (child.stdin) {
+      child.stdin.on('error', () => {});
+      (child.stdin as unknown as { unref?: () => void }).unref?.();
+    }
+  }
+  child.once('exit', () => {
+    liveTracers.delete(child);
+    // The tracer is gone: kill what is left of its group, then stand the watchdog down.
+    reapGroup(child);
+    watchdogs.get(child)?.disarm();
+    watchdogs.delete(child);
+  });
   child.once('error', () => liveTracers.delete(child));
   return child;
 }
+
+/** The watchdog guarding a tracer started by {@link spawnTracer} (POSIX; for tests). */
+export function watchdogOf(child: ChildProcess): Watchdog | undefined {
+  return watchdogs.get(child);
+}
+
+const watchdogs = new WeakMap<ChildProcess, Watchdog>();
 
 /** Is the process (or process group, with a negative id) still there? */
 export function isAlive(pid: number): boolean {
@@ -134,8 +209,10 @@ export function killTree(child: ChildProcess): void {
 
 /**
  * Kills the process group the tracer led, if anything of it is left (POSIX only; on
- * Windows NtTrace's debuggees end with it). Called after the tracer exits, so that a
- * program the tracer started cannot outlive the session.
+ * Windows NtTrace's debuggees end with it, and `jobkill.exe` kills what is left in its job
+ * when the tracer exits). Called when the tracer exits (by {@link spawnTracer} itself, and
+ * again by the session: harmless), so that a program the tracer started cannot outlive the
+ * session.
  */
 export function reapGroup(child: ChildProcess): void {
   const pid = child.pid;
@@ -152,7 +229,9 @@ let exitHookInstalled = false;
 
 /**
  * Makes sure tracers still running when the host process exits are killed with it, and their
- * private trace folders removed.
+ * private trace folders removed. (An exit handler does not run when the host is killed with
+ * `SIGKILL` or `TerminateProcess`: the watchdog and the Job object of {@link spawnTracer}
+ * cover that case.)
  */
 export function installExitHook(): void {
   if (exitHookInstalled) return;

@@ -122,7 +122,7 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       };
       const sink = programSink(options.programOutput);
       started = performance.now();
-      proc = spawnTracer(command.file, [...command.prefix, '-out', trace.path, ...tracerArgs], options.cwd, options.env);
+      proc = spawnTracer(command.file, [...command.prefix, '-out', trace.path, ...tracerArgs], options.cwd, options.env, { removeOnDeath: trace.dir });
       child = proc;
       trace.start(consume);
       return await watchTracer(proc);
