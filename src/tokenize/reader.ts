@@ -52,8 +52,32 @@ const RUN_BYTES = 4096;
 /** Largest piece of a chunk parsed in one go. */
 const SLICE = 256 * 1024;
 
+// Bytes the reader tests for. Constants of this module, not imported: V8 folds a module's
+// own constants into its optimised code as it does literals (an imported one is loaded
+// on every use).
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const PAREN_OPEN = 0x28;
+const PAREN_CLOSE = 0x29;
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const LESS = 0x3c;
+const EQUALS = 0x3d;
+const GREATER = 0x3e;
+const BRACKET_OPEN = 0x5b;
+const CH_A = 0x41;
+const CH_M = 0x4d;
+const CH_N = 0x4e;
+const CH_Z = 0x5a;
+const CH_t = 0x74;
+/** The first two bytes of a gzip member. */
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
 /**
- * `Buffer.prototype.indexOf`, called as `indexOf.call(buf, 10, pos)` in the hot loops: V8's
+ * `Buffer.prototype.indexOf`, called as `indexOf.call(buf, LF, pos)` in the hot loops: V8's
  * optimised code loads a method from a Buffer through a generic inline-cache call (Buffer's
  * prototype is too large for a constant load), about 5 % of a raw log's reading time.
  */
@@ -109,16 +133,6 @@ function newStats(): LineStats {
 
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-const enum Kind {
-  Blank,
-  Call,
-  Pre,
-  Embedded,
-  Event,
-  Output,
-  Unparseable,
 }
 
 /**
@@ -248,8 +262,8 @@ export class TraceReader {
       let i = 0;
       while (this.headLen < 2 && i < chunk.byteLength) this.head[this.headLen++] = chunk[i++];
       if (this.headLen < 2) return;
-      this.startsMZ = this.head[0] === 0x4d && this.head[1] === 0x5a;
-      if (this.head[0] === 0x1f && this.head[1] === 0x8b) {
+      this.startsMZ = this.head[0] === CH_M && this.head[1] === CH_Z;
+      if (this.head[0] === GZIP_MAGIC_0 && this.head[1] === GZIP_MAGIC_1) {
         this.gunzip = new (fflate().Gunzip)((data) => this.feed(asBuffer(data)));
         this.inflate(this.head.slice(0, 2), false);
         if (i < chunk.byteLength) this.inflate(chunk.subarray(i), false);
@@ -397,7 +411,7 @@ export class TraceReader {
         do pos = this.reducedRun(u8, view, pos, n);
         while (this.runCut);
       }
-      const nl = indexOf.call(buf, 10, pos);
+      const nl = indexOf.call(buf, LF, pos);
       if (nl < 0) break;
       if (nl - pos > LINE_MAX) {
         const s = new Uint8Array(LINE_MAX);
@@ -456,8 +470,8 @@ export class TraceReader {
       let at = pos;
       // The line's newline, when the prefixes' parse has found it already.
       let nl = -1;
-      if (c0 !== 78 || u8[pos + 1] !== 116) {
-        if ((CLASS[c0] & DIGIT) === 0 && c0 !== 43 && c0 !== 58 && c0 !== 60 && c0 !== 62 && c0 !== 91) {
+      if (c0 !== CH_N || u8[pos + 1] !== CH_t) {
+        if ((CLASS[c0] & DIGIT) === 0 && c0 !== PLUS && c0 !== COLON && c0 !== LESS && c0 !== GREATER && c0 !== BRACKET_OPEN) {
           // Not a call, and no prefix (those start with a digit, "+", ":", "<", ">" or "["):
           // judged here as rawLine would (otherLine), without leaving the loop. (With
           // recoverEmbedded, otherLine may emit a call: the general path takes those lines.)
@@ -492,7 +506,7 @@ export class TraceReader {
         id = seen[slot];
         if (id >= 0) {
           const end = at + idLen[id];
-          if (end < lim && u8[end] === 40) {
+          if (end < lim && u8[end] === PAREN_OPEN) {
             const o = idStart[id] - at;
             let k = at + 2;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
@@ -532,7 +546,7 @@ export class TraceReader {
           h = Math.imul(h ^ w, 0x9e3779b1 | 0); // hashStep, written out (see above)
           p += 4;
         }
-        if (p < 0 || u8[p] !== 40) break;
+        if (p < 0 || u8[p] !== PAREN_OPEN) break;
         q = p;
         const len = q - at;
         id = -1;
@@ -559,7 +573,7 @@ export class TraceReader {
       }
       // The line's end: the native newline search (memchr) beats any JavaScript loop here.
       if (nl < 0) {
-        nl = indexOf.call(buf, 10, q);
+        nl = indexOf.call(buf, LF, q);
         if (nl < 0 || nl >= lim) break;
       }
       // The common end first, in two words: ") => 0\r" before the newline (a CRLF log's
@@ -567,7 +581,7 @@ export class TraceReader {
       const zeroCrlf = nl - q >= 8 && view.getInt32(nl - 4, true) === 0x0d30203e && (view.getInt32(nl - 8, true) & 0xffffff00) === 0x3d202900;
       let e = nl;
       if (zeroCrlf) e = nl - 1;
-      else while (e > pos && u8[e - 1] === 13) e--;
+      else while (e > pos && u8[e - 1] === CR) e--;
       if (!zeroCrlf && !endsWithStatusZero(u8, q, e, view)) {
         // Any other status (an error's message is ~50 bytes): hasCallEnd's backward scan with
         // a DataView, written out here: V8 does not inline hasCallEnd into this loop, and the
@@ -587,7 +601,7 @@ export class TraceReader {
         // range makes the line a call, so a match there settles it.
         const ek = Math.imul(view.getInt32(e - 4, true), 0x9e3779b1 | 0) >>> 24;
         let i = e - ends[ek];
-        if (!(i >= low && i <= e - 2 && u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i + 1] === 32)) {
+        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE)) {
           for (i = e - 2; i >= low; i--) {
             if (i - 3 >= low) {
               const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
@@ -596,7 +610,7 @@ export class TraceReader {
                 continue;
               }
             }
-            if (u8[i] === 62 && u8[i - 1] === 61 && u8[i - 2] === 32 && u8[i - 3] === 41 && u8[i + 1] === 32) break;
+            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE) break;
           }
           if (i < low) break;
           ends[ek] = e - i;
@@ -628,10 +642,10 @@ export class TraceReader {
    * end before `lim` (the general path takes it).
    */
   private plainLine(buf: Buffer, u8: Uint8Array, view: DataView, pos: number, lim: number): number {
-    const nl = indexOf.call(buf, 10, pos);
+    const nl = indexOf.call(buf, LF, pos);
     if (nl < 0 || nl >= lim) return -1;
     let e = nl;
-    while (e > pos && u8[e - 1] === 13) e--;
+    while (e > pos && u8[e - 1] === CR) e--;
     this.st.lines++;
     this.otherLine(u8, pos, pos, e, view);
     return nl + 1;
@@ -787,7 +801,7 @@ export class TraceReader {
   private line(buf: Uint8Array, s: number, e: number): void {
     const st = this.st;
     st.lines++;
-    while (e > s && buf[e - 1] === 13) e--;
+    while (e > s && buf[e - 1] === CR) e--;
     const fmt = this.fmt;
     if (fmt === 'raw') this.rawLine(buf, s, e);
     else if (fmt === 'reduced') this.reducedLine(buf, s, e);
@@ -803,11 +817,11 @@ export class TraceReader {
     this.lineB = -1;
     // Optional prefixes: -time/-delta, then -pid/-tid.
     if ((CLASS[c] & IDENT_START) === 0 && p < e) {
-      if ((CLASS[c] & DIGIT) !== 0 || c === 43 || c === 58 || c === 60 || c === 62) {
+      if ((CLASS[c] & DIGIT) !== 0 || c === PLUS || c === COLON || c === LESS || c === GREATER) {
         p = skipTimePrefix(buf, p, e);
         c = buf[p];
       }
-      if (c === 91) {
+      if (c === BRACKET_OPEN) {
         const q = skipIdPrefix(buf, p, e, this.ids);
         if (q !== p) {
           p = q;
@@ -821,12 +835,12 @@ export class TraceReader {
     }
     // A call starts with "Nt" and a capital letter (NtTrace's configurations name every
     // traced function so, NtGdi... and NtUser... included).
-    if (c === 78 && buf[p + 1] === 116 && p + 2 < e && isUpper(buf[p + 2])) {
+    if (c === CH_N && buf[p + 1] === CH_t && p + 2 < e && isUpper(buf[p + 2])) {
       // Scan the name (hashing it) and look it up among the known names.
       const interner = this.interner;
       const id = interner.match(buf, p, e);
       const q = interner.matchEnd;
-      if (q < e && buf[q] === 40 /* ( */) {
+      if (q < e && buf[q] === PAREN_OPEN) {
         this.afterProcessStart = false;
         // A status never ends in ") ...", so a -pre line is told first (its arguments may
         // hold ") => " inside a string).
@@ -857,7 +871,7 @@ export class TraceReader {
   private otherLine(buf: Uint8Array, s: number, p: number, e: number, view: DataView | null = null): void {
     const st = this.st;
     let b = s;
-    while (b < e && (buf[b] === 32 || buf[b] === 9)) b++;
+    while (b < e && (buf[b] === SPACE || buf[b] === TAB)) b++;
     if (b === e) {
       st.blank++;
       return;
@@ -887,7 +901,7 @@ export class TraceReader {
     this.lineA = -1;
     this.lineB = -1;
     for (let i = n - 3; i >= s && i >= n - 26; i--) {
-      if (buf[i] === 91 && skipIdPrefix(buf, i, n + 1, this.ids) === n) {
+      if (buf[i] === BRACKET_OPEN && skipIdPrefix(buf, i, n + 1, this.ids) === n) {
         this.lineA = this.ids[0];
         this.lineB = this.ids[1];
         return;
@@ -898,8 +912,8 @@ export class TraceReader {
   /** One line of a reduced trace: a call name (identifier or number), or blank. */
   private reducedLine(buf: Uint8Array, s: number, e: number): void {
     const st = this.st;
-    while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
-    while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9 || buf[e - 1] === 13)) e--;
+    while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
+    while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB || buf[e - 1] === CR)) e--;
     if (s === e) {
       st.blank++;
       return;
@@ -923,8 +937,8 @@ export class TraceReader {
   private detectLine(buf: Uint8Array, s: number, e: number): void {
     let a = s;
     let b = e;
-    while (a < b && (buf[a] === 32 || buf[a] === 9)) a++;
-    while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
+    while (a < b && (buf[a] === SPACE || buf[a] === TAB)) a++;
+    while (b > a && (buf[b - 1] === SPACE || buf[b - 1] === TAB || buf[b - 1] === CR)) b--;
     if (a === b) {
       this.st.blank++;
       return;
@@ -1008,7 +1022,7 @@ export class TraceReader {
 
 /** Is `c` an ASCII capital letter? */
 function isUpper(c: number): boolean {
-  return c >= 65 && c <= 90;
+  return c >= CH_A && c <= CH_Z;
 }
 
 /** Longest excerpt of a line quoted in a diagnostic. */
@@ -1032,12 +1046,12 @@ const foundNewline = new Int32Array(1);
  * not part of rawRun, whose size counts against what V8 inlines into it.
  */
 function prefixedName(buf: Buffer, u8: Uint8Array, pos: number, lim: number, ids: Float64Array): number {
-  const nl = indexOf.call(buf, 10, pos);
+  const nl = indexOf.call(buf, LF, pos);
   if (nl < 0 || nl >= lim) return -1;
   let at = pos;
-  if (u8[pos] !== 91) at = skipTimePrefix(u8, pos, nl);
-  if (u8[at] === 91) at = skipIdPrefix(u8, at, nl, ids);
-  if (u8[at] !== 78 || u8[at + 1] !== 116) return -1;
+  if (u8[pos] !== BRACKET_OPEN) at = skipTimePrefix(u8, pos, nl);
+  if (u8[at] === BRACKET_OPEN) at = skipIdPrefix(u8, at, nl, ids);
+  if (u8[at] !== CH_N || u8[at + 1] !== CH_t) return -1;
   foundNewline[0] = nl;
   return at;
 }
@@ -1053,8 +1067,8 @@ function windowSlot(view: DataView, pos: number): number {
 /** Where the next line starts when a reduced line's name ends at `q` (`\n` or `\r\n`), else -1. */
 function afterReducedName(u8: Uint8Array, q: number, n: number): number {
   const c = u8[q];
-  if (c === 10) return q + 1;
-  if (c === 13 && q + 1 < n && u8[q + 1] === 10) return q + 2;
+  if (c === LF) return q + 1;
+  if (c === CR && q + 1 < n && u8[q + 1] === LF) return q + 2;
   return -1;
 }
 
