@@ -157,6 +157,9 @@ const short = (x: number): string => (!Number.isFinite(x) ? '-' : x >= 0.99995 ?
 /** The human report of a run: a table of every model and the decision. */
 export function printReport(io: CliIO, r: import('../../reassess/engine.js').ReassessReport): void {
   println(io.stdout, `run ${r.runId}: ${r.traces} traces, ${r.newTraces} new or relabelled, snapshot ${r.snapshotId.slice(0, 12)}`);
+  if (r.suspectExcluded?.length) {
+    println(io.stdout, `left out: ${r.suspectExcluded.length} trace${r.suspectExcluded.length === 1 ? '' : 's'} of revoked API tokens, until a person labels them again (${r.suspectExcluded.map((t) => t.slice(0, 12)).join(', ')})`);
+  }
   if (r.split) println(io.stdout, `split: ${r.split}`);
   const rows = [...(r.current ? [r.current] : []), ...r.candidates];
   if (rows.length > 0) {
