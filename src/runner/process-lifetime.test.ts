@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { processesWith } from '../../test/processes.js';
 import { projectRoot } from '../../test/shared.js';
 import { traceProgram } from './index.js';
 import { isAlive } from './process.js';
@@ -23,21 +24,6 @@ import { findWine, headBuild, processesInPrefix, WinePrefix, type WindowsProcess
 
 const linux = process.platform === 'linux';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every process of this machine whose command line contains all of `parts` (Linux). */
-function processesWith(...parts: string[]): number[] {
-  const found: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1').replace(/\0/g, ' ');
-      if (parts.every((p) => cmd.includes(p))) found.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return found;
-}
 
 /** The parent pid of a process (Linux), or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {

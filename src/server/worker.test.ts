@@ -17,6 +17,8 @@ const RAW_OTHER = join(corpusDir, 'raw', 'benign', 'LOG_cacls.exe.txt');
 import type { TestDb } from './test-helpers/harness.js';
 import type { ModelDetector } from './detector.js';
 import { isAlive } from '../runner/process.js';
+import { processesWith } from '../../test/processes.js';
+import { scratchDir } from '../../test/tmp.js';
 
 const LEASE_MS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,10 +90,13 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     const p = program('killed');
     await submit(p, 'killed.exe');
     // A real worker process whose tracer hangs after replaying: it is mid-job when killed.
+    // Its temporary folders go to a scratch folder: a worker killed with SIGKILL cannot
+    // remove its job folder itself.
+    const killedTmp = scratchDir('ntmd-worker-killed-');
     const child = spawn(
       process.execPath,
       [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`), '--once', '--name', 'win-1'],
-      { env: { ...process.env, NTMD_TOKEN: workerToken }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...process.env, NTMD_TOKEN: workerToken, TMPDIR: killedTmp }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout.on('data', (c) => (out += c));
@@ -101,9 +106,15 @@ describe.each(BACKENDS)('worker on %s', (kind) => {
     expect(out).toMatch(/claimed/);
     await sleep(300);
     expect((await status(p.sha)).status).toBe('running');
-    process.kill(-child.pid!, 'SIGKILL'); // the worker and its tracer, by process group
+    // The tracer leads a process group of its own: killing the worker's group misses it, and
+    // only the runner's watchdog ends it (it used to be left running, mid-trace, for ever).
+    const tracers = processesWith(FAKE_NTTRACE, killedTmp);
+    expect(tracers).toHaveLength(1);
+    process.kill(-child.pid!, 'SIGKILL'); // the worker, by process group
     await new Promise((r) => child.once('exit', r));
     expect(isAlive(child.pid!)).toBe(false);
+    for (let i = 0; i < 50 && tracers.some(isAlive); i++) await sleep(100);
+    expect(tracers.filter(isAlive)).toEqual([]);
 
     // Before the claim expires, nobody else gets the job.
     const early = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: otherArgs(), once: true, model: detector.loaded });
