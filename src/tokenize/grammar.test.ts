@@ -11,8 +11,8 @@
  *   today holds (it needs a real Windows, an MSVC build, a .NET or MSVC program, a failing
  *   debug API...), written from the code that prints it.
  *
- * Cases marked `fails` are misread by today's reader: they assert the right reading and run
- * as `it.fails`, with the reason (see the doc's "Misread today" section).
+ * The continued shapes (a string argument or a command line holding a newline), `read error`
+ * and the empty image path are read as the doc's "Lines that go on" section says.
  */
 import { describe, expect, it } from 'vitest';
 import { TraceReader, readTraceSync } from './index.js';
@@ -43,8 +43,6 @@ interface Shape {
   /** Line end (default "\n"). */
   eol?: string;
   options?: ReadOptions;
-  /** Misread today: why (the case runs as it.fails). */
-  fails?: string;
 }
 
 const REAL_MASTER = 'real: NtTrace master (e1895a7, MinGW build) under Wine';
@@ -189,9 +187,8 @@ const callLines: Shape[] = [
       'NtCreateFile(FileHandle=0x21f5d8, DesiredAccess=GENERIC_WRITE, ObjectAttributes="\\??\\C:\\tmp\\line one',
       "line two.txt\", IoStatusBlock=0x21f5e0) => 0xc0000033 [123 'The filename, directory name, or volume label syntax is incorrect.']",
     ],
-    // Read today: line 1 unparseable, line 2 program output; the call is lost.
+    // The call's first line is the call; the string's second line is counted as program output.
     kinds: { calls: 1, programOutput: 1 }, calls: ['NtCreateFile'],
-    fails: 'a call whose string argument holds a newline is cut in two: its first line is unparseable and the call is lost',
   },
   {
     id: 'CALL-10', what: 'a string argument holding a newline and a call-looking text (a name a program chose)', spelling: 'master',
@@ -200,31 +197,26 @@ const callLines: Shape[] = [
       'NtOpenKeyEx(KeyHandle=0x21fd58, DesiredAccess=KEY_READ, ObjectAttributes=0x30:"Software\\x',
       "NtFake(Handle=4) => 0\", OpenOptions=0) => 0xc0000034 [2 'File not found.']",
     ],
-    // Read today: line 1 unparseable, line 2 a call to "NtFake": a call is lost and one made up.
+    // NtOpenKeyEx is read; the "NtFake(...) => 0" text in its string is no call.
     kinds: { calls: 1, programOutput: 1 }, calls: ['NtOpenKeyEx'],
-    fails: 'the second line of a call cut by a newline is read as a call of its own (NtFake), the real call (NtOpenKeyEx) is lost',
   },
   {
     id: 'CALL-11', what: '"read error: N": the argument block could not be read; NtTrace ends the line there', spelling: 'v1.0',
     origin: syn('EntryPoint.cpp:EntryPoint::trace, ReadProcessMemory failed'),
     lines: ['NtQueryInformationThread(read error: 299'],
-    // Read today: unparseable, not in the sequence.
     kinds: { calls: 1 }, calls: ['NtQueryInformationThread'],
-    fails: '"Name(read error: N" is unparseable and dropped, yet NtTrace writes it in place of a call that ran (without -pre; with -pre it may stand for the pre line)',
   },
   {
     id: 'CALL-11', what: '"read error: N" (same text in master)', spelling: 'master',
     origin: syn('EntryPoint.cpp:EntryPoint::trace, ReadProcessMemory failed'),
     lines: ['NtQueryInformationThread(read error: 299'],
     kinds: { calls: 1 }, calls: ['NtQueryInformationThread'],
-    fails: '"Name(read error: N" is unparseable and dropped',
   },
   {
     id: 'CALL-12', what: 'master: a UTF-16 string WideCharToMultiByte rejects writes "char i is X" lines inside the call', spelling: 'master',
     origin: syn('ShowData.cpp:showString, Utf16ToMbs returned 0'),
     lines: ['NtOpenKey(KeyHandle=0x21fa18, DesiredAccess=KEY_READ, ObjectAttributes="char 0 is d800', 'char 1 is 0', 'invalid string: 1113") => 0xc0000034 [2 \'File not found.\']'],
     kinds: { calls: 1, programOutput: 2 }, calls: ['NtOpenKey'],
-    fails: 'as CALL-9: the call is cut into three lines and lost',
   },
 ];
 
@@ -281,10 +273,9 @@ const cutLines: Shape[] = [
   {
     id: 'CUT-2', what: 'last line cut inside a string argument that holds ") => "', spelling: 'master', origin: syn('any log cut while NtTrace was writing'),
     lines: ['NtOpenKeyEx(KeyHandle=0x21fd58, DesiredAccess=KEY_READ, ObjectAttributes=0x30:"Software\\a) => b'],
-    // Read today: a completed call (calls: 1), not a cut one; the sequence is right.
+    // The ") => b" in the string has no status after it: the line is a cut call.
     kinds: { cutCalls: 1 }, calls: ['NtOpenKeyEx'],
     frame: 'before', noFinalNewline: true,
-    fails: 'the ") => " inside the string reads as the end of the call: counted in calls, not cutCalls',
   },
 ];
 
@@ -356,18 +347,15 @@ const eventLines: Shape[] = [
     id: 'EV-2', what: 'process start whose image path could not be found: the image line is empty', spelling: 'master',
     origin: syn('NtTrace.cpp:OnCreateProcess, showModuleNameEx wrote "unknown module" to stderr'),
     lines: ['Process 5008 starting at 0x7ff6a1b21000 with command line: "x.exe"', '', 'a line the program wrote'],
-    // Read today: the empty line is blank but the reader still waits for the image path, so the next
-    // line is counted as an event.
+    // The empty line is the image path: the next line is the program's.
     kinds: { events: 1, blank: 1, programOutput: 1 },
-    fails: 'after an empty image-path line the reader still expects the image path and counts the next non-call line as an event',
   },
   {
     id: 'EV-3', what: 'process start whose command line holds a newline and a call-looking text', spelling: 'master',
     origin: `${REAL_MASTER} (reg.exe query $'HKCU\\\\Software\\\\x\\nNtFake(Handle=4) => 0')`,
     lines: ['Process 264 starting at 1 with command line: "reg.exe query "HKCU\\Software\\x', 'NtFake(Handle=4) => 0""', '\\??\\C:\\windows\\system32\\reg.exe'],
-    // Read today: NtFake is a call; the image path is program output.
+    // The command line's second line is the event's (no call), then the image path.
     kinds: { events: 3 },
-    fails: 'the command line continues on a line that reads as a call (NtFake): a child process command line can put made-up calls into the sequence',
   },
   {
     id: 'EV-4', what: 'process exit', spelling: 'v1.0', origin: REAL_V10, lines: ['Process 300 exit code: 0'], kinds: { events: 1 },
@@ -596,9 +584,7 @@ for (const [title, shapes] of ALL) {
         expect(names(p3)).toEqual(want.calls);
         expect(p3.stats).toEqual(want.stats);
       };
-      // misread today: see s.fails (and docs/nttrace-grammar.md, "Misread today")
-      if (s.fails !== undefined) it.fails(`${label} -- misread today: ${s.fails}`, run);
-      else it(label, run);
+      it(label, run);
     }
   });
 }

@@ -89,6 +89,58 @@ describe('raw NtTrace logs', () => {
     expect(readTraceSync('NtClose(Handle=4) => 0\nNtOpenFi').stats).toMatchObject({ calls: 1, cutCalls: 0, programOutput: 1 });
   });
 
+  it('reads a call whose string argument holds newlines as one call, in its own group; never the text inside', () => {
+    const log = [
+      '[ 10/ 11] NtClose(Handle=0x4) => 0',
+      '[ 10/ 12] NtOpenKeyEx(KeyHandle=0x21fd58, ObjectAttributes=0x30:"Software\\x',
+      'NtFake(Handle=4',
+      'more", OpenOptions=0) => 0xc0000034 [2 \'File not found.\']',
+      '[ 10/ 11] NtClose(Handle=0x8) => 0',
+    ].join('\n');
+    const r = readTraceSync(log, { split: 'thread' });
+    expect(names(r)).toEqual(['NtClose', 'NtOpenKeyEx', 'NtClose']);
+    expect(r.stats).toMatchObject({ lines: 5, calls: 3, programOutput: 2, unparseable: 0, preCalls: 0 });
+    expect(r.groups?.map((g) => [g.key, names({ ...r, calls: g.calls })])).toEqual([
+      ['10/11', ['NtClose', 'NtClose']],
+      ['10/12', ['NtOpenKeyEx']],
+    ]);
+    // In a prefixed log, NtTrace's next prefixed line ends the hold: the held line was no call.
+    const broken = readTraceSync(['[ 10/ 11] NtClose(Handle=0x4) => 0', '[ 10/ 12] NtOpenKey(ObjectAttributes="abc', '[ 10/ 11] NtClose(Handle=0x8) => 0'].join('\n'));
+    expect(names(broken)).toEqual(['NtClose', 'NtClose']);
+    expect(broken.stats).toMatchObject({ calls: 2, unparseable: 1 });
+    expect(broken.firstUnparseable).toEqual({ line: 2, text: '[ 10/ 12] NtOpenKey(ObjectAttributes="abc' });
+    // Past 64 lines without the call's end, the held line was no call and reading goes on.
+    const long = ['NtOpenKey(ObjectAttributes="abc', ...Array.from({ length: 65 }, (_, i) => `text ${i}`), 'NtClose(Handle=0x8) => 0'].join('\n');
+    const lr = readTraceSync(long);
+    expect(names(lr)).toEqual(['NtClose']);
+    expect(lr.stats).toMatchObject({ calls: 1, unparseable: 1, programOutput: 65 });
+    // A log that ends during a hold ends inside that call: a cut call.
+    const cut = readTraceSync('NtClose(Handle=0x4) => 0\nNtOpenKey(ObjectAttributes="abc\ndef\n');
+    expect(names(cut)).toEqual(['NtClose', 'NtOpenKey']);
+    expect(cut.stats).toMatchObject({ calls: 1, cutCalls: 1, programOutput: 1 });
+    // The same in any chunking.
+    for (const size of [1, 5, 17]) {
+      const cuts = Array.from({ length: Math.ceil(log.length / size) }, (_, i) => (i + 1) * size);
+      const p = readChunked(bytesOf(log), cuts, { split: 'thread' });
+      expect(names(p)).toEqual(names(r));
+      expect(p.stats).toEqual(r.stats);
+    }
+  });
+
+  it('ends a call at the last ") => " that a status follows', () => {
+    const r = readTraceSync([
+      'NtOpenKey(ObjectAttributes="a) => b") => 0xc0000034 [2 \'File not found.\']',
+      'NtOpenKey(ObjectAttributes="a) => 0") => STATUS_OBJECT_NAME_NOT_FOUND',
+      'NtQueryInformationThread(read error: 299',
+      'NtClose(Handle=0x4) => -1',
+      'NtClose(Handle=0x4) => b',
+      'NtClose(Handle=0x4) => ',
+      'NtClose(Handle=0x4) => (0)',
+    ].join('\n') + '\n');
+    expect(names(r)).toEqual(['NtOpenKey', 'NtOpenKey', 'NtQueryInformationThread', 'NtClose']);
+    expect(r.stats).toMatchObject({ calls: 4, unparseable: 3 });
+  });
+
   it('names the first line of an unknown spelling when no call is read', () => {
     const log = 'Process 1 starting at 0\nNtClose[Handle=4] -> 0\nNtOpenKey(Handle=4) -> 0\nNtOpenKey(Handle=4) -> 0\nok\n';
     expect(() => readTraceSync(log, { source: 'x.log' })).toThrow(

@@ -20,7 +20,8 @@ import { internerFor, probeWords, scanHash, scanName, slotOf } from './interner.
 import type { ByteInterner } from './interner.js';
 import {
   CALL_END_MIN, CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  endsWithStatusZero, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, skipIdPrefix, skipTimePrefix,
+  commandLineOpen, endsWithQuote, endsWithStatusZero, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
+  skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
@@ -191,6 +192,20 @@ export class TraceReader {
   private ended = false;
   /** Set while {@link finish} reads the last line, which had no newline: a call cut there is read. */
   private atEnd = false;
+  /**
+   * A call line whose string argument held a newline (NtTrace writes strings raw): the call's
+   * id while its text goes on over the next lines ({@link continueCall}), else -1. Its line is
+   * counted when the call's end is met; the lines in between are counted as program output.
+   */
+  private heldId = -1;
+  /** The held call's `[pid/tid]`, its line number, its first line's text, and the lines read since. */
+  private heldA = -1;
+  private heldB = -1;
+  private heldLine = 0;
+  private heldText = '';
+  private heldLines = 0;
+  /** Lines left of a child's command line that went on over lines (`Process N starting at ... "a` ⏎ `b"`). */
+  private commandLineLines = 0;
   /** The first line that starts like a call but does not end like one (for diagnostics). */
   private firstBad: { line: number; text: string } | undefined;
 
@@ -316,6 +331,8 @@ export class TraceReader {
       this.atEnd = false;
       this.carryLen = 0;
     }
+    // The log ended inside a call's text that went on over lines: that call is cut.
+    if (this.heldId >= 0) this.releaseHeld(CUT);
     if (this.fmt === undefined) this.decide(this.pending.length > 0 ? 'reduced' : 'raw');
     this.flushBatch();
     const st = this.st;
@@ -404,7 +421,7 @@ export class TraceReader {
       // log's call "Nt...(...) => status" without prefix, and a reduced trace's bare name,
       // of names seen before. Every other line (and a line they cannot take whole) takes the
       // general path, which decides exactly the same for the lines they take.
-      if (this.rawFast) {
+      if (this.rawFast && this.heldId < 0 && this.commandLineLines === 0) {
         do pos = this.rawRun(buf, u8, view, pos, n);
         while (this.runCut);
       } else if (this.fmt === 'reduced' && this.split === 'none') {
@@ -601,7 +618,7 @@ export class TraceReader {
         // range makes the line a call, so a match there settles it.
         const ek = Math.imul(view.getInt32(e - 4, true), 0x9e3779b1 | 0) >>> 24;
         let i = e - ends[ek];
-        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE)) {
+        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && statusStart(u8[i + 2]))) {
           for (i = e - 2; i >= low; i--) {
             if (i - 3 >= low) {
               const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
@@ -610,7 +627,7 @@ export class TraceReader {
                 continue;
               }
             }
-            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE) break;
+            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && statusStart(u8[i + 2])) break;
           }
           if (i < low) break;
           ends[ek] = e - i;
@@ -810,6 +827,14 @@ export class TraceReader {
 
   /** One line of NtTrace's log. */
   private rawLine(buf: Uint8Array, s: number, e: number): void {
+    if (this.heldId >= 0 && this.continueCall(buf, s, e)) return;
+    if (this.commandLineLines > 0) {
+      // The child's command line goes on: this line is part of the event, not a call.
+      this.st.events++;
+      this.commandLineLines = endsWithQuote(buf, s, e) ? 0 : this.commandLineLines - 1;
+      if (this.commandLineLines === 0) this.afterProcessStart = true;
+      return;
+    }
     const st = this.st;
     let p = s;
     let c = buf[p];
@@ -846,7 +871,8 @@ export class TraceReader {
         // hold ") => " inside a string).
         if (hasPreEnd(buf, q, e)) {
           st.preCalls++;
-        } else if (hasCallEnd(buf, q, e)) {
+        } else if (hasCallEnd(buf, q, e) || isReadError(buf, q, e)) {
+          // ("Name(read error: N": NtTrace could not read the arguments of a call that ran.)
           st.calls++;
           this.emit(id >= 0 ? id : interner.intern(buf, p, q));
         } else if (this.atEnd) {
@@ -854,6 +880,10 @@ export class TraceReader {
           // writing): the call ran or was about to, so it is read, as NtMalDetect's reader did.
           st.cutCalls++;
           this.emit(id >= 0 ? id : interner.intern(buf, p, q));
+        } else if (hasByte(buf, QUOTE, q, e)) {
+          // A string argument opened and the line ended: NtTrace writes strings raw, so the
+          // string held a newline and the call's text goes on over the next lines.
+          this.holdCall(id >= 0 ? id : interner.intern(buf, p, q), excerpt(buf, s, e));
         } else {
           st.unparseable++;
           this.firstBad ??= { line: st.lines, text: excerpt(buf, s, e) };
@@ -862,6 +892,69 @@ export class TraceReader {
       }
     }
     this.otherLine(buf, s, p, e);
+  }
+
+  /** Holds the call of a line that ended inside a string argument (see {@link heldId}). */
+  private holdCall(id: number, text: string): void {
+    this.heldId = id;
+    this.heldA = this.lineA;
+    this.heldB = this.lineB;
+    this.heldLine = this.st.lines;
+    this.heldText = text;
+    this.heldLines = 0;
+  }
+
+  /**
+   * A line after a held call ({@link heldId}): the rest of its string argument, up to and
+   * including the line where the call ends (then the call is read, with its first line's
+   * `[pid/tid]`). Returns false when the line is not the call's: in a log with `-pid`/`-tid`
+   * prefixes, a prefixed line is NtTrace's own (the held line is then unparseable), and after
+   * {@link MAX_CONTINUED_LINES} lines without the call's end it was not a call.
+   */
+  private continueCall(buf: Uint8Array, s: number, e: number): boolean {
+    const st = this.st;
+    if (this.sawPrefix && startsWithIdPrefix(buf, s, e, this.ids)) {
+      this.releaseHeld(UNPARSEABLE);
+      return false;
+    }
+    if (hasCallEnd(buf, s - 1, e)) {
+      st.programOutput++;
+      this.releaseHeld(CALL);
+    } else if (hasPreEnd(buf, s - 1, e)) {
+      st.programOutput++;
+      this.releaseHeld(PRE);
+    } else if (++this.heldLines > MAX_CONTINUED_LINES) {
+      this.releaseHeld(UNPARSEABLE);
+      return false;
+    } else {
+      st.programOutput++;
+    }
+    return true;
+  }
+
+  /** Settles the held call's first line as a call, a -pre line, a cut call or unparseable. */
+  private releaseHeld(as: typeof CALL | typeof PRE | typeof CUT | typeof UNPARSEABLE): void {
+    const st = this.st;
+    const id = this.heldId;
+    this.heldId = -1;
+    if (as === UNPARSEABLE) {
+      st.unparseable++;
+      this.firstBad ??= { line: this.heldLine, text: this.heldText };
+      return;
+    }
+    if (as === PRE) {
+      st.preCalls++;
+      return;
+    }
+    if (as === CALL) st.calls++;
+    else st.cutCalls++;
+    const a = this.lineA;
+    const b = this.lineB;
+    this.lineA = this.heldA;
+    this.lineB = this.heldB;
+    this.emit(id);
+    this.lineA = a;
+    this.lineB = b;
   }
 
   /**
@@ -873,13 +966,20 @@ export class TraceReader {
     let b = s;
     while (b < e && (buf[b] === SPACE || buf[b] === TAB)) b++;
     if (b === e) {
+      // (An empty image path: NtTrace could not name the process's image.)
+      this.afterProcessStart = false;
       st.blank++;
       return;
     }
     const ev = eventKind(buf, p, e);
     if (ev !== NOT_EVENT || this.afterProcessStart) {
-      // The line after "Process N starting at ..." is the image path.
+      // The line after "Process N starting at ..." is the image path; before it, the rest of
+      // the command line when that held a newline (its lines are the event's, never calls).
       this.afterProcessStart = ev === PROCESS_START;
+      if (ev === PROCESS_START && commandLineOpen(buf, p, e)) {
+        this.afterProcessStart = false;
+        this.commandLineLines = MAX_CONTINUED_LINES;
+      }
       st.events++;
       return;
     }
@@ -1018,6 +1118,40 @@ export class TraceReader {
       this.onCalls(this.batch, n);
     }
   }
+}
+
+/** `"`: a string argument's quotes. */
+const QUOTE = 0x22;
+/**
+ * Most lines a call's string argument, or a child's command line, may go on over before the
+ * reader decides it did not (NtTrace writes strings raw: a newline in one continues the line).
+ */
+const MAX_CONTINUED_LINES = 64;
+/** How a held call's first line is settled ({@link TraceReader.releaseHeld}). */
+const CALL = 0;
+const PRE = 1;
+const CUT = 2;
+const UNPARSEABLE = 3;
+
+/** Is byte `c` in `buf[s..e)`? */
+function hasByte(buf: Uint8Array, c: number, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] === c) return true;
+  return false;
+}
+
+/** Does `buf[s..e)` start with a `-pid`/`-tid` prefix (after an optional `-time` one)? */
+function startsWithIdPrefix(buf: Uint8Array, s: number, e: number, ids: Float64Array): boolean {
+  const p = buf[s] === BRACKET_OPEN ? s : skipTimePrefix(buf, s, e);
+  return buf[p] === BRACKET_OPEN && skipIdPrefix(buf, p, e, ids) !== p;
+}
+
+/**
+ * {@link isStatusAt} on one byte, for the raw fast path, which passes the byte after `) => `:
+ * the `>` is at most at `e - 2`, so that byte is the line's, or its CR or newline at `e` (no
+ * status, as {@link isStatusAt} says for an empty one).
+ */
+function statusStart(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 45 || (c >= 65 && c <= 90);
 }
 
 /** Is `c` an ASCII capital letter? */

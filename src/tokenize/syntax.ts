@@ -114,9 +114,22 @@ export function hasCallEnd(buf: Uint8Array, open: number, end: number, view: Dat
         continue;
       }
     }
-    if (isArrowAt(buf, i)) return true;
+    if (isArrowAt(buf, i) && isStatusAt(buf, i + 2, end)) return true;
   }
   return false;
+}
+
+/**
+ * Does a call's status start at `buf[p]` (before `end`): a digit or `-` (NtTrace writes a
+ * number: `0`, `-1`, `0xc0000034`), or a capital (a symbolic name)? A `) => ` inside a string
+ * argument is mostly followed by anything else (`"a) => b"`), so the call's end is the last
+ * `) => ` a status follows. (Only the first byte is checked: the raw fast path checks it on
+ * every call that failed.)
+ */
+export function isStatusAt(buf: Uint8Array, p: number, end: number): boolean {
+  if (p >= end) return false;
+  const c = buf[p];
+  return (c >= 48 && c <= 57) || c === 45 || (c >= 65 && c <= 90);
 }
 
 /**
@@ -195,6 +208,45 @@ function startsWith(buf: Uint8Array, at: number, end: number, s: Uint8Array): bo
   if (end - at < s.length) return false;
   for (let k = 0; k < s.length; k++) if (buf[at + k] !== s[k]) return false;
   return true;
+}
+
+const WITH_COMMAND_LINE = Uint8Array.from(Buffer.from(' with command line: ', 'latin1'));
+const READ_ERROR = Uint8Array.from(Buffer.from('read error: ', 'latin1'));
+
+/**
+ * For a `Process N starting at ADDR with command line: "..."` line (NtTrace 1.1 and later)
+ * at `buf[at..e)`: does the quoted command line go on over the next lines (it held a
+ * newline, so the line does not end with its closing quote)? False for the other spellings
+ * (v1.0 writes no command line; an unreadable one is empty).
+ */
+export function commandLineOpen(buf: Uint8Array, at: number, e: number): boolean {
+  for (let i = at; i + WITH_COMMAND_LINE.length <= e; i++) {
+    if (buf[i] === 32 && startsWith(buf, i, e, WITH_COMMAND_LINE)) {
+      const open = i + WITH_COMMAND_LINE.length;
+      if (open >= e || buf[open] !== 34 /* " */) return false;
+      return !(endsWithQuote(buf, open + 1, e));
+    }
+  }
+  return false;
+}
+
+/** Does `buf[s..e)` end with `"` (trailing spaces aside)? */
+export function endsWithQuote(buf: Uint8Array, s: number, e: number): boolean {
+  while (e > s && buf[e - 1] === 32) e--;
+  return e > s && buf[e - 1] === 34;
+}
+
+/**
+ * Is the call text `buf[open..e)` (from its `(`) NtTrace's `(read error: N`, written in place
+ * of the arguments of a call whose argument block it could not read (the line ends there)?
+ */
+export function isReadError(buf: Uint8Array, open: number, e: number): boolean {
+  let i = open + 1;
+  if (!startsWith(buf, i, e, READ_ERROR)) return false;
+  i += READ_ERROR.length;
+  const d = i;
+  while (i < e && (CLASS[buf[i]] & DIGIT) !== 0) i++;
+  return i > d && i === e;
 }
 
 /** Event kinds returned by {@link eventKind}. */
