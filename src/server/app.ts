@@ -229,7 +229,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const bodyLimits = (kind: 'trace' | 'program'): BodyLimits =>
     kind === 'trace'
-      ? { limit: limits.traceBytes, inflatedLimit: limits.traceInflatedBytes, unwrapGzipFile: true }
+      ? { limit: limits.traceBytes, inflatedLimit: limits.traceInflatedBytes, unwrapGzipFile: true, shareLarge: true }
       : { limit: limits.programBytes, allowGzip: false };
 
   app.removeAllContentTypeParsers();

@@ -121,7 +121,19 @@ export interface BodyLimits {
    * bodies, so they must not escape the cap. Default false.
    */
   unwrapGzipFile?: boolean;
+  /**
+   * Keep a body of {@link SHARED_MIN} bytes or more in a `SharedArrayBuffer`, so that the
+   * detection and parse threads read it without a copy (a 64 MiB structured clone on the
+   * HTTP thread is a stall of 100-300 ms). Default false.
+   */
+  shareLarge?: boolean;
 }
+
+/** Output chunk of the inflaters: 4x zlib's default, a quarter of the callbacks on the HTTP thread. */
+const INFLATE_CHUNK = 64 * 1024;
+
+/** Bodies of this many bytes or more are kept in shared memory when `shareLarge` is set. */
+export const SHARED_MIN = 1024 * 1024;
 
 /** The headers {@link readBody} looks at. */
 export interface BodyHeaders {
@@ -140,7 +152,7 @@ export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeade
     const cap = limits.inflatedLimit ?? limits.limit;
     for (let depth = 0; body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b; depth++) {
       if (depth === 2) throw new BadRequestError('BAD_GZIP', 'the body is gzip nested more than twice');
-      const inflated = await inflate(body, cap, reservation);
+      const inflated = await inflate(body, cap, reservation, limits.shareLarge === true);
       reservation?.give(body.length);
       body = inflated;
     }
@@ -152,9 +164,9 @@ export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeade
  * Inflates a gzip buffer chunk by chunk on zlib's thread pool, refusing it once the output
  * passes `cap` (413) or the budget (503).
  */
-function inflate(gz: Buffer, cap: number, reservation: BodyReservation | undefined): Promise<Buffer> {
+function inflate(gz: Buffer, cap: number, reservation: BodyReservation | undefined, share: boolean): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -182,19 +194,31 @@ function inflate(gz: Buffer, cap: number, reservation: BodyReservation | undefin
     gunzip.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(ownCopy(chunks, size));
+      resolve(ownCopy(chunks, size, share));
     });
     gunzip.end(gz);
   });
 }
 
-/** Declared body lengths up to this are allocated in one piece before the bytes arrive. */
-const PREALLOCATE_MAX = 1024 * 1024;
+/**
+ * Allocates `n` bytes not touched yet (shared memory for a large body when `share`), or
+ * undefined when the allocation fails.
+ */
+function reserveBuffer(n: number, share = false): Buffer | undefined {
+  try {
+    return share && n >= SHARED_MIN ? Buffer.from(new SharedArrayBuffer(n), 0, n) : Buffer.allocUnsafeSlow(n);
+  } catch {
+    return undefined;
+  }
+}
 
-/** The bytes of `chunks` in a new Buffer that owns its whole ArrayBuffer (not pooled). */
-function ownCopy(chunks: readonly Buffer[], length: number): Buffer {
-  if (chunks.length === 1 && chunks[0].length === length && ownsBuffer(chunks[0])) return chunks[0];
-  const out = Buffer.allocUnsafeSlow(length);
+/**
+ * The bytes of `chunks` in a new Buffer that owns its whole ArrayBuffer (not pooled), or
+ * that is a whole `SharedArrayBuffer` when `share` and large.
+ */
+function ownCopy(chunks: readonly Buffer[], length: number, share = false): Buffer {
+  if (chunks.length === 1 && chunks[0].length === length && ownsBuffer(chunks[0]) && !(share && length >= SHARED_MIN)) return chunks[0];
+  const out = reserveBuffer(length, share) ?? Buffer.allocUnsafeSlow(length);
   let at = 0;
   for (const c of chunks) {
     c.copy(out, at);
@@ -224,20 +248,23 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
     return Promise.reject(new BodyTooLargeError(limit, 'body'));
   }
 
-  // A plain body whose length is declared and small is copied into one buffer of exactly
-  // that size as it arrives (no chunk list, no concatenation); any other body is kept as
-  // chunks and joined at the end. Either way the result owns its whole ArrayBuffer (never a
-  // view into a socket read buffer or the shared Buffer pool), so that a detection thread
-  // can take it by transfer instead of a copy. Larger declared lengths are not allocated up
-  // front: memory follows the bytes actually received.
-  const preallocate = !gzip && declared !== undefined && Number.isInteger(declared) && declared >= 0 && declared <= PREALLOCATE_MAX;
+  // A plain body whose length is declared (and within the limit) is copied into one buffer
+  // of exactly that size as it arrives: no chunk list, and no concatenation at the end, a
+  // copy of the whole body on the HTTP thread (64 MiB: a stall of 100-250 ms). The buffer is
+  // allocated uninitialised, so the OS gives it memory page by page as the bytes are
+  // written: memory follows the bytes received (and the budget counts those). Any other body
+  // is kept as chunks and joined at the end. Either way the result owns its whole
+  // ArrayBuffer (never a view into a socket read buffer or the shared Buffer pool), so that a
+  // thread can take it by transfer instead of a copy.
+  const preallocate = !gzip && declared !== undefined && Number.isInteger(declared) && declared >= 0;
   return new Promise<Buffer>((resolve, reject) => {
-    let whole = preallocate ? Buffer.allocUnsafeSlow(declared) : undefined;
+    const share = limits.shareLarge === true;
+    let whole = preallocate ? reserveBuffer(declared, share) : undefined;
     const chunks: Buffer[] = [];
     let received = 0;
     let kept = 0;
     let settled = false;
-    const gunzip = gzip ? createGunzip() : undefined;
+    const gunzip = gzip ? createGunzip({ chunkSize: INFLATE_CHUNK }) : undefined;
 
     const fail = (err: Error): void => {
       if (settled) return;
@@ -275,8 +302,8 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
     const finish = (): void => {
       if (settled) return;
       settled = true;
-      if (whole !== undefined) resolve(kept === whole.length ? whole : ownCopy([whole.subarray(0, kept)], kept));
-      else resolve(ownCopy(chunks, kept));
+      if (whole !== undefined) resolve(kept === whole.length ? whole : ownCopy([whole.subarray(0, kept)], kept, share));
+      else resolve(ownCopy(chunks, kept, share));
     };
     const onWire = (chunk: Buffer | string): void => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

@@ -3,7 +3,8 @@
  * model, so that the server's main thread only does HTTP while `detectSync()` runs in
  * parallel (`serve --threads N`). A body the caller gives up (`consume`) and that owns its
  * whole ArrayBuffer (as `readBody` returns them) is transferred to the thread, not
- * copied; any other body is copied. Verdicts come back as plain objects.
+ * copied; a body in a `SharedArrayBuffer` (a large trace body, see `BodyLimits.shareLarge`)
+ * is shared; any other body is copied. Verdicts come back as plain objects.
  *
  * @packageDocumentation
  */
