@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Fails the run when a process started by the tests is still running at the end.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, '.vitest-results.json');
 rmSync(out, { force: true });
+rmSync(join(root, '.vitest-leftovers.json'), { force: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const res = spawnSync(
   process.execPath,
@@ -29,7 +30,12 @@ const passed = r.numPassedTests ?? 0;
 const brokenFiles = (r.testResults ?? []).filter(
   (f) => f.status !== 'passed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
 ).length;
-const failed = (r.numFailedTests ?? 0) + brokenFiles;
+// The global teardown (test/global-setup.ts) records processes the tests left running: the
+// run failed then, even though every test passed.
+const leftoversFile = join(root, '.vitest-leftovers.json');
+const leftovers = existsSync(leftoversFile) ? JSON.parse(readFileSync(leftoversFile, 'utf8')).left ?? [] : [];
+if (leftovers.length > 0) console.error(`the tests left ${leftovers.length} process(es) running (listed above; killed): counted as one failure`);
+const failed = (r.numFailedTests ?? 0) + brokenFiles + (leftovers.length > 0 ? 1 : 0);
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || res.status !== 0 || passed === 0 ? 1 : 0);
