@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { ctrlCScript, interruptTracer, isAlive, killTree, spawnTracer } from './process.js';
-import { waitGone } from './test-helpers/fake.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ctrlCScript, findJobKill, interruptTracer, isAlive, killTree, spawnTracer } from './process.js';
+import { tempDir, waitGone } from './test-helpers/fake.js';
 
 describe('ctrlCScript (the Windows Ctrl+C helper)', () => {
   it('attaches to the given console, ignores the event itself, then raises CTRL_C_EVENT for that console', () => {
@@ -46,5 +48,20 @@ describe('tracer processes on POSIX', () => {
     expect(await said).toBe('got it');
     await new Promise((r) => p.once('exit', r));
     expect(await interruptTracer(p.pid!)).toBe(false);
+  });
+});
+
+describe('findJobKill (where the Windows lifetime helper is looked for)', () => {
+  it('takes NTMD_JOBKILL when it is an absolute path to a file, else the packaged build or nothing', () => {
+    const dir = tempDir();
+    const exe = join(dir, 'jobkill.exe');
+    writeFileSync(exe, 'MZ');
+    expect(findJobKill({ NTMD_JOBKILL: exe })).toBe(exe);
+    // Relative, missing, or a folder: not taken (the packaged build is used if it was built).
+    const packaged = findJobKill({});
+    expect(packaged === undefined || packaged.endsWith(join('native', 'jobkill', 'jobkill.exe'))).toBe(true);
+    expect(findJobKill({ NTMD_JOBKILL: 'jobkill.exe' })).toBe(packaged);
+    expect(findJobKill({ NTMD_JOBKILL: join(dir, 'missing.exe') })).toBe(packaged);
+    expect(findJobKill({ NTMD_JOBKILL: dir })).toBe(packaged);
   });
 });
