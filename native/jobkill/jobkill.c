@@ -68,7 +68,8 @@ static DWORD WINAPI watch_parent(LPVOID in) {
 static void fail(int code, const wchar_t *what) {
   DWORD err = GetLastError();
   wchar_t msg[512] = L"";
-  FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, msg, 512, NULL);
+  DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, msg, 512, NULL);
+  while (n > 0 && (msg[n - 1] == L'\r' || msg[n - 1] == L'\n' || msg[n - 1] == L' ')) msg[--n] = 0;
   fwprintf(stderr, L"jobkill: %ls failed with error %lu: %ls\n", what, (unsigned long)err, msg);
   fflush(stderr);
   ExitProcess(code);

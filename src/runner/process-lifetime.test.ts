@@ -141,9 +141,57 @@ describe.skipIf(!linux)('the watchdog (POSIX)', () => {
     expect(traceFolders(traceDir)).toEqual([]);
   });
 
+  it('kills a program that moved to a process group of its own (same session)', async (ctx) => {
+    const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+    if (perl === undefined) return ctx.skip('perl not installed (the stand-in program calls setpgrp through it)');
+    const dir = tempDir();
+    const pidFile = join(dir, 'program.pid');
+    const worker = startWorker({
+      program: perl,
+      args: ['-e', 'setpgrp(0,0);sleep(600)'],
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'hang', '-fake-spawn', '-fake-pidfile', pidFile],
+      traceDir: dir,
+    });
+    expect(await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 20_000)).toBe(true);
+    const program = Number(readFileSync(pidFile, 'utf8'));
+    const tracer = parentOf(program)!;
+    toKill.add(tracer);
+    toKill.add(program);
+    // The program left the tracer's group: a kill of that group misses it.
+    expect(await eventually(() => isAlive(-program), 5000)).toBe(true);
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.once('exit', r));
+    expect(await eventually(() => !isAlive(tracer) && !isAlive(program), 5000)).toBe(true);
+  });
+
+  it('after a normal end too, a program that moved to a group of its own is killed', async (ctx) => {
+    const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+    if (perl === undefined) return ctx.skip('perl not installed (the stand-in program calls setpgrp through it)');
+    const pidFile = join(tempDir(), 'program.pid');
+    // early-exit: the tracer replays 50 lines and exits 0, leaving its program running.
+    const session = traceProgram({
+      program: perl,
+      args: ['-e', 'setpgrp(0,0);sleep(600)'],
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'early-exit', '-fake-after', '50', '-fake-spawn', '-fake-pidfile', pidFile],
+      detector: countingDetector(),
+    });
+    await session.result;
+    const program = Number(readFileSync(pidFile, 'utf8'));
+    toKill.add(program);
+    expect(await eventually(() => !isAlive(program), 3000)).toBe(true);
+  });
+
   it('stands down after a normal session: nothing killed, no watchdog left', async () => {
     const mine = (): number[] => processesWith('ntmd-watchdog').filter((p) => parentOf(p) === process.pid);
-    const session = traceProgram({ program: process.execPath, nttrace: FAKE, nttraceArgs: ['-fake-replay', RAW_BENIGN], detector: countingDetector() });
+    // Slow enough (about 2 s) for the watchdog to be seen while the tracer runs.
+    const session = traceProgram({
+      program: process.execPath,
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'early-exit', '-fake-after', '400', '-fake-batch', '20', '-fake-pause-ms', '100'],
+      detector: countingDetector(),
+    });
     await eventually(() => mine().length > 0, 5000);
     const seen = mine();
     expect(seen).toHaveLength(1);
@@ -254,9 +302,12 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
       expect(r.code).toBe(7);
     });
 
-    it('refuses to run without a command, or without a pipe on its standard input', async () => {
+    it('refuses to run without a command, or without a pipe on its standard input; says why a command cannot start', async () => {
       const none = startHelper([]);
       expect((await exitOf(none)).code).toBe(120);
+      const missing = await exitOf(startHelper(['C:\\ntmd\\no-such-program.exe']));
+      expect(missing.code).toBe(122);
+      expect(missing.err).toMatch(/^jobkill: CreateProcess failed with error \d+: \S.*\r?\n$/);
       const noPipe = spawnSync(wine.ok ? wine.tools.wine64 : '', [exe, CMD, '/c', 'exit 0'], { env: prefix.env(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
       expect(noPipe.status).toBe(120);
       expect(noPipe.stderr.toString()).toMatch(/standard input must be a pipe/);

@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
@@ -221,6 +221,42 @@ export function reapGroup(child: ChildProcess): void {
     process.kill(-pid, 'SIGKILL');
   } catch {
     /* nothing left */
+  }
+  killSession(pid);
+}
+
+/** The session id of process `pid` (Linux `/proc`), or undefined. */
+function sessionOf(pid: number | 'self'): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Linux: `SIGKILL` to every process of session `sid` — the tracer's session (it leads it:
+ * `detached` makes it call `setsid`), which holds a program that moved to a process group of
+ * its own with `setpgid` and so escaped {@link reapGroup}'s group kill. Never this process's
+ * own session. (A session id is not reused while any process is in it.) Elsewhere a no-op:
+ * the watchdog's `pkill -s` covers a killed runner on macOS.
+ */
+export function killSession(sid: number): void {
+  if (process.platform !== 'linux' || !Number.isInteger(sid) || sid <= 1 || sid === sessionOf('self')) return;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || sessionOf(Number(e)) !== sid) continue;
+    try {
+      process.kill(Number(e), 'SIGKILL');
+    } catch {
+      /* gone, or not ours */
+    }
   }
 }
 

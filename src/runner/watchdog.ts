@@ -11,7 +11,8 @@
  * - the runner writes `disarm` once the tracer has exited and its group was reaped: the
  *   watchdog exits and kills nothing (so a process group id reused later is never hit);
  * - end of file without `disarm`: the runner closed the pipe or died (the kernel closes a
- *   dead process's descriptors): the watchdog sends `SIGKILL` to the tracer's process group,
+ *   dead process's descriptors): the watchdog sends `SIGKILL` to the tracer's process group
+ *   and to every process of the tracer's session (which catches one that changed its group),
  *   which holds the tracer and what it started (the fake tracer's program; under Wine the
  *   `wine64` processes of the traced Windows program, which stay in that group), removes
  *   the session's private trace folder if it was given one, then exits.
@@ -20,8 +21,7 @@
  * other child (another tracer, the traced program) holds it open and keeps the watchdog
  * waiting.
  *
- * Limits: a process that leaves the group on purpose (`setsid`, a double fork plus
- * `setpgid`) is not followed; nor is anything if the watchdog itself is killed first (by
+ * Limits: a process that leaves the session on purpose (`setsid`) is not followed; nor is anything if the watchdog itself is killed first (by
  * the same user: a program running as the runner's user can do that, see docs/security.md).
  * Between the tracer's start and the watchdog's (one synchronous step of the runner) a
  * `SIGKILL` of the runner would leave the tracer unguarded.
@@ -32,12 +32,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 
 /**
- * The watchdog's script: `$1` is the process group to kill, `$2` (may be empty) a folder to
- * remove after it (the session's private trace folder). `read` returns on a line or at end
+ * The watchdog's script: `$1` is the process group to kill, and the session of the same id
+ * (the tracer leads both: `detached` makes it call `setsid`), `$2` (may be empty) a folder to
+ * remove after it (the session's private trace folder). `pkill -s` (procps on Linux, BSD on
+ * macOS) catches a process that moved to another group of the session (`setpgid`); where
+ * `pkill` is missing, only the group is killed. `read` returns on a line or at end
  * of file (then with `$line` holding what came before it, normally nothing).
  */
 export const WATCHDOG_SCRIPT =
-  'IFS= read -r line; [ "$line" = disarm ] && exit 0; kill -s KILL -- "-$1" 2>/dev/null; [ -n "$2" ] && rm -rf -- "$2"; exit 0';
+  'IFS= read -r line; [ "$line" = disarm ] && exit 0; kill -s KILL -- "-$1" 2>/dev/null; pkill -KILL -s "$1" 2>/dev/null; [ -n "$2" ] && rm -rf -- "$2"; exit 0';
 
 /** A running watchdog guarding one process group. */
 export interface Watchdog {
