@@ -5,6 +5,7 @@
  * model's verdicts, requests after it the new one's, and none fails.
  */
 import { afterAll, describe, expect, test } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,16 +18,17 @@ import { presetConfig } from '../model/presets.js';
 import { syntheticCorpus } from '../eval/synthetic.js';
 import { CallTable } from '../tokenize/call-table.js';
 import type { Model } from '../model/model.js';
-import { loadModel } from '../model/model.js';
 import type { Store } from '../store/store.js';
 import { ModelRegistry } from './registry.js';
 import { SwappableDetector } from './swap.js';
 import { attachReassessment } from './serve-hook.js';
 import { syntheticItems } from './test-helpers/corpus.js';
 
-/** The served identity of a stored model (the model file's own digest). */
+/** The served identity of a stored model: the SHA-256 of its file, as `models list` reports it. */
 async function servedSha(store: Store, id: number): Promise<string> {
-  return (await loadModel((await store.getModel(id)).bytes!)).sha256!;
+  const stored = await store.getModel(id);
+  expect(stored.sha256).toBe(createHash('sha256').update(stored.bytes!).digest('hex'));
+  return stored.sha256;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'ntmd-swap-test-'));
