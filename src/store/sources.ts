@@ -58,6 +58,8 @@ export interface ListedItem {
   source: string;
   provenance?: ProvenanceInput;
   prepared?: PreparedFile;
+  /** Why this item is refused (a bad name): reported in the import's `failed`, the others stored. */
+  refused?: ImportSourceError;
 }
 
 /** Layout folder of each label, as in the NtMalDetect repository. */
@@ -93,7 +95,10 @@ export function listImport(input: ImportInput, source: string | undefined): List
   if (Array.isArray(input)) {
     return (input as readonly ImportItem[]).map((it, i) => {
       if (typeof it.name !== 'string' || it.name === '' || it.name === '.' || it.name === '..' || /[/\\\u0000]/.test(it.name)) {
-        throw new ImportSourceError(`item ${i}`, `name must be a file name without folders (not empty, . or .., no / or \\), got ${JSON.stringify(it.name)}`);
+        // Refused alone: the batch's other items are still stored (see Store.import).
+        const refused = new ImportSourceError(`item ${i}`, `name must be a file name without folders (not empty, . or .., no / or \\ or NUL), got ${JSON.stringify(it.name)}`);
+        if (typeof it.name !== 'string') throw refused;
+        return { name: it.name, label: 0, size: 0, source: 'upload', refused };
       }
       if ((it.bytes === undefined) === (it.path === undefined)) throw new ImportSourceError(it.name, 'give exactly one of bytes and path');
       const label = parseLabel(it.label, `items[${i}].label`);

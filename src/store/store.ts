@@ -435,6 +435,12 @@ export class Store {
       inflight.catch(() => undefined); // awaited by the next flush or at the end
     };
     for (const item of items) {
+      if (item.refused !== undefined) {
+        report.failed.push(failure(item.name, item.refused));
+        progress.done++;
+        options.onProgress?.({ ...progress });
+        continue;
+      }
       let bytes: Uint8Array;
       try {
         bytes = item.bytes ?? (await readFile(item.path as string));
