@@ -236,10 +236,7 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
     await prefix.processes();
   }, 300_000);
   afterAll(() => {
-    if (!prefix) return;
-    const root = prefix.path;
-    prefix.dispose();
-    expect(processesInPrefix(root)).toEqual([]);
+    if (prefix) expect(prefix.disposeAndList()).toEqual([]);
   }, 60_000);
 
   const named = (ps: WindowsProcess[], ...names: string[]) => ps.filter((p) => names.includes(p.name.toLowerCase()));

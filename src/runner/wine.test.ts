@@ -70,10 +70,7 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
   }, 300_000);
 
   afterAll(() => {
-    if (!prefix) return;
-    const root = prefix.path;
-    prefix.dispose();
-    expect(processesInPrefix(root)).toEqual([]);
+    if (prefix) expect(prefix.disposeAndList()).toEqual([]);
   }, 60_000);
 
   /** traceProgram under Wine, retried once on Wine's rare "CreateProcess failed with no error". */

@@ -22,7 +22,7 @@ import { checkServerUrl, isLoopbackHost } from './worker-http.js';
 import { resolveRunAs } from './worker-run-as.js';
 import { CLI, FAKE_NTTRACE, RAW_LOG, projectRoot, requireBuilt } from './test-helpers/harness.js';
 import { countingDetector } from '../runner/test-helpers/fake.js';
-import { findWine, headBuild, processesInPrefix, WinePrefix, type WineTools } from '../runner/test-helpers/wine.js';
+import { findWine, headBuild, WinePrefix, type WineTools } from '../runner/test-helpers/wine.js';
 import { scratchDir } from '../../test/tmp.js';
 
 const TOKEN = 'ntmd_w0rkerSecretTokenValue0123456789abcdef';
@@ -584,10 +584,7 @@ describe.skipIf(wineSkip !== '')(`fault 1 with the real NtTrace under Wine${wine
     if (built.status !== 0) throw new Error(`building ntmd-printenv.exe failed: ${built.stderr.toString()}`);
   }, 300_000);
   afterAll(() => {
-    if (!prefix) return;
-    const root = prefix.path;
-    prefix.dispose();
-    expect(processesInPrefix(root)).toEqual([]);
+    if (prefix) expect(prefix.disposeAndList()).toEqual([]);
   }, 60_000);
 
   it('a Windows program traced by the worker does not see NTMD_TOKEN', async () => {

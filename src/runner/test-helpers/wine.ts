@@ -247,6 +247,13 @@ export class WinePrefix {
     return (await this.processes()).some((p) => p.pid === pid);
   }
 
+  /** {@link dispose}, then the Linux pids of this prefix's processes still running (none when all went). */
+  disposeAndList(): number[] {
+    const root = this.path;
+    this.dispose();
+    return processesInPrefix(root);
+  }
+
   /**
    * Ends everything: the programs started here (their process groups), every process of the
    * prefix (`wineserver -k`), then removes the prefix's folder. Synchronous, idempotent.
