@@ -127,6 +127,22 @@ describe('raw NtTrace logs', () => {
     }
   });
 
+  it("reads a child's command line that goes on over lines as the event's, fast path or not", () => {
+    const log = [
+      'NtClose(Handle=0x4) => 0',
+      'Process 264 starting at 1 with command line: "a.exe',
+      'NtClose(Handle=0x8) => 0',
+      'b"',
+      '\\??\\C:\\a.exe',
+      'NtClose(Handle=0xc) => 0',
+    ].join('\n');
+    for (const split of ['none', 'process'] as const) {
+      const r = readTraceSync(log, { split });
+      expect(names(r)).toEqual(['NtClose', 'NtClose']);
+      expect(r.stats).toMatchObject({ calls: 2, events: 4, programOutput: 0 });
+    }
+  });
+
   it('ends a call at the last ") => " that a status follows', () => {
     const r = readTraceSync([
       'NtOpenKey(ObjectAttributes="a) => b") => 0xc0000034 [2 \'File not found.\']',

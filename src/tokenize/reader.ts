@@ -499,6 +499,8 @@ export class TraceReader {
           const next = this.plainLine(buf, u8, view, pos, lim);
           if (next < 0) break;
           pos = next;
+          // A child's command line that goes on over lines: its lines are the general path's.
+          if (this.commandLineLines > 0) break;
           continue;
         }
         // A -time/-delta then -pid/-tid prefix, once the general path has met one in this log
