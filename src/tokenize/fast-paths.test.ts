@@ -5,6 +5,18 @@ import { TraceReader, readTraceSync } from './index.js';
 import type { ReadOptions, TraceRead } from './index.js';
 import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd, skipTimePrefix } from './syntax.js';
 import { synthTrace } from './synth.js';
+import { oracleRead } from './test-helpers/line-oracle.js';
+
+/**
+ * What a plain line-by-line reading ({@link oracleRead}) says of `bytes`: the line counts and
+ * the calls' names, or the name of the error the reader must throw.
+ */
+function oracleOutcome(bytes: Uint8Array, format: 'raw' | 'reduced', recoverEmbedded = false): { stats: object; names: string[] } | string {
+  const o = oracleRead(bytes, format, recoverEmbedded);
+  if (o.stats.lines === o.stats.blank) return 'EmptyTraceError';
+  if (o.names.length === 0) return 'NoCallsError';
+  return o;
+}
 
 // Names that are prefixes of one another, of every length mod 4 (the fast paths compare
 // four bytes at a time), and two of one length that differ only in their last byte (the
@@ -108,19 +120,63 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           const lines = t.text.split(nl);
           for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);
           const bytes = Buffer.from(lines.join(nl), 'latin1');
+          const oracle = oracleOutcome(bytes, 'raw', recoverEmbedded);
           let fast;
           try {
             fast = readTraceSync(bytes, { format: 'raw', recoverEmbedded });
           } catch (err) {
             expect(() => readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' })).toThrow((err as Error).constructor as new () => Error);
+            expect((err as Error).constructor.name).toBe(oracle);
             return;
           }
           const general = readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' });
           expect(fast.stats).toEqual(general.stats);
           expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(Array.from(general.calls, (id) => general.table.nameOf(id)));
+          // And as the line-by-line reading, in one chunk and cut in lines' middles.
+          expect({ stats: fast.stats, names: Array.from(fast.calls, (id) => fast.table.nameOf(id)) }).toEqual(oracle);
+          const cut = readCut(bytes, [7, 64, 65, 1000], { format: 'raw', recoverEmbedded });
+          expect({ stats: cut.stats, names: Array.from(cut.calls, (id) => cut.table.nameOf(id)) }).toEqual(oracle);
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('read calls and command lines whose text goes on over lines as a line-by-line reading does, however it is cut', () => {
+    const extra = fc.oneof(
+      fc.constantFrom(
+        'NtOpenKey( Name="a', 'b" ) => 0', 'c) => d', 'NtCreateFile(Name="x', 'y") => 0xc0000034 [2 \'z\']', 'NtA(Name="p', 'q") ...',
+        'NtReadFile(read error: 5', 'NtReadFile(read error: x', 'NtA(s="a) => b") => 1', '"a) => b"', 'NtFake(Handle=4) => 0',
+        'Process 7 starting at 00401000 with command line: "a.exe', 'b"', 'Process 8 starting at 00401000 with command line: "c.exe"',
+        'Process 9 starting at 00401000', '', '  ', 'C:\\a.exe', '[1/2] NtA( x ) => 0', '[1/2] NtB(Name="q', '12:00:00.000: [1/2] x"',
+      ),
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.nat(), extra), { maxLength: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom('v1.0' as const, 'v1.1' as const),
+        cuts,
+        (seed, inserts, crlf, pid, spelling, cut) => {
+          const t = synthTrace({ seed, calls: 40, crlf, output: 0.2, events: 0.2, spelling, pid, names: NAMES });
+          const nl = crlf ? '\r\n' : '\n';
+          const lines = t.text.split(nl);
+          for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);
+          const bytes = Buffer.from(lines.join(nl), 'latin1');
+          let got;
+          try {
+            const r = readCut(bytes, cut, { format: 'raw' });
+            got = { stats: r.stats, names: Array.from(r.calls, (id) => r.table.nameOf(id)) };
+          } catch (err) {
+            got = (err as Error).constructor.name;
+          }
+          expect(got).toEqual(oracleOutcome(bytes, 'raw'));
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 
@@ -164,6 +220,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           const general = outcome('process', []);
           expect(outcome('none', [])).toEqual(general);
           expect(outcome('none', cut)).toEqual(general);
+          expect(general).toEqual(oracleOutcome(bytes, 'raw'));
         },
       ),
       { numRuns: 300 },
@@ -206,6 +263,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           }
         };
         expect(run('none')).toEqual(run('process'));
+        expect(run('none')).toEqual(oracleOutcome(bytes, 'raw'));
       }),
       { numRuns: 300 },
     );
@@ -232,10 +290,13 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
             return err as Error;
           }
         })();
+        const oracle = oracleOutcome(bytes, 'reduced');
         if (general instanceof Error) {
           expect(() => readTraceSync(bytes, { format: 'reduced' })).toThrow(general.constructor as new () => Error);
+          expect(general.constructor.name).toBe(oracle);
           return;
         }
+        expect({ stats: general.stats, names: Array.from(general.calls, (id) => general.table.nameOf(id)) }).toEqual(oracle);
         const fast = readTraceSync(bytes, { format: 'reduced' });
         expect(fast.stats).toEqual(general.stats);
         const want = Array.from(general.calls, (id) => general.table.nameOf(id));
