@@ -235,8 +235,11 @@ describe('names, query parameters and the model digest', () => {
     }
     // Names that merely contain dots are fine.
     expect((await http(server.url, 'POST', '/v1/traces?name=...trace.txt&label=malicious', { token, body })).status).toBe(201);
-    // The store refuses them too, whatever the caller (the CLI's import, the API's labelled path).
-    await expect(server.backend.store.import([{ name: '..', label: 'benign', bytes: body }])).rejects.toMatchObject({ code: 'IMPORT_SOURCE' });
+    // The store refuses them too, whatever the caller (the CLI's import, the API's labelled path):
+    // the item fails alone, nothing of it is stored.
+    const rep = await server.backend.store.import([{ name: '..', label: 'benign', bytes: body }]);
+    expect(rep.failed.map((f) => [f.name, f.code])).toEqual([['..', 'IMPORT_SOURCE']]);
+    expect(rep.submissions).toBe(0);
   });
 
   it('refuses unknown query parameters on every endpoint, those without parameters included', async () => {
