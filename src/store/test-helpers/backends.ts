@@ -3,11 +3,11 @@
  * server when `NTMD_DATABASE_URL` is set (`.ci/run` always sets it). Each test gets a fresh,
  * empty store of its own.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { openStore } from '../store.js';
+import { scratchDir } from '../../../test/tmp.js';
 
 /** A fresh database for one test. */
 export interface FreshDb {
@@ -21,7 +21,8 @@ export interface Backend {
   fresh(): Promise<FreshDb>;
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'ntmd-store-test-'));
+// (Removed when the importing test file ends, see test/tmp.ts; removeScratch() earlier.)
+const scratch = scratchDir('ntmd-store-test-');
 let template: Promise<string> | undefined;
 let counter = 0;
 
