@@ -138,7 +138,8 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     parent.proc.kill('SIGKILL');
     await new Promise((r) => parent.proc.once('exit', r));
     const deadline = Date.now() + 60_000;
-    while (storeHolder(db) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // (The child releases the store's lock, then exits: wait for both.)
+    while ((storeHolder(db) !== undefined || alive(child)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(storeHolder(db)).toBeUndefined();
     expect(alive(child)).toBe(false);
   }, 600_000);
