@@ -20,3 +20,28 @@ export async function runCliCaptured(args: string[], cwd: string = process.cwd()
   const code = await runCli(args, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd });
   return { code, out, err };
 }
+
+/** Options of {@link runCliWith}. */
+export interface CliOptions {
+  /** Working folder (default: this process's). */
+  cwd?: string;
+  /** The CLI's environment (default: none). */
+  env?: Record<string, string | undefined>;
+  /** Called each time standard output arrives: the new text, and all of it so far. */
+  onOut?: (chunk: string, stdoutSoFar: string) => void;
+}
+
+/** Runs `ntmaldetect ...args` in process, no stdin; its exit code and both outputs. */
+export async function runCliWith(args: string[], options: CliOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const o: Buffer[] = [];
+  const e: Buffer[] = [];
+  out.on('data', (b: Buffer) => {
+    o.push(b);
+    options.onOut?.(b.toString('utf8'), Buffer.concat(o).toString('utf8'));
+  });
+  err.on('data', (b: Buffer) => e.push(b));
+  const code = await runCli(args, { stdout: out, stderr: err, stdin: new PassThrough().end(), env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
+  return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
+}

@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { isAlive } from './process.js';
-import { runCli } from '../cli/main.js';
+import { runCliWith } from '../../test/cli.js';
 import { train } from '../api/train.js';
 import { detect } from '../api/detect.js';
 import type { Model } from '../model/model.js';
@@ -23,18 +22,8 @@ beforeAll(async () => {
   await model.save(modelPath);
 }, 120_000);
 
-async function cli(args: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }, onOut?: (text: string) => void) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (b: Buffer) => {
-    o.push(b);
-    onOut?.(b.toString('utf8'));
-  });
-  err.on('data', (b: Buffer) => e.push(b));
-  const code = await runCli(args, { stdout: out, stderr: err, stdin: Readable.from([]), env, cwd: dir });
-  return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
+function cli(args: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }, onOut?: (chunk: string) => void) {
+  return runCliWith(args, { env, cwd: dir, onOut });
 }
 
 const fake = (...args: string[]) => ['--nttrace', FAKE, ...args.map((a) => `--nttrace-arg=${a}`)];

@@ -9,8 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { runCli } from '../cli/main.js';
+import { runCliWith } from '../../test/cli.js';
 import { readTraceFileSync } from '../tokenize/index.js';
 import { traceProgram } from './index.js';
 import { RunnerError } from './errors.js';
@@ -85,20 +84,11 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
     }
   }
 
-  /** The CLI in this process, with its own streams. */
-  async function cli(args: string[], exe: string, onOut?: (text: string) => void) {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    const o: Buffer[] = [];
-    const e: Buffer[] = [];
-    out.on('data', (b: Buffer) => {
-      o.push(b);
-      onOut?.(Buffer.concat(o).toString('utf8'));
-    });
-    err.on('data', (b: Buffer) => e.push(b));
-    const code = await runCli(args, { stdout: out, stderr: err, stdin: Readable.from([]), env: prefix.env(exe), cwd: work });
-    return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
+  /** The CLI in this process, with its own streams, in the prefix's environment. */
+  function cli(args: string[], exe: string, onOut?: (stdoutSoFar: string) => void) {
+    return runCliWith(args, { env: prefix.env(exe), cwd: work, onOut: onOut && ((_, soFar) => onOut(soFar)) });
   }
+
 
   const builds = [
     { name: 'master', get: () => head },
