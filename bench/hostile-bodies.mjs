@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
+import { scratchDatabase } from './scratch-db.mjs';
 
 const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { root: { type: 'string' }, json: { type: 'string' }, pg: { type: 'string' } } });
@@ -54,21 +55,7 @@ watchdog.unref();
 let db = join(tmp, 'store');
 let dropDb = async () => undefined;
 if (values.pg) {
-  const pg = (await import(join(root, 'node_modules', 'pg', 'lib', 'index.js'))).default;
-  const name = `ntmd_hostile_${process.pid}`;
-  const c = new pg.Client({ connectionString: values.pg });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(values.pg);
-  u.pathname = `/${name}`;
-  db = u.toString();
-  dropDb = async () => {
-    const d = new pg.Client({ connectionString: values.pg });
-    await d.connect();
-    await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await d.end();
-  };
+  ({ db, drop: dropDb } = await scratchDatabase((await import(join(root, 'node_modules', 'pg', 'lib', 'index.js'))).default, values.pg, 'ntmd_hostile'));
 }
 const env = { ...process.env, NTMD_DATABASE_URL: '' };
 const made = spawnSync(process.execPath, [CLI, 'tokens', 'create', '--db', db, '--name', 'bench', '--scopes', 'admin'], { encoding: 'utf8', env });

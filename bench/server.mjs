@@ -24,8 +24,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { scratchDatabase } from './scratch-db.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -72,21 +72,7 @@ const model = await loadModel(MODEL);
 let db = join(tmp, 'store');
 let dropDb = async () => undefined;
 if (values.pg) {
-  const pg = (await import('pg')).default;
-  const name = `ntmd_bench_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: values.pg });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(values.pg);
-  u.pathname = `/${name}`;
-  db = u.toString();
-  dropDb = async () => {
-    const d = new pg.Client({ connectionString: values.pg });
-    await d.connect();
-    await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await d.end();
-  };
+  ({ db, drop: dropDb } = await scratchDatabase((await import('pg')).default, values.pg, 'ntmd_bench'));
 }
 const cli = (args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '' } });
 const made = cli(['tokens', 'create', '--db', db, '--name', 'bench', '--scopes', 'admin']);
