@@ -13,7 +13,7 @@ import { attachProcess, traceProgram } from './index.js';
 import { parseInterval } from './interval.js';
 import type { RunEvent, SessionOptions, TraceSession, Verdict } from './types.js';
 import { RunnerError } from './errors.js';
-import { verdictExitCode } from '../api/verdict.js';
+import { verdictExitCode, verdictLabel } from '../api/verdict.js';
 
 /** The exit code of a session's final verdict, as `scan`'s for one trace. */
 function exitCodeOf(v: Verdict | undefined, failed: boolean, unfamiliarOk: boolean): number {
@@ -102,24 +102,17 @@ Example:
   };
 }
 
-/** The detector's own answer when it names one (e.g. a state such as `unfamiliar`), else from its flags. */
-function verdictWord(v: Verdict): string {
-  const state = (v as { verdict?: unknown }).verdict;
-  if (typeof state === 'string' && state !== '') return state === 'malicious' ? 'MALICIOUS' : state;
-  return v.insufficient ? 'insufficient' : v.malicious ? 'MALICIOUS' : 'benign';
-}
-
 function verdictLine(ev: { calls: number; elapsedMs: number; verdict: Verdict }): string {
   const v = ev.verdict;
   const prob = v.probability !== undefined ? `  p=${v.probability.toFixed(3)}` : '';
   const members = v.members.map((m) => `${m.name}:${m.malicious ? 'mal' : 'ben'}`).join(' ');
   const secs = (ev.elapsedMs / 1000).toFixed(1).padStart(7);
-  return `${secs}s  ${count(ev.calls).padStart(11)} calls  ${verdictWord(v).padEnd(12)}${prob}${members ? `  [${members}]` : ''}`;
+  return `${secs}s  ${count(ev.calls).padStart(11)} calls  ${verdictLabel(v).padEnd(12)}${prob}${members ? `  [${members}]` : ''}`;
 }
 
 function finalLines(ev: Extract<RunEvent, { type: 'final' }>): string[] {
   const v = ev.verdict;
-  const lines = [`final: ${verdictWord(v)} (policy ${v.policy}) after ${count(ev.calls)} calls in ${(ev.elapsedMs / 1000).toFixed(1)}s`];
+  const lines = [`final: ${verdictLabel(v)} (policy ${v.policy}) after ${count(ev.calls)} calls in ${(ev.elapsedMs / 1000).toFixed(1)}s`];
   if (v.reason) lines.push(`  reason: ${v.reason}`);
   if (v.warning) lines.push(`  warning: ${v.warning}`);
   for (const m of v.members) {

@@ -20,7 +20,7 @@ import { internerFor, probeWords, scanHash, scanName, slotOf } from './interner.
 import type { ByteInterner } from './interner.js';
 import {
   CALL_END_MIN, CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  commandLineOpen, endsWithQuote, endsWithStatusZero, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
+  commandLineOpen, endsWithQuote, endsWithStatusZero, isStatusStart, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
   skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
@@ -618,9 +618,10 @@ export class TraceReader {
         // First where ") => " was, counted from the end, in the last line that ended in the
         // same four bytes (an error's message is the same text each time): any ") => " in
         // range makes the line a call, so a match there settles it.
+        // (The byte after ") => " is at most u8[e], the line's CR or newline: no status.)
         const ek = Math.imul(view.getInt32(e - 4, true), 0x9e3779b1 | 0) >>> 24;
         let i = e - ends[ek];
-        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && statusStart(u8[i + 2]))) {
+        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && isStatusStart(u8[i + 2]))) {
           for (i = e - 2; i >= low; i--) {
             if (i - 3 >= low) {
               const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
@@ -629,7 +630,7 @@ export class TraceReader {
                 continue;
               }
             }
-            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && statusStart(u8[i + 2])) break;
+            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && isStatusStart(u8[i + 2])) break;
           }
           if (i < low) break;
           ends[ek] = e - i;
@@ -1145,15 +1146,6 @@ function hasByte(buf: Uint8Array, c: number, s: number, e: number): boolean {
 function startsWithIdPrefix(buf: Uint8Array, s: number, e: number, ids: Float64Array): boolean {
   const p = buf[s] === BRACKET_OPEN ? s : skipTimePrefix(buf, s, e);
   return buf[p] === BRACKET_OPEN && skipIdPrefix(buf, p, e, ids) !== p;
-}
-
-/**
- * {@link isStatusAt} on one byte, for the raw fast path, which passes the byte after `) => `:
- * the `>` is at most at `e - 2`, so that byte is the line's, or its CR or newline at `e` (no
- * status, as {@link isStatusAt} says for an empty one).
- */
-function statusStart(c: number): boolean {
-  return (c >= 48 && c <= 57) || c === 45 || (c >= 65 && c <= 90);
 }
 
 /** Is `c` an ASCII capital letter? */

@@ -127,8 +127,11 @@ export function hasCallEnd(buf: Uint8Array, open: number, end: number, view: Dat
  * every call that failed.)
  */
 export function isStatusAt(buf: Uint8Array, p: number, end: number): boolean {
-  if (p >= end) return false;
-  const c = buf[p];
+  return p < end && isStatusStart(buf[p]);
+}
+
+/** Can byte `c` start a status (a digit, `-`, or a capital)? See {@link isStatusAt}. */
+export function isStatusStart(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 45 || (c >= 65 && c <= 90);
 }
 
