@@ -7,12 +7,13 @@
  * index per feature), and per member its bias, its non-zero weights and an optional Platt
  * scaler. See docs/model-format.md.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FittedTfidf } from '../tfidf/vectorizer.js';
 import { isNtmdError } from '../errors.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { ResolvedConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import { FittedPipeline } from './pipeline.js';
@@ -124,9 +125,7 @@ export class Model extends FittedPipeline {
 
   /** Writes the model file (atomically: a temporary file renamed over `path`). */
   async save(path: string, options: WriteOptions = {}): Promise<void> {
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, this.toBytes(options));
-    await rename(tmp, path);
+    await writeFileAtomic(path, this.toBytes(options));
   }
 }
 

@@ -3,8 +3,9 @@
  * the format of NtMalDetect's corpus.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../atomic-write.js';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, println, stringOption } from '../command.js';
 import { CallTable } from '../../tokenize/call-table.js';
@@ -94,14 +95,10 @@ const command: Command = {
       const read = path !== undefined ? readTraceFileSync(path, options) : await readTrace(io.stdin, options);
       const text = reduceToText(read.calls, read.table);
       if (outFile !== undefined) {
-        // Written beside the target, then renamed over it: a failed run leaves no half file.
-        const target = resolve(io.cwd, outFile);
-        const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+        // A failed run leaves no half file, and an earlier one as it was.
         try {
-          await writeFile(tmp, text);
-          await rename(tmp, target);
+          await writeFileAtomic(resolve(io.cwd, outFile), text);
         } catch (e) {
-          await rm(tmp, { force: true });
           throw new UsageError(`reduce: cannot write ${outFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       } else if (outDir !== undefined) {
