@@ -19,6 +19,8 @@ export interface CliIO {
   cwd: string;
   /** Whether `--debug` was given (errors with their stack traces). */
   debug?: boolean;
+  /** Whether `--quiet` was given: {@link warn} prints nothing (errors and results still are). */
+  quiet?: boolean;
 }
 
 /** Values parsed by `node:util.parseArgs` for a command's options. */
@@ -83,4 +85,12 @@ export function numberOption(
 /** Writes a line to a stream (adds the newline). */
 export function println(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(line + '\n');
+}
+
+/**
+ * Prints a warning line on standard error, unless `--quiet` was given. Every warning of
+ * every command goes through here; errors and results never do.
+ */
+export function warn(io: Pick<CliIO, 'stderr' | 'quiet'>, line: string): void {
+  if (io.quiet !== true) println(io.stderr, line);
 }

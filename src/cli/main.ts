@@ -48,8 +48,17 @@ async function generalHelp(): Promise<string> {
     const cmd = await loadCommand(name);
     if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
   }
-  lines.push('', 'Global options:', '  --help      show help (also after a command)', '  --version   print the version', '  --debug     print stack traces of errors');
+  lines.push('', 'Global options:', '  --help      show help (also after a command; or: ntmaldetect help <command>)', '  --version   print the version', GLOBAL_HELP);
   return lines.join('\n');
+}
+
+/** The options every command takes, at the end of each command's help. */
+const GLOBAL_HELP = `  --quiet     print no warnings (errors and results are still printed)
+  --debug     print stack traces of errors`;
+
+/** A command's help with the global options after it. */
+function commandHelp(cmd: Command): string {
+  return `${cmd.help}\n\nGlobal options:\n${GLOBAL_HELP}`;
 }
 
 /**
@@ -60,12 +69,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const end = argv.indexOf('--');
   const head = end < 0 ? argv : argv.slice(0, end);
   const debug = head.includes('--debug');
-  const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
+  const quiet = head.includes('--quiet');
+  const args = [...head.filter((a) => a !== '--debug' && a !== '--quiet'), ...(end < 0 ? [] : argv.slice(end))];
   try {
     const first = args[0];
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && args.length === 1)) {
       println(io.stdout, await generalHelp());
       return first === undefined ? 2 : 0;
+    }
+    if (first === 'help') {
+      // `help <command>`: that command's help.
+      if (args.length > 2) throw new UsageError(`help takes one command name, got ${args.length - 1}: ntmaldetect help <command>`);
+      const named = await loadCommand(args[1]);
+      if (!named) throw new UsageError(`help: unknown command ${JSON.stringify(args[1])}; run 'ntmaldetect help' for the list`);
+      println(io.stdout, commandHelp(named));
+      return 0;
     }
     if (first === '--version' || first === '-V') {
       println(io.stdout, packageVersion());
@@ -78,7 +96,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const dashdash = rest.indexOf('--');
     const own = dashdash < 0 ? rest : rest.slice(0, dashdash);
     if (own.includes('--help') || own.includes('-h')) {
-      println(io.stdout, cmd.help);
+      println(io.stdout, commandHelp(cmd));
       return 0;
     }
     let parsed;
@@ -87,7 +105,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     } catch (e) {
       throw new UsageError(`${cmd.name}: ${(e as Error).message.split('\n')[0]}`);
     }
-    return await cmd.run(parsed.values as never, parsed.positionals, debug ? { ...io, debug } : io);
+    return await cmd.run(parsed.values as never, parsed.positionals, debug || quiet ? { ...io, ...(debug ? { debug } : {}), ...(quiet ? { quiet } : {}) } : io);
   } catch (e) {
     const err = e as Error;
     if (debug) println(io.stderr, err.stack ?? String(err));

@@ -13,6 +13,7 @@ import type { Model } from '../model/model.js';
 import { loadModel } from '../model/model.js';
 import { defaultModelSync } from '../api/detect.js';
 import { KeyError } from '../model/errors.js';
+import { readFailure } from './paths.js';
 
 /** parseArgs definitions of `--model F` and `--trust-key K`. */
 export const modelOptions = {
@@ -26,11 +27,14 @@ export const modelHelp = `  --model F            model file (default: the shippe
 
 /** Reads a key file (PEM text). */
 export async function readKey(path: string, cwd: string, what: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(resolve(cwd, path), 'utf8');
+    text = await readFile(resolve(cwd, path), 'utf8');
   } catch (e) {
-    throw new KeyError(`cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new KeyError(`cannot read the ${what} ${path}: ${readFailure(e)}`);
   }
+  if (!text.includes('-----BEGIN')) throw new KeyError(`the ${what} ${path} is not a PEM key file (no -----BEGIN line): give an Ed25519 key in PEM form`);
+  return text;
 }
 
 /** The model named by `--model` (or the default model), checked against `--trust-key`. */

@@ -21,8 +21,27 @@ export class CorpusNotFoundError extends NtmdError {
   /** The missing path. */
   readonly path: string;
 
-  constructor(path: string, expected: string) {
-    super('CORPUS_NOT_FOUND', `${path} not found: expected ${expected}`);
+  /** `found`: what is there instead (e.g. `a file`), when the path exists. */
+  constructor(path: string, expected: string, found?: string) {
+    super('CORPUS_NOT_FOUND', `${path} ${found === undefined ? 'not found' : `is ${found}`}: expected ${expected}`);
     this.path = path;
+  }
+}
+
+/**
+ * A dataset file (`--format words|csv|tsv`) cannot be read as one: a bad row, a missing or
+ * unknown label, a missing column, a binary file. Code `BAD_DATASET`; the message starts with
+ * `FILE:LINE:` (or `FILE:` when no line is at fault).
+ */
+export class DatasetError extends NtmdError {
+  /** The file. */
+  readonly source: string;
+  /** 1-based line at fault, or null. */
+  readonly line: number | null;
+
+  constructor(source: string, line: number | null, problem: string) {
+    super('BAD_DATASET', line === null ? `${source}: ${problem.replace(/^(is|has) /, (m) => `the file ${m}`)}` : `${source}:${line}: ${problem}`);
+    this.source = source;
+    this.line = line;
   }
 }

@@ -81,10 +81,13 @@ async function entriesOf(location: string, label: 0 | 1): Promise<Entry[]> {
     throw new CorpusNotFoundError(location, 'a folder of traces or a trace file');
   }
   if (info.isFile()) return [{ name: `${basename(dirname(path))}/${basename(path)}`, path, label }];
-  if (!info.isDirectory()) throw new CorpusNotFoundError(location, 'a folder of traces or a trace file');
+  if (!info.isDirectory()) throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', 'neither a file nor a folder');
   const dir = basename(path);
   const out: Entry[] = [];
-  for (const ent of await readdir(path, { withFileTypes: true })) {
+  const listed = await readdir(path, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', `a folder that cannot be read (${e.code ?? e.message})`);
+  });
+  for (const ent of listed) {
     if (ent.name.startsWith('.')) continue;
     const full = join(path, ent.name);
     const isFile = ent.isFile() || (ent.isSymbolicLink() && (await stat(full)).isFile());
@@ -99,7 +102,10 @@ async function collect(spec: CorpusSpec): Promise<{ entries: Entry[]; where: str
     const ben = join(root, 'sysBEN');
     const mal = join(root, 'sysMAL');
     const have = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() === true;
-    if (!(await have(root))) throw new CorpusNotFoundError(spec, 'a corpus folder holding sysBEN/ and sysMAL/');
+    if (!(await have(root))) {
+      const exists = (await stat(root).catch(() => undefined)) !== undefined;
+      throw new CorpusNotFoundError(spec, 'a corpus folder holding sysBEN/ and sysMAL/', exists ? 'a file, not a folder' : undefined);
+    }
     if (!(await have(ben)) && !(await have(mal))) {
       throw new EmptyCorpusError(spec, 'expected the folders sysBEN/ (benign) and sysMAL/ (malicious) inside it');
     }

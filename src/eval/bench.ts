@@ -99,14 +99,15 @@ export function makeSplit(corpus: Corpus, options: Pick<BenchOptions, 'folds' | 
 /** Loads the corpus (unless given loaded), splits it, and cross-validates the models. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const progress = options.onProgress ?? (() => {});
+  // The models first: a misspelt preset or a missing model file fails before the corpus is read.
+  const autoChoices: ResolvedConfig[] = [];
+  const candidates = await resolveCandidates(options.models ?? 'default', options.cwd ?? process.cwd(), { seed: options.seed ?? 0, chosen: autoChoices });
   const corpus = isCorpus(options.corpus)
     ? options.corpus
     : await loadCorpus(options.corpus, { onWarning: options.onWarning, onProgress: (d, t) => progress('load', d, t) });
   progress('split', 0, 1);
   const split = makeSplit(corpus, options);
   progress('split', 1, 1);
-  const autoChoices: ResolvedConfig[] = [];
-  const candidates = await resolveCandidates(options.models ?? 'default', options.cwd ?? process.cwd(), { seed: options.seed ?? 0, chosen: autoChoices });
   const docs = corpus.docs.map((d) => d.calls);
   const labels = Uint8Array.from(corpus.docs, (d) => d.label);
   const r = crossValidate(candidates, docs, labels, corpus.table, split, {

@@ -7,8 +7,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO, Command, ParsedValues } from '../cli/command.js';
-import { UsageError, numberOption, println, stringOption } from '../cli/command.js';
+import { UsageError, numberOption, println, stringOption, warn } from '../cli/command.js';
 import { count, modelFromArgs, modelHelp, modelOptions, policyFromArgs } from '../cli/model-args.js';
+import { checkInputDir, checkOutputFile } from '../cli/paths.js';
 import { attachProcess, traceProgram } from './index.js';
 import { parseInterval } from './interval.js';
 import type { RunEvent, SessionOptions, TraceSession, Verdict } from './types.js';
@@ -152,6 +153,10 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
   const nttrace = stringOption(values, 'nttrace');
   const nttraceArgs = (values['nttrace-arg'] as string[] | undefined) ?? [];
   const pid = mode === 'attach' ? parsePid(positionals[0]) : 0;
+  // Before NtTrace starts: the files and folder this run writes.
+  if (saveLog !== undefined) checkOutputFile(saveLog, io.cwd, '--save-log');
+  if (programOutputFile !== undefined) checkOutputFile(programOutputFile, io.cwd, '--program-output');
+  if (traceDir !== undefined) checkInputDir(traceDir, io.cwd, '--trace-dir');
   const model = await modelFromArgs(values, io.cwd);
   const programOutput = values['no-program-output'] === true ? 'ignore' : programOutputFile !== undefined ? openProgramOutput(resolve(io.cwd, programOutputFile)) : io.stderr;
 
@@ -185,7 +190,7 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
   try {
     for await (const ev of session) {
       if (json) println(io.stdout, JSON.stringify(ev));
-      if (ev.type === 'warning') println(io.stderr, `ntmaldetect: WARNING: ${ev.message}`);
+      if (ev.type === 'warning') warn(io, `ntmaldetect: WARNING: ${ev.message}`);
       if (json) {
         if (ev.type === 'final') final = ev;
         continue;

@@ -181,3 +181,18 @@ export class WorkerProtocolError extends NtmdError {
     this.status = status;
   }
 }
+
+/** The server cannot listen on its host and port (in use, privileged, not an address here). */
+export class ListenError extends NtmdError {
+  /** The system error code: `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`... */
+  readonly reason: string;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(reason: string, host: string, port: number, message: string) {
+    super('LISTEN_FAILED', message);
+    this.reason = reason;
+    this.host = host;
+    this.port = port;
+  }
+}

@@ -22,6 +22,7 @@ import { loadServeDetector } from './detector.js';
 import { openServerBackend } from './store-backend.js';
 import type { StoreBackend } from './store-backend.js';
 import type { TraceDetector } from './backend.js';
+import { ListenError } from './errors.js';
 
 export { createApp, loadFastify, DEFAULT_LIMITS, DEFAULT_JOBS, WARNING_HEADER, sha256Hex } from './app.js';
 export type { AppOptions, ServerLimits, JobOptions } from './app.js';
@@ -96,6 +97,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * A failure to listen as a {@link ListenError} naming the host and port, when it is the
+ * user's to fix (port in use, privileged port, unknown host); other errors as they are.
+ */
+function listenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ListenError(code, host, port, `cannot listen on ${where}: port ${port} is already in use (another server?); choose another with --port, or --port 0 for a free one`);
+    case 'EACCES':
+    case 'EPERM':
+      return new ListenError(code, host, port, `cannot listen on ${where}: permission denied${port < 1024 ? ` (port ${port} is a privileged port: use one from 1024 up)` : ''}`);
+    case 'EADDRNOTAVAIL':
+      return new ListenError(code, host, port, `cannot listen on ${where}: ${host} is not an address of this machine`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ListenError(code, host, port, `cannot listen on ${where}: unknown host ${JSON.stringify(host)}`);
+    default:
+      return e;
+  }
+}
+
 /** Opens the store, loads the model, and listens. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const detector: TraceDetector & { close?: () => Promise<void> } = options.detector ?? (await loadServeDetector(options.model, options.threads));
@@ -113,7 +137,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       negativeCacheMs: options.negativeCacheMs, authFailureLimit: options.authFailureLimit, onWarning: options.onWarning, logger: options.logger };
     if (options.tls) appOptions.tls = options.tls;
     app = await createApp(appOptions);
-    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? DEFAULT_PORT;
+    try {
+      await app.listen({ host, port });
+    } catch (e) {
+      throw listenError(e, host, port);
+    }
   } catch (e) {
     await backend.close();
     if (ownDetector) await detector.close?.();

@@ -37,6 +37,17 @@ export class StoreLockedError extends NtmdError {
   }
 }
 
+/** An embedded store's folder cannot be used: the path is a file, or cannot be created. */
+export class StorePathError extends NtmdError {
+  /** The store folder as given. */
+  readonly path: string;
+
+  constructor(path: string, detail: string) {
+    super('STORE_PATH', `store ${path}: ${detail}`);
+    this.path = path;
+  }
+}
+
 /** The database holds a schema newer than this version of ntmaldetect understands. */
 export class StoreSchemaError extends NtmdError {
   constructor(message: string) {

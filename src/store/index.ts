@@ -48,6 +48,7 @@ export { isConnectionString } from './driver.js';
 export {
   StoreDriverMissingError,
   StoreLockedError,
+  StorePathError,
   StoreSchemaError,
   StoreNotFoundError,
   SnapshotIncompleteError,

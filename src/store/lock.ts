@@ -23,7 +23,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, re
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StoreLockedError } from './errors.js';
+import { StoreLockedError, StorePathError } from './errors.js';
 
 /** The owner recorded in a lock file. */
 export interface LockOwner {
@@ -159,7 +159,18 @@ function sleepSync(ms: number): void {
  * Returns the release function (also run when the process exits).
  */
 export function lockFolder(dir: string, options: LockOptions = {}): () => void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'the path is a file (or under one), not a folder: an embedded store is a folder'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'the folder cannot be created here (permission denied)'
+          : `the folder cannot be created (${code ?? (e as Error).message})`;
+    throw new StorePathError(dir, why);
+  }
   const me: LockOwner = { pid: process.pid, host: hostname(), start: processStart(process.pid) };
   const retries = options.retries ?? 20;
   let mine: number | undefined;

@@ -110,6 +110,9 @@ export function listImport(input: ImportInput, source: string | undefined): List
   const spec = input as FolderSpec;
   const lists: ListedItem[][] = [[], []];
   if (typeof spec === 'string') {
+    const top = statSync(spec, { throwIfNoEntry: false });
+    if (top === undefined) throw new ImportSourceError(spec, 'no such folder (expected a folder with sysBEN/ and/or sysMAL/ inside)');
+    if (!top.isDirectory()) throw new ImportSourceError(spec, 'is a file, not a folder: give a folder with sysBEN/ and/or sysMAL/ inside, or --benign/--malicious FILE');
     const dirs = LAYOUT_DIRS.map((d) => join(spec, d));
     const present = dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() === true);
     if (!present[0] && !present[1]) throw new ImportSourceError(spec, 'expected a folder with sysBEN/ and/or sysMAL/ inside (the NtMalDetect layout)');

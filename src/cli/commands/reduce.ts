@@ -7,11 +7,12 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import type { Command, CliIO, ParsedValues } from '../command.js';
-import { UsageError, println, stringOption } from '../command.js';
+import { UsageError, println, stringOption, warn } from '../command.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace, readTraceFileSync } from '../../tokenize/read.js';
 import { reduceToText } from '../../tokenize/reduce.js';
 import { readWarnings } from '../read-warnings.js';
+import { checkOutputDir, checkOutputFile } from '../paths.js';
 import type { LineStats, ReadOptions, TraceFormat } from '../../tokenize/types.js';
 
 const help = `Usage: ntmaldetect reduce [options] <file|->...
@@ -81,8 +82,9 @@ const command: Command = {
       const names = positionals.map((p) => basename(p));
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) throw new UsageError(`reduce: two inputs named ${dup} would write the same file in --out-dir`);
-      await mkdir(resolve(io.cwd, outDir), { recursive: true });
+      await mkdir(checkOutputDir(outDir, io.cwd, '--out-dir'), { recursive: true });
     }
+    if (outFile !== undefined) checkOutputFile(outFile, io.cwd, '--out');
     for (const input of positionals) {
       const path = input === '-' ? undefined : resolve(io.cwd, input);
       if (path !== undefined) {
@@ -111,7 +113,7 @@ const command: Command = {
         await write(io.stdout, text);
       }
       if (showStats) println(io.stderr, statsLine(input, read.format, read.stats));
-      for (const w of readWarnings(read)) println(io.stderr, `ntmaldetect reduce: warning: ${input}: ${w}`);
+      for (const w of readWarnings(read)) warn(io, `ntmaldetect reduce: warning: ${input}: ${w}`);
     }
     return 0;
   },

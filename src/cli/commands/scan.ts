@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
-import { UsageError, numberOption, println } from '../command.js';
+import { UsageError, numberOption, println, warn } from '../command.js';
 import { modelFromArgs, modelHelp, modelOptions, pad, policyFromArgs, signed } from '../model-args.js';
 import { isNtmdError } from '../../errors.js';
 import { CallTable } from '../../tokenize/call-table.js';
@@ -129,7 +129,7 @@ export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
 async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
   const table = new CallTable();
   const read = await readTrace(t.path ?? io.stdin, { table, source: t.name });
-  for (const w of readWarnings(read)) println(io.stderr, `ntmaldetect scan: warning: ${t.name}: ${w}`);
+  for (const w of readWarnings(read)) warn(io, `ntmaldetect scan: warning: ${t.name}: ${w}`);
   return verdictOfCalls(model, read.calls, table, options);
 }
 
@@ -162,7 +162,7 @@ const command: Command = {
     };
     const settings = verdictSettings(model, options);
     const { targets, skipped } = await collect(positionals, io.cwd);
-    for (const s of skipped) println(io.stderr, `ntmaldetect scan: warning: skipped empty file ${s}`);
+    for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
     const width = Math.max(4, ...targets.map((t) => t.name.length));
     const memberNames = model.members.map((m) => m.name);
     const colW = memberNames.map((n) => Math.max(n.length, 10));
@@ -204,7 +204,7 @@ const command: Command = {
         println(io.stdout, `${pad(t.name, width)}  ${pad(verdictLabel(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
       }
       if (v.reason && !json) println(io.stderr, `ntmaldetect scan: ${t.name}: ${v.verdict}: ${v.reason}`);
-      if (v.warning) println(io.stderr, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
+      if (v.warning) warn(io, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
     }
     const judged = targets.length - failed;
     println(

@@ -4,7 +4,12 @@
  */
 import type { CliIO, Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
+import type { ProgressLine } from '../progress.js';
+import { commandProgress, progressLine } from '../progress.js';
+import { existsSync } from 'node:fs';
+import { resolve as pathResolve } from 'node:path';
 import type { CorpusFilter, ImportProgress, ImportReport, Store, StoreStats } from '../../store/index.js';
+import { InputPathError, checkInputDir, checkOutputDir } from '../paths.js';
 
 const ACTIONS = ['init', 'import', 'export', 'stats', 'label', 'delete', 'retention', 'check'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -76,18 +81,10 @@ function listOption(values: ParsedValues, name: string): string[] {
   });
 }
 
-/** A progress reporter: a bar on a terminal, lines with --progress, else nothing. */
-function progressReporter(io: CliIO, lines: boolean): ((p: ImportProgress) => void) | undefined {
-  if (io.stderr.isTTY) {
-    return (p) => {
-      const width = 30;
-      const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
-      io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} files  ${mb(p.bytes)}/${mb(p.totalBytes)} MB`);
-      if (p.done === p.total) io.stderr.write('\n');
-    };
-  }
-  if (lines) return (p) => println(io.stderr, `progress ${p.done}/${p.total} files ${mb(p.bytes)}/${mb(p.totalBytes)} MB`);
-  return undefined;
+/** Import progress: the shared progress line, plain lines with --progress when not a terminal. */
+function importProgress(progress: ProgressLine): ((p: ImportProgress) => void) | undefined {
+  if (!progress.enabled) return undefined;
+  return (p) => progress.update({ phase: 'import', done: p.done, total: p.total, detail: `files ${mb(p.bytes)}/${mb(p.totalBytes)} MB` });
 }
 
 function printImport(io: CliIO, store: Store, r: ImportReport): void {
@@ -222,6 +219,14 @@ const command: Command = {
       retention = d;
     }
 
+    // The paths before the store is opened (and perhaps created).
+    if (action === 'import' && args.length === 1) checkInputDir(args[0], io.cwd, 'store import');
+    if (action === 'import') {
+      for (const [opt, list] of [['--benign', benign], ['--malicious', malicious]] as const) {
+        for (const p of list) if (!existsSync(pathResolve(io.cwd, p))) throw new InputPathError(opt, p, 'no such file or folder');
+      }
+    }
+    if (action === 'export') checkOutputDir(args[0], io.cwd, 'store export');
     const { openStore, parseLabel } = await import('../../store/index.js');
     const labelArg = action === 'label' && args[1] !== undefined ? parseLabel(args[1], 'LABEL') : undefined;
     const store = await openStore({ db, env: io.env });
@@ -237,13 +242,17 @@ const command: Command = {
         }
         case 'import': {
           const input = args.length === 1 ? abs(args[0]) : { benign: benign.map(abs), malicious: malicious.map(abs) };
-          const report = await store.import(input, {
-            source: listOption(values, 'source')[0],
-            submitter: stringOption(values, 'submitter'),
-            keepRaw: values['no-raw'] !== true,
-            batchSize: batch,
-            onProgress: progressReporter(io, values.progress === true),
-          });
+          // --progress asks for progress even when piped or with --json.
+          const progress = values.progress === true ? progressLine(io, { lines: true }) : commandProgress(io, values);
+          const report = await store
+            .import(input, {
+              source: listOption(values, 'source')[0],
+              submitter: stringOption(values, 'submitter'),
+              keepRaw: values['no-raw'] !== true,
+              batchSize: batch,
+              onProgress: importProgress(progress),
+            })
+            .finally(() => progress.clear());
           if (json) println(io.stdout, JSON.stringify(report));
           else printImport(io, store, report);
           return report.failed.length > 0 ? 1 : 0;

@@ -3,7 +3,7 @@
  * `ntmaldetect serve`, in the store.
  */
 import type { Command } from '../command.js';
-import { UsageError, println, stringOption } from '../command.js';
+import { UsageError, println, stringOption, warn } from '../command.js';
 
 const help = `Usage: ntmaldetect tokens create --name NAME --scopes S[,S...] [--worker W] [--ttl T] [--db D]
        ntmaldetect tokens list [--db D] [--json]
@@ -189,7 +189,7 @@ const command: Command = {
           println(io.stdout, `${t.id}  ${day(t.createdAt)}  ${day(t.expiresAt)}  ${state(t).padEnd(7)}  ${t.scopes.join(',').padEnd(24)}  ${(t.workerName ?? '-').padEnd(16)}  ${t.name}`);
         }
         const legacy = tokens.filter((t) => state(t) === 'legacy');
-        if (legacy.length) println(io.stderr, `warning: ${legacy.length} legacy worker token${legacy.length === 1 ? '' : 's'} (not bound to a worker name, no expiry): bind (tokens bind ID --worker NAME) or rotate them`);
+        if (legacy.length) warn(io, `warning: ${legacy.length} legacy worker token${legacy.length === 1 ? '' : 's'} (not bound to a worker name, no expiry): bind (tokens bind ID --worker NAME) or rotate them`);
       }
       return 0;
     } finally {
