@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeConfig, resolveConfig } from './config.js';
+import { alphabetOf, inputOf, mergeConfig, resolveConfig, tfidfOptionsOf } from './config.js';
 import { PRESETS, getPreset, presetConfig, presetNames, registerPreset } from './presets.js';
 import { errorOf } from './test-helpers/error-of.js';
 
@@ -66,6 +66,25 @@ describe('model configuration', () => {
     expect(errorOf(() => resolveConfig({ tfidf: { ngram: 3 } as never }))).toMatch(/tfidf\.ngram: expected no such option/);
     expect(errorOf(() => resolveConfig({ threshold: 2 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2');
     expect(errorOf(() => resolveConfig({ seed: 1.5 }))).toMatch(/invalid option seed/);
+  });
+
+  it('stores alphabet and input only when they are not the defaults', () => {
+    const nt = resolveConfig({});
+    expect('alphabet' in nt || 'input' in nt).toBe(false);
+    expect(resolveConfig({ alphabet: 'nt', input: 'nttrace' })).toEqual(nt);
+    expect(JSON.stringify(resolveConfig({ alphabet: 'nt', input: 'nttrace' }))).toBe(JSON.stringify(nt));
+    const custom = resolveConfig({ alphabet: 'custom', input: 'csv' });
+    expect(custom.alphabet).toBe('custom');
+    expect(custom.input).toBe('csv');
+    expect(alphabetOf(nt)).toBe('nt');
+    expect(inputOf(nt)).toBe('nttrace');
+    expect(alphabetOf(custom)).toBe('custom');
+    expect(tfidfOptionsOf(custom).tokenRule).toBe('nonspace');
+    expect(tfidfOptionsOf(nt).tokenRule).toBe('word');
+    expect(resolveConfig(custom)).toEqual(custom);
+    expect(errorOf(() => resolveConfig({ alphabet: 'linux' as never }))).toBe('INVALID_OPTION: invalid option alphabet: expected one of nt, custom, received "linux"');
+    expect(errorOf(() => resolveConfig({ input: 'json' as never }))).toBe('INVALID_OPTION: invalid option input: expected one of nttrace, words, csv, tsv, received "json"');
+    expect(errorOf(() => resolveConfig({ tfidf: { tokenRule: 'nonspace' } }))).toMatch(/tfidf\.tokenRule: expected no such option/);
   });
 
   it('reports an unknown preset with the known ones', () => {

@@ -83,6 +83,30 @@ export type MemberConfig = NbMemberConfig | LinearSvcMemberConfig | SgdMemberCon
 /** The member kinds, in the order they are documented. */
 export const MEMBER_KINDS = ['multinomial-nb', 'linear-svc', 'sgd'] as const;
 
+/**
+ * The call names a model is made of:
+ * - `'nt'` (default): NtTrace's system-call names. Each must be one token of scikit-learn's
+ *   default `token_pattern` (two or more letters, digits or underscores), which is what makes
+ *   the features equal to scikit-learn's `TfidfVectorizer` with its defaults.
+ * - `'custom'`: any names, e.g. Linux system-call numbers (`6`, `195`), one-character names,
+ *   API names with dots or `@`. Each name without whitespace or control characters is exactly
+ *   one token (scikit-learn with `token_pattern=r"\S+"`). `tfidf.lowercase` still applies.
+ */
+export type Alphabet = 'nt' | 'custom';
+
+/** The alphabets. */
+export const ALPHABETS: readonly Alphabet[] = ['nt', 'custom'];
+
+/**
+ * The input form a model was trained on, which `scan` reads by default with it:
+ * `'nttrace'` (default: NtTrace logs and reduced traces), `'words'` (one trace per file, calls
+ * separated by whitespace), `'csv'` / `'tsv'` (one trace per row of a table).
+ */
+export type InputForm = 'nttrace' | 'words' | 'csv' | 'tsv';
+
+/** The input forms. */
+export const INPUT_FORMS: readonly InputForm[] = ['nttrace', 'words', 'csv', 'tsv'];
+
 /** Everything needed to fit a model. All fields optional in input; see {@link resolveConfig}. */
 export interface ModelConfig {
   /** TF-IDF options (n-gram range, idf, norm, ...). Default: ten-grams, scikit-learn defaults. */
@@ -103,6 +127,10 @@ export interface ModelConfig {
    * of NtTrace logs). Set it for models of short traces or small alphabets.
    */
   readonly minKnownNgrams?: number;
+  /** The call-name alphabet (see {@link Alphabet}). Default `'nt'`. */
+  readonly alphabet?: Alphabet;
+  /** The input form of the training data (see {@link InputForm}). Default `'nttrace'`. */
+  readonly input?: InputForm;
 }
 
 /** A configuration as a caller may write it: every field optional, members may omit defaults. */
@@ -228,11 +256,29 @@ export interface ResolvedConfig {
   readonly seed: number;
   /** Only when set (absent in every model file written before it existed). */
   readonly minKnownNgrams?: number;
+  /** Only when not the default `'nt'` (so models of the NT alphabet are unchanged): `'custom'`. Read it with {@link alphabetOf}. */
+  readonly alphabet?: Alphabet;
+  /** Only when not the default `'nttrace'`. Read it with {@link inputOf}. */
+  readonly input?: InputForm;
+}
+
+/** A configuration's alphabet: `'nt'` when the field is absent. */
+export function alphabetOf(config: { readonly alphabet?: Alphabet }): Alphabet {
+  return config.alphabet ?? 'nt';
+}
+
+/** A configuration's input form: `'nttrace'` when the field is absent. */
+export function inputOf(config: { readonly input?: InputForm }): InputForm {
+  return config.input ?? 'nttrace';
 }
 
 /** The TF-IDF options of a resolved configuration, as the vectorizer's constructor takes them. */
 export function tfidfOptionsOf(config: ResolvedConfig): TfidfOptions {
-  return { ...config.tfidf, ngramRange: [config.tfidf.ngramRange[0], config.tfidf.ngramRange[1]] };
+  return {
+    ...config.tfidf,
+    ngramRange: [config.tfidf.ngramRange[0], config.tfidf.ngramRange[1]],
+    tokenRule: alphabetOf(config) === 'custom' ? 'nonspace' : 'word',
+  };
 }
 
 /**
@@ -241,7 +287,7 @@ export function tfidfOptionsOf(config: ResolvedConfig): TfidfOptions {
  */
 export function resolveConfig(input: ModelConfigInput | ResolvedConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) fail('config', 'an object', input);
-  noExtraKeys('config', input, ['tfidf', 'members', 'policy', 'threshold', 'calibrate', 'seed', 'minKnownNgrams']);
+  noExtraKeys('config', input, ['tfidf', 'members', 'policy', 'threshold', 'calibrate', 'seed', 'minKnownNgrams', 'alphabet', 'input']);
   const tfidfIn = input.tfidf === undefined ? undefined : { ...input.tfidf, ngramRange: input.tfidf.ngramRange && ([...input.tfidf.ngramRange] as [number, number]) };
   const seed = num('seed', input.seed, 0, isSeed, 'an integer in [0, 2^32)');
   const membersIn = input.members ?? [{ kind: 'multinomial-nb' }];
@@ -262,6 +308,13 @@ export function resolveConfig(input: ModelConfigInput | ResolvedConfig): Resolve
     ...(input.minKnownNgrams === undefined
       ? {}
       : { minKnownNgrams: num('minKnownNgrams', input.minKnownNgrams, 0, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') }),
+    // Written only when not the default, so that configurations (and model files) of the NT
+    // alphabet and NtTrace input are exactly what they were before these fields existed.
+    ...(oneOf('alphabet', input.alphabet, 'nt', ALPHABETS) === 'custom' ? { alphabet: 'custom' as const } : {}),
+    ...(() => {
+      const form = oneOf('input', input.input, 'nttrace', INPUT_FORMS);
+      return form === 'nttrace' ? {} : { input: form };
+    })(),
   };
 }
 

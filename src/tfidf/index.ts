@@ -3,8 +3,8 @@
  *
  * @packageDocumentation
  */
-export { TfidfVectorizer, FittedTfidf, NgramCounter, resolveTfidfOptions } from './vectorizer.js';
-export type { TfidfOptions, ResolvedTfidfOptions, TfidfNorm, TfidfState, TransformOneResult } from './vectorizer.js';
+export { TfidfVectorizer, FittedTfidf, NgramCounter, resolveTfidfOptions, TOKEN_RULES } from './vectorizer.js';
+export type { TfidfOptions, ResolvedTfidfOptions, TfidfNorm, TfidfState, TransformOneResult, TokenRule } from './vectorizer.js';
 export { EmptyVocabularyError, UnsupportedCallNameError, TfidfStateError } from './errors.js';
 export { nnz, selectRows, selectColumns, rowDot } from './csr.js';
 export type { Csr } from './csr.js';

@@ -22,7 +22,7 @@ function rowOf(X: Csr, r: number, model: FittedTfidf): [string, number][] {
  * A deliberately naive TF-IDF on joined strings, written from scikit-learn's definitions:
  * the oracle the id-based implementation is checked against.
  */
-function naive(docs: string[][], o: Required<Omit<TfidfOptions, 'maxFeatures'>> & { maxFeatures: number | null }) {
+function naive(docs: string[][], o: Required<Omit<TfidfOptions, 'maxFeatures' | 'tokenRule'>> & { maxFeatures: number | null }) {
   const [lo, hi] = o.ngramRange;
   const counts = docs.map((d) => {
     const t = o.lowercase ? d.map((s) => s.toLowerCase()) : d;
@@ -160,6 +160,30 @@ describe('TfidfVectorizer errors and options', () => {
       const { docs, table } = encode([[bad, 'NtA', 'NtB']]);
       expect(() => new TfidfVectorizer({ ngramRange: [1, 1] }).fit(docs, table)).toThrow(UnsupportedCallNameError);
     }
+  });
+
+  it("takes every name without whitespace or control characters with tokenRule 'nonspace'", () => {
+    const { docs, table } = encode([['6', 'X', 'kernel32.dll!CreateFileW', 'a@b', '6']]);
+    const f = new TfidfVectorizer({ ngramRange: [1, 1], tokenRule: 'nonspace' }).fit(docs, table);
+    expect(f.names).toEqual(['6', 'a@b', 'kernel32.dll!createfilew', 'x']);
+    for (const bad of ['Nt Open', 'a\u00a0b', 'a\x1fb', 'a\x85b', 'a\tb', '']) {
+      const e = encode([[bad, 'NtA']]);
+      expect(() => new TfidfVectorizer({ ngramRange: [1, 1], tokenRule: 'nonspace' }).fit(e.docs, e.table)).toThrow(/whitespace or a control character/);
+    }
+    expect(() => new TfidfVectorizer({ tokenRule: 'any' as never })).toThrow(/tokenRule/);
+  });
+
+  it("sorts the columns of 'nonspace' names as scikit-learn sorts the joined feature names", () => {
+    const nameArb = fc.stringMatching(/^[!-~]{1,3}$/);
+    fc.assert(
+      fc.property(fc.array(fc.array(nameArb, { minLength: 2, maxLength: 12 }), { minLength: 1, maxLength: 4 }), (names) => {
+        const { docs, table } = encode(names);
+        const f = new TfidfVectorizer({ ngramRange: [1, 3], tokenRule: 'nonspace', lowercase: false }).fit(docs, table);
+        const cols = Array.from({ length: f.vocabularySize }, (_, j) => f.featureName(j));
+        expect(cols).toEqual([...cols].sort());
+      }),
+      { numRuns: 60, interruptAfterTimeLimit: 10_000 },
+    );
   });
 
   it('rejects ids outside the table', () => {

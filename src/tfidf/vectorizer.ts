@@ -57,7 +57,26 @@ export interface TfidfOptions {
   norm?: TfidfNorm;
   /** Lower-case call names before building n-grams, as scikit-learn. Default true. */
   lowercase?: boolean;
+  /**
+   * Which call names fitting accepts, each as exactly one token (see {@link TokenRule}).
+   * Default `'word'`. Not stored in a model's `tfidf` options: a model's configuration sets
+   * it through its `alphabet` (`'nt'` → `'word'`, `'custom'` → `'nonspace'`).
+   */
+  tokenRule?: TokenRule;
 }
+
+/**
+ * The token rule of fitting:
+ * - `'word'`: scikit-learn's default `token_pattern` `(?u)\b\w\w+\b` (two or more letters,
+ *   digits or underscores), the rule of NtTrace's call names. A name it would split or drop
+ *   throws {@link UnsupportedCallNameError}.
+ * - `'nonspace'`: any name without whitespace or control characters (scikit-learn's
+ *   `token_pattern=r"\S+"`): numbers such as `6`, one-character names, `kernel32.dll!CreateFileW`.
+ */
+export type TokenRule = 'word' | 'nonspace';
+
+/** The token rules. */
+export const TOKEN_RULES: readonly TokenRule[] = ['word', 'nonspace'];
 
 /** {@link TfidfOptions} with every default filled in. */
 export interface ResolvedTfidfOptions {
@@ -144,15 +163,26 @@ export interface TransformOneResult {
 }
 
 const WORD_TOKEN = /^[\p{L}\p{N}\p{Mn}\p{Pc}]{2,}$/u;
+/**
+ * One `\S+` token whose n-grams sort as scikit-learn's joined feature names do: no
+ * whitespace by JavaScript's or Python's definition (`\x1c`-`\x1f`, `\x85` are Python
+ * whitespace) and no control character (all of them sort below the joining space).
+ */
+const NONSPACE_TOKEN = /^[^\s\x00-\x20\x7f-\x9f]+$/u;
 
 /** Configures a TF-IDF vectorizer; {@link fit} returns the immutable {@link FittedTfidf}. */
 export class TfidfVectorizer {
   /** The resolved options. */
   readonly options: ResolvedTfidfOptions;
+  /** Which call names fitting accepts (see {@link TokenRule}). */
+  readonly tokenRule: TokenRule;
 
   /** Validates `options` (throws {@link InvalidOptionError}); see {@link TfidfOptions} for defaults. */
   constructor(options: TfidfOptions = {}) {
     this.options = resolveTfidfOptions(options);
+    const rule = options.tokenRule ?? 'word';
+    if (!TOKEN_RULES.includes(rule)) throw new InvalidOptionError('tfidf.tokenRule', TOKEN_RULES.join(' | '), rule);
+    this.tokenRule = rule;
   }
 
   /** Learns the vocabulary and idf from `docs` (call ids in `table`). */
@@ -165,13 +195,13 @@ export class TfidfVectorizer {
    * (one row per document, in order) from the same single pass over the calls.
    *
    * Throws {@link EmptyVocabularyError} when no document has an n-gram (or pruning leaves
-   * none), {@link UnsupportedCallNameError} for a call name scikit-learn would not take
-   * as one token, and a `RangeError` for an id outside `table`.
+   * none), {@link UnsupportedCallNameError} for a call name the {@link tokenRule} does not
+   * take as one token, and a `RangeError` for an id outside `table`.
    */
   fitTransform(docs: readonly Int32Array[], table: CallTable): { tfidf: FittedTfidf; X: Csr } {
     const o = this.options;
     const [lo, hi] = o.ngramRange;
-    const { names, map, maxLen } = collectNames(docs, table, o.lowercase);
+    const { names, map, maxLen } = collectNames(docs, table, o.lowercase, this.tokenRule);
     const counts = countNgrams(docs, map, names.length, maxLen, lo, hi);
     const { index } = counts;
     if (index.size === 0) {
@@ -575,6 +605,7 @@ function collectNames(
   docs: readonly Int32Array[],
   table: CallTable,
   lowercase: boolean,
+  rule: TokenRule,
 ): { names: string[]; map: Int32Array; maxLen: number } {
   const size = table.size;
   const used = new Uint8Array(size);
@@ -592,7 +623,7 @@ function collectNames(
   for (let id = 0; id < size; id++) {
     if (!used[id]) continue;
     const raw = table.nameOf(id);
-    if (!WORD_TOKEN.test(raw)) throw new UnsupportedCallNameError(raw);
+    if (!(rule === 'word' ? WORD_TOKEN : NONSPACE_TOKEN).test(raw)) throw new UnsupportedCallNameError(raw, rule);
     canon.set(id, lowercase ? raw.toLowerCase() : raw);
   }
   const names = [...new Set(canon.values())].sort();

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CallTable } from '../tokenize/call-table.js';
+import { fitPipeline } from './pipeline.js';
+import { Model, loadModelSync } from './model.js';
+import { readContainer } from './container.js';
+import { alphabetOf, inputOf } from './config.js';
+import { presetConfig } from './presets.js';
+import { errorOf } from './test-helpers/error-of.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SHIPPED = join(here, '..', '..', 'models', 'default.ntmd');
+
+/** Traces of Linux system-call numbers: benign loop around `6 63 6`, malicious around `11 195 11`. */
+function numbers(): { docs: Int32Array[]; labels: Uint8Array; table: CallTable } {
+  const table = new CallTable();
+  const docs: Int32Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const mal = i % 2;
+    const base = mal ? ['11', '195', '11', '3', '5'] : ['6', '63', '6', '3', '5'];
+    const calls: string[] = [];
+    for (let k = 0; k < 8 + i; k++) calls.push(base[(k * (i + 1)) % base.length], base[k % base.length]);
+    docs.push(Int32Array.from(calls, (c) => table.intern(c)));
+    labels.push(mal);
+  }
+  return { docs, labels: Uint8Array.from(labels), table };
+}
+
+describe('the call-name alphabet of a model', () => {
+  const config = { ...presetConfig('ntmaldetect-2018'), tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] } };
+
+  it('refuses numeric call names under the NT presets with the scikit-learn token error', () => {
+    const { docs, labels, table } = numbers();
+    expect(errorOf(() => fitPipeline(config, docs, labels, table))).toMatch(
+      /^UNSUPPORTED_CALL_NAME: call name "(6|11|63|195|3|5)" is not a single word token \(two or more letters, digits or underscores\): scikit-learn would split or drop it; .*--alphabet custom/,
+    );
+  });
+
+  it("fits, saves and reloads a custom-alphabet model with identical scores", () => {
+    const { docs, labels, table } = numbers();
+    const model = new Model(fitPipeline({ ...config, alphabet: 'custom', input: 'words' }, docs, labels, table));
+    expect(model.tfidf.names).toEqual(['11', '195', '3', '5', '6', '63']);
+    const bytes = model.toBytes();
+    const header = readContainer(bytes, 'm').header as { config: Record<string, unknown> };
+    expect(header.config.alphabet).toBe('custom');
+    expect(header.config.input).toBe('words');
+    const back = loadModelSync(bytes);
+    expect(alphabetOf(back.config)).toBe('custom');
+    expect(inputOf(back.config)).toBe('words');
+    expect(Array.from(back.scoreDocs(docs, table).members[1].scores)).toEqual(Array.from(model.scoreDocs(docs, table).members[1].scores));
+    expect(Array.from(back.scoreDocs(docs, table).ensemble.any.labels)).toEqual(Array.from(labels));
+  });
+
+  it('reads model files written before the fields existed as the NT alphabet and NtTrace input', () => {
+    const bytes = readFileSync(SHIPPED);
+    const header = readContainer(bytes, 'default.ntmd').header as { config: Record<string, unknown> };
+    expect('alphabet' in header.config || 'input' in header.config).toBe(false);
+    const m = loadModelSync(bytes);
+    expect(alphabetOf(m.config)).toBe('nt');
+    expect(inputOf(m.config)).toBe('nttrace');
+    expect('alphabet' in m.config).toBe(false);
+  });
+});
