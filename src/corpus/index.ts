@@ -13,9 +13,12 @@ import { CallTable } from '../tokenize/call-table.js';
 import { EmptyTraceError } from '../tokenize/errors.js';
 import { readTraceSync } from '../tokenize/read.js';
 import type { TraceFormat } from '../tokenize/types.js';
-import { CorpusNotFoundError, EmptyCorpusError } from './errors.js';
+import type { InputForm } from '../model/config.js';
+import { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
+import type { DatasetColumns } from './datasets.js';
+import { readTableRows, readWords, rowName } from './datasets.js';
 
-export { CorpusNotFoundError, EmptyCorpusError } from './errors.js';
+export { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
 
 /** One trace of a corpus. */
 export interface CorpusDoc {
@@ -44,17 +47,27 @@ export interface Corpus {
 }
 
 /**
- * Where a corpus is: a folder in NtMalDetect's layout (`sysBEN/` + `sysMAL/`), or benign and
- * malicious folders or files given separately.
+ * Where a corpus is: a folder in NtMalDetect's layout (`sysBEN/` + `sysMAL/`), benign and
+ * malicious folders or files given separately, or (`csv` / `tsv` input) tables whose label
+ * column labels each row.
  */
-export type CorpusSpec = string | { benign: string | string[]; malicious: string | string[] };
+export type CorpusSpec = string | { benign: string | string[]; malicious: string | string[] } | { data: string | string[] };
 
 /** Options of {@link loadCorpus}. */
 export interface LoadCorpusOptions {
   /** Shared id space; a new table when absent. */
   table?: CallTable;
-  /** Trace format of every file; detected per file by default. */
+  /** Trace format of every file; detected per file by default (NtTrace input only). */
   format?: TraceFormat | 'auto';
+  /**
+   * The layout of the files (default `'nttrace'`: NtTrace logs and reduced traces, one per
+   * file). `'words'`: one trace per file, call names separated by whitespace. `'csv'` /
+   * `'tsv'`: one trace per row of a table with a header (see `readTableRows`). With any but
+   * `'nttrace'`, folders are read recursively.
+   */
+  input?: InputForm;
+  /** The columns of `csv` / `tsv` tables (default: detected, see `readTableRows`). */
+  columns?: DatasetColumns;
   /** Receives warnings (empty files skipped). Default: none. */
   onWarning?: (msg: string) => void;
   /** Called after each file with (files done, files in all). */
@@ -72,7 +85,7 @@ function byCodeUnit(a: Entry, b: Entry): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function entriesOf(location: string, label: 0 | 1): Promise<Entry[]> {
+async function entriesOf(location: string, label: 0 | 1, recursive = false): Promise<Entry[]> {
   const path = resolve(location);
   let info;
   try {
@@ -82,21 +95,31 @@ async function entriesOf(location: string, label: 0 | 1): Promise<Entry[]> {
   }
   if (info.isFile()) return [{ name: `${basename(dirname(path))}/${basename(path)}`, path, label }];
   if (!info.isDirectory()) throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', 'neither a file nor a folder');
-  const dir = basename(path);
   const out: Entry[] = [];
-  const listed = await readdir(path, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', `a folder that cannot be read (${e.code ?? e.message})`);
-  });
-  for (const ent of listed) {
-    if (ent.name.startsWith('.')) continue;
-    const full = join(path, ent.name);
-    const isFile = ent.isFile() || (ent.isSymbolicLink() && (await stat(full)).isFile());
-    if (isFile) out.push({ name: `${dir}/${ent.name}`, path: full, label });
-  }
+  // Sub-folders only with `recursive` (the dataset layouts: ADFA-LD's Attack_Data_Master/<attack>_N/).
+  const walk = async (dir: string, shown: string): Promise<void> => {
+    const listed = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', `a folder that cannot be read (${e.code ?? e.message})`);
+    });
+    for (const ent of listed) {
+      if (ent.name.startsWith('.')) continue;
+      const full = join(dir, ent.name);
+      const isFile = ent.isFile() || (ent.isSymbolicLink() && (await stat(full)).isFile());
+      if (isFile) out.push({ name: `${shown}/${ent.name}`, path: full, label });
+      else if (recursive && (ent.isDirectory() || (ent.isSymbolicLink() && (await stat(full)).isDirectory()))) await walk(full, `${shown}/${ent.name}`);
+    }
+  };
+  await walk(path, basename(path));
   return out;
 }
 
-async function collect(spec: CorpusSpec): Promise<{ entries: Entry[]; where: string }> {
+async function collect(spec: CorpusSpec, recursive: boolean): Promise<{ entries: Entry[]; where: string }> {
+  if (typeof spec === 'object' && spec !== null && 'data' in spec) {
+    const files: Entry[] = [];
+    // The label of each row comes from its label column; the entry's label is unused.
+    for (const p of Array.isArray(spec.data) ? spec.data : [spec.data]) files.push(...(await entriesOf(p, 0, recursive)));
+    return { entries: files.sort(byCodeUnit), where: (Array.isArray(spec.data) ? spec.data : [spec.data]).join(', ') };
+  }
   if (typeof spec === 'string') {
     const root = resolve(spec);
     const ben = join(root, 'sysBEN');
@@ -109,18 +132,18 @@ async function collect(spec: CorpusSpec): Promise<{ entries: Entry[]; where: str
     if (!(await have(ben)) && !(await have(mal))) {
       throw new EmptyCorpusError(spec, 'expected the folders sysBEN/ (benign) and sysMAL/ (malicious) inside it');
     }
-    const b = (await have(ben)) ? await entriesOf(ben, 0) : [];
-    const m = (await have(mal)) ? await entriesOf(mal, 1) : [];
+    const b = (await have(ben)) ? await entriesOf(ben, 0, recursive) : [];
+    const m = (await have(mal)) ? await entriesOf(mal, 1, recursive) : [];
     return { entries: [...b.sort(byCodeUnit), ...m.sort(byCodeUnit)], where: spec };
   }
   if (spec === null || typeof spec !== 'object' || !('benign' in spec) || !('malicious' in spec)) {
-    throw new InvalidOptionError('corpus', 'a folder path or { benign, malicious }', spec);
+    throw new InvalidOptionError('corpus', 'a folder path, { benign, malicious } or { data }', spec);
   }
   const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
   const b: Entry[] = [];
-  for (const p of list(spec.benign)) b.push(...(await entriesOf(p, 0)));
+  for (const p of list(spec.benign)) b.push(...(await entriesOf(p, 0, recursive)));
   const m: Entry[] = [];
-  for (const p of list(spec.malicious)) m.push(...(await entriesOf(p, 1)));
+  for (const p of list(spec.malicious)) m.push(...(await entriesOf(p, 1, recursive)));
   return { entries: [...b.sort(byCodeUnit), ...m.sort(byCodeUnit)], where: [...list(spec.benign), ...list(spec.malicious)].join(', ') };
 }
 
@@ -141,13 +164,47 @@ async function collect(spec: CorpusSpec): Promise<{ entries: Entry[]; where: str
  */
 export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = {}): Promise<Corpus> {
   const table = options.table ?? new CallTable();
-  const { entries, where } = await collect(spec);
+  const input = options.input ?? 'nttrace';
+  const isTable = input === 'csv' || input === 'tsv';
+  if (typeof spec === 'object' && spec !== null && 'data' in spec && !isTable) {
+    throw new InvalidOptionError('corpus', `{ benign, malicious } or a folder (only csv and tsv tables label their rows with { data }; the input is ${input})`, spec);
+  }
+  const { entries, where } = await collect(spec, input !== 'nttrace');
   const docs: CorpusDoc[] = [];
   const skippedEmpty: string[] = [];
+  const fromLocation = !(typeof spec === 'object' && spec !== null && 'data' in spec);
   let done = 0;
   for (const e of entries) {
     // Synchronous: one read per file, no thread-pool round trips (a corpus is hundreds of small files).
     const bytes = readFileSync(e.path);
+    if (isTable) {
+      const t = readTableRows(bytes, { form: input, source: e.path, requireLabel: !fromLocation, ...(options.columns ? { columns: options.columns } : {}) });
+      for (const row of t.rows) {
+        const name = rowName(e.name, row);
+        if (row.calls.length === 0) {
+          skippedEmpty.push(name);
+          options.onWarning?.(`skipped row without calls ${e.path}:${row.line}`);
+          continue;
+        }
+        docs.push(callsDoc(name, e.path, fromLocation ? e.label : row.label!, row.calls, table));
+      }
+      if (t.rows.length === 0) options.onWarning?.(`${e.path} has a header and no row`);
+      options.onProgress?.(++done, entries.length);
+      continue;
+    }
+    if (input === 'words') {
+      try {
+        const calls = readWords(bytes, e.path);
+        const doc = callsDoc(e.name, e.path, e.label, calls, table);
+        docs.push({ ...doc, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+      } catch (err) {
+        if (!(err instanceof EmptyTraceError)) throw err;
+        skippedEmpty.push(e.name);
+        options.onWarning?.(`skipped empty trace ${e.name}`);
+      }
+      options.onProgress?.(++done, entries.length);
+      continue;
+    }
     try {
       const read = readTraceSync(bytes, { table, source: e.path, format: options.format ?? 'auto' });
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -166,5 +223,21 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
   if (skippedEmpty.length > 0) {
     options.onWarning?.(`skipped ${skippedEmpty.length} empty trace${skippedEmpty.length === 1 ? '' : 's'} in all`);
   }
+  if (isTable) {
+    // Benign rows first, then malicious, each in file and row order (as the folders' documents).
+    const order = [...docs.filter((d) => d.label === 0), ...docs.filter((d) => d.label === 1)];
+    docs.splice(0, docs.length, ...order);
+  }
   return { docs, table, skippedEmpty };
+}
+
+/**
+ * A document from call names. Its `sha256` is that of the calls joined by line feeds with
+ * one after the last (the bytes of the same trace as a reduced trace file), `bytes` that length.
+ */
+function callsDoc(name: string, path: string, label: 0 | 1, names: readonly string[], table: CallTable): CorpusDoc {
+  const calls = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) calls[i] = table.intern(names[i]);
+  const text = Buffer.from(names.join('\n') + '\n', 'utf8');
+  return { name, path, label, calls, sha256: createHash('sha256').update(text).digest('hex'), bytes: text.length };
 }
