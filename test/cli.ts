@@ -29,9 +29,11 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Called each time standard output arrives: the new text, and all of it so far. */
   onOut?: (chunk: string, stdoutSoFar: string) => void;
+  /** What the CLI reads on standard input (default: nothing). */
+  stdin?: string | Uint8Array;
 }
 
-/** Runs `ntmaldetect ...args` in process, no stdin; its exit code and both outputs. */
+/** Runs `ntmaldetect ...args` in process (stdin: `options.stdin`, else none); its exit code and both outputs. */
 export async function runCliWith(args: string[], options: CliOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
@@ -42,6 +44,6 @@ export async function runCliWith(args: string[], options: CliOptions = {}): Prom
     options.onOut?.(b.toString('utf8'), Buffer.concat(o).toString('utf8'));
   });
   err.on('data', (b: Buffer) => e.push(b));
-  const code = await runCli(args, { stdout: out, stderr: err, stdin: new PassThrough().end(), env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
+  const code = await runCli(args, { stdout: out, stderr: err, stdin: new PassThrough().end(options.stdin ?? ''), env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
   return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
 }

@@ -60,12 +60,14 @@ export function checkOutputFile(path: string, cwd: string, what: string): string
   if (typeof self !== 'string') {
     if (self.isDirectory()) throw new OutputPathError(what, path, 'is a folder: give a file path');
     if (!writable(abs)) throw new OutputPathError(what, path, 'the file exists and is not writable');
-  } else if (self !== 'ENOENT') {
+  } else if (self !== 'ENOENT' && self !== 'ENOTDIR') {
     throw new OutputPathError(what, path, `cannot be written (${reason(self)})`);
   }
   const parent = dirname(abs);
   const up = statOrCode(parent);
   if (typeof up === 'string') {
+    // ENOTDIR: a file further up; its own check names it.
+    if (up === 'ENOTDIR') checkOutputDir(dirname(path), cwd, what);
     throw new OutputPathError(what, path, up === 'ENOENT' ? `the folder ${parent} does not exist` : `cannot reach the folder ${parent} (${reason(up)})`);
   }
   if (!up.isDirectory()) throw new OutputPathError(what, path, `${parent} is not a folder`);
@@ -86,7 +88,7 @@ export function checkOutputDir(path: string, cwd: string, what: string): string 
     if (!writable(abs)) throw new OutputPathError(what, path, 'cannot write into this folder (permission denied)');
     return abs;
   }
-  if (self !== 'ENOENT') throw new OutputPathError(what, path, `cannot be used as a folder (${reason(self)})`);
+  if (self !== 'ENOENT' && self !== 'ENOTDIR') throw new OutputPathError(what, path, `cannot be used as a folder (${reason(self)})`);
   let dir = dirname(abs);
   for (;;) {
     const st = statOrCode(dir);
@@ -95,7 +97,7 @@ export function checkOutputDir(path: string, cwd: string, what: string): string 
       if (!writable(dir)) throw new OutputPathError(what, path, `cannot create it in the folder ${dir} (permission denied)`);
       return abs;
     }
-    if (st !== 'ENOENT') throw new OutputPathError(what, path, `cannot reach ${dir} (${reason(st)})`);
+    if (st !== 'ENOENT' && st !== 'ENOTDIR') throw new OutputPathError(what, path, `cannot reach ${dir} (${reason(st)})`);
     const next = dirname(dir);
     if (next === dir) throw new OutputPathError(what, path, 'no part of the path exists');
     dir = next;

@@ -10,12 +10,13 @@ import { explain } from '../../api/explain.js';
 import type { Explanation } from '../../api/explain.js';
 import { verdictLabel } from '../../api/verdict.js';
 
-const help = `Usage: ntmaldetect explain [options] <file>
+const help = `Usage: ntmaldetect explain [options] <file|->
 
 Shows, for each classifier of the model, the n-grams of the trace that move its decision
 value the most (contribution = TF-IDF value x weight; > 0 towards malicious), where they
 occur (line ranges of the file), and the intercept or prior term. All contributions plus
-that term sum to the decision value.
+that term sum to the decision value. '-' reads the trace from standard input (plain or
+gzip'd), as 'scan -' does.
 
 Options:
 ${modelHelp}
@@ -24,8 +25,9 @@ ${modelHelp}
   --harsh              = --policy all
   --json               the whole explanation as JSON
 
-Example:
-  ntmaldetect explain --top 5 suspicious.log`;
+Examples:
+  ntmaldetect explain --top 5 suspicious.log
+  nttrace app.exe | ntmaldetect explain -`;
 
 function ranges(r: readonly (readonly [number, number])[], lineNumbers: boolean): string {
   const shown = r.slice(0, 3).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
@@ -58,6 +60,12 @@ export function renderExplanation(name: string, e: Explanation): string[] {
   return out;
 }
 
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(parts);
+}
+
 const command: Command = {
   name: 'explain',
   summary: "show which n-grams of a trace drive each classifier's decision",
@@ -65,12 +73,14 @@ const command: Command = {
   options: { ...modelOptions, top: { type: 'string' }, policy: { type: 'string' }, harsh: { type: 'boolean' }, json: { type: 'boolean' } },
   allowPositionals: true,
   async run(values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
-    if (positionals.length !== 1) throw new UsageError('explain: give exactly one trace file');
+    if (positionals.length !== 1) throw new UsageError('explain: give exactly one trace file, or - for standard input');
     const top = topFromArgs(values, 10);
     const policy = policyFromArgs(values);
     const model = await modelFromArgs(values, io.cwd);
     const file = positionals[0];
-    const e = await explain({ path: resolve(io.cwd, file) }, { model, top, source: file, ...(policy ? { policy } : {}) });
+    // Standard input is read whole: the explanation points at its lines.
+    const input = file === '-' ? new Uint8Array(await readAll(io.stdin)) : { path: resolve(io.cwd, file) };
+    const e = await explain(input, { model, top, source: file === '-' ? 'standard input' : file, ...(policy ? { policy } : {}) });
     if (values.json === true) println(io.stdout, JSON.stringify({ file, ...e }));
     else for (const line of renderExplanation(file, e)) println(io.stdout, line);
     return 0;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { durationOption as duration } from '../../server/cli-args.js';
+import { readFailure } from '../paths.js';
 
 const help = `Usage: ntmaldetect serve [options]
 
@@ -96,7 +97,7 @@ async function tlsFiles(values: ParsedValues): Promise<{ cert: Buffer; key: Buff
       if (!bytes.includes('-----BEGIN')) throw new Error('not a PEM file (no -----BEGIN line)');
       return bytes;
     } catch (e) {
-      throw new UsageError(`${option} ${path}: ${(e as Error).message}`);
+      throw new UsageError(`${option} ${path}: ${(e as NodeJS.ErrnoException).code !== undefined ? `cannot read it: ${readFailure(e)}` : (e as Error).message}`);
     }
   };
   return { cert: await read(certPath, '--tls-cert'), key: await read(keyPath, '--tls-key') };
@@ -150,7 +151,7 @@ const command: Command = {
     // (src/server/gc.ts), unless asked not to, already set, or run from the sources.
     const script = fileURLToPath(new URL('../main.js', import.meta.url));
     if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
-      return gc.runWithServerFlags({ script, args: [...(io.debug === true ? ['--debug'] : []), 'serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
+      return gc.runWithServerFlags({ script, args: [...(io.debug === true ? ['--debug'] : []), ...(io.quiet === true ? ['--quiet'] : []), 'serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
     }
     const tls = await tlsFiles(values);
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;

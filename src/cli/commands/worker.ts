@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { durationOption as duration } from '../../server/cli-args.js';
+import { readFailure } from '../paths.js';
 
 const help = `Usage: ntmaldetect worker --server URL [--token-file F] [options]
 
@@ -61,7 +62,7 @@ function readToken(values: Parameters<Command['run']>[0], env: Record<string, st
     try {
       token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
     } catch (e) {
-      throw new UsageError(`--token-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(`--token-file ${file}: cannot read it: ${readFailure(e)}`);
     }
     if (!token) throw new UsageError(`--token-file ${file}: the file's first line is empty`);
   } else token = given ?? env.NTMD_TOKEN;
@@ -106,7 +107,7 @@ const command: Command = {
       try {
         ca = readFileSync(caFile);
       } catch (e) {
-        throw new UsageError(`--ca ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`--ca ${caFile}: cannot read it: ${readFailure(e)}`);
       }
       if (!/-----BEGIN CERTIFICATE-----/.test(ca.toString('latin1'))) throw new UsageError(`--ca ${caFile}: not a PEM certificate file`);
     }
