@@ -53,7 +53,7 @@ async function generalHelp(): Promise<string> {
 }
 
 /** The options every command takes, at the end of each command's help. */
-const GLOBAL_HELP = `  --quiet     print no warnings (errors and results are still printed)
+const GLOBAL_HELP = `  --quiet     print no warnings or progress (errors and results are still printed)
   --debug     print stack traces of errors`;
 
 /** A command's help with the global options after it. */

@@ -26,7 +26,7 @@ async function cli(args: string[]) {
 describe('ntmaldetect bench', () => {
   it('prints the documented JSON on another vocabulary with traces shorter than the n-grams', async () => {
     const r = await cli(['bench', '--corpus', 'corpus', '--folds', '3', '--models', 'ntmaldetect-2018,svc-5gram', '--json']);
-    expect(r.stderr).toMatch(/fit: 6\/6/);
+    expect(r.stderr).toBe(''); // no progress when piped or with --json
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.traces).toBe(160);
@@ -78,7 +78,7 @@ describe('ntmaldetect bench', () => {
     for (const vocabulary of ['linux-numbers', 'winapi'] as const) {
       writeSyntheticCorpus(join(dir, vocabulary), { traces: 60, minLength: 8, maxLength: 80, vocabulary, seed: 3 });
       const r = await cli(['bench', '--corpus', vocabulary, '--folds', '2', '--models', 'svc-5gram', '--json']);
-      expect(r.stderr.split('\n').filter((l) => !/^(load|split|fit): /.test(l) && l !== '')).toEqual([]);
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(j.traces).toBe(60);

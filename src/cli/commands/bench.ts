@@ -6,34 +6,14 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
+import { commandProgress } from '../progress.js';
 import { runBench, type BenchSplit } from '../../eval/bench.js';
 import { summaryJson } from '../../eval/cv.js';
 import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
 
 const SPLITS: readonly BenchSplit[] = ['stratified', 'unique', 'grouped'];
 
-/** A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise. */
-function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }): (stage: string, done: number, total: number, what?: string) => void {
-  let lastTenth = -1;
-  let lastStage = '';
-  return (stage, done, total, what) => {
-    const frac = total > 0 ? done / total : 1;
-    if (stream.isTTY) {
-      const width = 30;
-      const full = Math.round(frac * width);
-      stream.write(`\r${stage.padEnd(5)} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${done}/${total} ${what ?? ''}`.padEnd(70));
-      if (done === total && stage === 'fit') stream.write('\n');
-      return;
-    }
-    const tenth = Math.floor(frac * 10);
-    if (stage !== lastStage) lastTenth = -1;
-    lastStage = stage;
-    if (tenth !== lastTenth && (stage === 'fit' || done === total)) {
-      lastTenth = tenth;
-      stream.write(`${stage}: ${done}/${total}${what ? ` (${what})` : ''}\n`);
-    }
-  };
-}
+const PHASES = { load: 'reading traces', split: 'splitting', fit: 'folds' } as const;
 
 const bench: Command = {
   name: 'bench',
@@ -100,7 +80,7 @@ Examples:
     const models = stringOption(values, 'models') ?? 'default';
     const reportDir = stringOption(values, 'report');
     const corpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
-    const bar = progressBar(io.stderr);
+    const progress = commandProgress(io, values);
     const r = await runBench({
       corpus,
       folds,
@@ -110,9 +90,12 @@ Examples:
       models,
       cwd: io.cwd,
       recallTarget: recall,
-      onProgress: bar,
-      onWarning: (msg) => println(io.stderr, `warning: ${msg}`),
-    });
+      ...(progress.enabled ? { onProgress: (stage: keyof typeof PHASES, done: number, total: number, what?: string) => progress.update({ phase: PHASES[stage], done, total, detail: what }) } : {}),
+      onWarning: (msg) => {
+        progress.clear();
+        println(io.stderr, `warning: ${msg}`);
+      },
+    }).finally(() => progress.clear());
     if (reportDir !== undefined) {
       const command = ['ntmaldetect bench', ...Object.entries(values).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`))].join(' ');
       const files = writeReport(resolve(io.cwd, reportDir), r, { command, recallTarget: recall });

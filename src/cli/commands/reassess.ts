@@ -5,6 +5,8 @@
  */
 import type { CliIO, Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
+import type { ProgressLine } from '../progress.js';
+import { commandProgress } from '../progress.js';
 
 const help = `Usage: ntmaldetect reassess [--db D] (--once | --schedule CRON) [options]
 
@@ -78,7 +80,8 @@ const command: Command = {
     const store = await openStore({ db: stringOption(values, 'db'), env: io.env });
     try {
       const runOnce = async (trigger: string): Promise<void> => {
-        const report = await reassess(store, { ...options, trigger, onProgress: (e) => progressLine(io, e) });
+        const progress = commandProgress(io, values);
+        const report = await reassess(store, { ...options, trigger, onProgress: (e) => showProgress(io, progress, e) }).finally(() => progress.clear());
         if (values.json === true) println(io.stdout, JSON.stringify(report));
         else printReport(io, report);
       };
@@ -128,22 +131,21 @@ export function reassessOptions(values: ParsedValues): import('../../reassess/en
   };
 }
 
-function progressLine(io: CliIO, e: import('../../reassess/engine.js').ReassessEvent): void {
+/** The lock wait as a line (it explains a pause); the rest on the progress line of a terminal. */
+function showProgress(io: CliIO, progress: ProgressLine, e: import('../../reassess/engine.js').ReassessEvent): void {
   switch (e.stage) {
     case 'lock':
+      progress.clear();
       println(io.stderr, 'reassess: another run holds the lock; waiting');
       break;
     case 'load':
-      println(io.stderr, `reassess: ${e.traces} traces (${e.newTraces} new or relabelled), snapshot ${e.snapshotId.slice(0, 12)}`);
-      break;
-    case 'split':
-      println(io.stderr, `reassess: ${e.description}`);
+      progress.update({ phase: 'reassess: traces', done: e.traces, total: e.traces, detail: `(${e.newTraces} new or relabelled)` });
       break;
     case 'fit':
-      println(io.stderr, `reassess: fold ${e.fold}: ${e.model} (${e.done}/${e.total})`);
+      progress.update({ phase: 'reassess: folds', done: e.done, total: e.total, detail: `fold ${e.fold}: ${e.model}` });
       break;
     case 'train':
-      println(io.stderr, `reassess: training ${e.model} on the whole corpus`);
+      progress.update({ phase: 'reassess: training', done: 0, total: 1, detail: e.model });
       break;
     default:
       break;

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { count, policyFromArgs, readKey } from '../model-args.js';
+import { commandProgress } from '../progress.js';
 import type { ModelConfigInput } from '../../model/config.js';
 import { presetNames } from '../../model/presets.js';
 import { nonZeroWeights } from '../../model/linear.js';
@@ -40,12 +41,6 @@ Output:
 Examples:
   ntmaldetect train --corpus corpus/ --out my.ntmd
   ntmaldetect train --benign good/ --malicious bad/ --preset ntmaldetect-2018 --out m.ntmd`;
-
-function bar(done: number, total: number): string {
-  const w = 30;
-  const f = total === 0 ? w : Math.round((done / total) * w);
-  return `[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done}/${total}`;
-}
 
 function list(v: ParsedValues[string]): string[] {
   if (v === undefined) return [];
@@ -118,15 +113,32 @@ const command: Command = {
       ...(seed !== undefined ? { seed } : {}),
     };
     const config = trainConfig(options);
-    const tty = io.stderr.isTTY === true;
+    const progress = commandProgress(io, values);
     const spec: TrainCorpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
     const corpus = await loadTrainCorpus(spec, {
-      onWarning: (m) => println(io.stderr, `${tty ? '\r\x1b[K' : ''}ntmaldetect train: warning: ${m}`),
-      ...(tty ? { onReadProgress: (d: number, t: number) => io.stderr.write(`\rreading traces ${bar(d, t)}`) } : {}),
+      onWarning: (m) => {
+        progress.clear();
+        println(io.stderr, `ntmaldetect train: warning: ${m}`);
+      },
+      ...(progress.enabled ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) } : {}),
     });
-    if (tty) io.stderr.write('\n');
-    const model = trainOnCorpus(corpus, config, tty ? { onFitProgress: (stage, detail) => io.stderr.write(`\r\x1b[Kfitting: ${stage} ${detail}`) } : {});
-    if (tty) io.stderr.write('\r\x1b[K');
+    // Fitting: the tf-idf step, then each member (its calibration too when asked).
+    const steps = 1 + config.members.length;
+    let step = 0;
+    const model = trainOnCorpus(
+      corpus,
+      config,
+      progress.enabled
+        ? {
+            onFitProgress: (stage, detail) => {
+              if (stage === 'member') step++;
+              const done = stage === 'done' ? steps : stage === 'tfidf' ? 0 : step;
+              progress.update({ phase: 'fitting', done, total: steps, detail: stage === 'done' ? detail : `${stage} ${detail}` });
+            },
+          }
+        : {},
+    );
+    progress.clear();
     await model.save(resolve(io.cwd, out), signKey !== undefined ? { signKey } : {});
     const bytes = (await readFile(resolve(io.cwd, out))).length;
     const seconds = (performance.now() - started) / 1000;
