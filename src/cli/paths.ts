@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { NtmdError } from '../errors.js';
 
 /** A path a command was asked to write cannot be written: missing folder, a folder, no permission. */
@@ -64,15 +64,21 @@ export function checkOutputFile(path: string, cwd: string, what: string): string
     throw new OutputPathError(what, path, `cannot be written (${reason(self)})`);
   }
   const parent = dirname(abs);
+  const shown = shownAs(parent, path, cwd);
   const up = statOrCode(parent);
   if (typeof up === 'string') {
-    // ENOTDIR: a file further up; its own check names it.
+    // ENOTDIR: a file further up, which the folder check names.
     if (up === 'ENOTDIR') checkOutputDir(dirname(path), cwd, what);
-    throw new OutputPathError(what, path, up === 'ENOENT' ? `the folder ${parent} does not exist` : `cannot reach the folder ${parent} (${reason(up)})`);
+    throw new OutputPathError(what, path, up === 'ENOENT' ? `the folder ${shown} does not exist` : `cannot reach the folder ${shown} (${reason(up)})`);
   }
-  if (!up.isDirectory()) throw new OutputPathError(what, path, `${parent} is not a folder`);
-  if (!writable(parent)) throw new OutputPathError(what, path, `cannot write into the folder ${parent} (permission denied)`);
+  if (!up.isDirectory()) throw new OutputPathError(what, path, `${shown} is not a folder`);
+  if (!writable(parent)) throw new OutputPathError(what, path, `cannot write into the folder ${shown} (permission denied)`);
   return abs;
+}
+
+/** A folder above `path` as the user would write it: relative when `path` was. */
+function shownAs(dir: string, path: string, cwd: string): string {
+  return isAbsolute(path) ? dir : relative(resolve(cwd), dir) || '.';
 }
 
 /**
@@ -93,11 +99,11 @@ export function checkOutputDir(path: string, cwd: string, what: string): string 
   for (;;) {
     const st = statOrCode(dir);
     if (typeof st !== 'string') {
-      if (!st.isDirectory()) throw new OutputPathError(what, path, `${dir} is a file, not a folder`);
-      if (!writable(dir)) throw new OutputPathError(what, path, `cannot create it in the folder ${dir} (permission denied)`);
+      if (!st.isDirectory()) throw new OutputPathError(what, path, `${shownAs(dir, path, cwd)} is a file, not a folder`);
+      if (!writable(dir)) throw new OutputPathError(what, path, `cannot create it in the folder ${shownAs(dir, path, cwd)} (permission denied)`);
       return abs;
     }
-    if (st !== 'ENOENT' && st !== 'ENOTDIR') throw new OutputPathError(what, path, `cannot reach ${dir} (${reason(st)})`);
+    if (st !== 'ENOENT' && st !== 'ENOTDIR') throw new OutputPathError(what, path, `cannot reach ${shownAs(dir, path, cwd)} (${reason(st)})`);
     const next = dirname(dir);
     if (next === dir) throw new OutputPathError(what, path, 'no part of the path exists');
     dir = next;

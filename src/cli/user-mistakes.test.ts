@@ -38,9 +38,9 @@ const db = join(dir, 'store'); // absolute: --db is taken as given
 /** [what, arguments, the message expected on standard error]. */
 const CASES: [string, string[], RegExp][] = [
   // train: the output path is checked before the training.
-  ['train --out into a missing folder', ['train', '--corpus', 'corpus', '--out', 'no/such/m.ntmd'], /^ntmaldetect: --out no\/such\/m\.ntmd: the folder \S+\/no\/such does not exist$/],
+  ['train --out into a missing folder', ['train', '--corpus', 'corpus', '--out', 'no/such/m.ntmd'], /^ntmaldetect: --out no\/such\/m\.ntmd: the folder no\/such does not exist$/],
   ['train --out a folder', ['train', '--corpus', 'corpus', '--out', 'folder'], /^ntmaldetect: --out folder: is a folder: give a file path$/],
-  ['train --out under a file', ['train', '--corpus', 'corpus', '--out', 'trace.txt/m.ntmd'], /^ntmaldetect: --out trace\.txt\/m\.ntmd: \S+trace\.txt is not a folder$/],
+  ['train --out under a file', ['train', '--corpus', 'corpus', '--out', 'trace.txt/m.ntmd'], /^ntmaldetect: --out trace\.txt\/m\.ntmd: trace\.txt is not a folder$/],
   ['train --corpus a file', ['train', '--corpus', 'trace.txt', '--out', 'm.ntmd'], /trace\.txt is a file, not a folder: expected a corpus folder holding sysBEN\/ and sysMAL\/$/],
   ['train --corpus missing', ['train', '--corpus', 'nosuch', '--out', 'm.ntmd'], /nosuch not found: expected a corpus folder/],
   ['train --benign missing', ['train', '--benign', 'nosuch', '--malicious', 'trace.txt', '--out', 'm.ntmd'], /nosuch not found: expected a folder of traces or a trace file$/],
@@ -64,12 +64,12 @@ const CASES: [string, string[], RegExp][] = [
   ['explain a missing trace', ['explain', 'nosuch.txt'], /^ntmaldetect: nosuch\.txt: cannot read the trace: no such file$/],
   ['explain a folder', ['explain', 'folder'], /^ntmaldetect: folder: cannot read the trace: is a folder, not a trace file$/],
   // reduce.
-  ['reduce -o into a missing folder', ['reduce', '-o', 'no/out.txt', 'trace.txt'], /^ntmaldetect: --out no\/out\.txt: the folder \S+\/no does not exist$/],
+  ['reduce -o into a missing folder', ['reduce', '-o', 'no/out.txt', 'trace.txt'], /^ntmaldetect: --out no\/out\.txt: the folder no does not exist$/],
   ['reduce -o a folder', ['reduce', '-o', 'folder', 'trace.txt'], /^ntmaldetect: --out folder: is a folder: give a file path$/],
   ['reduce --out-dir a file', ['reduce', '--out-dir', 'trace.txt', 'trace.txt'], /^ntmaldetect: --out-dir trace\.txt: is a file, not a folder$/],
   // bench: the report folder, the folds file and the models before the corpus is read.
   ['bench --report a file', ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt'], /^ntmaldetect: --report trace\.txt: is a file, not a folder$/],
-  ['bench --report under a file', ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt/r'], /^ntmaldetect: --report trace\.txt\/r: \S+trace\.txt is a file, not a folder$/],
+  ['bench --report under a file', ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt/r'], /^ntmaldetect: --report trace\.txt\/r: trace\.txt is a file, not a folder$/],
   ['bench --folds-file bad JSON', ['bench', '--corpus', 'corpus', '--folds-file', 'folds.json'], /^ntmaldetect: --folds-file folds\.json: not valid JSON at line 3, column 1: /],
   ['bench --folds-file missing', ['bench', '--corpus', 'corpus', '--folds-file', 'nosuch.json'], /^ntmaldetect: --folds-file nosuch\.json: cannot read it: no such file$/],
   ['bench --models unknown preset', ['bench', '--corpus', 'corpus', '--folds', '2', '--models', 'nosuch'], /^ntmaldetect: unknown preset "nosuch"/],
@@ -83,7 +83,7 @@ const CASES: [string, string[], RegExp][] = [
   ['store import --benign missing', ['store', 'import', '--benign', 'nosuch', '--malicious', 'trace.txt', '--db', db], /^ntmaldetect: --benign nosuch: no such file or folder$/],
   ['store export into a file', ['store', 'export', 'trace.txt', '--db', db], /^ntmaldetect: store export trace\.txt: is a file, not a folder$/],
   // run / attach: what they write, before NtTrace starts.
-  ['run --save-log into a missing folder', ['run', '--save-log', 'no/x.log', '--', 'prog.exe'], /^ntmaldetect: --save-log no\/x\.log: the folder \S+\/no does not exist$/],
+  ['run --save-log into a missing folder', ['run', '--save-log', 'no/x.log', '--', 'prog.exe'], /^ntmaldetect: --save-log no\/x\.log: the folder no does not exist$/],
   ['attach --program-output a folder', ['attach', '--program-output', 'folder', '4242'], /^ntmaldetect: --program-output folder: is a folder: give a file path$/],
   ['run --trace-dir a file', ['run', '--trace-dir', 'trace.txt', '--', 'prog.exe'], /^ntmaldetect: --trace-dir trace\.txt: is a file, not a folder$/],
   // help.
@@ -124,7 +124,7 @@ describe('plain answers to plain mistakes', () => {
       // Root (and CAP_DAC_OVERRIDE) reads and writes whatever the mode says: nothing to test.
       if (readable) ctx.skip('running with the right to read any file (root): chmod does not deny access');
       const out = await runCliWith(['train', '--corpus', 'corpus', '--out', join('locked', 'm.ntmd')], { cwd: dir });
-      expect(out.stderr).toMatch(/^ntmaldetect: --out locked\/m\.ntmd: cannot write into the folder \S+locked \(permission denied\)$/m);
+      expect(out.stderr).toMatch(/^ntmaldetect: --out locked\/m\.ntmd: cannot write into the folder locked \(permission denied\)$/m);
       expect(out.code).toBe(2);
       const cfg = await runCliWith(['train', '--corpus', 'corpus', '--config', 'secret.json', '--out', 'm.ntmd'], { cwd: dir });
       expect(cfg.stderr).toMatch(/^ntmaldetect: --config secret\.json: cannot read it: permission denied$/m);
