@@ -3,13 +3,15 @@
  * and `auto` on a labelled corpus, with pooled out-of-fold metrics, a JSON summary and an
  * optional Markdown/SVG report.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { UsageError, numberOption, println, stringOption } from '../command.js';
+import { UsageError, numberOption, println, stringOption, warn } from '../command.js';
 import { commandProgress } from '../progress.js';
 import { runBench, type BenchSplit } from '../../eval/bench.js';
 import { summaryJson } from '../../eval/cv.js';
 import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
+import { InputPathError, checkOutputDir, parseJsonFile, readFailure } from '../paths.js';
 
 const SPLITS: readonly BenchSplit[] = ['stratified', 'unique', 'grouped'];
 
@@ -79,6 +81,17 @@ Examples:
     const recall = numberOption(values, 'recall', { min: 0, max: 1 });
     const models = stringOption(values, 'models') ?? 'default';
     const reportDir = stringOption(values, 'report');
+    // Before any work: the report folder can be made, the folds file is readable JSON.
+    if (reportDir !== undefined) checkOutputDir(reportDir, io.cwd, '--report');
+    if (foldsFile !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(resolve(io.cwd, foldsFile), 'utf8');
+      } catch (e) {
+        throw new InputPathError('--folds-file', foldsFile, `cannot read it: ${readFailure(e)}`);
+      }
+      parseJsonFile(text, foldsFile, '--folds-file');
+    }
     const corpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
     const progress = commandProgress(io, values);
     const r = await runBench({
@@ -93,7 +106,7 @@ Examples:
       ...(progress.enabled ? { onProgress: (stage: keyof typeof PHASES, done: number, total: number, what?: string) => progress.update({ phase: PHASES[stage], done, total, detail: what }) } : {}),
       onWarning: (msg) => {
         progress.clear();
-        println(io.stderr, `warning: ${msg}`);
+        warn(io, `warning: ${msg}`);
       },
     }).finally(() => progress.clear());
     if (reportDir !== undefined) {

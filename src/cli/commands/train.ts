@@ -4,14 +4,17 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
-import { UsageError, numberOption, println, stringOption } from '../command.js';
+import { UsageError, numberOption, println, stringOption, warn } from '../command.js';
 import { count, policyFromArgs, readKey } from '../model-args.js';
+import { alphabetFromArgs, alphabetHelp, alphabetOption, columnsFromArgs, formatFromArgs, formatHelp, formatOptions, isTableForm } from '../dataset-args.js';
 import { commandProgress } from '../progress.js';
+import { InputPathError, checkOutputFile, parseJsonFile, readFailure } from '../paths.js';
 import type { ModelConfigInput } from '../../model/config.js';
 import { presetNames } from '../../model/presets.js';
 import { nonZeroWeights } from '../../model/linear.js';
 import type { TrainCorpus, TrainOptions } from '../../api/train.js';
-import { loadTrainCorpus, trainConfig, trainOnCorpus } from '../../api/train.js';
+import { alphabetImplied, loadTrainCorpus, trainConfig, trainOnCorpus } from '../../api/train.js';
+import { inputOf } from '../../model/config.js';
 
 const help = `Usage: ntmaldetect train (--corpus DIR | --benign P... --malicious P...) --out F [options]
 
@@ -22,6 +25,15 @@ Corpus:
   --corpus DIR          a folder in NtMalDetect's layout: DIR/sysBEN (benign), DIR/sysMAL (malicious)
   --benign P            a benign folder or trace file (repeatable)
   --malicious P         a malicious folder or trace file (repeatable)
+  --data FILE           csv/tsv: a table whose label column labels each row (repeatable;
+                        instead of --corpus or --benign/--malicious)
+
+Input (default: NtTrace logs and reduced traces, one per file):
+${formatHelp(true).replace(/^ {2}/gm, '  ').replace(/^(  --\S+(?: \S+)?) +/gm, (m, o: string) => o.padEnd(24))}
+${alphabetHelp.replace(/^(  --\S+(?: \S+)?) +/gm, (m, o: string) => o.padEnd(24))}
+  --min-known N         distinct known n-grams a trace needs for a verdict, stored in the
+                        model (default: the library's, 50, measured for NtTrace ten-grams;
+                        set it for short traces or rows)
 
 Model:
   --preset NAME         starting configuration (${presetNames().join(', ')}; default: default if
@@ -40,7 +52,9 @@ Output:
 
 Examples:
   ntmaldetect train --corpus corpus/ --out my.ntmd
-  ntmaldetect train --benign good/ --malicious bad/ --preset ntmaldetect-2018 --out m.ntmd`;
+  ntmaldetect train --benign good/ --malicious bad/ --preset ntmaldetect-2018 --out m.ntmd
+  ntmaldetect train --format words --benign ADFA-LD/Training_Data_Master --malicious ADFA-LD/Attack_Data_Master --out adfa.ntmd
+  ntmaldetect train --format csv --data MalBehavD-V1-dataset.csv --ngram-range 2,4 --min-known 1 --out api.ntmd`;
 
 function list(v: ParsedValues[string]): string[] {
   if (v === undefined) return [];
@@ -52,13 +66,9 @@ async function configFile(path: string, cwd: string): Promise<ModelConfigInput> 
   try {
     text = await readFile(resolve(cwd, path), 'utf8');
   } catch (e) {
-    throw new UsageError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputPathError('--config', path, `cannot read it: ${readFailure(e)}`);
   }
-  try {
-    return JSON.parse(text) as ModelConfigInput;
-  } catch (e) {
-    throw new UsageError(`--config ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonFile(text, path, '--config') as ModelConfigInput;
 }
 
 const command: Command = {
@@ -79,6 +89,10 @@ const command: Command = {
     'sign-key': { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    data: { type: 'string', multiple: true },
+    'min-known': { type: 'string' },
+    ...formatOptions,
+    ...alphabetOption,
   },
   allowPositionals: false,
   async run(values: ParsedValues, _positionals: string[], io: CliIO): Promise<number> {
@@ -86,10 +100,19 @@ const command: Command = {
     const corpusDir = stringOption(values, 'corpus');
     const benign = list(values.benign).map((p) => resolve(io.cwd, p));
     const malicious = list(values.malicious).map((p) => resolve(io.cwd, p));
+    const data = list(values.data).map((p) => resolve(io.cwd, p));
+    const format = formatFromArgs(values);
+    const columns = columnsFromArgs(values, format ?? 'nttrace');
+    if (data.length && !isTableForm(format ?? 'nttrace')) throw new UsageError('train: --data FILE is a labelled table: give --format csv or --format tsv');
+    if (data.length && (corpusDir !== undefined || benign.length || malicious.length)) throw new UsageError('train: give --data, --corpus or --benign/--malicious, not two of them');
     if (corpusDir !== undefined && (benign.length || malicious.length)) throw new UsageError('train: give --corpus or --benign/--malicious, not both');
-    if (corpusDir === undefined && (!benign.length || !malicious.length)) throw new UsageError('train: give --corpus DIR, or both --benign and --malicious');
+    if (!data.length && corpusDir === undefined && (!benign.length || !malicious.length)) {
+      throw new UsageError(`train: give --corpus DIR, or both --benign and --malicious${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`);
+    }
     const out = stringOption(values, 'out');
     if (out === undefined) throw new UsageError('train: --out F is required (the model file to write)');
+    // Before any work: a missing folder is found now, not after the training.
+    checkOutputFile(out, io.cwd, '--out');
     const preset = stringOption(values, 'preset');
     const cfgPath = stringOption(values, 'config');
     if (preset !== undefined && cfgPath !== undefined) throw new UsageError('train: give --preset or --config, not both');
@@ -111,14 +134,20 @@ const command: Command = {
       ...(policy ? { policy } : {}),
       ...(values.calibrate === true ? { calibrate: true } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(format !== undefined ? { input: format } : {}),
+      ...(alphabetFromArgs(values) !== undefined ? { alphabet: alphabetFromArgs(values) } : {}),
+      ...(numberOption(values, 'min-known', { min: 0, integer: true }) !== undefined ? { minKnownNgrams: numberOption(values, 'min-known', { min: 0, integer: true }) } : {}),
     };
     const config = trainConfig(options);
+    if (alphabetImplied(options)) println(io.stderr, `alphabet: custom (from --format ${inputOf(config)})`);
     const progress = commandProgress(io, values);
-    const spec: TrainCorpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
+    const spec: TrainCorpus = data.length ? { data } : corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
     const corpus = await loadTrainCorpus(spec, {
+      input: inputOf(config),
+      ...(columns !== undefined ? { columns } : {}),
       onWarning: (m) => {
         progress.clear();
-        println(io.stderr, `ntmaldetect train: warning: ${m}`);
+        warn(io, `ntmaldetect train: warning: ${m}`);
       },
       ...(progress.enabled ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) } : {}),
     });
