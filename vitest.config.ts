@@ -14,6 +14,8 @@ export default defineConfig({
     pool: 'forks',
     // Fails the run when a process started by the tests is still running at the end.
     globalSetup: ['test/global-setup.ts'],
+    // Bounded runs and a time limit for every fast-check property (test/fc.ts).
+    setupFiles: ['test/fc-setup.ts'],
     projects: [
       {
         extends: true,

@@ -5,7 +5,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { projectRoot } from './shared.js';
+import { FC_DEFAULTS, FC_TIME_LIMIT_MS, MAX_NUM_RUNS } from './fc.js';
 
 const read = (p: string) => readFileSync(join(projectRoot, p), 'utf8');
 
@@ -40,5 +42,90 @@ describe('docs/cli.md', () => {
     const links = [...doc.matchAll(/\]\(([a-z-]+\.md)(#[^)]*)?\)/g)].map((m) => m[1]!);
     expect(links.length).toBeGreaterThan(10);
     for (const l of new Set(links)) expect(existsSync(join(projectRoot, 'docs', l)), l).toBe(true);
+  });
+});
+
+describe('fast-check: every property test is bounded (test/fc.ts)', () => {
+  it('runs with the shared settings installed by the setup file', () => {
+    expect(fc.readConfigureGlobal()).toMatchObject(FC_DEFAULTS);
+    expect(FC_TIME_LIMIT_MS).toBeLessThan(60_000); // below vitest's test timeout
+    // A call's own options are merged over them: the time bound stays.
+    const details = fc.check(fc.property(fc.constant(0), () => true), { numRuns: 3 });
+    expect(details.runConfiguration).toMatchObject({ numRuns: 3, interruptAfterTimeLimit: FC_TIME_LIMIT_MS, markInterruptAsFailure: true });
+  });
+
+  it('a property whose runs are slow fails at the time limit instead of running on', () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const t0 = performance.now();
+    const details = fc.check(fc.property(fc.integer(), () => (busy(20), true)), { numRuns: 1_000_000, interruptAfterTimeLimit: 300 });
+    expect(details.failed).toBe(true);
+    expect(details.interrupted).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('shrinking is bounded too, and the counterexample found so far is reported', () => {
+    const t0 = performance.now();
+    const details = fc.check(
+      fc.property(fc.array(fc.integer(), { minLength: 200, maxLength: 400 }), (a) => {
+        const end = performance.now() + 5;
+        while (performance.now() < end);
+        return a.length < 10;
+      }),
+      { interruptAfterTimeLimit: 400 },
+    );
+    expect(details.failed).toBe(true);
+    expect(details.counterexample).not.toBeNull();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
+  /** Every `fc.assert(` / `fc.check(` of the test sources, with its options literal if any. */
+  function propertyCalls(): { file: string; options: string | undefined }[] {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(join(projectRoot, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) walk(rel);
+        else if (/\.ts$/.test(e.name)) files.push(rel);
+      }
+    };
+    walk('src');
+    walk('test');
+    const out: { file: string; options: string | undefined }[] = [];
+    for (const file of files) {
+      const text = read(file);
+      if (!text.includes('fast-check') || file === 'test/project.test.ts') continue; // this file tests the bounds themselves
+      for (const m of text.matchAll(/fc\.(assert|check)\(/g)) {
+        // The call's text up to its closing parenthesis.
+        let depth = 0;
+        let end = m.index! + m[0].length - 1;
+        for (; end < text.length; end++) {
+          const c = text[end];
+          if (c === '(') depth++;
+          else if (c === ')' && --depth === 0) break;
+        }
+        const call = text.slice(m.index!, end + 1);
+        const last = /,\s*(\{[^{}]*\})\s*,?\s*\)$/.exec(call);
+        out.push({ file, options: last?.[1] });
+      }
+    }
+    return out;
+  }
+
+  it('no property test asks for unbounded runs or lifts the time bound', () => {
+    const calls = propertyCalls();
+    expect(calls.length).toBeGreaterThan(50);
+    const bad: string[] = [];
+    for (const { file, options } of calls) {
+      if (options === undefined) continue; // the shared settings alone
+      const runs = /numRuns:\s*([\d_]+)/.exec(options);
+      if (runs && Number(runs[1]!.replace(/_/g, '')) > MAX_NUM_RUNS) bad.push(`${file}: ${options}`);
+      const limit = /interruptAfterTimeLimit:\s*([\d_]+)/.exec(options);
+      if (limit && Number(limit[1]!.replace(/_/g, '')) > FC_TIME_LIMIT_MS) bad.push(`${file}: ${options}`);
+      if (/markInterruptAsFailure:\s*false|interruptAfterTimeLimit:\s*(undefined|Infinity)|numRuns:\s*(Infinity|Number)/.test(options)) bad.push(`${file}: ${options}`);
+    }
+    expect(bad).toEqual([]);
   });
 });
