@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '../errors.js';
 import { loadCorpus } from '../corpus/index.js';
 import type { Corpus, CorpusSpec } from '../corpus/index.js';
-import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
-import { mergeConfig, resolveConfig } from '../model/config.js';
+import type { DatasetColumns } from '../corpus/datasets.js';
+import type { InputForm, ModelConfigInput, ResolvedConfig } from '../model/config.js';
+import { alphabetOf, inputOf, mergeConfig, resolveConfig } from '../model/config.js';
 import { PRESETS, getPreset } from '../model/presets.js';
 import { fitPipeline } from '../model/pipeline.js';
 import type { FitProgress } from '../model/pipeline.js';
@@ -44,15 +45,32 @@ export interface TrainOptions extends ModelConfigInput {
   readonly onFitProgress?: FitProgress;
   /** Warnings (skipped empty files...). */
   readonly onWarning?: (message: string) => void;
+  /** The columns of `csv` / `tsv` tables (`input: 'csv'`); default: detected (see `readTableRows`). */
+  readonly columns?: DatasetColumns;
 }
+
+/** The dataset layouts that imply the custom alphabet unless one is given. */
+const CUSTOM_INPUTS: readonly InputForm[] = ['words', 'csv', 'tsv'];
 
 /** The configuration `train()` would use for these options. */
 export function trainConfig(options: TrainOptions = {}): ResolvedConfig {
-  const { preset, config, ngramRange, metrics: _m, onReadProgress: _r, onFitProgress: _f, onWarning: _w, ...overrides } = options;
+  const { preset, config, ngramRange, metrics: _m, onReadProgress: _r, onFitProgress: _f, onWarning: _w, columns: _c, ...overrides } = options;
   if (preset !== undefined && config !== undefined) throw new InvalidOptionError('preset', 'not together with config', preset);
   const base = config ?? getPreset(preset ?? (PRESETS.has('default') ? 'default' : 'ntmaldetect-2018')).config;
   const tfidf = { ...(overrides.tfidf ?? {}), ...(ngramRange ? { ngramRange } : {}) };
-  return mergeConfig(base, { ...overrides, ...(Object.keys(tfidf).length ? { tfidf } : {}) });
+  const merged = mergeConfig(base, { ...overrides, ...(Object.keys(tfidf).length ? { tfidf } : {}) });
+  // A dataset layout implies the custom alphabet, unless the options or the configuration name one.
+  if (alphabetImplied(options)) return resolveConfig({ ...merged, alphabet: 'custom' });
+  return merged;
+}
+
+/**
+ * Whether {@link trainConfig} takes the custom alphabet from the input form alone: the input
+ * is `words`, `csv` or `tsv` and neither the options nor their configuration set `alphabet`.
+ */
+export function alphabetImplied(options: TrainOptions): boolean {
+  const input = options.input ?? options.config?.input;
+  return input !== undefined && CUSTOM_INPUTS.includes(input) && options.alphabet === undefined && options.config?.alphabet === undefined;
 }
 
 function isCorpus(c: unknown): c is Corpus {
@@ -90,10 +108,12 @@ export function summarizeCorpus(corpus: Corpus): CorpusSummary {
 }
 
 /** Loads whatever {@link TrainCorpus} names. */
-export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOptions, 'onReadProgress' | 'onWarning'> = {}): Promise<Corpus> {
+export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'input' | 'columns'> = {}): Promise<Corpus> {
   if (isCorpus(corpus)) return corpus;
   if (isProvider(corpus)) return corpus.store.loadCorpus(corpus.filter);
   return loadCorpus(corpus, {
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.columns !== undefined ? { columns: options.columns } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
   });
@@ -109,19 +129,27 @@ export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOp
  * ```
  *
  * `corpus` is a folder in NtMalDetect's layout (`sysBEN/`, `sysMAL/`), `{ benign, malicious }`
- * folders or files, an already loaded corpus, or `{ store, filter }`. The same traces, options
- * and seed give a byte-identical model file.
+ * folders or files, `{ data }` tables (with `input: 'csv' | 'tsv'`), an already loaded corpus,
+ * or `{ store, filter }`. `input` reads other layouts (`'words'`, `'csv'`, `'tsv'`) and implies
+ * `alphabet: 'custom'` unless an alphabet is given:
+ *
+ * ```ts
+ * const m = await train({ benign: 'Training_Data_Master', malicious: 'Attack_Data_Master' }, { input: 'words' });
+ * const t = await train({ data: 'MalBehavD-V1-dataset.csv' }, { input: 'csv', preset: 'auto' });
+ * ```
+ *
+ * The same traces, options and seed give a byte-identical model file.
  */
 export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
   let config = trainConfig(options);
-  const c = await loadTrainCorpus(corpus, options);
+  const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config) });
   if (options.preset === 'auto') {
     // `auto` is chosen on this corpus by inner cross-validation (src/eval/auto.ts); the
     // caller's other options still override the choice. Loaded lazily: eval imports this module.
     const { selectAutoConfig } = await import('../eval/auto.js');
     const docs = c.docs.map((d) => d.calls);
     const labels = Uint8Array.from(c.docs, (d) => d.label);
-    const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed });
+    const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed, alphabet: alphabetOf(config) });
     config = trainConfig({ ...options, preset: undefined, config: chosen.config });
   }
   return trainOnCorpus(c, config, options);

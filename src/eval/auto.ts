@@ -13,7 +13,7 @@ import { TfidfVectorizer } from '../tfidf/index.js';
 import type { TfidfOptions } from '../tfidf/index.js';
 import { makeClassifier } from '../model/pipeline.js';
 import { resolveConfig, resolveMember } from '../model/config.js';
-import type { MemberConfig, ResolvedConfig } from '../model/config.js';
+import type { Alphabet, MemberConfig, ResolvedConfig } from '../model/config.js';
 import { loadTrainCorpus, trainOnCorpus } from '../api/train.js';
 import type { TrainCorpus, TrainOptions } from '../api/train.js';
 import type { Model } from '../model/model.js';
@@ -44,6 +44,8 @@ export interface AutoOptions {
   readonly grid?: readonly AutoCandidate[];
   /** Called after each inner fold of each n-gram setting. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** The call-name alphabet of the documents (default `'nt'`); the chosen configuration keeps it. */
+  readonly alphabet?: Alphabet;
 }
 
 /** The chosen configuration and every candidate's inner score (best first). */
@@ -112,7 +114,7 @@ export function selectAutoConfig(docs: readonly Int32Array[], labels: Uint8Array
   const total = settings.size * k;
   let done = 0;
   for (const idx of settings.values()) {
-    const tfidfOptions = grid[idx[0]].tfidf;
+    const tfidfOptions: TfidfOptions = { ...grid[idx[0]].tfidf, tokenRule: options.alphabet === 'custom' ? 'nonspace' : 'word' };
     for (const fold of folds) {
       const trainDocs = Array.from(fold.train, (i) => docs[i]);
       const trainY = Uint8Array.from(fold.train, (i) => labels[i]);
@@ -143,7 +145,7 @@ export function selectAutoConfig(docs: readonly Int32Array[], labels: Uint8Array
   const order = scores.map((_, i) => i).sort((a, b) => scores[b].accuracy - scores[a].accuracy || scores[b].rocAuc - scores[a].rocAuc || a - b);
   const best = scores[order[0]];
   return {
-    config: resolveConfig({ tfidf: best.tfidf, members: [best.member], policy: 'any', seed }),
+    config: resolveConfig({ tfidf: best.tfidf, members: [best.member], policy: 'any', seed, ...(options.alphabet !== undefined ? { alphabet: options.alphabet } : {}) }),
     scores: order.map((i) => scores[i]),
   };
 }

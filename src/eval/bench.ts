@@ -8,7 +8,8 @@ import { loadCorpus } from '../corpus/index.js';
 import type { Corpus, CorpusSpec } from '../corpus/index.js';
 import { TfidfVectorizer } from '../tfidf/index.js';
 import type { Csr } from '../tfidf/csr.js';
-import type { ResolvedConfig } from '../model/config.js';
+import type { Alphabet, InputForm, ResolvedConfig } from '../model/config.js';
+import type { DatasetColumns } from '../corpus/datasets.js';
 import { crossValidate, type CrossValidationResult } from './cv.js';
 import { resolveCandidates } from './candidates.js';
 import { FoldsFileError } from './errors.js';
@@ -41,6 +42,15 @@ export interface BenchOptions {
   onProgress?: (stage: 'load' | 'split' | 'fit', done: number, total: number, what?: string) => void;
   /** Warnings (empty files skipped...). */
   onWarning?: (msg: string) => void;
+  /** Layout of the corpus files (default `'nttrace'`; see `loadCorpus`). */
+  input?: InputForm;
+  /** The columns of `csv` / `tsv` tables. */
+  columns?: DatasetColumns;
+  /**
+   * The call-name alphabet every candidate is fitted with, overriding the presets' (which are
+   * `'nt'`). Default: the presets' own.
+   */
+  alphabet?: Alphabet;
 }
 
 /** A bench run's result, plus what `auto` chose in each fold. */
@@ -62,7 +72,8 @@ export function nearDuplicateGroups(corpus: Corpus, threshold = 0.99): Int32Arra
   const docs = corpus.docs.map((d) => d.calls);
   let X: Csr;
   try {
-    X = new TfidfVectorizer({ ngramRange: [10, 10] }).fitTransform(docs, corpus.table).X;
+    // Any call name is one token here (grouping needs no parity), so custom alphabets group too.
+    X = new TfidfVectorizer({ ngramRange: [10, 10], tokenRule: 'nonspace' }).fitTransform(docs, corpus.table).X;
   } catch {
     X = { rows: docs.length, cols: 0, indptr: new Int32Array(docs.length + 1), indices: new Int32Array(0), data: new Float64Array(0) };
   }
@@ -101,10 +112,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const progress = options.onProgress ?? (() => {});
   // The models first: a misspelt preset or a missing model file fails before the corpus is read.
   const autoChoices: ResolvedConfig[] = [];
-  const candidates = await resolveCandidates(options.models ?? 'default', options.cwd ?? process.cwd(), { seed: options.seed ?? 0, chosen: autoChoices });
+  const alphabet = options.alphabet;
+  const candidates = await resolveCandidates(
+    options.models ?? 'default',
+    options.cwd ?? process.cwd(),
+    { seed: options.seed ?? 0, chosen: autoChoices, ...(alphabet !== undefined ? { alphabet } : {}) },
+    alphabet !== undefined ? { alphabet, ...(options.input !== undefined ? { input: options.input } : {}) } : {},
+  );
   const corpus = isCorpus(options.corpus)
     ? options.corpus
-    : await loadCorpus(options.corpus, { onWarning: options.onWarning, onProgress: (d, t) => progress('load', d, t) });
+    : await loadCorpus(options.corpus, {
+        onWarning: options.onWarning,
+        onProgress: (d, t) => progress('load', d, t),
+        ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(options.columns !== undefined ? { columns: options.columns } : {}),
+      });
   progress('split', 0, 1);
   const split = makeSplit(corpus, options);
   progress('split', 1, 1);

@@ -10,7 +10,7 @@ import type { FittedPipeline, PipelineScores } from '../model/pipeline.js';
 import { presetConfig } from '../model/presets.js';
 import { loadModel } from '../model/model.js';
 import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
-import { POLICIES } from '../model/config.js';
+import { POLICIES, mergeConfig } from '../model/config.js';
 import type { Candidate, FoldScorer, ScoredOutput } from './cv.js';
 import { selectAutoConfig, type AutoOptions } from './auto.js';
 
@@ -102,9 +102,15 @@ export function autoCandidate(options: AutoOptions & { chosen?: ResolvedConfig[]
 
 /**
  * Resolves a `--models` list: comma-separated preset names, `auto`, or `file:PATH` (a saved
- * model's configuration, refitted per fold).
+ * model's configuration, refitted per fold). `overrides` (e.g. `{ alphabet: 'custom' }`) are
+ * merged into every preset's and file's configuration.
  */
-export async function resolveCandidates(list: string, cwd: string, autoOptions: AutoOptions & { chosen?: ResolvedConfig[] } = {}): Promise<Candidate[]> {
+export async function resolveCandidates(
+  list: string,
+  cwd: string,
+  autoOptions: AutoOptions & { chosen?: ResolvedConfig[] } = {},
+  overrides: ModelConfigInput = {},
+): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const raw of list.split(',')) {
     const entry = raw.trim();
@@ -112,8 +118,8 @@ export async function resolveCandidates(list: string, cwd: string, autoOptions: 
     if (entry === 'auto') out.push(autoCandidate(autoOptions));
     else if (entry.startsWith('file:')) {
       const model = await loadModel(resolve(cwd, entry.slice(5)));
-      out.push(configCandidate(entry, model.config));
-    } else out.push(configCandidate(entry, presetConfig(entry)));
+      out.push(configCandidate(entry, mergeConfig(model.config, overrides)));
+    } else out.push(configCandidate(entry, mergeConfig(presetConfig(entry), overrides)));
   }
   return out;
 }

@@ -29,8 +29,8 @@ Corpus:
                         instead of --corpus or --benign/--malicious)
 
 Input (default: NtTrace logs and reduced traces, one per file):
-${formatHelp(true).replace(/^ {2}/gm, '  ').replace(/^(  --\S+(?: \S+)?) +/gm, (m, o: string) => o.padEnd(24))}
-${alphabetHelp.replace(/^(  --\S+(?: \S+)?) +/gm, (m, o: string) => o.padEnd(24))}
+${formatHelp(true, 24)}
+${alphabetHelp(24)}
   --min-known N         distinct known n-grams a trace needs for a verdict, stored in the
                         model (default: the library's, 50, measured for NtTrace ten-grams;
                         set it for short traces or rows)
