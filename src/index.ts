@@ -18,7 +18,7 @@ export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/
 export {
   detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION, MIN_KNOWN_NGRAMS,
   verdictExitCode, verdictLabel, EXIT_CLEAN, EXIT_MALICIOUS, EXIT_ERROR, EXIT_NO_DECISION,
-  train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError,
+  train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError, NotATraceError, MIN_KNOWN_CALL_SHARE, countKnownCalls,
 } from './api/index.js';
 export type {
   TraceSource, SyncTraceSource, ModelSource, DetectOptions, Verdict, VerdictState, MemberVerdict, VerdictOptions,

@@ -14,7 +14,7 @@ import { defaultModelSync, detect, detectFile, detectSync } from './detect.js';
 import { explain, explainSync, topFeaturesSync } from './explain.js';
 import { train, trainOnCorpus } from './train.js';
 import { presetConfig } from '../model/presets.js';
-import { errorOfAsync } from '../model/test-helpers/error-of.js';
+import { errorOf, errorOfAsync } from '../model/test-helpers/error-of.js';
 import { scratchDir } from '../../test/tmp.js';
 
 requireShared();
@@ -60,11 +60,12 @@ describe('detect', () => {
   it('gives the same verdict after traces full of unseen call names (the shared read table renews itself)', () => {
     const before = detectSync(readFileSync(EPO), { model });
     // 30 traces of 200 distinct made-up names each: 6,000 names, past the shared table's limit.
+    // (Made-up names are not calls NtTrace traces: each trace is refused, after it was read.)
     for (let t = 0; t < 30; t++) {
       const names = Array.from({ length: 200 }, (_, i) => `NtMadeUp${t}x${i}`);
-      const v = detectSync(names, { model });
-      expect(v).toMatchObject({ verdict: 'unfamiliar', unfamiliar: true, insufficient: false, malicious: false, calls: 200, ngrams: 191, knownNgrams: 0, unknownNgramFraction: 1 });
-      expect(detectSync(names.join('\n'), { model })).toEqual(v);
+      const refusal = `NOT_A_TRACE: the input is not a trace: 200 read as calls, of which 0 (0.0%) are known calls (first: "NtMadeUp${t}x0", "NtMadeUp${t}x1", "NtMadeUp${t}x2")`;
+      expect(errorOf(() => detectSync(names, { model }))).toMatch(refusal);
+      expect(errorOf(() => detectSync(names.join('\n'), { model }))).toMatch(refusal.replace('the input is not a trace: ', 'the input is not a trace: 200 lines, '));
     }
     expect(detectSync(readFileSync(EPO), { model })).toEqual(before);
     expect(before).toMatchObject({ calls: 371, unfamiliar: false, insufficient: false });
@@ -94,15 +95,17 @@ describe('detect', () => {
       insufficient: true,
       reason: 'the trace has 5 calls, fewer than the 10 an n-gram of the model needs',
       policy: 'any',
-      members: short.members,
+      members: [],
       calls: 5,
       ngrams: 0,
       knownNgrams: 0,
       unknownNgramFraction: null,
     });
-    // Naive Bayes alone would say malicious on an empty row (its prior favours the larger class).
-    expect(short.members[0]).toMatchObject({ name: 'multinomial-nb', malicious: true });
-    const unknown = detectSync(Array(20).fill('NtInventedCall'), { model });
+    // No member votes on an undecided trace (naive Bayes alone would say malicious on an
+    // empty row: its prior favours the larger class).
+    expect(short.members).toEqual([]);
+    // A call NtTrace traces that the corpus never saw.
+    const unknown = detectSync(Array(20).fill('NtAddAtom'), { model });
     expect(unknown).toMatchObject({
       verdict: 'unfamiliar',
       malicious: false,
@@ -116,7 +119,7 @@ describe('detect', () => {
         'the trace is unlike what the model was trained on (another program family, platform or tracer?)',
     });
     // Even with no minimum, a trace with no known n-gram gets no verdict (it would be the intercept's).
-    expect(detectSync(Array(20).fill('NtInventedCall'), { model, minKnownNgrams: 0 }).verdict).toBe('unfamiliar');
+    expect(detectSync(Array(20).fill('NtAddAtom'), { model, minKnownNgrams: 0 })).toMatchObject({ verdict: 'unfamiliar', members: [] });
   });
 
   it('calls a trace unfamiliar below the minimum of distinct known n-grams, and judges it at the minimum', () => {
@@ -127,23 +130,41 @@ describe('detect', () => {
     expect(k).toBeGreaterThan(50);
     expect(detectSync(calls, { model, minKnownNgrams: k })).toMatchObject({ verdict: v.verdict, knownNgrams: k });
     const below = detectSync(calls, { model, minKnownNgrams: k + 1 });
-    expect(below).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: k, members: v.members });
+    expect(below).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: k, members: [] });
     expect(below.reason).toMatch(new RegExp(`^${k} distinct n-grams of the trace are known to the model \\(100\\.0% of its ${v.ngrams}\\), fewer than the ${k + 1} a verdict needs`));
     expect(() => detectSync(calls, { model, minKnownNgrams: 1.5 })).toThrow(/invalid option minKnownNgrams: expected a whole number >= 0, received 1\.5/);
   });
 
-  it('warns when most n-grams are unknown (a trace unlike the training data)', () => {
+  it('warns when more than 3/4 of the n-grams are unknown (a trace unlike the training data)', () => {
     const calls = readFileSync(CN1, 'utf8').split('\n').filter(Boolean).slice(0, 40);
-    const mixed = [...calls, ...Array.from({ length: 60 }, (_, i) => `NtOther${i % 7}Call`)];
+    // Calls NtTrace traces that the corpus never saw: a trace of calls, unknown to the model.
+    const unseen = ['NtAddAtom', 'NtCreateProfile', 'NtDebugActiveProcess', 'NtLoadEnclaveData'];
+    const mixed = (n: number) => [...calls, ...Array.from({ length: n }, (_, i) => unseen[i % unseen.length])];
     // (31 known n-grams: judged only with a lower minimum than the default.)
-    expect(detectSync(mixed, { model }).verdict).toBe('unfamiliar');
-    const v = detectSync(mixed, { model, minKnownNgrams: 10 });
-    expect(v.insufficient).toBe(false);
-    expect(v.unfamiliar).toBe(false);
-    expect(v.unknownNgramFraction).toBeCloseTo(1 - 31 / 91, 12);
+    expect(detectSync(mixed(150), { model }).verdict).toBe('unfamiliar');
+    const v = detectSync(mixed(150), { model, minKnownNgrams: 10 });
+    expect(v).toMatchObject({ insufficient: false, unfamiliar: false, knownNgrams: 31, ngrams: 181 });
+    expect(v.unknownNgramFraction).toBeCloseTo(1 - 31 / 181, 12);
     expect(v.warning).toBe(
-      "65.9% of the trace's n-grams are unknown to the model: the trace is unlike the training data (another architecture, tracer or format?), so the verdict is unreliable",
+      "82.9% of the trace's n-grams are unknown to the model: the trace is unlike the training data (another architecture, tracer or format?), so the verdict is unreliable",
     );
+    // 65.9% unknown: under the measured threshold (0.75), no warning.
+    const w = detectSync(mixed(60), { model, minKnownNgrams: 10 });
+    expect(w.unknownNgramFraction).toBeCloseTo(1 - 31 / 91, 12);
+    expect(w.warning).toBeUndefined();
+  });
+
+  it('refuses an input whose lines are not calls the model knows (NOT_A_TRACE), and takes one with a minority of them', () => {
+    const numbers = Array.from({ length: 2000 }, (_, i) => String(i + 1)).join('\n') + '\n';
+    expect(errorOf(() => detectSync(numbers, { model, source: 'f.txt' }))).toBe(
+      'NOT_A_TRACE: f.txt is not a trace: 2000 lines, 2000 read as calls, of which 0 (0.0%) are known calls (first: "1", "2", "3"); ' +
+        'the model expects NT system calls (the 537 calls NtTrace traces, such as NtOpenFile), at least 50% of the calls',
+    );
+    const calls = readFileSync(CN1, 'utf8').split('\n').filter(Boolean);
+    // Just under and at one half of known calls.
+    const half = calls.length;
+    expect(errorOf(() => detectSync([...calls, ...Array(half + 1).fill('Foo')], { model }))).toMatch(/^NOT_A_TRACE: /);
+    expect(detectSync([...calls, ...Array(half).fill('Foo')], { model }).verdict).not.toBe('refused');
   });
 
   it('throws typed errors for inputs that are not traces', async () => {

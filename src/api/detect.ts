@@ -111,7 +111,7 @@ function readOptions(options: DetectOptions, table: CallTable): ReadOptions {
 }
 
 /** Reads an in-memory trace into call ids. */
-export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {}): { calls: Int32Array; table: CallTable } {
+export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {}): ReadCalls {
   if (Array.isArray(input)) {
     const table = readTable();
     const calls = new Int32Array(input.length);
@@ -124,27 +124,37 @@ export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {})
   }
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const table = readTable();
-    return { calls: readTraceSync(input, readOptions(options, table)).calls, table };
+    const read = readTraceSync(input, readOptions(options, table));
+    return { calls: read.calls, table, lines: read.stats.lines };
   }
   const t = input as { calls?: unknown; table?: unknown };
   if (t && t.calls instanceof Int32Array && t.table instanceof CallTable) return { calls: t.calls, table: t.table };
   throw new InvalidOptionError('input', 'trace text, bytes, an array of call names or { calls, table }', input);
 }
 
-async function callsOf(input: TraceSource, options: DetectOptions): Promise<{ calls: Int32Array; table: CallTable }> {
+/** Call ids read from an input, with its line count when it was text. */
+interface ReadCalls {
+  calls: Int32Array;
+  table: CallTable;
+  lines?: number;
+}
+
+async function callsOf(input: TraceSource, options: DetectOptions): Promise<ReadCalls & { source?: string }> {
   if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && !Array.isArray(input) && 'path' in input) {
     const p = (input as { path: unknown }).path;
     if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
     const table = readTable();
     try {
-      return { calls: (await readTrace(p, { ...readOptions(options, table), source: options.source ?? p })).calls, table };
+      const read = await readTrace(p, { ...readOptions(options, table), source: options.source ?? p });
+      return { calls: read.calls, table, lines: read.stats.lines, source: options.source ?? p };
     } catch (e) {
       return unreadable(options.source ?? p, e);
     }
   }
   if (typeof input === 'object' && input !== null && (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')) {
     const table = readTable();
-    return { calls: (await readTrace(input as NodeJS.ReadableStream, readOptions(options, table))).calls, table };
+    const read = await readTrace(input as NodeJS.ReadableStream, readOptions(options, table));
+    return { calls: read.calls, table, lines: read.stats.lines };
   }
   return callsOfSync(input as SyncTraceSource, options);
 }
@@ -167,15 +177,15 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<{ ca
  */
 export async function detect(input: TraceSource, options: DetectOptions = {}): Promise<Verdict> {
   const model = await resolveModel(options.model, options.trustKey);
-  const { calls, table } = await callsOf(input, options);
-  return verdictOfCalls(model, calls, table, options);
+  const { calls, table, lines, source } = await callsOf(input, options);
+  return verdictOfCalls(model, calls, table, options, { source: source ?? options.source, lines });
 }
 
 /** {@link detect} for a trace already in memory (text, bytes, call names, or `{ calls, table }`). */
 export function detectSync(input: SyncTraceSource, options: DetectOptions = {}): Verdict {
   const model = resolveModelSync(options.model, options.trustKey);
-  const { calls, table } = callsOfSync(input, options);
-  return verdictOfCalls(model, calls, table, options);
+  const { calls, table, lines } = callsOfSync(input, options);
+  return verdictOfCalls(model, calls, table, options, { source: options.source, lines });
 }
 
 /** {@link detect} on a file (raw or reduced, gzip too). */

@@ -11,13 +11,14 @@ import { TraceReader } from '../tokenize/reader.js';
 import { readTraceSync } from '../tokenize/read.js';
 import type { TraceFormat } from '../tokenize/types.js';
 import type { MemberKind } from '../model/linear.js';
-import { biasLabel, memberProbability } from '../model/linear.js';
+import { biasLabel, memberProbability, memberScore } from '../model/linear.js';
 import type { Model } from '../model/model.js';
 import type { DetectOptions, ModelSource } from './detect.js';
 import { callsOfSync, resolveModel, resolveModelSync } from './detect.js';
 import type { Verdict } from './verdict.js';
 import { verdictOfRow } from './verdict.js';
 import { unreadable } from './errors.js';
+import { assertTrace } from './familiarity.js';
 
 /** One n-gram's share of a member's decision value. */
 export interface Contribution {
@@ -166,6 +167,7 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
   } else {
     ({ calls, table } = callsOfSync(input, options));
   }
+  assertTrace(model, calls, table, { source: options.source });
   const { X, ngrams, unknown } = model.tfidf.transformOne(calls, table);
   const verdict = verdictOfRow(model, X, { calls: calls.length, ngrams, unknown }, options);
   // Where each column occurs: scan every window once (only columns of the row matter).
@@ -196,7 +198,8 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
     const kept = top === undefined ? sorted : sorted.slice(0, top);
     let rest = 0;
     for (let k = kept.length; k < sorted.length; k++) rest += sorted[k].contribution;
-    const score = verdict.members[mi].score;
+    // The member's own score, also when the verdict is undecided (and carries no votes).
+    const score = memberScore(m, X, 0);
     const probability = memberProbability(m, score);
     return {
       name: m.name,

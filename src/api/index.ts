@@ -13,4 +13,7 @@ export { train, trainConfig, summarizeCorpus } from './train.js';
 export type { TrainOptions, TrainCorpus, CorpusProvider } from './train.js';
 export { explain, explainSync, topFeatures, topFeaturesSync } from './explain.js';
 export type { Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature } from './explain.js';
-export { TraceUnreadableError } from './errors.js';
+export { TraceUnreadableError, NotATraceError } from './errors.js';
+export type { NotATraceDetail } from './errors.js';
+export { MIN_KNOWN_CALL_SHARE, countKnownCalls } from './familiarity.js';
+export type { Alphabet } from './familiarity.js';

@@ -9,6 +9,8 @@ import type { Policy } from '../model/config.js';
 import { POLICIES } from '../model/config.js';
 import type { FittedPipeline } from '../model/pipeline.js';
 import { memberProbability, memberScore } from '../model/linear.js';
+import { MIN_KNOWN_NGRAMS, UNKNOWN_WARNING_FRACTION, assertTrace } from './familiarity.js';
+import type { InputContext } from './familiarity.js';
 
 /** One member's vote. */
 export interface MemberVerdict {
@@ -51,7 +53,10 @@ export interface Verdict {
   readonly policy: Policy;
   /** The ensemble's probability, when the model is calibrated and the policy yields one. */
   readonly probability?: number;
-  /** Every member's vote, in model order. */
+  /**
+   * Every member's vote, in model order; empty when there is no decision (`unfamiliar`,
+   * `insufficient`): the scores would rest on the intercepts, so no member votes.
+   */
   readonly members: readonly MemberVerdict[];
   /** Calls in the trace. */
   readonly calls: number;
@@ -78,17 +83,7 @@ export interface VerdictOptions {
   readonly minKnownNgrams?: number;
 }
 
-/** Share of unknown n-grams above which a verdict carries a warning. */
-export const UNKNOWN_WARNING_FRACTION = 0.5;
-
-/**
- * Default number of distinct known n-grams below which a trace is `unfamiliar`. Chosen on
- * the accuracy-coverage curve of the grouped near-duplicate split and on real NtTrace logs
- * of benign Wine tools (`bench/unfamiliar.mjs`; docs/benchmarks.md, "Unfamiliar traces"):
- * held-out corpus traces of real length activate 230 or more of their model's ten-grams,
- * Wine's tools at most 13.
- */
-export const MIN_KNOWN_NGRAMS = 50;
+export { MIN_KNOWN_NGRAMS, UNKNOWN_WARNING_FRACTION };
 
 /** The settings a verdict is reached with, validated. */
 export interface VerdictSettings {
@@ -131,17 +126,18 @@ export function verdictOfRow(
   const knownNgrams = X.indptr[1] - X.indptr[0];
   const base = { policy, members, calls, ngrams, knownNgrams, unknownNgramFraction };
   const none = { malicious: false, unfamiliar: false, insufficient: false };
+  const undecided = { ...base, members: [] };
   if (ngrams === 0) {
     const [lo] = model.config.tfidf.ngramRange;
     const reason = `the trace has ${calls} call${calls === 1 ? '' : 's'}, fewer than the ${lo} an n-gram of the model needs`;
-    return { verdict: 'insufficient', ...none, insufficient: true, reason, ...base };
+    return { verdict: 'insufficient', ...none, insufficient: true, reason, ...undecided };
   }
   if (knownNgrams === 0 || knownNgrams < minKnownNgrams) {
     const reason =
       `${knownNgrams} distinct n-gram${knownNgrams === 1 ? '' : 's'} of the trace ${knownNgrams === 1 ? 'is' : 'are'} known to the model ` +
       `(${percent(1 - unknown / ngrams)} of its ${ngrams}), fewer than the ${minKnownNgrams} a verdict needs: ` +
       'the trace is unlike what the model was trained on (another program family, platform or tracer?)';
-    return { verdict: 'unfamiliar', ...none, unfamiliar: true, reason, ...base };
+    return { verdict: 'unfamiliar', ...none, unfamiliar: true, reason, ...undecided };
   }
   const c = combine(members, policy, threshold);
   const verdict: Verdict = {
@@ -193,8 +189,14 @@ export const EXIT_ERROR = 2;
 /** Exit status: no trace malicious, none failed, at least one unfamiliar or insufficient. */
 export const EXIT_NO_DECISION = 3;
 
-/** The verdict on a call sequence (ids in `table`). */
-export function verdictOfCalls(model: FittedPipeline, calls: Int32Array, table: CallTable, options: VerdictOptions = {}): Verdict {
+/**
+ * The verdict on a call sequence (ids in `table`).
+ *
+ * @throws NotATraceError when too few of the calls are calls the model knows (see
+ *   `assertTrace`); `context` names the input in that message.
+ */
+export function verdictOfCalls(model: FittedPipeline, calls: Int32Array, table: CallTable, options: VerdictOptions = {}, context: InputContext = {}): Verdict {
+  assertTrace(model, calls, table, context);
   const { X, ngrams, unknown } = model.tfidf.transformOne(calls, table);
   return verdictOfRow(model, X, { calls: calls.length, ngrams, unknown }, options);
 }

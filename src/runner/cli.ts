@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { verdictJson } from '../api/verdict-json.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliIO, Command, ParsedValues } from '../cli/command.js';
@@ -189,7 +190,8 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
   let final: Extract<RunEvent, { type: 'final' }> | undefined;
   try {
     for await (const ev of session) {
-      if (json) println(io.stdout, JSON.stringify(ev));
+      // The verdicts inside the events in the one verdict JSON (docs/cli.md, "Verdict JSON").
+      if (json) println(io.stdout, JSON.stringify('verdict' in ev ? { ...ev, verdict: verdictJson(ev.verdict) } : ev));
       if (ev.type === 'warning') warn(io, `ntmaldetect: WARNING: ${ev.message}`);
       if (json) {
         if (ev.type === 'final') final = ev;

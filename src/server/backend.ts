@@ -10,22 +10,9 @@ import type { NewToken, Scope, TokenOptions, TokenRecord } from './tokens.js';
 /** Class of a trace, as the API spells it. */
 export type LabelName = 'benign' | 'malicious';
 
-/** The verdict object (as `scan --json`, without `file`). */
-export interface VerdictJson {
-  verdict: 'malicious' | 'benign' | 'unfamiliar' | 'insufficient';
-  malicious: boolean;
-  unfamiliar: boolean;
-  insufficient: boolean;
-  reason?: string;
-  warning?: string;
-  policy: string;
-  probability?: number;
-  members: { name: string; malicious: boolean; score: number; probability?: number }[];
-  calls: number;
-  ngrams: number;
-  knownNgrams?: number;
-  unknownNgramFraction: number | null;
-}
+/** The verdict record (docs/cli.md, "Verdict JSON"): one type for the CLI, the runner and the API. */
+export type { VerdictJson } from '../api/verdict-json.js';
+import type { VerdictJson } from '../api/verdict-json.js';
 
 /** A model in use by the server, and how to run it on a request body. */
 export interface TraceDetector {

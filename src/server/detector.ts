@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { REFUSED_CODES, verdictJson } from '../api/verdict-json.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -18,7 +19,7 @@ import type { DetectOptions, TraceDetector, VerdictJson } from './backend.js';
 import { MalformedTraceError } from './errors.js';
 
 /** Reader errors that mean "this body is not a usable trace" (422), by code. */
-export const NOT_A_TRACE: ReadonlySet<string> = new Set(['EMPTY_TRACE', 'NO_CALLS', 'CORRUPT_GZIP']);
+export const NOT_A_TRACE: ReadonlySet<string> = new Set([...REFUSED_CODES, 'CORRUPT_GZIP']);
 
 /** A {@link TraceDetector} on a loaded model. */
 export class ModelDetector implements TraceDetector {
@@ -37,7 +38,7 @@ export class ModelDetector implements TraceDetector {
 
   detect(body: Uint8Array): VerdictJson {
     try {
-      return detectSync(body, { model: this.loaded, source: 'request body' }) as unknown as VerdictJson;
+      return verdictJson(detectSync(body, { model: this.loaded, source: 'request body' }));
     } catch (e) {
       if (isNtmdError(e) && NOT_A_TRACE.has(e.code)) throw new MalformedTraceError(e.message, e.code);
       throw e;

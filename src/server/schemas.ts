@@ -45,9 +45,10 @@ export const problemSchema: JsonSchema = {
 export const verdictSchema: JsonSchema = {
   $id: 'Verdict',
   type: 'object',
-  description: 'The verdict of `ntmaldetect scan --json`, without `file`.',
-  required: ['verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
+  description: 'The verdict record of every ntmaldetect surface (docs/cli.md, "Verdict JSON"; `scan --json` adds `file`).',
+  required: ['schemaVersion', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
   properties: {
+    schemaVersion: { type: 'integer', enum: [2], description: 'Version of the verdict JSON.' },
     verdict: {
       type: 'string',
       enum: ['malicious', 'benign', 'unfamiliar', 'insufficient'],
@@ -63,6 +64,7 @@ export const verdictSchema: JsonSchema = {
     probability: { type: 'number' },
     members: {
       type: 'array',
+      description: 'Every member\'s vote, in model order; empty when there is no decision (unfamiliar, insufficient).',
       items: {
         type: 'object',
         required: ['name', 'malicious', 'score'],

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+import { VERDICT_SCHEMA_VERSION } from '../api/verdict-json.js';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
@@ -77,13 +78,17 @@ async function prepare(pool: ParsePool, body: Uint8Array, name: string): Promise
 
 /** The {@link ServerBackend} on a trace store database. */
 /**
- * A verdict stored before verdicts had a `verdict` state (ntmaldetect 0.1): the state is
- * derived from its booleans, so every served verdict has one.
+ * A verdict stored by an earlier version is served in today's verdict JSON: one stored
+ * before verdicts had a `verdict` state (ntmaldetect 0.1) gets it from its booleans, and
+ * every record of schema version 1 gets `schemaVersion` 2 and no member votes when it is
+ * undecided. (`knownNgrams` cannot be recomputed without the model and stays absent.)
  */
 function withVerdictState(v: VerdictJson): VerdictJson {
-  if (typeof v.verdict === 'string') return v;
-  const verdict = v.insufficient ? 'insufficient' : v.malicious ? 'malicious' : 'benign';
-  return { ...v, verdict, unfamiliar: false };
+  if ((v as { schemaVersion?: number }).schemaVersion === VERDICT_SCHEMA_VERSION) return v;
+  const verdict = typeof v.verdict === 'string' ? v.verdict : v.insufficient ? 'insufficient' : v.malicious ? 'malicious' : 'benign';
+  const undecided = verdict === 'insufficient' || verdict === 'unfamiliar';
+  const { schemaVersion: _old, ...rest } = v;
+  return { schemaVersion: VERDICT_SCHEMA_VERSION, ...rest, verdict, unfamiliar: verdict === 'unfamiliar', ...(undecided ? { members: [] } : {}) };
 }
 
 export class StoreBackend implements ServerBackend {

@@ -273,6 +273,11 @@ export class FittedTfidf {
     return s;
   }
 
+  /** Whether `name` (any case when `lowercase`) is in the model's call-name table. */
+  knowsName(name: string): boolean {
+    return this.nameIds.has(this.options.lowercase ? name.toLowerCase() : name);
+  }
+
   /** Column of an n-gram given as call names (any case when `lowercase`), or -1. */
   columnOf(callNames: readonly string[]): number {
     const ids = new Int32Array(callNames.length);

@@ -2,7 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import Ajv from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VERDICT_JSON_SCHEMA } from '../../api/verdict-json.js';
 import { corpusDir, requireShared } from '../../../test/shared.js';
 import { runCli } from '../main.js';
 import { scratchDir } from '../../../test/tmp.js';
@@ -28,6 +30,15 @@ async function cli(args: string[], stdin = '') {
   const code = await runCli(args, { stdout: out.stream, stderr: err.stream, stdin: Readable.from([Buffer.from(stdin)]), env: {}, cwd: dir });
   return { code, stdout: out.text(), stderr: err.text() };
 }
+
+/** Calls NtTrace traces that no trace of the corpus holds. */
+const UNSEEN_NT_CALLS = [
+  'NtAcceptConnectPort', 'NtAccessCheckAndAuditAlarm', 'NtAccessCheckByTypeAndAuditAlarm', 'NtAccessCheckByTypeResultList',
+  'NtAccessCheckByTypeResultListAndAuditAlarm', 'NtAcquireCMFViewOwnership', 'NtAcquireCrossVmMutant', 'NtAcquireProcessActivityReference',
+  'NtAddAtom', 'NtAddAtomEx', 'NtAddBootEntry', 'NtAddDriverEntry', 'NtAdjustGroupsToken', 'NtAdjustTokenClaimsAndDeviceGroups',
+  'NtAlertMultipleThreadByThreadId', 'NtAlertResumeThread', 'NtAlertThread',
+];
+const validateVerdict = new Ajv({ strict: false }).compile(VERDICT_JSON_SCHEMA);
 
 const trainArgs = (out: string) => [
   'train',
@@ -104,23 +115,24 @@ describe('ntmaldetect scan', () => {
     expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
     expect(rows[1]).toMatch(/^traces\/bad\/c\.txt\s+MALICIOUS\s+\+\d+\.\d{4} M\s+[+-]\d+\.\d{4} [Mb]\s+395$/);
     expect(r.stderr).toContain('ntmaldetect scan: warning: skipped empty file traces/bad/empty.txt\n');
-    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 errors; 1 empty file skipped\n$/);
+    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 errors; 1 file skipped \(1 empty, 0 not traces\)\n$/);
   });
 
-  it('writes one JSON object per trace, and {file, error} for a trace it cannot read', async () => {
+  it('writes one verdict record per trace, and a refused or error record for an input it cannot judge', async () => {
     const r = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/bad/c.txt', 'missing.txt', 'empty.txt', 'none']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ file: 'traces/bad/c.txt', verdict: 'malicious', malicious: true, unfamiliar: false, insufficient: false, policy: 'any', calls: 395 });
     expect(Object.keys(lines[0])).toEqual([
-      'file', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'knownNgrams', 'unknownNgramFraction',
+      'schemaVersion', 'file', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'knownNgrams', 'unknownNgramFraction',
     ]);
     expect(lines[0].members.map((m: { name: string }) => m.name)).toEqual(['multinomial-nb', 'linear-svc']);
     expect(lines.slice(1)).toEqual([
-      { file: 'missing.txt', error: 'no such file or directory' },
-      { file: 'empty.txt', error: 'empty.txt is an empty trace (0 bytes): expected an NtTrace log or a reduced trace' },
-      { file: 'none', error: 'the folder holds no trace file' },
+      { schemaVersion: 2, file: 'missing.txt', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'no such file or directory' } },
+      { schemaVersion: 2, file: 'empty.txt', verdict: 'refused', error: { code: 'EMPTY_TRACE', message: 'empty.txt is an empty trace (0 bytes): expected an NtTrace log or a reduced trace' } },
+      { schemaVersion: 2, file: 'none', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'the folder holds no file' } },
     ]);
+    for (const l of lines) expect(validateVerdict(l), JSON.stringify(validateVerdict.errors)).toBe(true);
   });
 
   it('exits 0 when all is benign, 2 when a trace failed and none is malicious, 1 when malicious beats errors', async () => {
@@ -132,7 +144,8 @@ describe('ntmaldetect scan', () => {
   });
 
   it('calls a trace the model knows too little of unfamiliar: exit 3, or 0 with --unfamiliar-ok, and shows no votes', async () => {
-    writeFileSync(join(dir, 'strange.txt'), Array.from({ length: 300 }, (_, i) => `NtStrange${i % 17}`).join('\n'));
+    // Calls NtTrace traces, none of which the corpus holds.
+    writeFileSync(join(dir, 'strange.txt'), Array.from({ length: 300 }, (_, i) => UNSEEN_NT_CALLS[i % 17]).join('\n'));
     const r = await cli(['scan', '--model', 'm.ntmd', 'strange.txt']);
     expect(r.code).toBe(3);
     const row = r.stdout.trim().split('\n')[1];
@@ -149,7 +162,61 @@ describe('ntmaldetect scan', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--min-known/);
     const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'strange.txt'])).stdout);
-    expect(json).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0, ngrams: 291 });
+    expect(json).toMatchObject({ schemaVersion: 2, verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0, ngrams: 291, members: [] });
+    expect(validateVerdict(json), JSON.stringify(validateVerdict.errors)).toBe(true);
+  });
+
+  it('skips files met in a folder that are not traces (listed, counted), and refuses one named on the command line (exit 2)', async () => {
+    mkdirSync(join(dir, 'mixed', 'sub'), { recursive: true });
+    copyFileSync(join(corpusDir, 'sysBEN', BEN[2]), join(dir, 'mixed', 'a.txt'));
+    writeFileSync(join(dir, 'mixed', 'NOTES.md'), '# Notes\n\nThese traces came from the lab, see the ticket.\n');
+    writeFileSync(join(dir, 'mixed', 'meta.json'), JSON.stringify({ traces: 2, source: 'lab' }, null, 2));
+    writeFileSync(join(dir, 'mixed', 'sub', 'numbers.txt'), Array.from({ length: 2000 }, (_, i) => i + 1).join('\n'));
+    writeFileSync(join(dir, 'mixed', 'sub', 'binary.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0]));
+    const r = await cli(['scan', '--model', 'm.ntmd', 'mixed']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['mixed/a.txt']);
+    expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/NOTES.md: not a trace (no call lines)\n');
+    expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/meta.json: not a trace (no call lines)\n');
+    expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/binary.bin: not a trace (a binary file)\n');
+    expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/numbers.txt: not a trace (its lines are not system calls)\n');
+    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 1 benign, 0 unfamiliar, 0 insufficient; 0 errors; 4 files skipped \(0 empty, 4 not traces\)\n$/);
+    // --quiet silences the list, not the summary.
+    expect((await cli(['scan', '--quiet', '--model', 'm.ntmd', 'mixed'])).stderr).not.toContain('skipped mixed/');
+    // Named: refused, exit 2.
+    const named = await cli(['scan', '--model', 'm.ntmd', 'mixed/sub/numbers.txt']);
+    expect(named.code).toBe(2);
+    expect(named.stdout.trim().split('\n')[1]).toBe(
+      'mixed/sub/numbers.txt  refused       mixed/sub/numbers.txt is not a trace: 2000 lines, 2000 read as calls, of which 0 (0.0%) are known calls ' +
+        '(first: "1", "2", "3"); the model expects NT system calls (the 537 calls NtTrace traces, such as NtOpenFile), at least 50% of the calls',
+    );
+    const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'mixed/NOTES.md'])).stdout);
+    expect(json).toMatchObject({ schemaVersion: 2, file: 'mixed/NOTES.md', verdict: 'refused', error: { code: 'NO_CALLS' } });
+    expect(validateVerdict(json), JSON.stringify(validateVerdict.errors)).toBe(true);
+  });
+
+  it('expands quoted glob patterns itself, in name order; a pattern matching nothing is an error', async () => {
+    const r = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/**/*.txt']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
+    expect(r.stderr).toContain('1 file skipped (1 empty, 0 not traces)');
+    const one = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/good/?.txt']);
+    expect(one.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual(['traces/good/a.txt', 'traces/good/b.txt']);
+    const none = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/*.nothing']);
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stdout)).toEqual({ schemaVersion: 2, file: 'traces/*.nothing', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'no file matches this pattern' } });
+  });
+
+  it('shows no vote for an insufficient trace, and says why', async () => {
+    writeFileSync(join(dir, 'short.txt'), 'NtOpenKey\nNtClose\nNtClose\n');
+    const r = await cli(['scan', '--model', 'm.ntmd', 'short.txt']);
+    expect(r.code).toBe(3);
+    expect(r.stdout.trim().split('\n')[1]).toMatch(/^short\.txt\s+insufficient\s+no n-gram\s+3$/);
+    expect(r.stdout).not.toMatch(/ M\b| b\b/);
+    expect(r.stderr).toContain('ntmaldetect scan: short.txt: insufficient: the trace has 3 calls, fewer than the 10 an n-gram of the model needs\n');
+    const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'short.txt'])).stdout);
+    expect(json).toMatchObject({ verdict: 'insufficient', members: [], reason: 'the trace has 3 calls, fewer than the 10 an n-gram of the model needs' });
+    expect(validateVerdict(json), JSON.stringify(validateVerdict.errors)).toBe(true);
   });
 
   it('reads standard input with -', async () => {

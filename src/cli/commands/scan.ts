@@ -3,8 +3,6 @@
  * standard input. Exit code 1 when any trace is malicious, else 2 when any failed, else 3
  * when any got no decision (unfamiliar or insufficient), else 0 (see {@link verdictExitCode}).
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, warn } from '../command.js';
 import { modelFromArgs, modelHelp, modelOptions, pad, policyFromArgs, signed } from '../model-args.js';
@@ -12,9 +10,12 @@ import { isNtmdError } from '../../errors.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace } from '../../tokenize/read.js';
 import { readWarnings } from '../read-warnings.js';
+import { collectTargets, notATraceReason } from '../targets.js';
+import type { Target } from '../targets.js';
 import type { Model } from '../../model/model.js';
 import type { Verdict, VerdictOptions } from '../../api/verdict.js';
 import { verdictExitCode, verdictLabel, verdictOfCalls, verdictSettings } from '../../api/verdict.js';
+import { noVerdictJson, verdictJson } from '../../api/verdict-json.js';
 
 /** What the model knows of an undecided trace, for the table's first score column. */
 function knownCell(v: Verdict): string {
@@ -50,87 +51,17 @@ Examples:
   ntmaldetect scan --harsh --json traces/ > verdicts.jsonl
   nttrace app.exe | ntmaldetect scan -`;
 
-interface Target {
-  /** As shown: the argument, or the path relative to it for files found in a folder. */
-  readonly name: string;
-  /** Absolute path, or null for standard input. */
-  readonly path: string | null;
-  /** Why it cannot be scanned, when known before reading. */
-  readonly error?: string;
-}
-
-interface Collected {
-  /** Files to scan and paths that failed, in argument order. */
-  readonly targets: Target[];
-  readonly skipped: string[];
-}
-
-async function collect(args: string[], cwd: string): Promise<Collected> {
-  const targets: Target[] = [];
-  const skipped: string[] = [];
-  const fail = (name: string, error: string) => targets.push({ name, path: null, error });
-  const walk = async (dir: string, shownRoot: string, root: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const full = join(dir, e.name);
-      const name = join(shownRoot, relative(root, full));
-      const info = await stat(full).catch(() => undefined);
-      if (info?.isDirectory()) await walk(full, shownRoot, root);
-      else if (info?.isFile()) {
-        if (info.size === 0) skipped.push(name);
-        else targets.push({ name, path: full });
-      }
-    }
-  };
-  for (const arg of args) {
-    if (arg === '-') {
-      targets.push({ name: '-', path: null });
-      continue;
-    }
-    const full = resolve(cwd, arg);
-    const info = await stat(full).catch((e: NodeJS.ErrnoException) => e);
-    if (info instanceof Error) {
-      fail(arg, info.code === 'ENOENT' ? 'no such file or directory' : `cannot read (${info.code ?? info.message})`);
-    } else if (info.isDirectory()) {
-      const before = targets.length + skipped.length;
-      try {
-        await walk(full, arg, full);
-      } catch (e) {
-        fail(arg, `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        continue;
-      }
-      if (targets.length + skipped.length === before) fail(arg, 'the folder holds no trace file');
-    } else targets.push({ name: arg, path: full });
-  }
-  return { targets, skipped };
-}
-
-/** The `--json` line of one verdict. */
+/** The `--json` line of one verdict: the verdict record (docs/cli.md, "Verdict JSON") with `file`. */
 export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
-  return {
-    file,
-    verdict: v.verdict,
-    malicious: v.malicious,
-    unfamiliar: v.unfamiliar,
-    insufficient: v.insufficient,
-    ...(v.reason !== undefined ? { reason: v.reason } : {}),
-    ...(v.warning !== undefined ? { warning: v.warning } : {}),
-    policy: v.policy,
-    ...(v.probability !== undefined ? { probability: v.probability } : {}),
-    members: v.members.map((m) => ({ name: m.name, malicious: m.malicious, score: m.score, ...(m.probability !== undefined ? { probability: m.probability } : {}) })),
-    calls: v.calls,
-    ngrams: v.ngrams,
-    knownNgrams: v.knownNgrams,
-    unknownNgramFraction: v.unknownNgramFraction,
-  };
+  const { schemaVersion, ...rest } = verdictJson(v);
+  return { schemaVersion, file, ...rest };
 }
-
 
 async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
   const table = new CallTable();
   const read = await readTrace(t.path ?? io.stdin, { table, source: t.name });
   for (const w of readWarnings(read)) warn(io, `ntmaldetect scan: warning: ${t.name}: ${w}`);
-  return verdictOfCalls(model, read.calls, table, options);
+  return verdictOfCalls(model, read.calls, table, options, { source: t.name, lines: read.stats.lines });
 }
 
 const command: Command = {
@@ -161,7 +92,8 @@ const command: Command = {
       ...(minKnownNgrams !== undefined ? { minKnownNgrams } : {}),
     };
     const settings = verdictSettings(model, options);
-    const { targets, skipped } = await collect(positionals, io.cwd);
+    const { targets, emptySkipped: skipped } = await collectTargets(positionals, io.cwd);
+    const notTraces: string[] = [];
     for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
     const width = Math.max(4, ...targets.map((t) => t.name.length));
     const memberNames = model.members.map((m) => m.name);
@@ -173,14 +105,16 @@ const command: Command = {
     let failed = 0;
     let insufficient = 0;
     let unfamiliar = 0;
-    const report = (name: string, error: string): void => {
+    const report = (name: string, code: string, error: string): void => {
       failed++;
-      if (json) println(io.stdout, JSON.stringify({ file: name, error }));
-      else println(io.stdout, `${pad(name, width)}  ${pad('ERROR', 12)}  ${error}`);
+      const record = noVerdictJson({ code, message: error });
+      const { schemaVersion, ...rest } = record;
+      if (json) println(io.stdout, JSON.stringify({ schemaVersion, file: name, ...rest }));
+      else println(io.stdout, `${pad(name, width)}  ${pad(record.verdict === 'refused' ? 'refused' : 'ERROR', 12)}  ${error}`);
     };
     for (const t of targets) {
       if (t.error !== undefined) {
-        report(t.name, t.error);
+        report(t.name, 'TRACE_UNREADABLE', t.error);
         continue;
       }
       let v: Verdict;
@@ -188,8 +122,15 @@ const command: Command = {
         v = await judge(t, model, options, io);
       } catch (e) {
         if (!isNtmdError(e) && !(e as NodeJS.ErrnoException).code) throw e;
+        const why = t.found ? notATraceReason(e) : undefined;
+        if (why !== undefined) {
+          notTraces.push(t.name);
+          warn(io, `ntmaldetect scan: skipped ${t.name}: not a trace (${why})`);
+          continue;
+        }
         const msg = (e as Error).message;
-        report(t.name, isNtmdError(e) ? msg : `cannot read (${(e as NodeJS.ErrnoException).code})`);
+        if (isNtmdError(e)) report(t.name, e.code, msg);
+        else report(t.name, 'TRACE_UNREADABLE', `cannot read (${(e as NodeJS.ErrnoException).code})`);
         continue;
       }
       if (v.malicious) malicious++;
@@ -198,20 +139,23 @@ const command: Command = {
       if (json) println(io.stdout, JSON.stringify(jsonVerdict(t.name, v)));
       else {
         // No decision, no votes: the table shows the share of known n-grams instead.
-        const cells = v.members.map((m, i) =>
-          pad(v.unfamiliar || v.insufficient ? (i === 0 ? knownCell(v) : '') : `${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]),
-        );
+        const cells = memberNames.map((_, i) => {
+          const m = v.members[i];
+          return pad(m === undefined ? (i === 0 ? knownCell(v) : '') : `${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]);
+        });
         println(io.stdout, `${pad(t.name, width)}  ${pad(verdictLabel(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
       }
       if (v.reason && !json) println(io.stderr, `ntmaldetect scan: ${t.name}: ${v.verdict}: ${v.reason}`);
       if (v.warning) warn(io, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
     }
-    const judged = targets.length - failed;
+    const judged = targets.length - failed - notTraces.length;
+    const skippedCount = skipped.length + notTraces.length;
     println(
       io.stderr,
       `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ` +
         `${judged - malicious - insufficient - unfamiliar} benign, ${unfamiliar} unfamiliar, ${insufficient} insufficient; ` +
-        `${failed} error${failed === 1 ? '' : 's'}; ${skipped.length} empty file${skipped.length === 1 ? '' : 's'} skipped`,
+        `${failed} error${failed === 1 ? '' : 's'}; ${skippedCount} file${skippedCount === 1 ? '' : 's'} skipped ` +
+        `(${skipped.length} empty, ${notTraces.length} not traces)`,
     );
     return verdictExitCode({ malicious, failed, undecided: unfamiliar + insufficient }, values['unfamiliar-ok'] === true);
   },
