@@ -63,21 +63,25 @@ const ATTACKS = {
   Web_Shell: [11, 120, 11, 33, 5, 3, 4, 6, 11, 63, 63],
 };
 
+/** A daemon's loop: mostly the next block in order, sometimes a skip (so normal n-grams recur). */
 function normalTrace(r, length) {
   const calls = [];
-  while (calls.length < length) calls.push(...pick(r, NORMAL_BLOCKS));
+  let b = int(r, 0, NORMAL_BLOCKS.length - 1);
+  while (calls.length < length) {
+    calls.push(...NORMAL_BLOCKS[b]);
+    b = (b + 1 + (r() < 0.3 ? int(r, 1, 3) : 0)) % NORMAL_BLOCKS.length;
+  }
   return calls.slice(0, length);
 }
 
+/** Normal behaviour with the attack's motif inserted a few times (a call in 25 replaced by noise). */
 function attackTrace(r, attack, length) {
   const calls = normalTrace(r, length);
   const motif = ATTACKS[attack];
-  const times = int(r, 2, 4);
+  const times = int(r, 2, 5);
   for (let t = 0; t < times; t++) {
-    // The motif, with one call in six replaced by normal noise.
-    const m = motif.map((c) => (r() < 1 / 6 ? pick(r, NORMAL_BLOCKS)[0] : c));
-    const at = int(r, 0, calls.length);
-    calls.splice(at, 0, ...m);
+    const m = motif.map((c) => (r() < 1 / 25 ? pick(r, NORMAL_BLOCKS)[0] : c));
+    calls.splice(int(r, 0, calls.length), 0, ...m);
   }
   return calls;
 }
@@ -140,7 +144,7 @@ function apiRow(r, malicious) {
   while (seq.length < length) {
     const x = r();
     if (x < 0.45) add(pick(r, COMMON));
-    else if (x < 0.9) {
+    else if (x < 0.75) {
       const start = int(r, 0, own.length - 3);
       for (let k = 0; k < int(r, 2, 4); k++) add(own[start + k] ?? pick(r, own));
     } else add(pick(r, other));

@@ -51,6 +51,8 @@ export interface BenchOptions {
    * `'nt'`). Default: the presets' own.
    */
   alphabet?: Alphabet;
+  /** The n-gram range every preset and file candidate is fitted with, overriding theirs (not `auto`'s). */
+  ngramRange?: [number, number];
 }
 
 /** A bench run's result, plus what `auto` chose in each fold. */
@@ -117,7 +119,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     options.models ?? 'default',
     options.cwd ?? process.cwd(),
     { seed: options.seed ?? 0, chosen: autoChoices, ...(alphabet !== undefined ? { alphabet } : {}) },
-    alphabet !== undefined ? { alphabet, ...(options.input !== undefined ? { input: options.input } : {}) } : {},
+    {
+      ...(alphabet !== undefined ? { alphabet } : {}),
+      ...(options.input !== undefined ? { input: options.input } : {}),
+      ...(options.ngramRange !== undefined ? { tfidf: { ngramRange: options.ngramRange } } : {}),
+    },
   );
   const corpus = isCorpus(options.corpus)
     ? options.corpus

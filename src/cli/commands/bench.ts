@@ -12,6 +12,7 @@ import { runBench, type BenchSplit } from '../../eval/bench.js';
 import { summaryJson } from '../../eval/cv.js';
 import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
 import { InputPathError, checkOutputDir, parseJsonFile, readFailure } from '../paths.js';
+import { alphabetFromArgs, alphabetHelp, alphabetOption, columnsFromArgs, formatFromArgs, formatHelp, formatOptions, isTableForm } from '../dataset-args.js';
 
 const SPLITS: readonly BenchSplit[] = ['stratified', 'unique', 'grouped'];
 
@@ -30,6 +31,12 @@ Options:
   --corpus DIR          a corpus in the NtMalDetect layout (DIR/sysBEN, DIR/sysMAL)
   --benign DIR          benign traces (with --malicious), instead of --corpus
   --malicious DIR       malicious traces
+  --data FILE           csv/tsv: a table whose label column labels each row (repeatable),
+                        instead of --corpus
+${formatHelp(true, 24)}
+${alphabetHelp(24)}
+  --ngram-range A,B     fit every preset (not auto) with these n-gram lengths (for short
+                        traces or rows of custom datasets)
   --folds K             number of folds (default 10)
   --seed S              seed of the split (default 0; seed S gives scikit-learn's
                         StratifiedKFold(shuffle=True, random_state=S) folds)
@@ -51,7 +58,9 @@ is judged benign ("insufficient"), as detect and scan judge it.
 
 Examples:
   ntmaldetect bench --corpus ../shared/corpus --folds-file ../shared/reference/cv-folds.json --models ntmaldetect-2018,default
-  ntmaldetect bench --corpus ../shared/corpus --split grouped --models default --report out/`,
+  ntmaldetect bench --corpus ../shared/corpus --split grouped --models default --report out/
+  ntmaldetect bench --format words --benign ADFA-LD/Training_Data_Master --malicious ADFA-LD/Attack_Data_Master --folds 5
+  ntmaldetect bench --format csv --data MalBehavD-V1-dataset.csv --ngram-range 2,4 --models default,sgd-2018`,
   options: {
     corpus: { type: 'string' },
     benign: { type: 'string' },
@@ -64,14 +73,35 @@ Examples:
     recall: { type: 'string' },
     json: { type: 'boolean' },
     report: { type: 'string' },
+    data: { type: 'string', multiple: true },
+    'ngram-range': { type: 'string' },
+    ...formatOptions,
+    ...alphabetOption,
   },
   allowPositionals: false,
   async run(values, _positionals, io) {
     const corpusDir = stringOption(values, 'corpus');
     const benign = stringOption(values, 'benign');
     const malicious = stringOption(values, 'malicious');
+    const rawData = values.data;
+    const data = (rawData === undefined ? [] : Array.isArray(rawData) ? rawData : [rawData]).filter((x): x is string => typeof x === 'string').map((p) => resolve(io.cwd, p));
+    const format = formatFromArgs(values);
+    const columns = columnsFromArgs(values, format ?? 'nttrace');
+    if (data.length && !isTableForm(format ?? 'nttrace')) throw new UsageError('bench: --data FILE is a labelled table: give --format csv or --format tsv');
+    if (data.length && (corpusDir !== undefined || benign !== undefined || malicious !== undefined)) throw new UsageError('bench: give --data, --corpus or --benign/--malicious, not two of them');
     if (corpusDir !== undefined && (benign !== undefined || malicious !== undefined)) throw new UsageError('bench: give --corpus or --benign/--malicious, not both');
-    if (corpusDir === undefined && (benign === undefined || malicious === undefined)) throw new UsageError('bench: give --corpus DIR, or both --benign DIR and --malicious DIR');
+    if (!data.length && corpusDir === undefined && (benign === undefined || malicious === undefined)) {
+      throw new UsageError(`bench: give --corpus DIR, or both --benign DIR and --malicious DIR${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`);
+    }
+    let alphabet = alphabetFromArgs(values);
+    if (alphabet === undefined && format !== undefined && format !== 'nttrace') {
+      alphabet = 'custom';
+      println(io.stderr, `alphabet: custom (from --format ${format})`);
+    }
+    const range = stringOption(values, 'ngram-range');
+    const rangeMatch = range === undefined ? null : /^(\d+)(?:,(\d+))?$/.exec(range);
+    if (range !== undefined && !rangeMatch) throw new UsageError(`--ngram-range must be A,B (e.g. 2,4), got ${JSON.stringify(range)}`);
+    const ngramRange: [number, number] | undefined = rangeMatch ? [Number(rangeMatch[1]), Number(rangeMatch[2] ?? rangeMatch[1])] : undefined;
     const split = stringOption(values, 'split') ?? 'stratified';
     if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`bench: --split must be one of ${SPLITS.join(', ')}, got ${JSON.stringify(split)}`);
     const folds = numberOption(values, 'folds', { min: 2, max: 1000, integer: true });
@@ -92,7 +122,11 @@ Examples:
       }
       parseJsonFile(text, foldsFile, '--folds-file');
     }
-    const corpus = corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
+    const corpus = data.length
+      ? { data }
+      : corpusDir !== undefined
+        ? resolve(io.cwd, corpusDir)
+        : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
     const progress = commandProgress(io, values);
     const r = await runBench({
       corpus,
@@ -103,6 +137,10 @@ Examples:
       models,
       cwd: io.cwd,
       recallTarget: recall,
+      ...(format !== undefined ? { input: format } : {}),
+      ...(columns !== undefined ? { columns } : {}),
+      ...(alphabet !== undefined ? { alphabet } : {}),
+      ...(ngramRange !== undefined ? { ngramRange } : {}),
       ...(progress.enabled ? { onProgress: (stage: keyof typeof PHASES, done: number, total: number, what?: string) => progress.update({ phase: PHASES[stage], done, total, detail: what }) } : {}),
       onWarning: (msg) => {
         progress.clear();
