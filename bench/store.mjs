@@ -9,7 +9,17 @@
 // PostgreSQL is measured when --pg or NTMD_DATABASE_URL is given: each run creates and drops
 // its own database on that server (the role needs CREATEDB). Set NTMD_DIST to benchmark
 // another build folder than dist/.
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// --memory: peak resident memory of `ntmaldetect store import` (GNU time's maximum resident
+// set size; Linux, /usr/bin/time) of the corpus and of the corpus copied --copies times
+// (default 4; each copy's traces made distinct by appending NtClose lines; written under the
+// temporary folder and removed), into a new PGlite store, into one made by `store init`
+// first, and into PostgreSQL; the floor is `store stats` (opening the store alone).
+// --baseline-dist DIR measures another build beside NTMD_DIST/dist in the same run.
+//
+//   node bench/store.mjs --memory [--runs 3] [--copies 4] [--baseline-dist /tmp/old/dist] [--pg URL]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +28,16 @@ import { parseArgs } from 'node:util';
 const root = resolve(import.meta.dirname, '..');
 const dist = resolve(root, process.env.NTMD_DIST ?? 'dist');
 const corpusDir = resolve(process.env.NTMD_SHARED ?? join(root, '..', 'shared'), 'corpus');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, train: { type: 'boolean' }, pg: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    train: { type: 'boolean' },
+    pg: { type: 'string' },
+    memory: { type: 'boolean' },
+    copies: { type: 'string', default: '4' },
+    'baseline-dist': { type: 'string' },
+  },
+});
 const runs = Number(values.runs);
 const pgUrl = values.pg ?? process.env.NTMD_DATABASE_URL;
 
@@ -55,6 +74,96 @@ async function freshPostgres() {
 function freshPglite() {
   const dir = mkdtempSync(join(tmpdir(), 'ntmd-bench-store-'));
   return { db: join(dir, 'store'), async cleanup() { rmSync(dir, { recursive: true, force: true }); } };
+}
+
+if (values.memory) {
+  await memoryBench();
+  process.exit(0);
+}
+
+/** Peak RSS (MB) and the --json report of one CLI run under GNU time. */
+function measured(cli, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const lines = r.stderr.trim().split('\n');
+  const kb = Number(lines[lines.length - 1]);
+  if (r.status !== 0 || !Number.isFinite(kb)) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return { mb: (kb * 1024) / 1e6, report: r.stdout.trim().startsWith('{') ? JSON.parse(r.stdout) : null };
+}
+
+/** The corpus copied `copies` times, each copy's non-empty traces made distinct. */
+function copiedCorpus(copies) {
+  const dir = mkdtempSync(join(tmpdir(), 'ntmd-bench-import-'));
+  for (const sub of ['sysBEN', 'sysMAL']) {
+    mkdirSync(join(dir, sub));
+    for (const name of readdirSync(join(corpusDir, sub))) {
+      const bytes = readFileSync(join(corpusDir, sub, name));
+      for (let k = 1; k <= copies; k++) {
+        writeFileSync(join(dir, sub, `c${k}_${name}`), bytes.length === 0 ? bytes : Buffer.concat([bytes, Buffer.from('NtClose\n'.repeat(k))]));
+      }
+    }
+  }
+  return dir;
+}
+
+async function memoryBench() {
+  const copies = Number(values.copies);
+  const builds = [...(values['baseline-dist'] ? [['baseline', resolve(values['baseline-dist'])]] : []), ['new', dist]];
+  const big = copiedCorpus(copies);
+  const inputs = [
+    ['corpus', corpusDir],
+    [`corpus x${copies}`, big],
+  ];
+  const rows = new Map(); // case -> build -> [{ mb, s }]
+  const add = (name, build, m) => {
+    if (!rows.has(name)) rows.set(name, new Map());
+    const byBuild = rows.get(name);
+    if (!byBuild.has(build)) byBuild.set(build, []);
+    byBuild.get(build).push(m);
+  };
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const [build, d] of builds) {
+        const cli = join(d, 'cli', 'main.js');
+        const run = (args) => measured(cli, args);
+        for (const [label, input] of inputs) {
+          let f = freshPglite();
+          let m = run(['store', 'import', input, '--db', f.db, '--json']);
+          add(`${label}: PGlite, new store (its creation included)`, build, { mb: m.mb, s: m.report.elapsedMs / 1000, files: m.report.files });
+          await f.cleanup();
+          for (const batch of label === 'corpus' ? [undefined] : [undefined, 1, 256]) {
+            f = freshPglite();
+            run(['store', 'init', '--db', f.db]);
+            if (batch === undefined && label === 'corpus') add('floor: PGlite, open an existing store (store stats)', build, { mb: run(['store', 'stats', '--db', f.db]).mb });
+            m = run(['store', 'import', input, '--db', f.db, '--json', ...(batch ? ['--batch', String(batch)] : [])]);
+            add(`${label}: PGlite, store made by store init${batch ? `, --batch ${batch}` : ''}`, build, { mb: m.mb, s: m.report.elapsedMs / 1000, files: m.report.files });
+            await f.cleanup();
+          }
+          if (pgUrl) {
+            const p = await freshPostgres();
+            if (label === 'corpus') add('floor: PostgreSQL, open (store stats)', build, { mb: run(['store', 'stats', '--db', p.db]).mb });
+            m = run(['store', 'import', input, '--db', p.db, '--json']);
+            add(`${label}: PostgreSQL`, build, { mb: m.mb, s: m.report.elapsedMs / 1000, files: m.report.files });
+            await p.cleanup();
+          }
+        }
+      }
+      console.error(`memory run ${r + 1}/${runs} done`);
+    }
+  } finally {
+    rmSync(big, { recursive: true, force: true });
+  }
+  const names = builds.map(([b]) => b);
+  console.log(`\nPeak RSS of \`ntmaldetect store import\` (GNU time, maximum resident set size), median of ${runs} runs; import time from its report.\n`);
+  console.log(`| case | files | ${names.map((b) => `${b}: peak RSS`).join(' | ')} | ${names.map((b) => `${b}: import time`).join(' | ')} |`);
+  console.log(`|---|---|${names.map(() => '---|').join('')}${names.map(() => '---|').join('')}`);
+  for (const [name, byBuild] of rows) {
+    const cell = (b, key, fmt) => {
+      const xs = (byBuild.get(b) ?? []).map((m) => m[key]).filter((x) => x !== undefined);
+      return xs.length ? fmt(median(xs)) : '-';
+    };
+    const files = [...byBuild.values()][0][0].files ?? '-';
+    console.log(`| ${name} | ${files} | ${names.map((b) => cell(b, 'mb', (x) => `${x.toFixed(0)} MB`)).join(' | ')} | ${names.map((b) => cell(b, 's', (x) => `${x.toFixed(2)} s`)).join(' | ')} |`);
+  }
 }
 
 const results = [];

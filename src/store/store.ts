@@ -286,6 +286,8 @@ interface Entry {
   keepRaw: boolean;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** The prepared form of an entry, parsing the file now if the batch skipped it. */
 function prepared(e: Entry): PreparedFile {
   e.file ??= prepareFile(e.bytes, e.item.name, { keepRaw: e.keepRaw });
@@ -418,8 +420,11 @@ export class Store {
       const ready: Entry[] = [];
       for (const e of entries) {
         try {
-          prepared(e);
+          const f = prepared(e);
           report.bytes += e.bytes.length;
+          // The file's bytes are not needed any more once parsed (the batch then holds only
+          // what it writes), except for a file whose parsing the batch skipped (see writeBatch).
+          if (f.format === 'empty' || f.sequence.length > 0) e.bytes = EMPTY;
           ready.push(e);
         } catch (err) {
           report.failed.push(failure(e.item.name, err));
