@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -61,6 +61,35 @@ describe('ntmaldetect reduce', () => {
     for (const r of raw) expect(readFileSync(join(dir, r.file)).equals(readFileSync(join(corpusDir, r.reduced)))).toBe(true);
   });
 
+  it('reads folders and quoted patterns: --out-dir mirrors the tree; files there that are not traces are skipped, named ones refused', async () => {
+    // cwd is the corpus: raw/ holds raw/benign/*.txt and raw/malicious/*.txt.
+    const dir = join(scratch, 'tree');
+    const res = await cli(['reduce', '--out-dir', dir, 'raw']);
+    expect(res.code).toBe(0);
+    for (const r of raw) expect(readFileSync(join(dir, r.raw.slice('raw/'.length))).equals(readFileSync(join(corpusDir, r.reduced))), r.raw).toBe(true);
+    const printed = await cli(['reduce', 'raw/benign/*.txt']);
+    expect(printed.code).toBe(0);
+    const benign = raw.filter((r) => r.raw.startsWith('raw/benign/'));
+    expect(printed.stdout.equals(Buffer.concat(benign.map((r) => readFileSync(join(corpusDir, r.reduced)))))).toBe(true);
+    // A folder with notes, numbers and a trace: the trace only; named, the numbers are refused.
+    const mixed = join(scratch, 'mixed');
+    mkdirSync(mixed);
+    writeFileSync(join(mixed, 'NOTES.md'), '# where these came from\n\nthe lab.\n');
+    writeFileSync(join(mixed, 'numbers.txt'), '1\n2\n3\n4\n');
+    writeFileSync(join(mixed, 'trace.txt'), 'NtOpenKey\nNtClose\n');
+    const m = await cli(['reduce', mixed]);
+    expect(m.code).toBe(0);
+    expect(m.stdout.toString()).toBe('NtOpenKey\nNtClose\n');
+    expect(m.stderr).toContain(`ntmaldetect reduce: skipped ${join(mixed, 'NOTES.md')}: not a trace (no call lines)\n`);
+    expect(m.stderr).toContain(`ntmaldetect reduce: skipped ${join(mixed, 'numbers.txt')}: not a trace (its lines are not system calls)\n`);
+    // Named, a reduced trace of other names is still reduced (reduce takes any names); a file without calls is an error.
+    expect((await cli(['reduce', join(mixed, 'numbers.txt')])).stdout.toString()).toBe('1\n2\n3\n4\n');
+    const notes = await cli(['reduce', join(mixed, 'NOTES.md')]);
+    expect(notes.code).toBe(2);
+    expect(notes.stderr).toMatch(/NOTES\.md holds no system call/);
+    expect((await cli(['reduce', 'raw/*.none'])).stderr).toBe('ntmaldetect: reduce: raw/*.none: no file matches this pattern\n');
+  });
+
   it('writes the one input to a file with --out / -o, replacing it only once the input was read', async () => {
     const target = join(scratch, 'one.txt');
     const res = await cli(['reduce', '--out', target, raw[0].raw]);
@@ -112,7 +141,7 @@ describe('ntmaldetect reduce', () => {
     expect(exe.code).toBe(2);
     expect(exe.stderr).toMatch(/^ntmaldetect: standard input holds no system call: expected .*like a Windows executable/);
     expect((await cli(['reduce'])).code).toBe(2);
-    expect((await cli(['reduce', 'no/such/file'])).stderr).toBe('ntmaldetect: reduce: no/such/file: no such file\n');
+    expect((await cli(['reduce', 'no/such/file'])).stderr).toBe('ntmaldetect: reduce: no/such/file: no such file or directory\n');
     expect((await cli(['reduce', '--format', 'xml', raw[0].raw])).stderr).toMatch(/--format must be raw, reduced or auto/);
     expect((await cli(['reduce', '--out-dir', '/tmp', '-'])).code).toBe(2);
   });

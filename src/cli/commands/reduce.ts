@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, println, stringOption, warn } from '../command.js';
@@ -13,19 +13,47 @@ import { readTrace, readTraceFileSync } from '../../tokenize/read.js';
 import { reduceToText } from '../../tokenize/reduce.js';
 import { readWarnings } from '../read-warnings.js';
 import { checkOutputDir, checkOutputFile } from '../paths.js';
-import type { LineStats, ReadOptions, TraceFormat } from '../../tokenize/types.js';
+import type { LineStats, ReadOptions, TraceFormat, TraceRead } from '../../tokenize/types.js';
+import { isNtTraceCall } from '../../tokenize/nt-calls.js';
+import { NotATraceError } from '../../api/errors.js';
+import { MIN_KNOWN_CALL_SHARE } from '../../api/familiarity.js';
+import { collectTargets, notATraceReason } from '../targets.js';
+import type { Target } from '../targets.js';
 
-const help = `Usage: ntmaldetect reduce [options] <file|->...
+/**
+ * The content rule of `scan` without a model, for files `reduce` meets in a folder: at least
+ * {@link MIN_KNOWN_CALL_SHARE} of the calls are calls NtTrace traces.
+ */
+function assertNtCalls(read: TraceRead, name: string): void {
+  let known = 0;
+  const sample: string[] = [];
+  for (let i = 0; i < read.calls.length; i++) {
+    const n = read.table.nameOf(read.calls[i]);
+    if (isNtTraceCall(n)) known++;
+    else if (sample.length < 3 && !sample.includes(n)) sample.push(n);
+  }
+  if (known >= MIN_KNOWN_CALL_SHARE * read.calls.length) return;
+  throw new NotATraceError({
+    source: name, lines: read.stats.lines, calls: read.calls.length, knownCalls: known, sample,
+    expected: 'NT system calls', minShare: MIN_KNOWN_CALL_SHARE,
+  });
+}
+
+const help = `Usage: ntmaldetect reduce [options] <file|dir|pattern|->...
 
 Prints the reduced trace of each input: the name of every system call, one per line, in
 call order (NtMalDetect's corpus format). Inputs are NtTrace logs or reduced traces, plain or
-gzip'd; '-' reads standard input. Several inputs are printed one after the other.
+gzip'd; '-' reads standard input. Several inputs are printed one after the other. Folders
+are read recursively and quoted patterns ('raw/*.log') are expanded; a file met there that
+is not a trace (empty, no call line, or lines that are not NT calls) is skipped with a
+warning, while a file named on the command line that is not a trace is an error.
 
 Options:
   --format raw|reduced|auto  input format (default: auto, detected from the first lines)
   --out, -o FILE             write the reduced trace of the one input to FILE (replaced
                              only once the whole input was read) instead of printing
-  --out-dir DIR              write one file per input, DIR/<input file name>, instead of printing
+  --out-dir DIR              write one file per input instead of printing: DIR/<file name>,
+                             or DIR/<path under the folder> for files found in a folder
   --stats                    print the line-kind counts of each input on standard error
   --recover-embedded         also count calls written after program output on the same line
 
@@ -66,35 +94,45 @@ const command: Command = {
   },
   allowPositionals: true,
   async run(values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
-    if (positionals.length === 0) throw new UsageError('reduce: give at least one trace file (or - for standard input)');
+    if (positionals.length === 0) throw new UsageError('reduce: give at least one trace file, folder (or - for standard input)');
     const format = formatOption(values);
     const outDir = stringOption(values, 'out-dir');
     const outFile = stringOption(values, 'out');
     if (outFile !== undefined && outDir !== undefined) throw new UsageError('reduce: give --out FILE or --out-dir DIR, not both');
-    if (outFile !== undefined && positionals.length !== 1) {
-      throw new UsageError(`reduce: --out FILE takes one input (${positionals.length} given): use --out-dir DIR for several`);
-    }
     const showStats = values.stats === true;
     const stdinCount = positionals.filter((p) => p === '-').length;
     if (stdinCount > 1) throw new UsageError('reduce: standard input (-) can be read only once');
     if (outDir !== undefined && stdinCount > 0) throw new UsageError('reduce: --out-dir needs file inputs to name the outputs, not -');
+    const { targets, emptySkipped } = await collectTargets(positionals, io.cwd);
+    const failed = targets.find((t) => t.error !== undefined);
+    if (failed !== undefined) throw new UsageError(`reduce: ${failed.name}: ${failed.error}`);
+    if (outFile !== undefined && targets.length !== 1) {
+      throw new UsageError(`reduce: --out FILE takes one input (${targets.length} found): use --out-dir DIR for several`);
+    }
+    // Named files keep their name in --out-dir; files found in a folder keep their path under it.
+    const outName = (t: Target): string => (t.found ? t.relative : basename(t.name));
     if (outDir !== undefined) {
-      const names = positionals.map((p) => basename(p));
+      const names = targets.map(outName);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) throw new UsageError(`reduce: two inputs named ${dup} would write the same file in --out-dir`);
       await mkdir(checkOutputDir(outDir, io.cwd, '--out-dir'), { recursive: true });
     }
     if (outFile !== undefined) checkOutputFile(outFile, io.cwd, '--out');
-    for (const input of positionals) {
-      const path = input === '-' ? undefined : resolve(io.cwd, input);
-      if (path !== undefined) {
-        const info = await stat(path).catch(() => undefined);
-        if (!info?.isFile()) throw new UsageError(`reduce: ${input}: no such file`);
-      }
+    for (const s of emptySkipped) warn(io, `ntmaldetect reduce: warning: skipped empty file ${s}`);
+    for (const t of targets) {
       // One table per input: the output is names, so ids need not be shared.
-      const options: ReadOptions = { format, table: new CallTable(), source: input === '-' ? 'standard input' : input, recoverEmbedded: values['recover-embedded'] === true };
-      // A file is read synchronously through one reused buffer (the fastest path); standard input streams.
-      const read = path !== undefined ? readTraceFileSync(path, options) : await readTrace(io.stdin, options);
+      const options: ReadOptions = { format, table: new CallTable(), source: t.path === null ? 'standard input' : t.name, recoverEmbedded: values['recover-embedded'] === true };
+      let read: TraceRead;
+      try {
+        // A file is read synchronously through one reused buffer (the fastest path); standard input streams.
+        read = t.path !== null ? readTraceFileSync(t.path, options) : await readTrace(io.stdin, options);
+        if (t.found) assertNtCalls(read, t.name);
+      } catch (e) {
+        const why = t.found ? notATraceReason(e) : undefined;
+        if (why === undefined) throw e;
+        warn(io, `ntmaldetect reduce: skipped ${t.name}: not a trace (${why})`);
+        continue;
+      }
       const text = reduceToText(read.calls, read.table);
       if (outFile !== undefined) {
         // A failed run leaves no half file, and an earlier one as it was.
@@ -104,7 +142,9 @@ const command: Command = {
           throw new UsageError(`reduce: cannot write ${outFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       } else if (outDir !== undefined) {
-        const out = createWriteStream(join(resolve(io.cwd, outDir), basename(input)));
+        const target = join(resolve(io.cwd, outDir), outName(t));
+        await mkdir(dirname(target), { recursive: true });
+        const out = createWriteStream(target);
         await new Promise<void>((done, fail) => {
           out.on('error', fail);
           out.end(text, () => done());
@@ -112,8 +152,8 @@ const command: Command = {
       } else {
         await write(io.stdout, text);
       }
-      if (showStats) println(io.stderr, statsLine(input, read.format, read.stats));
-      for (const w of readWarnings(read)) warn(io, `ntmaldetect reduce: warning: ${input}: ${w}`);
+      if (showStats) println(io.stderr, statsLine(t.name, read.format, read.stats));
+      for (const w of readWarnings(read)) warn(io, `ntmaldetect reduce: warning: ${t.name}: ${w}`);
     }
     return 0;
   },
