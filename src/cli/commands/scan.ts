@@ -10,6 +10,8 @@ import { isNtmdError } from '../../errors.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace } from '../../tokenize/read.js';
 import { readWarnings } from '../read-warnings.js';
+import { formatHelp, formatOptions } from '../dataset-args.js';
+import { datasetTargets, datasetVerdict, isDatasetTarget, scanInput } from '../dataset-scan.js';
 import { collectTargets, notATraceReason } from '../targets.js';
 import type { Target } from '../targets.js';
 import type { Model } from '../../model/model.js';
@@ -37,6 +39,11 @@ ${modelHelp}
                        (default 50); below it the trace is 'unfamiliar'
   --unfamiliar-ok      exit 0, not 3, for unfamiliar and insufficient traces
   --json               one JSON object per trace per line instead of the table
+${formatHelp(false)}
+                       Default: the layout the model was trained on (a model trained
+                       on csv rows reads csv); a different --format is obeyed with a
+                       warning. Each row of a table is judged and named FILE:ID or
+                       FILE:LINE.
 
 Verdicts: MALICIOUS, benign, unfamiliar (too little of the trace is known to the model
 to judge it: no decision, whatever the scores), insufficient (too few calls for one
@@ -58,6 +65,7 @@ export function jsonVerdict(file: string, v: Verdict): Record<string, unknown> {
 }
 
 async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
+  if (isDatasetTarget(t)) return datasetVerdict(t, model, options, io);
   const table = new CallTable();
   const read = await readTrace(t.path ?? io.stdin, { table, source: t.name });
   for (const w of readWarnings(read)) warn(io, `ntmaldetect scan: warning: ${t.name}: ${w}`);
@@ -76,6 +84,7 @@ const command: Command = {
     'min-known': { type: 'string' },
     'unfamiliar-ok': { type: 'boolean' },
     json: { type: 'boolean' },
+    ...formatOptions,
   },
   allowPositionals: true,
   async run(values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
@@ -92,7 +101,7 @@ const command: Command = {
       ...(minKnownNgrams !== undefined ? { minKnownNgrams } : {}),
     };
     const settings = verdictSettings(model, options);
-    const { targets, emptySkipped: skipped } = await collectTargets(positionals, io.cwd);
+    const { targets, emptySkipped: skipped } = await datasetTargets(await collectTargets(positionals, io.cwd), scanInput(values, model, io), io);
     const notTraces: string[] = [];
     for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
     const width = Math.max(4, ...targets.map((t) => t.name.length));
@@ -103,11 +112,13 @@ const command: Command = {
     }
     let malicious = 0;
     let failed = 0;
+    let refused = 0;
     let insufficient = 0;
     let unfamiliar = 0;
     const report = (name: string, code: string, error: string): void => {
       failed++;
       const record = noVerdictJson({ code, message: error });
+      if (record.verdict === 'refused') refused++;
       const { schemaVersion, ...rest } = record;
       if (json) println(io.stdout, JSON.stringify({ schemaVersion, file: name, ...rest }));
       else println(io.stdout, `${pad(name, width)}  ${pad(record.verdict === 'refused' ? 'refused' : 'ERROR', 12)}  ${error}`);
@@ -154,7 +165,7 @@ const command: Command = {
       io.stderr,
       `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ` +
         `${judged - malicious - insufficient - unfamiliar} benign, ${unfamiliar} unfamiliar, ${insufficient} insufficient; ` +
-        `${failed} error${failed === 1 ? '' : 's'}; ${skippedCount} file${skippedCount === 1 ? '' : 's'} skipped ` +
+        `${refused} refused, ${failed - refused} error${failed - refused === 1 ? '' : 's'}; ${skippedCount} file${skippedCount === 1 ? '' : 's'} skipped ` +
         `(${skipped.length} empty, ${notTraces.length} not traces)`,
     );
     return verdictExitCode({ malicious, failed, undecided: unfamiliar + insufficient }, values['unfamiliar-ok'] === true);
