@@ -10,7 +10,7 @@ export {
   readTrace, readTraceSync, readTraceFileSync, TraceReader, reduceToText,
   EmptyTraceError, NoCallsError, CorruptGzipError, ReaderEndedError,
 } from './tokenize/index.js';
-export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead, TraceInput } from './tokenize/index.js';
+export type { TraceFormat, TraceEncoding, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead, TraceInput } from './tokenize/index.js';
 export { loadCorpus, EmptyCorpusError, CorpusNotFoundError } from './corpus/index.js';
 export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/index.js';
 // Public API (detect, train, explain) and models (configuration, presets, .ntmd files).

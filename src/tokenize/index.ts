@@ -12,5 +12,5 @@ export { TraceReader, LINE_HEAD, LINE_TAIL } from './reader.js';
 export { readTrace, readTraceSync, readTraceFileSync } from './read.js';
 export type { TraceInput } from './read.js';
 export { EmptyTraceError, NoCallsError, CorruptGzipError, ReaderEndedError } from './errors.js';
-export type { TraceFormat, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead } from './types.js';
+export type { TraceFormat, TraceEncoding, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead } from './types.js';
 export { reduceToText } from './reduce.js';

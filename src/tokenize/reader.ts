@@ -15,6 +15,7 @@ import type { Gunzip } from 'fflate';
 import { InvalidOptionError } from '../errors.js';
 import { fflate } from '../fflate-lazy.js';
 import { CallTable } from './call-table.js';
+import { TextFront } from './encoding.js';
 import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } from './errors.js';
 import { internerFor, probeWords, scanHash, scanName, slotOf } from './interner.js';
 import type { ByteInterner } from './interner.js';
@@ -23,7 +24,7 @@ import {
   commandLineOpen, endsWithQuote, endsWithStatusZero, isStatusStart, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
   skipIdPrefix, skipTimePrefix,
 } from './syntax.js';
-import type { LineStats, ReadOptions, SplitMode, TraceFormat, TraceGroup, TraceRead } from './types.js';
+import type { LineStats, ReadOptions, SplitMode, TraceEncoding, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
 /** Bytes of a long line's start that the reader looks at. */
 export const LINE_HEAD = 8192;
@@ -139,7 +140,8 @@ function asBuffer(chunk: Uint8Array): Buffer {
 /**
  * Reads one trace incrementally: `push()` chunks (bytes or text) as they come, then `end()`.
  * The result is the same however the input is cut into chunks. Gzip input (magic bytes
- * `1f 8b`, including multi-member files) is decompressed on the fly.
+ * `1f 8b`, including multi-member files) is decompressed on the fly; UTF-16 text (what
+ * Windows PowerShell's `>` writes) is converted to UTF-8 before parsing ({@link TextFront}).
  *
  * ```ts
  * const reader = new TraceReader({ source: 'app.log' });
@@ -186,6 +188,10 @@ export class TraceReader {
   private head = new Uint8Array(2);
   private headLen = 0;
   private gunzip: Gunzip | undefined;
+  /** The encoding front-end (after gunzip): sniffs the first bytes, converts UTF-16 to UTF-8. */
+  private readonly front = new TextFront((utf8) => this.feedSlices(utf8));
+  /** Not gzip, and the front-end passes the bytes through (UTF-8): push feeds them directly. */
+  private plain = false;
   private sawNul = false;
   private startsMZ = false;
   private afterProcessStart = false;
@@ -261,7 +267,11 @@ export class TraceReader {
     return this.fmt;
   }
 
-  /** Feeds the next chunk: bytes (any encoding; gzip allowed) or text. */
+  /**
+   * Feeds the next chunk: bytes (UTF-8, UTF-8 with byte-order mark, UTF-16 LE or BE with or
+   * without mark: see `sniffEncoding` in encoding.ts; gzip of any of these) or text. A chunk may end
+   * anywhere, inside a UTF-16 code unit or a byte-order mark too.
+   */
   push(chunk: Uint8Array | string): void {
     if (this.ended) throw new ReaderEndedError('push');
     if (typeof chunk === 'string') {
@@ -269,9 +279,11 @@ export class TraceReader {
       chunk = Buffer.from(chunk, 'utf8');
     }
     if (chunk.byteLength === 0) return;
-    if (this.gunzip) {
+    if (this.plain) {
+      this.feedSlices(chunk);
+    } else if (this.gunzip) {
       this.inflate(chunk, false);
-    } else if (this.bytesIn < 2) {
+    } else if (this.headLen < 2) {
       // Decide gzip or not on the first two bytes, whatever the chunking.
       const had = this.headLen;
       let i = 0;
@@ -279,20 +291,36 @@ export class TraceReader {
       if (this.headLen < 2) return;
       this.startsMZ = this.head[0] === CH_M && this.head[1] === CH_Z;
       if (this.head[0] === GZIP_MAGIC_0 && this.head[1] === GZIP_MAGIC_1) {
-        this.gunzip = new (fflate().Gunzip)((data) => this.feed(asBuffer(data)));
+        // Gunzip first, then the encoding front-end reads the decompressed bytes.
+        this.gunzip = new (fflate().Gunzip)((data) => this.front.push(data));
         this.inflate(this.head.slice(0, 2), false);
         if (i < chunk.byteLength) this.inflate(chunk.subarray(i), false);
       } else if (had === 0) {
         // The two bytes are this chunk's own: it is parsed whole (no line carried over).
-        this.feedSlices(chunk);
+        this.text(chunk);
       } else {
-        this.feed(asBuffer(this.head.subarray(0, 2)));
-        if (i < chunk.byteLength) this.feedSlices(chunk.subarray(i));
+        this.text(this.head.subarray(0, 2));
+        if (i < chunk.byteLength) this.text(chunk.subarray(i));
       }
     } else {
-      this.feedSlices(chunk);
+      this.text(chunk);
     }
     this.flushBatch();
+  }
+
+  /** Bytes that are not gzip, through the encoding front-end (directly to the parser once it passes them through). */
+  private text(bytes: Uint8Array): void {
+    if (this.plain) {
+      this.feedSlices(bytes);
+      return;
+    }
+    this.front.push(bytes);
+    if (this.front.passThrough) this.plain = true;
+  }
+
+  /** The text encoding, once decided (always set after `end()`). */
+  get encoding(): TraceEncoding | undefined {
+    return this.front.encoding;
   }
 
   /**
@@ -322,9 +350,10 @@ export class TraceReader {
   private finish(): TraceRead {
     if (this.gunzip) {
       this.inflate(new Uint8Array(0), true);
-    } else if (this.headLen === 1 && this.bytesIn === 0) {
-      this.feed(asBuffer(this.head.subarray(0, 1)));
+    } else if (this.headLen === 1) {
+      this.text(this.head.subarray(0, 1));
     }
+    this.front.end();
     if (this.carryLen > 0) {
       this.atEnd = true;
       this.line(this.carry, 0, this.carryLen);
@@ -342,6 +371,7 @@ export class TraceReader {
       let hint = '';
       if (this.startsMZ) hint = 'it starts with "MZ", like a Windows executable, not a trace';
       else if (this.sawNul) hint = 'it holds NUL bytes, like a binary file';
+      else if (this.front.binaryLike) hint = `it starts like ${this.front.encoding === 'utf-16be' ? 'UTF-16 BE' : 'UTF-16 LE'} text but its first characters hold NULs or units that are not UTF-16, like a binary file`;
       else if (st.embeddedCalls > 0) hint = 'every call follows program output on its line: try recoverEmbedded (--recover-embedded)';
       else if (this.firstBad !== undefined) {
         const b = this.firstBad;
@@ -354,6 +384,7 @@ export class TraceReader {
       table: this.table,
       format,
       stats: { ...st },
+      encoding: this.front.encoding as TraceEncoding,
     };
     if (this.source !== undefined) result.source = this.source;
     if (this.firstBad !== undefined) result.firstUnparseable = this.firstBad;

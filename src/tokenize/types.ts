@@ -8,6 +8,13 @@ import type { CallTable } from './call-table.js';
 /** The two trace formats: NtTrace's own log, or one call name per line (NtMalDetect's corpus). */
 export type TraceFormat = 'raw' | 'reduced';
 
+/**
+ * The text encoding a trace was read in (see docs/inputs.md): UTF-8 (or ASCII), UTF-8 with a
+ * byte-order mark, or UTF-16 little- or big-endian (with or without mark; what Windows
+ * PowerShell 5's `>` writes is `'utf-16le'`). Decided on the first bytes after gunzip.
+ */
+export type TraceEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be';
+
 /** How to group calls besides the whole sequence. */
 export type SplitMode = 'none' | 'process' | 'thread';
 
@@ -89,6 +96,8 @@ export interface TraceRead {
   format: TraceFormat;
   /** Line counts by kind. */
   stats: LineStats;
+  /** The text encoding the input was read in (gzip is undone first). */
+  encoding: TraceEncoding;
   /** File name, from the options (or the path given to {@link readTrace}). */
   source?: string;
   /**
