@@ -12,6 +12,7 @@ import { reassess, listRuns } from './engine.js';
 import { ModelRegistry } from './registry.js';
 import { ReassessAbortedError, ReassessBusyError } from './errors.js';
 import { backends, removeScratch, syntheticItems } from './test-helpers/corpus.js';
+import { describeEachBackend } from '../../test/services.js';
 
 afterAll(removeScratch);
 
@@ -35,7 +36,7 @@ async function withStore(db: string, fn: (store: Store) => Promise<void>): Promi
   }
 }
 
-describe.each(backends)('reassess on $name', (backend) => {
+describeEachBackend(backends, 'reassess on $name', (backend) => {
   test('adding traces that make a better model possible leads to promotion; random-label noise does not', async () => {
     const fresh = await backend.fresh();
     try {

@@ -10,6 +10,7 @@ import { builtCli, requireBuild } from '../store/test-helpers/backends.js';
 import { reassess, listRuns } from './engine.js';
 import { ModelRegistry } from './registry.js';
 import { backends, removeScratch, syntheticItems } from './test-helpers/corpus.js';
+import { describeEachBackend } from '../../test/services.js';
 
 afterAll(removeScratch);
 
@@ -34,7 +35,7 @@ function killMidway(db: string): Promise<string> {
   });
 }
 
-describe.each(backends)('killed run on $name', (backend) => {
+describeEachBackend(backends, 'killed run on $name', (backend) => {
   test('a run killed mid-way changes nothing', async () => {
     requireBuild();
     const fresh = await backend.fresh();

@@ -3,6 +3,8 @@
  * PostgreSQL when NTMD_DATABASE_URL is set), real model, real store, every endpoint and
  * every refusal.
  */
+import { Ajv } from 'ajv';
+import { VERDICT_JSON_SCHEMA } from '../api/verdict-json.js';
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +16,7 @@ import { prepareFile } from '../store/parse.js';
 import { BACKENDS, RAW_LOG, REDUCED_OF_RAW, corpusFiles, http, openTestDb, read, testDetector } from './test-helpers/harness.js';
 import type { TestDb } from './test-helpers/harness.js';
 import type { ModelDetector } from './detector.js';
+import { describeEachBackend } from '../../test/services.js';
 
 const LIMITS = { traceBytes: 4 * 1024 * 1024, traceInflatedBytes: 16 * 1024 * 1024, programBytes: 1024 * 1024 };
 
@@ -23,7 +26,7 @@ function traceId(bytes: Uint8Array): string {
   return f.traceSha256;
 }
 
-describe.each(BACKENDS)('HTTP API on %s', (kind) => {
+describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
   let db: TestDb;
   let server: RunningServer;
   let base: string;
@@ -73,6 +76,19 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
       expect(r.json).toEqual(JSON.parse(JSON.stringify(detector.detect(body))));
       expect(r.json.calls).toBe(body.toString().split('\n').filter((l) => l !== '').length);
       expect(r.json.members.length).toBeGreaterThan(0);
+      // The one verdict JSON of every surface (docs/cli.md, "Verdict JSON").
+      expect(r.json.schemaVersion).toBe(2);
+      expect(new Ajv({ strict: false }).compile(VERDICT_JSON_SCHEMA)(r.json)).toBe(true);
+    });
+
+    it('answers an undecided verdict without votes, and refuses a body that is not a trace (422 NOT_A_TRACE)', async () => {
+      const short = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: 'NtOpenKey\nNtClose\n' });
+      expect(short.status).toBe(200);
+      expect(short.json).toMatchObject({ schemaVersion: 2, verdict: 'insufficient', members: [] });
+      const numbers = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: Array.from({ length: 500 }, (_, i) => i).join('\n') });
+      expect(numbers.status).toBe(422);
+      expect(numbers.json).toMatchObject({ code: 'NOT_A_TRACE' });
+      expect(numbers.json.detail).toMatch(/^request body is not a trace: 500 lines, 500 read as calls, of which 0 \(0\.0%\) are known calls/);
     });
 
     it('takes a raw NtTrace log, gzip bodies, and octet-stream; raw and reduced agree', async () => {

@@ -15,6 +15,7 @@ import { reassess, suspectTraces } from '../reassess/index.js';
 import { prepareFile } from '../store/parse.js';
 import { BACKENDS, corpusFiles, http, openTestDb, read, testDetector } from './test-helpers/harness.js';
 import type { TestDb } from './test-helpers/harness.js';
+import { describeEachBackend } from '../../test/services.js';
 
 const JSON_TYPE = 'application/json';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +25,7 @@ function traceId(bytes: Uint8Array): string {
   return f.traceSha256;
 }
 
-describe.each(BACKENDS)('worker identity on %s', (kind) => {
+describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
   let db: TestDb;
   let server: RunningServer;
   let base: string;
@@ -274,7 +275,7 @@ describe.each(BACKENDS)('worker identity on %s', (kind) => {
   });
 });
 
-describe.each(BACKENDS)('tokens made before worker identity, on %s', (kind) => {
+describeEachBackend(BACKENDS, 'tokens made before worker identity, on %s', (kind) => {
   let db: TestDb;
   let server: RunningServer | undefined;
   afterAll(async () => {
@@ -326,7 +327,7 @@ describe.each(BACKENDS)('tokens made before worker identity, on %s', (kind) => {
   });
 });
 
-describe.each(BACKENDS)('failed authentication on %s', (kind) => {
+describeEachBackend(BACKENDS, 'failed authentication on %s', (kind) => {
   let db: TestDb;
   let backend: StoreBackend;
   let app: FastifyInstance;

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from './index.js';
 import type { RunningServer } from './index.js';
 import { corpusFiles, http, projectRoot, read, requireBuilt, tempDir, testDetector, testModelPath } from './test-helpers/harness.js';
+import { itUnless } from '../../test/services.js';
 
 const MiB = 1024 * 1024;
 
@@ -162,7 +163,7 @@ describe('a database outage: 503 with Retry-After, /v1/ready false', () => {
   );
   const asRoot = process.getuid?.() === 0;
   const skip = !bin ? 'no initdb/pg_ctl found' : asRoot && spawnSync('id', ['postgres']).status !== 0 ? 'running as root without a postgres user for initdb' : '';
-  it.skipIf(skip !== '')(`PostgreSQL stopped and started again: 503 while down, answers again without a restart${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+  itUnless(skip, 'PostgreSQL stopped and started again: 503 while down, answers again without a restart', async () => {
     const dir = tempDir('ntmd-pg-');
     chmodSync(dir, 0o777);
     const data = join(dir, 'data');

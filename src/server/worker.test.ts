@@ -19,6 +19,7 @@ import type { ModelDetector } from './detector.js';
 import { isAlive } from '../runner/process.js';
 import { processesWith } from '../../test/processes.js';
 import { scratchDir } from '../../test/tmp.js';
+import { describeEachBackend } from '../../test/services.js';
 
 const LEASE_MS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +29,7 @@ function program(tag: string): { bytes: Buffer; sha: string } {
   return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
 }
 
-describe.each(BACKENDS)('worker on %s', (kind) => {
+describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
   let db: TestDb;
   let server: RunningServer;
   let detector: ModelDetector;

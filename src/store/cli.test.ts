@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { backends, removeScratch, scratch } from './test-helpers/backends.js';
 import { runCliCaptured } from '../../test/cli.js';
+import { describeEachBackend } from '../../test/services.js';
 
 requireShared();
 vi.setConfig({ testTimeout: 300_000 });
@@ -18,7 +19,7 @@ const run = (args: string[]) => runCliCaptured(args, scratch);
 const ben = (n: string) => join(corpusDir, 'sysBEN', n);
 const mal = (n: string) => join(corpusDir, 'sysMAL', n);
 
-describe.each(backends)('ntmaldetect store on $name', (backend) => {
+describeEachBackend(backends, 'ntmaldetect store on $name', (backend) => {
   it('init, import, stats, label, export, delete, retention, check', async () => {
     const fresh = await backend.fresh();
     const db = ['--db', fresh.db];

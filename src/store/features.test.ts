@@ -12,6 +12,7 @@ import type { Store } from './index.js';
 import { MIGRATIONS, migrate, schemaVersion } from './schema.js';
 import { backends, removeScratch, scratch } from './test-helpers/backends.js';
 import type { Backend } from './test-helpers/backends.js';
+import { describeEachBackend } from '../../test/services.js';
 
 requireShared();
 vi.setConfig({ testTimeout: 300_000 });
@@ -37,7 +38,7 @@ async function withStore(backend: Backend, fn: (store: Store, db: string) => Pro
 
 const item = (rel: string, label: 0 | 1) => ({ name: rel.split('/')[1], label, path: join(corpusDir, rel) });
 
-describe.each(backends)('store features on $name', (backend) => {
+describeEachBackend(backends, 'store features on $name', (backend) => {
   it('keeps raw NtTrace logs compressed, exports them byte for byte, and drops them by retention', async () => {
     await withStore(backend, async (store) => {
       const rep = await store.import({ benign: join(rawDir, 'benign'), malicious: join(rawDir, 'malicious') }, { source: 'raw' });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { openStore } from './index.js';
 import { backends, builtCli, postgresBackend, removeScratch, requireBuild, scratch } from './test-helpers/backends.js';
+import { describeEachBackend, describeUnless, postgres } from '../../test/services.js';
 
 requireShared();
 // Each test starts several Node processes that open a database: generous on a busy machine.
@@ -79,7 +80,7 @@ describe('an embedded store has one owner at a time', () => {
   });
 });
 
-describe.each(backends)('an import killed with SIGKILL on $name', (backend) => {
+describeEachBackend(backends, 'an import killed with SIGKILL on $name', (backend) => {
   it('leaves the store as it was before some batches and after others, never half a trace; a re-run completes it', async () => {
     const fresh = await backend.fresh();
     const killed = await cli(['store', 'import', corpusDir, '--db', fresh.db, '--batch', '3', '--progress'], 'progress ');
@@ -105,9 +106,9 @@ describe.each(backends)('an import killed with SIGKILL on $name', (backend) => {
   });
 });
 
-// PostgreSQL only (an embedded store has one owner by design): defined only when a server is configured.
+// PostgreSQL only (an embedded store has one owner by design): skipped, with the reason, without a server.
 const server = postgresBackend;
-if (server) describe('eight concurrent importers on PostgreSQL', () => {
+describeUnless(postgres.skip, 'eight concurrent importers on PostgreSQL', () => {
   it('importing overlapping sets at once ends with exactly the distinct traces, none lost or doubled', async () => {
     const fresh = await server.fresh();
     // Initialise the schema from eight processes at once too.

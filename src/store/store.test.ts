@@ -13,6 +13,7 @@ import type { Store, ImportReport } from './index.js';
 import { openStore } from './index.js';
 import { backends, removeScratch, scratch } from './test-helpers/backends.js';
 import type { FreshDb } from './test-helpers/backends.js';
+import { describeEachBackend } from '../../test/services.js';
 
 requireShared();
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
@@ -47,7 +48,7 @@ afterAll(() => removeScratch());
 /** The model trained from the folders, once for every back-end. */
 let fromFolders: Promise<Model> | undefined;
 
-describe.each(backends)('store on $name', (backend) => {
+describeEachBackend(backends, 'store on $name', (backend) => {
   let fresh: FreshDb;
   let store: Store;
   let first: ImportReport;

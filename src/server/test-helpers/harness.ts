@@ -63,8 +63,12 @@ export async function postgresDb(): Promise<TestDb> {
   };
 }
 
-/** The back-ends to run on: PGlite always, PostgreSQL when NTMD_DATABASE_URL is set. */
-export const BACKENDS: ('pglite' | 'postgres')[] = process.env.NTMD_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+/**
+ * The back-ends to run on: PGlite, and PostgreSQL when NTMD_DATABASE_URL is set and reachable
+ * (describe them with `describeEachBackend` from test/services.ts, which reports PostgreSQL as
+ * skipped, with the reason, when it is not).
+ */
+export const BACKENDS: readonly ('pglite' | 'postgres')[] = ['pglite', 'postgres'];
 
 export function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
   return kind === 'pglite' ? Promise.resolve(pgliteDb()) : postgresDb();

@@ -1,6 +1,7 @@
 /**
  * The back-ends every store test runs on: embedded PGlite always, and a real PostgreSQL
- * server when `NTMD_DATABASE_URL` is set (`.ci/run` always sets it). Each test gets a fresh,
+ * server when `NTMD_DATABASE_URL` is set and reachable (`.ci/run` always sets it); else the
+ * PostgreSQL tests are reported as skipped with the reason (test/services.ts). Each test gets a fresh,
  * empty store of its own.
  */
 import { cpSync, existsSync, rmSync } from 'node:fs';
@@ -58,33 +59,36 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-const serverUrl = process.env.NTMD_DATABASE_URL;
+const serverUrl = process.env.NTMD_DATABASE_URL ?? '';
 
-export const postgresBackend: Backend | undefined =
-  serverUrl === undefined || serverUrl === ''
-    ? undefined
-    : {
-        name: 'postgres',
-        async fresh() {
-          const name = `ntmd_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
-          const admin = new pg.Client({ connectionString: serverUrl });
-          await admin.connect();
-          await admin.query(`CREATE DATABASE ${name}`);
-          await admin.end();
-          return {
-            db: withDatabase(serverUrl, name),
-            async cleanup() {
-              const c = new pg.Client({ connectionString: serverUrl });
-              await c.connect();
-              await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-              await c.end();
-            },
-          };
-        },
-      };
+/**
+ * The PostgreSQL server of `NTMD_DATABASE_URL`. Always listed: test files describe it with
+ * `describeEachBackend` (test/services.ts), which reports it as skipped, with the reason, when
+ * no server is reachable.
+ */
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  async fresh() {
+    if (serverUrl === '') throw new Error('NTMD_DATABASE_URL is not set');
+    const name = `ntmd_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    return {
+      db: withDatabase(serverUrl, name),
+      async cleanup() {
+        const c = new pg.Client({ connectionString: serverUrl });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  },
+};
 
-/** PGlite, plus PostgreSQL when configured. */
-export const backends: Backend[] = postgresBackend ? [pgliteBackend, postgresBackend] : [pgliteBackend];
+/** PGlite and PostgreSQL (describe them with `describeEachBackend` from test/services.ts). */
+export const backends: Backend[] = [pgliteBackend, postgresBackend];
 
 /** Removes the scratch folder (call from afterAll). */
 export function removeScratch(): void {
