@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERDICT_JSON_SCHEMA } from '../../api/verdict-json.js';
 import { corpusDir, requireShared } from '../../../test/shared.js';
@@ -115,7 +115,7 @@ describe('ntmaldetect scan', () => {
     expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
     expect(rows[1]).toMatch(/^traces\/bad\/c\.txt\s+MALICIOUS\s+\+\d+\.\d{4} M\s+[+-]\d+\.\d{4} [Mb]\s+395$/);
     expect(r.stderr).toContain('ntmaldetect scan: warning: skipped empty file traces/bad/empty.txt\n');
-    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 errors; 1 file skipped \(1 empty, 0 not traces\)\n$/);
+    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 1 file skipped \(1 empty, 0 not traces\)\n$/);
   });
 
   it('writes one verdict record per trace, and a refused or error record for an input it cannot judge', async () => {
@@ -151,7 +151,7 @@ describe('ntmaldetect scan', () => {
     const row = r.stdout.trim().split('\n')[1];
     expect(row).toMatch(/^strange\.txt\s+unfamiliar\s+0 known\s+300$/);
     expect(r.stderr).toContain('ntmaldetect scan: strange.txt: unfamiliar: 0 distinct n-grams of the trace are known to the model (0.0% of its 291), fewer than the 50 a verdict needs');
-    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 0 benign, 1 unfamiliar, 0 insufficient; 0 errors/);
+    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 0 benign, 1 unfamiliar, 0 insufficient; 0 refused, 0 errors/);
     expect((await cli(['scan', '--model', 'm.ntmd', '--unfamiliar-ok', 'strange.txt'])).code).toBe(0);
     // Malicious and failed traces still decide the exit code first.
     expect((await cli(['scan', '--model', 'm.ntmd', 'strange.txt', 'missing.txt'])).code).toBe(2);
@@ -180,7 +180,7 @@ describe('ntmaldetect scan', () => {
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/meta.json: not a trace (no call lines)\n');
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/binary.bin: not a trace (a binary file)\n');
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/numbers.txt: not a trace (its lines are not system calls)\n');
-    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 1 benign, 0 unfamiliar, 0 insufficient; 0 errors; 4 files skipped \(0 empty, 4 not traces\)\n$/);
+    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 1 benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 4 files skipped \(0 empty, 4 not traces\)\n$/);
     // --quiet silences the list, not the summary.
     expect((await cli(['scan', '--quiet', '--model', 'm.ntmd', 'mixed'])).stderr).not.toContain('skipped mixed/');
     // Named: refused, exit 2.
