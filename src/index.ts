@@ -11,8 +11,8 @@ export {
   EmptyTraceError, NoCallsError, CorruptGzipError, ReaderEndedError,
 } from './tokenize/index.js';
 export type { TraceFormat, TraceEncoding, SplitMode, ReadOptions, LineStats, TraceGroup, TraceRead, TraceInput } from './tokenize/index.js';
-export { loadCorpus, EmptyCorpusError, CorpusNotFoundError } from './corpus/index.js';
-export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions } from './corpus/index.js';
+export { loadCorpus, EmptyCorpusError, CorpusNotFoundError, DatasetError, readWords, readTableRows } from './corpus/index.js';
+export type { Corpus, CorpusDoc, CorpusSpec, LoadCorpusOptions, DatasetColumns, DatasetRow, DatasetTable, ReadTableOptions } from './corpus/index.js';
 // Public API (detect, train, explain) and models (configuration, presets, .ntmd files).
 // Policy and POLICIES are src/ensemble's, re-exported through src/model: export them from here only.
 export {
@@ -26,14 +26,14 @@ export type {
   Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature,
 } from './api/index.js';
 export {
-  Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS, POLICIES,
+  Model, loadModel, loadModelSync, fitPipeline, FittedPipeline, resolveConfig, mergeConfig, MEMBER_KINDS, POLICIES, ALPHABETS, INPUT_FORMS, alphabetOf, inputOf,
   PRESETS, registerPreset, getPreset, presetNames, presetConfig, FORMAT_VERSION,
   ModelFileError, UnreadableModelError, ForeignModelError, TruncatedModelError, TamperedModelError, NewerModelVersionError, InvalidModelError,
   BadSignatureError, UntrustedModelError, KeyError, NoDefaultModelError, UnknownPresetError,
 } from './model/index.js';
 export type {
   ModelConfig, ModelConfigInput, ResolvedConfig, MemberConfig, NbMemberConfig, LinearSvcMemberConfig, L1SelectionConfig,
-  SgdMemberConfig, Policy, Preset, PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress,
+  SgdMemberConfig, Policy, Alphabet, InputForm, Preset, PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress,
   LinearMember, MemberKind, PlattParams, ModelInfo, MemberInfo, CorpusSummary, LoadOptions, WriteOptions, ModelReadOptions,
 } from './model/index.js';
 // NtTrace runner: trace a program or attach to a process, and classify while it runs.

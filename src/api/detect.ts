@@ -2,6 +2,7 @@
  * `detect()`: the verdict of a model on one trace, whatever form the trace comes in.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
@@ -9,6 +10,8 @@ import { CallTable } from '../tokenize/call-table.js';
 import { readTrace, readTraceSync } from '../tokenize/read.js';
 import type { ReadOptions, TraceFormat } from '../tokenize/types.js';
 import { NoDefaultModelError } from '../model/errors.js';
+import { inputOf } from '../model/config.js';
+import { readWords } from '../corpus/datasets.js';
 import type { LoadOptions, Model } from '../model/model.js';
 import { loadModel, loadModelSync } from '../model/model.js';
 import type { Verdict, VerdictOptions } from './verdict.js';
@@ -50,6 +53,13 @@ export interface DetectOptions extends VerdictOptions {
   readonly model?: ModelSource;
   /** Trace format; default auto-detected. */
   readonly format?: TraceFormat | 'auto';
+  /**
+   * How text, bytes, files and streams are read: `'nttrace'` (an NtTrace log or a reduced
+   * trace) or `'words'` (call names separated by any whitespace, e.g. ADFA-LD's
+   * `6 6 63 6 42 ...`). Default: `'words'` for a model trained on `words`, `csv` or `tsv` input
+   * (its `config.input`), else `'nttrace'`. Arrays of call names need no reading.
+   */
+  readonly input?: 'nttrace' | 'words';
   /** Name of the trace in error messages. */
   readonly source?: string;
   /** Checks the model file's signature against this key (see `loadModel`). */
@@ -124,12 +134,29 @@ export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {})
   }
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const table = readTable();
+    if (options.input === 'words') return internAll(readWords(input, options.source ?? 'the input'), table);
     const read = readTraceSync(input, readOptions(options, table));
     return { calls: read.calls, table, lines: read.stats.lines };
   }
   const t = input as { calls?: unknown; table?: unknown };
   if (t && t.calls instanceof Int32Array && t.table instanceof CallTable) return { calls: t.calls, table: t.table };
   throw new InvalidOptionError('input', 'trace text, bytes, an array of call names or { calls, table }', input);
+}
+
+/** Call ids of call names (of a `words` trace). */
+function internAll(names: readonly string[], table: CallTable): ReadCalls {
+  const calls = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) calls[i] = table.intern(names[i]);
+  return { calls, table };
+}
+
+/** The options with `input` filled from the model when not given (see {@link DetectOptions.input}). */
+function withInput(options: DetectOptions, model: Model): DetectOptions {
+  if (options.input !== undefined) {
+    if (options.input !== 'nttrace' && options.input !== 'words') throw new InvalidOptionError('input', "'nttrace' or 'words'", options.input);
+    return options;
+  }
+  return inputOf(model.config) === 'nttrace' ? options : { ...options, input: 'words' };
 }
 
 /** Call ids read from an input, with its line count when it was text. */
@@ -145,6 +172,7 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<Read
     if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
     const table = readTable();
     try {
+      if (options.input === 'words') return { ...internAll(readWords(await readFile(p), options.source ?? p), table), source: options.source ?? p };
       const read = await readTrace(p, { ...readOptions(options, table), source: options.source ?? p });
       return { calls: read.calls, table, lines: read.stats.lines, source: options.source ?? p };
     } catch (e) {
@@ -153,6 +181,11 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<Read
   }
   if (typeof input === 'object' && input !== null && (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')) {
     const table = readTable();
+    if (options.input === 'words') {
+      const chunks: Buffer[] = [];
+      for await (const c of input as AsyncIterable<Uint8Array | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+      return internAll(readWords(Buffer.concat(chunks), options.source ?? 'the input'), table);
+    }
     const read = await readTrace(input as NodeJS.ReadableStream, readOptions(options, table));
     return { calls: read.calls, table, lines: read.stats.lines };
   }
@@ -177,14 +210,14 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<Read
  */
 export async function detect(input: TraceSource, options: DetectOptions = {}): Promise<Verdict> {
   const model = await resolveModel(options.model, options.trustKey);
-  const { calls, table, lines, source } = await callsOf(input, options);
+  const { calls, table, lines, source } = await callsOf(input, withInput(options, model));
   return verdictOfCalls(model, calls, table, options, { source: source ?? options.source, lines });
 }
 
 /** {@link detect} for a trace already in memory (text, bytes, call names, or `{ calls, table }`). */
 export function detectSync(input: SyncTraceSource, options: DetectOptions = {}): Verdict {
   const model = resolveModelSync(options.model, options.trustKey);
-  const { calls, table, lines } = callsOfSync(input, options);
+  const { calls, table, lines } = callsOfSync(input, withInput(options, model));
   return verdictOfCalls(model, calls, table, options, { source: options.source, lines });
 }
 

@@ -19,6 +19,8 @@ import type { DatasetColumns } from './datasets.js';
 import { readTableRows, readWords, rowName } from './datasets.js';
 
 export { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
+export { readWords, readTableRows, splitWords, LABEL_HEADERS, ID_HEADERS, LABEL_VALUES } from './datasets.js';
+export type { DatasetColumns, DatasetRow, DatasetTable, DatasetForm, ReadTableOptions } from './datasets.js';
 
 /** One trace of a corpus. */
 export interface CorpusDoc {

@@ -2,32 +2,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CallTable } from '../tokenize/call-table.js';
 import { fitPipeline } from './pipeline.js';
 import { Model, loadModelSync } from './model.js';
 import { readContainer } from './container.js';
 import { alphabetOf, inputOf } from './config.js';
 import { presetConfig } from './presets.js';
 import { errorOf } from './test-helpers/error-of.js';
+import { numbers } from './test-helpers/numbers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHIPPED = join(here, '..', '..', 'models', 'default.ntmd');
-
-/** Traces of Linux system-call numbers: benign loop around `6 63 6`, malicious around `11 195 11`. */
-function numbers(): { docs: Int32Array[]; labels: Uint8Array; table: CallTable } {
-  const table = new CallTable();
-  const docs: Int32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < 12; i++) {
-    const mal = i % 2;
-    const base = mal ? ['11', '195', '11', '3', '5'] : ['6', '63', '6', '3', '5'];
-    const calls: string[] = [];
-    for (let k = 0; k < 8 + i; k++) calls.push(base[(k * (i + 1)) % base.length], base[k % base.length]);
-    docs.push(Int32Array.from(calls, (c) => table.intern(c)));
-    labels.push(mal);
-  }
-  return { docs, labels: Uint8Array.from(labels), table };
-}
 
 describe('the call-name alphabet of a model', () => {
   const config = { ...presetConfig('ntmaldetect-2018'), tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] } };

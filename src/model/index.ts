@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { resolveConfig, mergeConfig, POLICIES, MEMBER_KINDS } from './config.js';
+export { resolveConfig, mergeConfig, POLICIES, MEMBER_KINDS, ALPHABETS, INPUT_FORMS, alphabetOf, inputOf } from './config.js';
 export type {
   ModelConfig,
   ModelConfigInput,
@@ -14,6 +14,8 @@ export type {
   L1SelectionConfig,
   SgdMemberConfig,
   Policy,
+  Alphabet,
+  InputForm,
 } from './config.js';
 export { PRESETS, registerPreset, getPreset, presetNames, presetConfig } from './presets.js';
 export type { Preset } from './presets.js';
