@@ -14,6 +14,11 @@
  *   It is checked between runs: a synchronous infinite loop inside one run is not stopped
  *   (nothing in the same thread can stop it), a run that is merely slow is.
  * - `timeout`: one run of an async property may take at most {@link FC_RUN_TIMEOUT_MS}.
+ * - Shrinking: once a property has failed, its predicate runs for at most
+ *   {@link FC_SHRINK_BUDGET_MS} more ({@link shrinkBudget}); then shrinking stops and the
+ *   smallest counterexample found so far is reported. (Shrinking a chained arbitrary of
+ *   doubles took the whole 30 s time limit on a planted naive Bayes bug; the first failure
+ *   came after one run.)
  *
  * The time limit is below vitest's test timeout (60 s, vitest.config.ts) so that fast-check,
  * not vitest, reports a slow property (vitest cannot stop a synchronous test anyway), and
@@ -30,6 +35,9 @@ export const FC_RUN_TIMEOUT_MS = 10_000;
 /** The most runs a property test may ask for (test/project.test.ts checks the sources). */
 export const MAX_NUM_RUNS = 5_000;
 
+/** Time the predicate may still run once a property has failed (shrinking). */
+export const FC_SHRINK_BUDGET_MS = 3_000;
+
 /** The global settings (see the module comment). */
 export const FC_DEFAULTS = {
   numRuns: 100,
@@ -38,7 +46,44 @@ export const FC_DEFAULTS = {
   timeout: FC_RUN_TIMEOUT_MS,
 } as const satisfies fc.GlobalParameters;
 
-/** Installs {@link FC_DEFAULTS} as fast-check's global settings (test/fc-setup.ts calls it). */
+type RunResult = fc.PreconditionFailure | { error: unknown } | null;
+
+/**
+ * A fast-check plugin that bounds shrinking by time: after the first failing run, the
+ * predicate is run for `ms` more; past that every further shrink candidate counts as passing
+ * without being run, so the shrinker stops at once on the smallest failure found so far.
+ */
+export function shrinkBudget(ms = FC_SHRINK_BUDGET_MS): fc.Plugin<unknown> {
+  return () => {
+    let failedAt: number | undefined;
+    const note = (out: RunResult): RunResult => {
+      if (failedAt === undefined && out !== null && !fc.PreconditionFailure.isFailure(out)) failedAt = performance.now();
+      return out;
+    };
+    return {
+      decorateRun: (nested) => (value) => {
+        if (failedAt !== undefined && performance.now() - failedAt > ms) return null;
+        const out = nested(value) as RunResult | Promise<RunResult>;
+        return (out instanceof Promise ? out.then(note) : note(out)) as ReturnType<typeof nested>;
+      },
+    };
+  };
+}
+
+const INSTALLED = Symbol.for('ntmaldetect.fast-check-bounds');
+
+/**
+ * Installs {@link FC_DEFAULTS} as fast-check's global settings and {@link shrinkBudget} as a
+ * global plugin (test/fc-setup.ts calls it; once per fast-check instance).
+ */
 export function configureFastCheck(): void {
   fc.configureGlobal({ ...fc.readConfigureGlobal(), ...FC_DEFAULTS });
+  // One fast-check module may serve several test files of a worker: install the plugin once
+  // per module instance (known by its installGlobalPlugin function).
+  const g = globalThis as unknown as Record<symbol, WeakSet<object> | undefined>;
+  const seen = (g[INSTALLED] ??= new WeakSet<object>());
+  if (!seen.has(fc.installGlobalPlugin)) {
+    fc.installGlobalPlugin(shrinkBudget());
+    seen.add(fc.installGlobalPlugin);
+  }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { projectRoot } from './shared.js';
-import { FC_DEFAULTS, FC_TIME_LIMIT_MS, MAX_NUM_RUNS } from './fc.js';
+import { FC_DEFAULTS, FC_TIME_LIMIT_MS, MAX_NUM_RUNS, shrinkBudget } from './fc.js';
 
 const read = (p: string) => readFileSync(join(projectRoot, p), 'utf8');
 
@@ -81,6 +81,27 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
+  it('stops shrinking once the shrink budget is spent, with the smallest failure so far', () => {
+    const t0 = performance.now();
+    let runs = 0;
+    const details = fc.check(
+      fc.property(fc.array(fc.double({ noNaN: true }), { minLength: 300, maxLength: 400 }), (a) => {
+        runs++;
+        const end = performance.now() + 2;
+        while (performance.now() < end);
+        return a.length < 3;
+      }),
+      { plugins: [shrinkBudget(200)] },
+    );
+    const ms = performance.now() - t0;
+    expect(details.failed).toBe(true);
+    expect(details.interrupted).toBe(false); // the time limit was not needed
+    expect(details.numShrinks).toBeGreaterThan(0);
+    expect(((details.counterexample as unknown as [number[]])[0]).length).toBeGreaterThanOrEqual(3);
+    expect(ms).toBeLessThan(3_000);
+    expect(runs).toBeLessThan(300); // at 2 ms a run, about 100 ran before the budget was spent
+  });
+
   /** Every `fc.assert(` / `fc.check(` of the test sources, with its options literal if any. */
   function propertyCalls(): { file: string; options: string | undefined }[] {
     const files: string[] = [];
@@ -127,5 +148,89 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
       if (/markInterruptAsFailure:\s*false|interruptAfterTimeLimit:\s*(undefined|Infinity)|numRuns:\s*(Infinity|Number)/.test(options)) bad.push(`${file}: ${options}`);
     }
     expect(bad).toEqual([]);
+  });
+});
+
+/** A small reading of npm's semver ranges, enough for `engines.node` fields. */
+function satisfies(version: string, range: string): boolean {
+  const v = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+  const cmp = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+  const parse = (s: string): { v: [number, number, number]; parts: number } => {
+    const bits = s.split('.').filter((b) => b !== '' && b !== 'x' && b !== 'X' && b !== '*');
+    if (bits.some((b) => !/^\d+$/.test(b))) throw new Error(`cannot read version ${JSON.stringify(s)} in ${JSON.stringify(range)}`);
+    const n = bits.map(Number);
+    return { v: [n[0] ?? 0, n[1] ?? 0, n[2] ?? 0], parts: n.length };
+  };
+  const bump = (p: { v: [number, number, number]; parts: number }): number[] =>
+    p.parts <= 1 ? [p.v[0] + 1, 0, 0] : p.parts === 2 ? [p.v[0], p.v[1] + 1, 0] : [p.v[0], p.v[1], p.v[2] + 1];
+  const one = (token: string): boolean => {
+    const m = /^(>=|<=|>|<|=|\^|~)?(.*)$/.exec(token)!;
+    const op = m[1] ?? '';
+    if (m[2] === '' || m[2] === '*' || m[2] === 'x') return true;
+    const p = parse(m[2]!);
+    switch (op) {
+      case '>=': return cmp(v, p.v) >= 0;
+      case '>': return cmp(v, bump(p)) >= 0 || (p.parts === 3 && cmp(v, p.v) > 0);
+      case '<': return cmp(v, p.v) < 0;
+      case '<=': return cmp(v, bump(p)) < 0;
+      case '^': return cmp(v, p.v) >= 0 && cmp(v, p.v[0] > 0 || p.parts === 1 ? [p.v[0] + 1, 0, 0] : [0, p.v[1] + 1, 0]) < 0;
+      case '~': return cmp(v, p.v) >= 0 && cmp(v, p.parts === 1 ? [p.v[0] + 1, 0, 0] : [p.v[0], p.v[1] + 1, 0]) < 0;
+      default: return cmp(v, p.v) >= 0 && cmp(v, bump(p)) < 0; // 20, 20.x, 20.19.0
+    }
+  };
+  return range.split('||').some((set) => {
+    const s = set.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1');
+    const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(s);
+    if (hyphen) return one(`>=${hyphen[1]}`) && one(`<=${hyphen[2]}`);
+    return s.split(/\s+/).every(one);
+  });
+}
+
+describe('package.json engines', () => {
+  const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+  const lowest = /^>=\s*(\d+\.\d+\.\d+)$/.exec(pkg.engines.node)?.[1];
+
+  it('reads ranges as npm does (the checker itself)', () => {
+    expect(satisfies('20.19.0', '^20.19.0 || >=22.12.0')).toBe(true);
+    expect(satisfies('20.18.3', '^20.19.0 || >=22.12.0')).toBe(false);
+    expect(satisfies('20.20.2', '>=22')).toBe(false);
+    expect(satisfies('20.20.2', '10.* || >= 12.*')).toBe(true);
+    expect(satisfies('21.0.0', '^20.0.0 || ^22.0.0 || >=24.0.0')).toBe(false);
+    expect(satisfies('20.20.2', '>= 10.x')).toBe(true);
+  });
+
+  it('declares a lower bound that covers the Node running the tests', () => {
+    expect(lowest).toBeDefined();
+    expect(satisfies(process.version, pkg.engines.node)).toBe(true);
+  });
+
+  it('no locked package wants a newer Node than the lowest declared one (npm ci on it is silent: no EBADENGINE)', () => {
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+    const refusing: string[] = [];
+    for (const [path, p] of Object.entries(lock.packages)) {
+      const node = Array.isArray(p.engines) ? undefined : p.engines?.node;
+      if (path === '' || node === undefined) continue;
+      for (const v of [lowest!, process.version]) if (!satisfies(v, node)) refusing.push(`${path} wants node ${node}, not ${v}`);
+    }
+    expect(refusing).toEqual([]);
+  });
+});
+
+describe('licence and README', () => {
+  it('has an MIT LICENSE matching package.json', () => {
+    const text = read('LICENSE');
+    expect(text).toMatch(/^MIT License\n/);
+    expect(text).toContain('Copyright (c) 2026 the ntmaldetect authors');
+    expect(JSON.parse(read('package.json')).license).toBe('MIT');
+  });
+
+  it('says the package is ESM-only and shows the import() form for CommonJS', () => {
+    const pkg = JSON.parse(read('package.json')) as { type: string; exports: Record<string, unknown> };
+    expect(pkg.type).toBe('module');
+    // No require condition anywhere in the exports: ESM-only is true.
+    expect(JSON.stringify(pkg.exports)).not.toContain('"require"');
+    const readme = read('README.md');
+    expect(readme).toContain('ESM-only');
+    expect(readme).toContain("await import('ntmaldetect')");
   });
 });
