@@ -19,9 +19,11 @@ export {
   detect, detectSync, detectFile, DEFAULT_MODEL_PATH, UNKNOWN_WARNING_FRACTION, MIN_KNOWN_NGRAMS,
   verdictExitCode, verdictLabel, EXIT_CLEAN, EXIT_MALICIOUS, EXIT_ERROR, EXIT_NO_DECISION,
   train, trainConfig, summarizeCorpus, explain, explainSync, topFeatures, topFeaturesSync, TraceUnreadableError, NotATraceError, MIN_KNOWN_CALL_SHARE, countKnownCalls,
+  verdictJson, noVerdictJson, VERDICT_SCHEMA_VERSION, VERDICT_JSON_SCHEMA,
 } from './api/index.js';
 export type {
   TraceSource, SyncTraceSource, ModelSource, DetectOptions, Verdict, VerdictState, MemberVerdict, VerdictOptions,
+  VerdictJson, NoVerdictJson, VerdictRecordState, NotATraceDetail,
   TrainOptions, TrainCorpus, CorpusProvider,
   Explanation, ExplainOptions, ExplainInput, MemberExplanation, Contribution, MemberFeatures, WeightedFeature,
 } from './api/index.js';

@@ -27,7 +27,7 @@ import { NotATraceError } from './errors.js';
 /**
  * Share of an input's calls that must be known calls for the input to be judged as a
  * trace. Every corpus trace and every real NtTrace log measured has a share of 1; the
- * non-traces measured (numbers, words, CSV columns, source lines) have at most 0.02 (see
+ * non-traces measured (numbers, words, API names, a column of one table) have at most 0.07 (see
  * docs/benchmarks.md, "Familiarity"): any cut between leaves both sides untouched, and one
  * half keeps a trace with a minority of foreign lines readable.
  */

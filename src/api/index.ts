@@ -16,4 +16,6 @@ export type { Explanation, ExplainOptions, ExplainInput, MemberExplanation, Cont
 export { TraceUnreadableError, NotATraceError } from './errors.js';
 export type { NotATraceDetail } from './errors.js';
 export { MIN_KNOWN_CALL_SHARE, countKnownCalls } from './familiarity.js';
+export { verdictJson, noVerdictJson, VERDICT_SCHEMA_VERSION, VERDICT_JSON_SCHEMA } from './verdict-json.js';
+export type { VerdictJson, NoVerdictJson, VerdictRecordState } from './verdict-json.js';
 export type { Alphabet } from './familiarity.js';
