@@ -9,6 +9,7 @@ import { InvalidOptionError } from '../errors.js';
 import { CallTable } from '../tokenize/call-table.js';
 import { TraceReader } from '../tokenize/reader.js';
 import { readTraceSync } from '../tokenize/read.js';
+import { decodeText } from '../tokenize/encoding.js';
 import type { TraceFormat } from '../tokenize/types.js';
 import type { MemberKind } from '../model/linear.js';
 import { biasLabel, memberProbability, memberScore } from '../model/linear.js';
@@ -163,7 +164,7 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
     table = new CallTable();
     const read = readTraceSync(text, { table, ...(options.format ? { format: options.format } : {}), ...(options.source ? { source: options.source } : {}) });
     calls = read.calls;
-    lineOf = callLines(typeof text === 'string' ? text : new TextDecoder().decode(text), read.format, calls, table);
+    lineOf = callLines(typeof text === 'string' ? text : decodeText(text).text, read.format, calls, table);
   } else {
     ({ calls, table } = callsOfSync(input, options));
   }

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { corpusDir, projectRoot, requireShared } from '../../test/shared.js';
 import { scratchDir } from '../../test/tmp.js';
 import { isNtmdError } from '../errors.js';
-import { SNIFF_BYTES, sniffEncoding } from './encoding.js';
+import { SNIFF_BYTES, decodeText, sniffEncoding } from './encoding.js';
 import { TraceReader, readTrace, readTraceFileSync, readTraceSync } from './index.js';
 import type { TraceEncoding, TraceRead } from './index.js';
 import { mulberry32, synthTrace } from './synth.js';
@@ -276,6 +276,20 @@ describe('twins of generated traces (property)', () => {
       }),
       { numRuns: 200, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },
     );
+  });
+});
+
+describe('decodeText: a whole trace as text, as the reader decodes it', () => {
+  it('gives the text of every twin, and the encoding', () => {
+    const text = 'NtClose( Handle=0x4 ) => 0\nout: \u4e2d\u0a00 \ud83d\ude00\n';
+    for (const twin of twinsOf(text)) {
+      const d = decodeText(twin.bytes);
+      expect(d.encoding, twin.name).toBe(twin.encoding);
+      expect(d.text, twin.name).toBe(twin.name.includes('crlf') ? crlf(text) : text);
+    }
+    // A cut last unit is U+FFFD, as the reader reads it.
+    expect(decodeText(Buffer.concat([BOM_BE, utf16be('Nt'), Buffer.from([0x00])])).text).toBe('Nt\ufffd');
+    expect(decodeText(Buffer.concat([BOM_LE, Buffer.from('Nt', 'utf16le'), Buffer.from([0x41])])).text).toBe('Nt\ufffd');
   });
 });
 

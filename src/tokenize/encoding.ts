@@ -89,6 +89,22 @@ function allAsciiUnits(b: Uint8Array, w: number, lo: number): boolean {
   return true;
 }
 
+/**
+ * A whole trace's bytes (not gzip) as text, decoded as the reader decodes them: the encoding
+ * by {@link sniffEncoding}, the byte-order mark dropped, bad bytes or units as U+FFFD.
+ */
+export function decodeText(bytes: Uint8Array): { text: string; encoding: TraceEncoding } {
+  const d = sniffEncoding(bytes, true) as Sniffed;
+  const body = bytes.subarray(d.bom);
+  if (d.encoding === 'utf-16le') return { text: new TextDecoder('utf-16le', { ignoreBOM: true }).decode(body), encoding: d.encoding };
+  if (d.encoding === 'utf-16be') {
+    const swapped = Buffer.from(body.subarray(0, body.length & ~1)).swap16();
+    const odd = body.length & 1 ? '\ufffd' : '';
+    return { text: new TextDecoder('utf-16le', { ignoreBOM: true }).decode(swapped) + odd, encoding: d.encoding };
+  }
+  return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(body), encoding: d.encoding };
+}
+
 /** Characters at the start of UTF-16 text checked for {@link TextFront.binaryLike}. */
 const BINARY_PROBE = 4096;
 
