@@ -82,6 +82,8 @@ const CASES: [string, string[], RegExp][] = [
   ['store import missing', ['store', 'import', 'nosuch', '--db', db], /^ntmaldetect: store import nosuch: no such folder$/],
   ['store import --benign missing', ['store', 'import', '--benign', 'nosuch', '--malicious', 'trace.txt', '--db', db], /^ntmaldetect: --benign nosuch: no such file or folder$/],
   ['store export into a file', ['store', 'export', 'trace.txt', '--db', db], /^ntmaldetect: store export trace\.txt: is a file, not a folder$/],
+  // A model id that is not in the store: said at once (this used to hang on an embedded store).
+  ['models promote an unknown id', ['models', 'promote', '999', '--db', db], /^ntmaldetect: model 999 is not in the store$/],
   // run / attach: what they write, before NtTrace starts.
   ['run --save-log into a missing folder', ['run', '--save-log', 'no/x.log', '--', 'prog.exe'], /^ntmaldetect: --save-log no\/x\.log: the folder no does not exist$/],
   ['attach --program-output a folder', ['attach', '--program-output', 'folder', '4242'], /^ntmaldetect: --program-output folder: is a folder: give a file path$/],

@@ -13,6 +13,7 @@ import { loadModel } from '../model/model.js';
 import type { Model } from '../model/model.js';
 import { migrateReassess } from './schema.js';
 import { NoProductionModelError, NothingToRollBackError } from './errors.js';
+import { StoreNotFoundError } from '../store/errors.js';
 
 /** One change of the production model. */
 export interface ProductionEntry {
@@ -138,7 +139,9 @@ export class ModelRegistry {
   ): Promise<ProductionEntry> {
     const write = async (q: Queryable): Promise<ProductionEntry> => {
       const exists = await q.query('SELECT 1 FROM ntmd_models WHERE id = $1', [modelId]);
-      if (exists.length === 0) await this.store.getModel(modelId); // throws StoreNotFoundError
+      // Thrown here, not by a store query: on an embedded store a query outside this
+      // transaction would wait for it to end, and the transaction for the query.
+      if (exists.length === 0) throw new StoreNotFoundError(`model ${modelId}`);
       const [row] = await q.query<ProductionRow>(
         'INSERT INTO ntmd_production (model_id, action, run_id, reason, actor) VALUES ($1, $2, $3, $4, $5) RETURNING *',
         [modelId, options.action ?? 'manual', options.runId ?? null, options.reason, options.actor ?? defaultActor()],
