@@ -48,7 +48,8 @@ export interface ProgramJson {
   status: string;
   attempts: number;
   error?: string | null;
-  trace?: { id: string; verdict: { malicious: boolean } } | null;
+  /** The trace and its verdict record (docs/cli.md, "Verdict JSON"), once traced. */
+  trace?: { id: string; verdict: { verdict?: string; malicious: boolean } } | null;
 }
 
 /** A small client of the worker endpoints. */
