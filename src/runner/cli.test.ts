@@ -6,6 +6,10 @@ import { isAlive } from './process.js';
 import { runCliWith } from '../../test/cli.js';
 import { train } from '../api/train.js';
 import { detect } from '../api/detect.js';
+import { Ajv } from 'ajv';
+import { VERDICT_JSON_SCHEMA, verdictJson } from '../api/verdict-json.js';
+
+const validateVerdict = new Ajv({ strict: false }).compile(VERDICT_JSON_SCHEMA);
 import type { Model } from '../model/model.js';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { FAKE, RAW_BENIGN, sleeper, tempDir, waitGone } from './test-helpers/fake.js';
@@ -38,7 +42,9 @@ describe('ntmaldetect run', () => {
       expect(final.type).toBe('final');
       expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
       const expected = await detect({ path: log }, { model });
-      expect(final.verdict).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(final.verdict).toEqual(JSON.parse(JSON.stringify(verdictJson(expected))));
+      // Every verdict inside the events is the one verdict record (docs/cli.md, "Verdict JSON").
+      for (const ev of events.filter((e) => e.verdict !== undefined)) expect(validateVerdict(ev.verdict), JSON.stringify(validateVerdict.errors)).toBe(true);
       expect(res.code).toBe(expected.malicious ? 1 : 0);
       expect(res.stderr).toBe('');
     }
