@@ -33,7 +33,7 @@ writeFileSync(join(dir, 'truncated.ntmd'), shipped.subarray(0, 100));
 const future = Buffer.from(shipped);
 future.writeUInt16LE(99, 8); // the container's format version (docs/model-format.md)
 writeFileSync(join(dir, 'future.ntmd'), future);
-const db = join(dir, 'store'); // absolute: --db is taken as given
+const db = join(scratchDir('ntmd-mistakes-db-'), 'store'); // absolute: --db is taken as given
 
 /** [what, arguments, the message expected on standard error]. */
 const CASES: [string, string[], RegExp][] = [
@@ -88,6 +88,9 @@ const CASES: [string, string[], RegExp][] = [
   ['run --save-log into a missing folder', ['run', '--save-log', 'no/x.log', '--', 'prog.exe'], /^ntmaldetect: --save-log no\/x\.log: the folder no does not exist$/],
   ['attach --program-output a folder', ['attach', '--program-output', 'folder', '4242'], /^ntmaldetect: --program-output folder: is a folder: give a file path$/],
   ['run --trace-dir a file', ['run', '--trace-dir', 'trace.txt', '--', 'prog.exe'], /^ntmaldetect: --trace-dir trace\.txt: is a file, not a folder$/],
+  // Quoted glob patterns that match nothing (src/cli/targets.ts expands them).
+  ['reduce a pattern matching nothing', ['reduce', '*.nomatch'], /^ntmaldetect: reduce: \*\.nomatch: no file matches this pattern$/],
+  ['reduce a malformed pattern', ['reduce', '[a-'], /^ntmaldetect: reduce: \[a-: no file matches this pattern$/],
   // help.
   ['help of an unknown command', ['help', 'nosuch'], /^ntmaldetect: help: unknown command "nosuch"; run 'ntmaldetect help' for the list$/],
 ];
@@ -99,6 +102,15 @@ describe('plain answers to plain mistakes', () => {
     expect(r.stderr).not.toMatch(/internal error/);
     expect(last).toMatch(message);
     expect(r.code).toBe(2);
+  });
+
+  it('scan: a pattern matching nothing is an error row naming it, exit 2', async () => {
+    for (const pattern of ['*.nomatch', '[a-', 'corpus/*/[a-']) {
+      const r = await runCliWith(['scan', '--json', pattern], { cwd: dir });
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(JSON.parse(r.stdout)).toMatchObject({ file: pattern, error: { message: 'no file matches this pattern' } });
+      expect(r.code).toBe(2);
+    }
   });
 
   it('writes nothing when it refuses an output path', () => {
