@@ -22,6 +22,7 @@ import type { FittedTfidf } from '../tfidf/vectorizer.js';
 import type { CallTable } from '../tokenize/call-table.js';
 import { NTTRACE_CALLS, isNtTraceCall } from '../tokenize/nt-calls.js';
 import type { FittedPipeline } from '../model/pipeline.js';
+import { alphabetOf } from '../model/config.js';
 import { NotATraceError } from './errors.js';
 
 /**
@@ -50,18 +51,9 @@ export const MIN_KNOWN_NGRAMS = 50;
  */
 export const UNKNOWN_WARNING_FRACTION = 0.75;
 
-/** What a model's alphabet is: NT calls (the presets) or the names it was trained on. */
-export type Alphabet = 'nt' | 'custom';
-
-/** The alphabet of a model; models written before the field existed are `'nt'`. */
-export function alphabetOf(model: FittedPipeline): Alphabet {
-  const a = (model.config as { alphabet?: unknown }).alphabet;
-  return a === 'custom' ? 'custom' : 'nt';
-}
-
 /** Counts the calls of a sequence that are known calls of `model` (see the rule above). */
 export function countKnownCalls(model: FittedPipeline, calls: Int32Array, table: CallTable): number {
-  const known = knownIds(model.tfidf, alphabetOf(model) === 'nt', table);
+  const known = knownIds(model.tfidf, alphabetOf(model.config) === 'nt', table);
   let n = 0;
   for (let i = 0; i < calls.length; i++) {
     const id = calls[i];
@@ -98,7 +90,7 @@ export function assertTrace(model: FittedPipeline, calls: Int32Array, table: Cal
   if (calls.length === 0) return;
   const known = countKnownCalls(model, calls, table);
   if (known >= MIN_KNOWN_CALL_SHARE * calls.length) return;
-  const alphabet = alphabetOf(model);
+  const alphabet = alphabetOf(model.config);
   const sample: string[] = [];
   for (let i = 0; i < calls.length && sample.length < 3; i++) {
     const name = table.nameOf(calls[i]);

@@ -18,4 +18,3 @@ export type { NotATraceDetail } from './errors.js';
 export { MIN_KNOWN_CALL_SHARE, countKnownCalls } from './familiarity.js';
 export { verdictJson, noVerdictJson, VERDICT_SCHEMA_VERSION, VERDICT_JSON_SCHEMA } from './verdict-json.js';
 export type { VerdictJson, NoVerdictJson, VerdictRecordState } from './verdict-json.js';
-export type { Alphabet } from './familiarity.js';
