@@ -55,6 +55,16 @@ describe('the words layout (ADFA-LD-like)', () => {
     expect(s.results[0].accuracy).toBeGreaterThan(0.7);
   });
 
+  it('chooses the configuration on the corpus with train --preset auto, keeping the alphabet', async () => {
+    const out = join(dir, 'auto.ntmd');
+    const r = await runCliCaptured(['train', '--format', 'words', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--preset', 'auto', '--out', out]);
+    expect(r.code).toBe(0);
+    const c = configOf(out) as { alphabet: string; input: string; tfidf: { ngramRange: number[] } };
+    expect([c.alphabet, c.input]).toEqual(['custom', 'words']);
+    // The static 'auto' configuration is the default's ten-grams; the inner search picks shorter ones here.
+    expect(c.tfidf.ngramRange[1]).toBeLessThan(10);
+  });
+
   it('keeps the NT token rule unless the alphabet is custom', async () => {
     const r = await runCliCaptured([
       'train', '--format', 'words', '--alphabet', 'nt', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--out', join(dir, 'nt.ntmd'),

@@ -14,7 +14,8 @@ import { presetNames } from '../../model/presets.js';
 import { nonZeroWeights } from '../../model/linear.js';
 import type { TrainCorpus, TrainOptions } from '../../api/train.js';
 import { alphabetImplied, loadTrainCorpus, trainConfig, trainOnCorpus } from '../../api/train.js';
-import { inputOf } from '../../model/config.js';
+import { alphabetOf, inputOf } from '../../model/config.js';
+import { selectAutoConfig } from '../../eval/auto.js';
 
 const help = `Usage: ntmaldetect train (--corpus DIR | --benign P... --malicious P...) --out F [options]
 
@@ -138,7 +139,7 @@ const command: Command = {
       ...(alphabetFromArgs(values) !== undefined ? { alphabet: alphabetFromArgs(values) } : {}),
       ...(numberOption(values, 'min-known', { min: 0, integer: true }) !== undefined ? { minKnownNgrams: numberOption(values, 'min-known', { min: 0, integer: true }) } : {}),
     };
-    const config = trainConfig(options);
+    let config = trainConfig(options);
     if (alphabetImplied(options)) println(io.stderr, `alphabet: custom (from --format ${inputOf(config)})`);
     const progress = commandProgress(io, values);
     const spec: TrainCorpus = data.length ? { data } : corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
@@ -151,6 +152,17 @@ const command: Command = {
       },
       ...(progress.enabled ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) } : {}),
     });
+    if (preset === 'auto') {
+      // auto: the configuration is chosen on this corpus by inner cross-validation, as train() does.
+      progress.update({ phase: 'choosing (auto)', done: 0, total: 1 });
+      const chosen = selectAutoConfig(
+        corpus.docs.map((d) => d.calls),
+        Uint8Array.from(corpus.docs, (d) => d.label),
+        corpus.table,
+        { seed: config.seed, alphabet: alphabetOf(config) },
+      );
+      config = trainConfig({ ...options, preset: undefined, config: { ...chosen.config, ...(config.alphabet ? { alphabet: config.alphabet } : {}), ...(config.input ? { input: config.input } : {}) } });
+    }
     // Fitting: the tf-idf step, then each member (its calibration too when asked).
     const steps = 1 + config.members.length;
     let step = 0;
