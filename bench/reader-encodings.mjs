@@ -43,39 +43,54 @@ const time = (f) => {
 
 try {
   console.log(`${texts.length} traces, ${(textBytes / 1e6).toFixed(2)} MB of UTF-8 text, ${rounds} rounds, Node ${process.version}`);
+  // Every encoding's inputs first; then the rounds, each timing every encoding in turn (which
+  // goes first rotates), so that a machine whose speed drifts slows them all alike.
   const calls = {};
-  for (const [name, encode] of Object.entries(encodings)) {
+  const runs = Object.entries(encodings).map(([name, encode]) => {
     const bufs = texts.map(encode);
     const paths = bufs.map((b, i) => {
       const p = join(scratch, `${name}-${i}.log`);
       writeFileSync(p, b);
       return p;
     });
-    const inBytes = bufs.reduce((s, b) => s + b.length, 0);
     const table = new CallTable();
     let n = 0;
     for (const b of bufs) n += readTraceSync(b, { table }).calls.length;
     calls[name] = n;
-    const memory = () => {
-      for (const b of bufs) readTraceSync(b, { table });
+    return {
+      name,
+      inBytes: bufs.reduce((s, b) => s + b.length, 0),
+      memory: () => {
+        for (const b of bufs) readTraceSync(b, { table });
+      },
+      file: () => {
+        for (const p of paths) readTraceFileSync(p, { table });
+      },
+      tm: [],
+      tf: [],
     };
-    const file = () => {
-      for (const p of paths) readTraceFileSync(p, { table });
-    };
-    for (let i = 0; i < 10; i++) {
-      memory();
-      file();
+  });
+  for (let i = 0; i < 10; i++) {
+    for (const r of runs) {
+      r.memory();
+      r.file();
     }
-    const tm = [];
-    const tf = [];
-    for (let r = 0; r < rounds; r++) {
-      tm.push(time(memory));
-      tf.push(time(file));
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[(round + k) % runs.length];
+      r.tm.push(time(r.memory));
+      r.tf.push(time(r.file));
     }
-    const mbs = (bytes, ms) => (bytes / 1e6 / (ms / 1e3)).toFixed(0);
+  }
+  const mbs = (bytes, ms) => (bytes / 1e6 / (ms / 1e3)).toFixed(0);
+  const base = median(runs[0].tm);
+  for (const r of runs) {
+    const tm = median(r.tm);
+    const tf = median(r.tf);
     console.log(
-      `${name.padEnd(13)} ${(inBytes / 1e6).toFixed(2)} MB in; memory ${median(tm).toFixed(1)} ms: ${mbs(inBytes, median(tm))} MB/s in, ${mbs(textBytes, median(tm))} MB/s text; ` +
-        `file ${median(tf).toFixed(1)} ms: ${mbs(inBytes, median(tf))} MB/s in, ${mbs(textBytes, median(tf))} MB/s text; ${n} calls`,
+      `${r.name.padEnd(13)} ${(r.inBytes / 1e6).toFixed(2)} MB in; memory ${tm.toFixed(1)} ms (${(tm / base).toFixed(2)}x utf-8): ${mbs(r.inBytes, tm)} MB/s in, ${mbs(textBytes, tm)} MB/s text; ` +
+        `file ${tf.toFixed(1)} ms: ${mbs(r.inBytes, tf)} MB/s in, ${mbs(textBytes, tf)} MB/s text; ${calls[r.name]} calls`,
     );
   }
   if (new Set(Object.values(calls)).size !== 1) throw new Error(`the encodings read different numbers of calls: ${JSON.stringify(calls)}`);

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { corpusDir, projectRoot, requireShared } from '../../test/shared.js';
 import { scratchDir } from '../../test/tmp.js';
 import { isNtmdError } from '../errors.js';
-import { SNIFF_BYTES, decodeText, sniffEncoding } from './encoding.js';
+import { SNIFF_BYTES, TextFront, decodeText, sniffEncoding } from './encoding.js';
 import { TraceReader, readTrace, readTraceFileSync, readTraceSync } from './index.js';
 import type { TraceEncoding, TraceRead } from './index.js';
 import { mulberry32, synthTrace } from './synth.js';
@@ -276,6 +276,53 @@ describe('twins of generated traces (property)', () => {
       }),
       { numRuns: 200, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },
     );
+  });
+});
+
+describe('TextFront: the bytes the parser gets', () => {
+  /** What the front-end gives for `bytes` pushed in pieces cut at `cuts`. */
+  function through(bytes: Uint8Array, cuts: number[]): { out: Buffer; front: TextFront } {
+    const parts: Buffer[] = [];
+    const front = new TextFront((u8) => parts.push(Buffer.from(u8)));
+    let prev = 0;
+    for (const c of [...cuts, bytes.length]) {
+      front.push(bytes.subarray(prev, c));
+      prev = c;
+    }
+    front.end();
+    return { out: Buffer.concat(parts), front };
+  }
+
+  it("gives a twin's UTF-8 bytes however it is cut: pairs, marks and units split at every byte", () => {
+    // Surrogate pairs, U+0A00 and U+0D0A (UTF-16 bytes 0A/0D that are no line end), lone surrogates.
+    // (The first line is 32 ASCII characters or more: the mark-less twins are recognised.)
+    const text = 'NtClose( Handle=0x1234 ) => 0x00000000\n\ud83d\ude00\u0a00\u0d0a"\u4e2d"\ud800x\udc00\n\ud83d\ude00';
+    const want = Buffer.from(text, 'utf8');
+    for (const twin of twinsOf(text)) {
+      if (twin.name.includes('crlf')) continue;
+      expect(through(twin.bytes, []).out.equals(want), twin.name).toBe(true);
+      for (let c = 0; c <= twin.bytes.length; c++) {
+        expect(through(twin.bytes, [c]).out.equals(want), `${twin.name} cut at ${c}`).toBe(true);
+        expect(through(twin.bytes, [c, Math.min(twin.bytes.length, c + 1), Math.min(twin.bytes.length, c + 3)]).out.equals(want), `${twin.name} cut at ${c}, +1, +3`).toBe(true);
+      }
+    }
+    // A cut last unit, a last lone half of a pair: U+FFFD each, whole or cut.
+    for (const tail of [[0x41], [0x3d, 0xd8], [0x3d, 0xd8, 0x41]]) {
+      const bytes = Buffer.concat([BOM_LE, Buffer.from('Nt', 'utf16le'), Buffer.from(tail)]);
+      const want2 = Buffer.from(tail.length === 3 ? 'Nt\ufffd\ufffd' : 'Nt\ufffd', 'utf8');
+      for (let c = 0; c <= bytes.length; c++) expect(through(bytes, [c]).out.equals(want2), `${tail} cut at ${c}`).toBe(true);
+    }
+  });
+
+  it('passes UTF-8 through untouched (the same bytes, no copy of the chunk)', () => {
+    const chunk = Buffer.from('NtClose( H=1 ) => 0\n');
+    let got: Uint8Array | undefined;
+    const front = new TextFront((u8) => (got = u8));
+    front.push(chunk);
+    expect(front.passThrough).toBe(true);
+    expect(front.encoding).toBe('utf-8');
+    expect(got?.buffer).toBe(chunk.buffer);
+    expect(got?.byteOffset).toBe(chunk.byteOffset);
   });
 });
 

@@ -111,17 +111,26 @@ const BINARY_PROBE = 4096;
 /** Bytes of UTF-16 converted in one go (the UTF-8 output then stays in the CPU's cache). */
 const PIECE = 1 << 16;
 
+/** Is `u` (a UTF-16 code unit) the first half of a surrogate pair? */
+function isHighSurrogate(u: number): boolean {
+  return u >= 0xd800 && u <= 0xdbff;
+}
+
+/** A lone surrogate (a unit that is not UTF-16), with the `u` flag: a whole pair never matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * The text front-end of one trace: {@link push} bytes (after gunzip), {@link end}; the sink
  * gets the text as UTF-8 bytes (a view it must not keep: the next call may reuse it).
  *
- * UTF-16 is converted with the platform's own decoder (`TextDecoder('utf-16le')` in streaming
- * mode, which keeps an odd byte or half a surrogate pair for the next chunk, and writes
- * U+FFFD for bad or cut units exactly as a whole-input decode does) and encoder
- * (`Buffer.write`, native): both are native and faster than the parser (about 1.5 GB/s of
- * UTF-16 here), and a JavaScript loop measured 60 MB/s. UTF-16 BE is byte-swapped first with
- * `Buffer.swap16` (native) and decoded as LE: `TextDecoder('utf-16be')` needs a Node built with
- * ICU, `utf-16le` works on every build.
+ * UTF-16 is converted with the platform's own native code: `Buffer.toString('utf16le')` to a
+ * string, `Buffer.write` to UTF-8 (about 3 GB/s of UTF-16 here; `TextDecoder('utf-16le')`,
+ * which streams by itself, measured 0.7 GB/s, and a JavaScript loop 60 MB/s). What streaming
+ * needs is done here: an odd last byte, and a last unit that is the first half of a surrogate
+ * pair, are held for the next chunk, so the result never depends on where chunks end. A lone
+ * surrogate becomes U+FFFD (`Buffer.write` writes `EF BF BD`), as `TextDecoder` and the UTF-8
+ * twin's encoder write it; a cut last unit at the end is U+FFFD too. UTF-16 BE is byte-swapped
+ * first (`Buffer.swap16`, native) in a scratch copy.
  */
 export class TextFront {
   /** The encoding, once decided. */
@@ -130,19 +139,21 @@ export class TextFront {
   /** The first bytes, while the encoding is undecided. */
   private head: Uint8Array | undefined;
   private headLen = 0;
-  private decoder: TextDecoder | undefined;
+  /** UTF-16 (LE or BE): bytes are converted. */
+  private utf16 = false;
   private bigEndian = false;
-  /** UTF-16 BE: a chunk's odd last byte, kept for the next chunk (-1: none). */
-  private odd = -1;
-  private swapped: Buffer | undefined;
+  /** Bytes held for the next chunk, in input order: half a surrogate pair, then an odd byte (0-3 bytes). */
+  private readonly held = new Uint8Array(4);
+  private heldLen = 0;
+  private scratch: Buffer | undefined;
   private out: Buffer | undefined;
   /** Characters of UTF-16 text looked at by {@link binaryLike} so far. */
   private probed = 0;
   /**
-   * UTF-16 input whose first {@link BINARY_PROBE} characters hold a NUL character or a unit
-   * that is not UTF-16 (a lone surrogate): a binary file that merely starts like UTF-16 (a
-   * mark `FF FE`, say). Text that Windows writes holds neither; random bytes read as UTF-16
-   * hold a lone surrogate every ~40 units. The reader's binary-file hint reads this.
+   * UTF-16 input whose first {@link BINARY_PROBE} characters hold a NUL character, U+FFFD or a
+   * unit that is not UTF-16 (a lone surrogate): a binary file that merely starts like UTF-16 (a
+   * mark `FF FE`, say). Text that Windows writes holds none of these; random bytes read as
+   * UTF-16 hold a lone surrogate every ~40 units. The reader's binary-file hint reads this.
    */
   binaryLike = false;
 
@@ -152,15 +163,15 @@ export class TextFront {
 
   /** True once the input is known to be UTF-8 and its mark (if any) is behind: bytes may go straight to the parser. */
   get passThrough(): boolean {
-    return this.decoder === undefined && this.encoding !== undefined;
+    return !this.utf16 && this.encoding !== undefined;
   }
 
   /** Feeds the next bytes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.encoding !== undefined) {
-      if (this.decoder === undefined) this.sink(chunk);
-      else this.transcode(chunk);
+      if (!this.utf16) this.sink(chunk);
+      else for (let at = 0; at < chunk.length; at += PIECE) this.transcode(chunk.subarray(at, Math.min(chunk.length, at + PIECE)));
       return;
     }
     if (this.headLen === 0) {
@@ -183,7 +194,7 @@ export class TextFront {
     this.push(chunk.subarray(take));
   }
 
-  /** The input has ended: decides on what is held, and flushes a cut last character (as U+FFFD). */
+  /** The input has ended: decides on what is held, and writes a cut last character as U+FFFD. */
   end(): void {
     if (this.encoding === undefined) {
       const held = this.head === undefined ? new Uint8Array(0) : this.head.subarray(0, this.headLen);
@@ -191,56 +202,60 @@ export class TextFront {
       this.start(d);
       this.push(held.subarray(d.bom));
     }
-    const decoder = this.decoder;
-    if (decoder === undefined) return;
-    let rest = decoder.decode();
-    if (this.odd >= 0) {
-      // (What the LE decoder writes for a cut last unit.)
-      rest += '\ufffd';
-      this.odd = -1;
-    }
-    if (rest.length > 0) this.emit(rest);
+    if (!this.utf16 || this.heldLen === 0) return;
+    // Half a surrogate pair (a lone surrogate: U+FFFD) and/or an odd byte (U+FFFD).
+    const n = this.heldLen;
+    this.heldLen = 0;
+    this.emit((n >= 2 ? '\ufffd' : '') + (n & 1 ? '\ufffd' : ''));
   }
 
   private start(d: Sniffed): void {
     this.encoding = d.encoding;
-    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') {
-      // ignoreBOM: the mark is already dropped; a second U+FEFF is text, as in UTF-8.
-      this.decoder = new TextDecoder('utf-16le', { ignoreBOM: true });
-      this.bigEndian = d.encoding === 'utf-16be';
-    }
+    this.utf16 = d.encoding === 'utf-16le' || d.encoding === 'utf-16be';
+    this.bigEndian = d.encoding === 'utf-16be';
   }
 
-  /** Converts UTF-16 bytes to UTF-8 for the sink, {@link PIECE} bytes at a time. */
-  private transcode(chunk: Uint8Array): void {
-    const decoder = this.decoder as TextDecoder;
-    for (let at = 0; at < chunk.length; ) {
-      const end = Math.min(chunk.length, at + PIECE);
-      let piece = chunk.subarray(at, end);
-      at = end;
-      if (this.bigEndian) piece = this.swap(piece);
-      if (piece.length > 0) this.emit(decoder.decode(piece, { stream: true }));
+  /** Converts a piece of UTF-16 (at most {@link PIECE} bytes) to UTF-8 for the sink. */
+  private transcode(piece: Uint8Array): void {
+    let src: Buffer;
+    if (this.heldLen > 0 || this.bigEndian) {
+      // The held bytes then the piece, in a scratch copy (swapped there when big-endian).
+      const len = this.heldLen + piece.length;
+      if (this.scratch === undefined || this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, PIECE + 4));
+      src = this.scratch;
+      src.set(this.held.subarray(0, this.heldLen), 0);
+      src.set(piece, this.heldLen);
+      src = src.subarray(0, len);
+      this.heldLen = 0;
+    } else {
+      src = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     }
-  }
-
-  /** `piece` (after a held odd byte) byte-swapped in pairs into a scratch buffer; an odd last byte is held. */
-  private swap(piece: Uint8Array): Uint8Array {
-    const lead = this.odd >= 0 ? 1 : 0;
-    const total = lead + piece.length;
-    const even = total & ~1;
-    if (this.swapped === undefined || this.swapped.length < even) this.swapped = Buffer.allocUnsafe(Math.max(even, PIECE + 2));
-    const s = this.swapped;
-    if (lead === 1) s[0] = this.odd;
-    s.set(piece.subarray(0, even - lead), lead);
-    this.odd = total > even ? piece[piece.length - 1] : -1;
-    return s.subarray(0, even).swap16();
+    const held = this.held;
+    let n = src.length & ~1;
+    const odd = src.length & 1 ? src[n] : -1;
+    if (n >= 2) {
+      const a = src[n - 2];
+      const b = src[n - 1];
+      if (isHighSurrogate(this.bigEndian ? (a << 8) | b : (b << 8) | a)) {
+        held[0] = a;
+        held[1] = b;
+        this.heldLen = 2;
+        n -= 2;
+      }
+    }
+    if (odd >= 0) held[this.heldLen++] = odd;
+    if (n === 0) return;
+    // (src is the scratch copy here when big-endian: swapped in place.)
+    if (this.bigEndian) src.subarray(0, n).swap16();
+    this.emit(src.toString('utf16le', 0, n));
   }
 
   private emit(text: string): void {
-    if (text.length === 0) return;
     if (this.probed < BINARY_PROBE) {
-      const head = text.length > BINARY_PROBE - this.probed ? text.slice(0, BINARY_PROBE - this.probed) : text;
-      if (head.includes('\u0000') || head.includes('\ufffd')) this.binaryLike = true;
+      let head = text.length > BINARY_PROBE - this.probed ? text.slice(0, BINARY_PROBE - this.probed) : text;
+      // (A pair cut by the slice is not a lone surrogate.)
+      if (head !== text && isHighSurrogate(head.charCodeAt(head.length - 1))) head = head.slice(0, -1);
+      if (head.includes('\u0000') || head.includes('\ufffd') || LONE_SURROGATE.test(head)) this.binaryLike = true;
       this.probed += head.length;
     }
     // A UTF-16 code unit is at most three UTF-8 bytes (a surrogate pair, two units, four).
