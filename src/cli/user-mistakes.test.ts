@@ -82,6 +82,7 @@ const CASES: [string, string[], RegExp][] = [
   ['store import missing', ['store', 'import', 'nosuch', '--db', db], /^ntmaldetect: store import nosuch: no such folder$/],
   ['store import --benign missing', ['store', 'import', '--benign', 'nosuch', '--malicious', 'trace.txt', '--db', db], /^ntmaldetect: --benign nosuch: no such file or folder$/],
   ['store export into a file', ['store', 'export', 'trace.txt', '--db', db], /^ntmaldetect: store export trace\.txt: is a file, not a folder$/],
+  ['reassess --metric unknown, before the store is opened', ['reassess', '--once', '--metric', 'bogus', '--db', join(dir, 'never-made')], /^ntmaldetect: --metric must be one of accuracy, f1, rocAuc, prAuc, tprAtFpr01, tprAtFpr05, got "bogus"$/],
   // A model id that is not in the store: said at once (this used to hang on an embedded store).
   ['models promote an unknown id', ['models', 'promote', '999', '--db', db], /^ntmaldetect: model 999 is not in the store$/],
   // run / attach: what they write, before NtTrace starts.

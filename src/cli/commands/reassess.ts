@@ -5,6 +5,7 @@
  */
 import type { CliIO, Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
+import { RULE_METRICS } from '../../reassess/rule.js';
 import type { ProgressLine } from '../progress.js';
 import { commandProgress } from '../progress.js';
 
@@ -115,6 +116,10 @@ const command: Command = {
 /** The engine options from the command line (shared with `serve --reassess`). */
 export function reassessOptions(values: ParsedValues): import('../../reassess/engine.js').ReassessOptions {
   const metric = stringOption(values, 'metric');
+  // Checked here, before the store is opened and the corpus loaded.
+  if (metric !== undefined && !(RULE_METRICS as readonly string[]).includes(metric)) {
+    throw new UsageError(`--metric must be one of ${RULE_METRICS.join(', ')}, got ${JSON.stringify(metric)}`);
+  }
   return {
     minNew: numberOption(values, 'min-new', { min: 0, integer: true }),
     candidates: stringOption(values, 'candidates'),
