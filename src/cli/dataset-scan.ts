@@ -97,5 +97,5 @@ export async function datasetVerdict(t: DatasetTarget, model: Model, options: Ve
   const table = new CallTable();
   const calls = new Int32Array(names.length);
   for (let i = 0; i < names.length; i++) calls[i] = table.intern(names[i]);
-  return verdictOfCalls(model, calls, table, options);
+  return verdictOfCalls(model, calls, table, options, { source: t.name });
 }

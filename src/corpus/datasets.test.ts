@@ -124,6 +124,17 @@ describe('loadCorpus with dataset layouts', () => {
       ['attack/Adduser_1/UAD-Adduser-1-1.txt', 1, '11', 4],
     ]);
     expect(c.skippedEmpty).toEqual(['normal/UTD-0002.txt']);
+    // ADFA-LD's own folder names are a corpus layout of their own for --corpus.
+    mkdirSync(join(dir, 'adfa', 'Training_Data_Master'), { recursive: true });
+    mkdirSync(join(dir, 'adfa', 'Attack_Data_Master', 'Web_Shell_1'), { recursive: true });
+    writeFileSync(join(dir, 'adfa', 'Training_Data_Master', 'UTD-0001.txt'), '6 6 63 \n');
+    writeFileSync(join(dir, 'adfa', 'Attack_Data_Master', 'Web_Shell_1', 'UAD-Web-Shell-1-1.txt'), '11 120 \n');
+    const adfa = await loadCorpus(join(dir, 'adfa'), { input: 'words' });
+    expect(adfa.docs.map((d) => [d.name, d.label])).toEqual([
+      ['Training_Data_Master/UTD-0001.txt', 0],
+      ['Attack_Data_Master/Web_Shell_1/UAD-Web-Shell-1-1.txt', 1],
+    ]);
+    await expect(loadCorpus(join(dir, 'adfa'))).rejects.toThrow(/expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it$/);
     writeFileSync(join(dir, 'data.csv'), 'sha256,labels,0,1\nm1,1,a,b\nb1,0,c,d\nb2,benign,,\n');
     const t = await loadCorpus({ data: join(dir, 'data.csv') }, { input: 'csv', onWarning: (m) => warnings.push(m) });
     expect(t.docs.map((d) => [d.name, d.label, d.calls.length])).toEqual([

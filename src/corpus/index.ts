@@ -82,6 +82,9 @@ interface Entry {
   label: 0 | 1;
 }
 
+/** ADFA-LD's folders: normal training and validation traces, then the attacks (one sub-folder per attack run). */
+const ADFA_FOLDERS = ['Training_Data_Master', 'Validation_Data_Master', 'Attack_Data_Master'] as const;
+
 /** Code-unit order, as Python sorts strings (not locale order). */
 function byCodeUnit(a: Entry, b: Entry): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -132,7 +135,19 @@ async function collect(spec: CorpusSpec, recursive: boolean): Promise<{ entries:
       throw new CorpusNotFoundError(spec, 'a corpus folder holding sysBEN/ and sysMAL/', exists ? 'a file, not a folder' : undefined);
     }
     if (!(await have(ben)) && !(await have(mal))) {
-      throw new EmptyCorpusError(spec, 'expected the folders sysBEN/ (benign) and sysMAL/ (malicious) inside it');
+      // ADFA-LD's own layout, for the dataset layouts: Training_Data_Master/ and
+      // Validation_Data_Master/ normal, Attack_Data_Master/<attack>_N/ attacks.
+      const [train, valid, attack] = ADFA_FOLDERS.map((f) => join(root, f));
+      if (recursive && (await have(attack)) && ((await have(train)) || (await have(valid)))) {
+        const b: Entry[] = [];
+        for (const d of [train, valid]) if (await have(d)) b.push(...(await entriesOf(d, 0, true)));
+        const m = await entriesOf(attack, 1, true);
+        return { entries: [...b.sort(byCodeUnit), ...m.sort(byCodeUnit)], where: spec };
+      }
+      throw new EmptyCorpusError(
+        spec,
+        `expected the folders sysBEN/ (benign) and sysMAL/ (malicious) inside it${recursive ? `, or ADFA-LD's ${ADFA_FOLDERS.join('/, ')}/` : ''}`,
+      );
     }
     const b = (await have(ben)) ? await entriesOf(ben, 0, recursive) : [];
     const m = (await have(mal)) ? await entriesOf(mal, 1, recursive) : [];

@@ -28,7 +28,9 @@ training part only; the out-of-fold predictions are pooled (as scikit-learn's
 cross_val_predict) and the per-fold mean and standard deviation are given beside them.
 
 Options:
-  --corpus DIR          a corpus in the NtMalDetect layout (DIR/sysBEN, DIR/sysMAL)
+  --corpus DIR          a corpus in the NtMalDetect layout (DIR/sysBEN, DIR/sysMAL); with
+                        --format words also ADFA-LD's (DIR/Training_Data_Master,
+                        DIR/Validation_Data_Master benign; DIR/Attack_Data_Master malicious)
   --benign DIR          benign traces (with --malicious), instead of --corpus
   --malicious DIR       malicious traces
   --data FILE           csv/tsv: a table whose label column labels each row (repeatable),

@@ -46,12 +46,13 @@ describe('the words layout (ADFA-LD-like)', () => {
     expect(r.code).toBe(1);
   });
 
-  it('cross-validates with bench --format words', async () => {
-    const r = await runCliCaptured(['bench', '--format', 'words', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--folds', '3', '--json']);
+  it('cross-validates with bench --format words --corpus in ADFA-LD\'s layout', async () => {
+    // ADFA-LD's own folders as --corpus: Training_ and Validation_Data_Master benign, Attack_Data_Master malicious.
+    const r = await runCliCaptured(['bench', '--format', 'words', '--corpus', ADFA, '--folds', '3', '--json']);
     expect(r.code).toBe(0);
     expect(r.err).toContain('alphabet: custom (from --format words)');
     const s = JSON.parse(r.out) as { traces: number; results: { model: string; accuracy: number }[] };
-    expect(s.traces).toBe(54);
+    expect(s.traces).toBe(62);
     expect(s.results[0].accuracy).toBeGreaterThan(0.7);
   });
 

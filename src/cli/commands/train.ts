@@ -23,7 +23,9 @@ Trains a model on labelled traces and writes it to F (.ntmd). The same traces, o
 seed give a byte-identical file.
 
 Corpus:
-  --corpus DIR          a folder in NtMalDetect's layout: DIR/sysBEN (benign), DIR/sysMAL (malicious)
+  --corpus DIR          a folder in NtMalDetect's layout: DIR/sysBEN (benign), DIR/sysMAL (malicious);
+                        with --format words also ADFA-LD's: DIR/Training_Data_Master and
+                        DIR/Validation_Data_Master (benign), DIR/Attack_Data_Master (malicious)
   --benign P            a benign folder or trace file (repeatable)
   --malicious P         a malicious folder or trace file (repeatable)
   --data FILE           csv/tsv: a table whose label column labels each row (repeatable;
