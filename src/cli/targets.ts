@@ -12,7 +12,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { isNtmdError } from '../errors.js';
-import { NoCallsError } from '../tokenize/errors.js';
+import type { NoCallsError } from '../tokenize/errors.js';
 
 /** One input to read. */
 export interface Target {
@@ -129,7 +129,8 @@ export function notATraceReason(e: unknown): string | undefined {
   if (e.code === 'EMPTY_TRACE') return 'empty';
   if (e.code === 'NO_CALLS') {
     const stats = (e as NoCallsError).stats;
-    return stats.unparseable > 0 || stats.cutCalls > 0 ? undefined : e instanceof NoCallsError && /NUL bytes/.test(e.message) ? 'a binary file' : 'no call lines';
+    if (stats.unparseable > 0 || stats.cutCalls > 0) return undefined;
+    return /binary file|executable/.test(e.message) ? 'a binary file' : 'no call lines';
   }
   if (e.code === 'NOT_A_TRACE') return 'its lines are not system calls';
   return undefined;
