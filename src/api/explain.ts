@@ -16,6 +16,7 @@ import { biasLabel, memberProbability, memberScore } from '../model/linear.js';
 import type { Model } from '../model/model.js';
 import type { DetectOptions, ModelSource } from './detect.js';
 import { callsOfSync, resolveModel, resolveModelSync } from './detect.js';
+import { inputOf } from '../model/config.js';
 import type { Verdict } from './verdict.js';
 import { verdictOfRow } from './verdict.js';
 import { unreadable } from './errors.js';
@@ -158,7 +159,11 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
   let calls: Int32Array;
   let table: CallTable;
   let lineOf: Int32Array | null = null;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
+  const words = options.input === 'words' || (options.input === undefined && inputOf(model.config) !== 'nttrace');
+  if ((typeof input === 'string' || input instanceof Uint8Array) && words) {
+    // A model of a dataset layout reads text as whitespace-separated call names (no line map).
+    ({ calls, table } = callsOfSync(input, { ...options, input: 'words' }));
+  } else if (typeof input === 'string' || input instanceof Uint8Array) {
     let text = input;
     if (text instanceof Uint8Array && text[0] === 0x1f && text[1] === 0x8b) text = gunzipSync(text);
     table = new CallTable();
