@@ -39,14 +39,23 @@ export function formatHelp(labels: boolean, col = 23): string {
     [
       [
         '--format F',
-        [
-          'input layout: nttrace (NtTrace logs and reduced traces; the default,',
-          "or the model's own for scan), words (one trace per file, calls",
-          'separated by any whitespace on one or several lines, e.g. ADFA-LD),',
-          `csv or tsv (one trace per row: a header row, then per row${labels ? ' a label' : ''}`,
-          `${labels ? 'and ' : ''}the calls, one per column or in one space-separated field,`,
-          'e.g. MalbehavD-V1)',
-        ],
+        labels
+          ? [
+              'input layout: nttrace (default: NtTrace logs and reduced traces),',
+              'words (one trace per file, calls separated by any whitespace on one',
+              'or several lines, e.g. ADFA-LD), csv or tsv (one trace per row of a',
+              'table with a header row: a label and the calls, one per column or in',
+              'one space-separated field, e.g. MalbehavD-V1)',
+            ]
+          : [
+              'input layout: nttrace (NtTrace logs and reduced traces), words (one',
+              'trace per file, calls separated by any whitespace on one or several',
+              'lines, e.g. ADFA-LD), csv or tsv (one trace per row of a table with a',
+              'header row: the calls one per column or in one space-separated field,',
+              'e.g. MalbehavD-V1; each row is judged, named FILE:ID or FILE:LINE).',
+              'Default: the layout the model was trained on; another is obeyed with',
+              'a warning',
+            ],
       ],
       [
         '--label-column NAME',
@@ -66,7 +75,11 @@ export function formatHelp(labels: boolean, col = 23): string {
       ],
       [
         '--id-column NAME',
-        ['csv/tsv: a column naming each row (default: the first header, in', `any case, of ${ID_HEADERS.join(', ')});`, 'rows are named FILE:ID, else FILE:LINE'],
+        [
+          'csv/tsv: a column naming each row (default: the first header, in',
+          `any case, of ${ID_HEADERS.slice(0, 7).join(', ')},`,
+          `${ID_HEADERS.slice(7).join(', ')}); rows are named FILE:ID, else FILE:LINE`,
+        ],
       ],
     ],
     col,

@@ -40,10 +40,6 @@ ${modelHelp}
   --unfamiliar-ok      exit 0, not 3, for unfamiliar and insufficient traces
   --json               one JSON object per trace per line instead of the table
 ${formatHelp(false)}
-                       Default: the layout the model was trained on (a model trained
-                       on csv rows reads csv); a different --format is obeyed with a
-                       warning. Each row of a table is judged and named FILE:ID or
-                       FILE:LINE.
 
 Verdicts: MALICIOUS, benign, unfamiliar (too little of the trace is known to the model
 to judge it: no decision, whatever the scores), insufficient (too few calls for one
