@@ -126,6 +126,14 @@ describe('the csv and tsv layouts (MalbehavD-like)', () => {
     expect(r.err).toContain(`${bad}:3: unknown label "evil" in column "labels"`);
     const s = await runCliCaptured(['scan', '--model', model, join(dir, 'nope.csv'), '--format', 'csv']);
     expect(s.code).toBe(2);
+    const unclosed = join(dir, 'unclosed.csv');
+    writeFileSync(unclosed, 'sha256,labels,0,1\naa,0,NtClose,"NtOpenKey\n');
+    const u = await runCliCaptured(['scan', '--model', model, '--json', unclosed]);
+    expect(u.code).toBe(2);
+    const rec = JSON.parse(u.out.trim()) as { file: string; error?: { code: string; message: string } };
+    expect(rec.file).toBe(unclosed);
+    expect(JSON.stringify(rec)).toContain(`${unclosed}:2: a quoted field is never closed`);
+    expect(JSON.stringify(rec)).toContain('BAD_DATASET');
   });
 
   it('refuses column options without a table layout, and --data without csv/tsv', async () => {
