@@ -29,6 +29,7 @@ describe('the words layout (ADFA-LD-like)', () => {
     expect(r.err).toContain('alphabet: custom (from --format words)');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ traces: 54, benign: 24, malicious: 30 });
+    expect(r.err).not.toContain('unfamiliar');
   });
 
   it('trains a custom-alphabet model that remembers its input form', () => {
@@ -85,6 +86,13 @@ describe('the csv and tsv layouts (MalbehavD-like)', () => {
     expect(r.err).toContain('alphabet: custom (from --format csv)');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ traces: 200, benign: 100, malicious: 100 });
+  });
+
+  it("warns when the preset's ten-grams leave the training rows themselves unfamiliar", async () => {
+    const r = await runCliCaptured(['train', '--format', 'csv', '--data', CSV, '--out', join(dir, 'ten.ntmd')]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('warning: 200 of 200 training traces have fewer than 50 distinct n-grams known to the model');
+    expect(r.err).toContain('--min-known N');
   });
 
   it('stores alphabet, input and the familiarity threshold', () => {
