@@ -33,9 +33,12 @@ const brokenFiles = (r.testResults ?? []).filter(
 // The global teardown (test/global-setup.ts) records processes the tests left running: the
 // run failed then, even though every test passed.
 const leftoversFile = join(root, '.vitest-leftovers.json');
-const leftovers = existsSync(leftoversFile) ? JSON.parse(readFileSync(leftoversFile, 'utf8')).left ?? [] : [];
+const leftoverRecord = existsSync(leftoversFile) ? JSON.parse(readFileSync(leftoversFile, 'utf8')) : {};
+const leftovers = leftoverRecord.left ?? [];
+const tmpLeftovers = leftoverRecord.tmp ?? [];
 if (leftovers.length > 0) console.error(`the tests left ${leftovers.length} process(es) running (listed above; killed): counted as one failure`);
-const failed = (r.numFailedTests ?? 0) + brokenFiles + (leftovers.length > 0 ? 1 : 0);
+if (tmpLeftovers.length > 0) console.error(`the tests left ${tmpLeftovers.length} temporary file(s) or folder(s) (listed above; removed): counted as one failure`);
+const failed = (r.numFailedTests ?? 0) + brokenFiles + (leftovers.length > 0 ? 1 : 0) + (tmpLeftovers.length > 0 ? 1 : 0);
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || res.status !== 0 || passed === 0 ? 1 : 0);

@@ -9,14 +9,21 @@
  *   was removed (the prefix's tests ended without `wineserver -k` taking it down).
  * - Reported as a warning only (another test run of the same checkout may own them): suite
  *   processes without the mark started after this run began (the fake tracer, a watchdog, a
- *   Wine program), and new `ntmd-*` entries in the temporary folder.
+ *   Wine program).
  *
  * What is left is listed on stderr and killed (`SIGKILL`), then the teardown throws:
  * vitest exits non-zero and scripts/test.mjs counts the run as failed. Linux only (it reads
  * /proc); elsewhere it does nothing.
+ *
+ * Temporary files: the run gets a private temporary folder, `<tmp>/ntmd-run-XXXXXX`, as
+ * `TMPDIR` of the test files and of every process they start (`os.tmpdir()` reads it). The
+ * teardown lists what the tests left in it (a failure of the run, as a process left running:
+ * a test must remove what it makes, see test/tmp.ts) and removes the folder, so that a run
+ * leaves nothing in the temporary folder whatever happened. Another run's files never land
+ * there, so nothing is mistaken for this run's.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, writeFileSync, rmSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environOf, listProcesses, type ProcInfo } from './processes.js';
@@ -71,37 +78,66 @@ export function findLeftovers(runId: string, since: number | undefined): { left:
   return { left, maybe };
 }
 
-const tmpEntries = (): string[] => {
+/** Bytes under `path` (files only; links not followed). */
+function sizeOf(path: string): number {
   try {
-    return readdirSync(tmpdir()).filter((n) => n.startsWith('ntmd-'));
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return 0;
+    if (!st.isDirectory()) return st.size;
+    return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** What the tests left in the run's temporary folder: `name (size)` each. */
+export function tmpLeftovers(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
   } catch {
     return [];
   }
-};
+  return names.map((n) => `${n} (${sizeOf(join(dir, n)).toLocaleString('en-US')} bytes)`);
+}
+
+const STARTED = Symbol.for('ntmaldetect.test-run-started');
 
 export default function setup(): () => Promise<void> {
+  // vitest runs a global setup once per project (vitest.config.ts has two): the first one
+  // marks the run and checks it at the end; the others must not start a second run (a second
+  // mark would hide the first one's processes, a second folder would nest in the first).
+  const g = globalThis as { [STARTED]?: boolean };
+  if (g[STARTED] === true) return async () => undefined;
+  g[STARTED] = true;
   const runId = `${process.pid}-${randomBytes(6).toString('hex')}`;
   process.env[MARK] = runId;
   rmSync(LEFTOVERS_FILE, { force: true });
   const linux = process.platform === 'linux';
   const since = linux ? startTicks('self') : undefined;
-  const tmpBefore = new Set(tmpEntries());
+  const outerTmp = tmpdir();
+  const runTmp = mkdtempSync(join(outerTmp, 'ntmd-run-'));
+  process.env.TMPDIR = runTmp;
+  const removeRunTmp = (): string[] => {
+    const left = tmpLeftovers(runTmp);
+    rmSync(runTmp, { recursive: true, force: true });
+    process.env.TMPDIR = outerTmp;
+    return left;
+  };
   return async function teardown(): Promise<void> {
-    if (!linux) return;
+    if (!linux) {
+      removeRunTmp();
+      return;
+    }
     // A process killed at the end of a test lingers until it is reaped: give it a moment.
     let found = findLeftovers(runId, since);
     for (let i = 0; i < 30 && found.left.length + found.maybe.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       found = findLeftovers(runId, since);
     }
-    const newTmp = tmpEntries().filter((n) => !tmpBefore.has(n));
     if (found.maybe.length > 0) {
       console.warn(`test run: ${found.maybe.length} suite process(es) started during this run are still running (another run's, or left by a test that gave its child a stripped environment):\n${found.maybe.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 200)}`).join('\n')}`);
     }
-    if (newTmp.length > 0) {
-      console.warn(`test run: ${newTmp.length} new entr${newTmp.length === 1 ? 'y' : 'ies'} in ${tmpdir()} (this run's, or another's): ${newTmp.slice(0, 20).join(' ')}`);
-    }
-    if (found.left.length === 0) return;
     for (const p of found.left) {
       try {
         process.kill(p.pid, 'SIGKILL');
@@ -109,9 +145,18 @@ export default function setup(): () => Promise<void> {
         /* gone meanwhile */
       }
     }
-    const list = found.left.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 300)}`).join('\n');
-    writeFileSync(LEFTOVERS_FILE, JSON.stringify({ runId, left: found.left }, null, 2));
-    const message = `test run: ${found.left.length} process(es) started by the tests were still running after the last test file (now killed):\n${list}`;
+    const tmpLeft = removeRunTmp();
+    if (found.left.length === 0 && tmpLeft.length === 0) return;
+    writeFileSync(LEFTOVERS_FILE, JSON.stringify({ runId, left: found.left, tmp: tmpLeft }, null, 2));
+    const messages: string[] = [];
+    if (found.left.length > 0) {
+      const list = found.left.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 300)}`).join('\n');
+      messages.push(`test run: ${found.left.length} process(es) started by the tests were still running after the last test file (now killed):\n${list}`);
+    }
+    if (tmpLeft.length > 0) {
+      messages.push(`test run: the tests left ${tmpLeft.length} entr${tmpLeft.length === 1 ? 'y' : 'ies'} in the run's temporary folder ${runTmp} (now removed):\n${tmpLeft.map((e) => `  ${e}`).join('\n')}`);
+    }
+    const message = messages.join('\n');
     console.error(message);
     // vitest reports an error thrown here but still exits 0: set the exit code as well.
     process.exitCode = 1;

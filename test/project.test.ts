@@ -2,11 +2,14 @@
  * The project as a newcomer meets it: docs index every command, package.json declares the
  * Node versions it runs on, the licence is there.
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { projectRoot } from './shared.js';
+import { tmpLeftovers } from './global-setup.js';
+import { scratchDir } from './tmp.js';
 import { FC_DEFAULTS, FC_TIME_LIMIT_MS, MAX_NUM_RUNS, shrinkBudget } from './fc.js';
 
 const read = (p: string) => readFileSync(join(projectRoot, p), 'utf8');
@@ -232,5 +235,23 @@ describe('licence and README', () => {
     const readme = read('README.md');
     expect(readme).toContain('ESM-only');
     expect(readme).toContain("await import('ntmaldetect')");
+  });
+});
+
+describe('a test run leaves no temporary files (test/global-setup.ts)', () => {
+  it("gives the tests a private temporary folder, which the run's teardown checks and removes", () => {
+    // Set by the global setup before the test files start; inherited by their children.
+    expect(basename(tmpdir())).toMatch(/^ntmd-run-/);
+    expect(process.env.TMPDIR).toBe(tmpdir());
+    expect(dirname(tmpdir())).not.toBe(tmpdir());
+  });
+
+  it('lists what was left, with sizes', () => {
+    const dir = scratchDir();
+    mkdirSync(join(dir, 'wine-AbC123', 'server-fe00-1'), { recursive: true });
+    writeFileSync(join(dir, 'wine-AbC123', 'server-fe00-1', 'lock'), 'x'.repeat(1500));
+    writeFileSync(join(dir, 'a.log'), 'abc');
+    expect(tmpLeftovers(dir)).toEqual(['a.log (3 bytes)', 'wine-AbC123 (1,500 bytes)']);
+    expect(tmpLeftovers(join(dir, 'missing'))).toEqual([]);
   });
 });

@@ -135,6 +135,8 @@ export class WinePrefix {
   readonly root: string;
   /** `WINEPREFIX`. */
   readonly path: string;
+  /** `TMPDIR` of everything run in the prefix (in {@link root}). */
+  readonly tmp: string;
   /** How long making the prefix took. */
   bootMs = 0;
   private readonly started = new Set<ChildProcess>();
@@ -145,6 +147,8 @@ export class WinePrefix {
   ) {
     this.root = root;
     this.path = join(root, 'prefix');
+    this.tmp = join(root, 'tmp');
+    mkdirSync(this.tmp);
   }
 
   /** Makes and boots a fresh prefix (`wineboot -i`, no Mono/Gecko prompts). */
@@ -174,6 +178,9 @@ export class WinePrefix {
   env(nttraceExe?: string): Record<string, string | undefined> {
     return {
       ...process.env,
+      // wineserver makes its socket folder (wine-XXXXXX) under TMPDIR and leaves it behind
+      // when it is killed: under the prefix's root, dispose removes it with the rest.
+      TMPDIR: this.tmp,
       WINEPREFIX: this.path,
       WINEDEBUG: '-all',
       DISPLAY: '',
