@@ -7,13 +7,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { detectSync } from '../api/detect.js';
 import { loadModelSync } from '../model/model.js';
+import { verdictJson } from '../api/verdict-json.js';
 
 const port = parentPort!;
 try {
   const model = loadModelSync(workerData.model as Uint8Array, { source: 'model' });
   port.on('message', (m: { id: number; body: Uint8Array }) => {
     try {
-      port.postMessage({ id: m.id, verdict: detectSync(m.body, { model, source: 'request body' }) });
+      // The verdict record, as the in-thread ModelDetector answers (docs/cli.md, "Verdict JSON").
+      port.postMessage({ id: m.id, verdict: verdictJson(detectSync(m.body, { model, source: 'request body' })) });
     } catch (e) {
       port.postMessage({ id: m.id, error: { code: (e as { code?: string }).code, message: (e as Error).message } });
     }
