@@ -133,5 +133,7 @@ export function notATraceReason(e: unknown): string | undefined {
     return /binary file|executable/.test(e.message) ? 'a binary file' : 'no call lines';
   }
   if (e.code === 'NOT_A_TRACE') return 'its lines are not system calls';
+  // --format words|csv|tsv: a binary file met in a folder.
+  if (e.code === 'BAD_DATASET' && / is binary /.test(e.message)) return 'a binary file';
   return undefined;
 }

@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import { decodeText } from '../tokenize/encoding.js';
 import { gunzipSync } from 'node:zlib';
 import { CorruptGzipError, EmptyTraceError } from '../tokenize/errors.js';
 import { DatasetError } from './errors.js';
@@ -83,20 +84,10 @@ export function decodeDatasetText(bytes: Uint8Array, source: string): string {
       throw new CorruptGzipError(source, (e as Error).message);
     }
   }
-  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return new TextDecoder('utf-8').decode(b.subarray(3));
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return new TextDecoder('utf-16le').decode(b.subarray(2));
-  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return new TextDecoder('utf-16be').decode(b.subarray(2));
-  const n = Math.min(b.length, 4096);
-  let even = 0;
-  let odd = 0;
-  for (let i = 0; i < n; i++) if (b[i] === 0) (i & 1 ? odd++ : even++);
-  if (even + odd > 0) {
-    // ASCII text in UTF-16 has a NUL in every other byte, all on one side.
-    if (odd * 3 >= n && even === 0) return new TextDecoder('utf-16le').decode(b);
-    if (even * 3 >= n && odd === 0) return new TextDecoder('utf-16be').decode(b);
-    throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names');
-  }
-  return new TextDecoder('utf-8').decode(b);
+  // The trace reader's encoding rule (src/tokenize/encoding.ts): one rule for every input.
+  const { text } = decodeText(b);
+  if (text.slice(0, 4096).includes('\0')) throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names');
+  return text;
 }
 
 /**

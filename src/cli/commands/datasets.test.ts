@@ -2,7 +2,7 @@
  * train, scan and bench on the dataset layouts, end to end through the CLI, on the fixtures
  * of scripts/make-dataset-fixtures.mjs (fixtures/datasets/).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../../test/cli.js';
@@ -45,6 +45,20 @@ describe('the words layout (ADFA-LD-like)', () => {
     const attacks = lines.filter((l) => l.file.includes('Web_Shell_2'));
     expect(attacks.map((l) => l.verdict)).toEqual(['malicious', 'malicious', 'malicious']);
     expect(r.code).toBe(1);
+  });
+
+  it('skips a binary file and a UTF-16 twin is read, in a folder of words traces', async () => {
+    const folder = join(dir, 'words-mixed');
+    mkdirSync(folder);
+    const text = readFileSync(join(ADFA, 'Validation_Data_Master', 'UVD-0001.txt'));
+    writeFileSync(join(folder, 'a.txt'), text);
+    writeFileSync(join(folder, 'b-utf16.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.toString('utf8'), 'utf16le')]));
+    writeFileSync(join(folder, 'core.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    const r = await runCliCaptured(['scan', '--model', model, '--json', folder]);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string; calls: number });
+    expect(lines.map((l) => l.file.slice(folder.length + 1))).toEqual(['a.txt', 'b-utf16.txt']);
+    expect(lines[1]).toEqual({ ...lines[0], file: lines[1].file });
+    expect(r.err).toContain(`skipped ${join(folder, 'core.bin')}: not a trace (a binary file)`);
   });
 
   it('cross-validates with bench --format words --corpus in ADFA-LD\'s layout', async () => {
