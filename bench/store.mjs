@@ -81,13 +81,13 @@ if (values.memory) {
   process.exit(0);
 }
 
-/** Peak RSS (MB) and the --json report of one CLI run under GNU time. */
+/** Peak RSS (MiB) and the --json report of one CLI run under GNU time. */
 function measured(cli, args) {
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const lines = r.stderr.trim().split('\n');
   const kb = Number(lines[lines.length - 1]);
   if (r.status !== 0 || !Number.isFinite(kb)) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return { mb: (kb * 1024) / 1e6, report: r.stdout.trim().startsWith('{') ? JSON.parse(r.stdout) : null };
+  return { mb: kb / 1024, report: r.stdout.trim().startsWith('{') ? JSON.parse(r.stdout) : null };
 }
 
 /** The corpus copied `copies` times, each copy's non-empty traces made distinct. */
@@ -162,7 +162,7 @@ async function memoryBench() {
       return xs.length ? fmt(median(xs)) : '-';
     };
     const files = [...byBuild.values()][0][0].files ?? '-';
-    console.log(`| ${name} | ${files} | ${names.map((b) => cell(b, 'mb', (x) => `${x.toFixed(0)} MB`)).join(' | ')} | ${names.map((b) => cell(b, 's', (x) => `${x.toFixed(2)} s`)).join(' | ')} |`);
+    console.log(`| ${name} | ${files} | ${names.map((b) => cell(b, 'mb', (x) => `${x.toFixed(0)} MiB`)).join(' | ')} | ${names.map((b) => cell(b, 's', (x) => `${x.toFixed(2)} s`)).join(' | ')} |`);
   }
 }
 
