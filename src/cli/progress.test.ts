@@ -64,6 +64,16 @@ describe('progressLine', () => {
     expect(lines[1]).toBe('b 1/2  0.0 s' + ' '.repeat(29 - 12));
   });
 
+  it('takes 80 columns when the terminal reports none (0 or unknown)', () => {
+    for (const columns of [0, undefined]) {
+      const { s, text } = stream(true, columns);
+      const p = progressLine({ stderr: s }, { now: () => 0 });
+      p.update({ phase: 'reading traces', done: 95, total: 220, detail: 'x'.repeat(100) });
+      expect(text()).toHaveLength(1 + 79);
+      expect(text()).toMatch(/^\rreading traces 95\/220 x+$/);
+    }
+  });
+
   it('writes nothing when stderr is not a terminal, or when silent', () => {
     const piped = stream(false);
     const p = progressLine({ stderr: piped.s });

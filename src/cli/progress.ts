@@ -84,7 +84,9 @@ export function progressLine(io: Pick<CliIO, 'stderr'>, options: ProgressLineOpt
         return;
       }
       // Never wider than the terminal: a wrapped line cannot be rewritten with \r.
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      // (A terminal of unknown size reports 0 columns: take 80.)
+      const columns = stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+      const width = Math.max(20, columns - 1);
       const line = text.length > width ? text.slice(0, width) : text;
       stream.write(`\r${line}${' '.repeat(Math.max(0, shown - line.length))}`);
       shown = line.length;
