@@ -23,7 +23,7 @@
  * there, so nothing is mistaken for this run's.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, existsSync, writeFileSync, rmSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, existsSync, writeFileSync, rmSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environOf, listProcesses, type ProcInfo } from './processes.js';
@@ -117,6 +117,8 @@ export default function setup(): () => Promise<void> {
   const since = linux ? startTicks('self') : undefined;
   const outerTmp = tmpdir();
   const runTmp = mkdtempSync(join(outerTmp, 'ntmd-run-'));
+  // As /tmp: tests run programs as other users (initdb as postgres, a worker's --run-as).
+  chmodSync(runTmp, 0o1777);
   process.env.TMPDIR = runTmp;
   const removeRunTmp = (): string[] => {
     const left = tmpLeftovers(runTmp);
