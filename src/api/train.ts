@@ -1,7 +1,6 @@
 /**
  * `train()`: a model from labelled traces.
  */
-import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '../errors.js';
 import { loadCorpus } from '../corpus/index.js';
 import type { Corpus, CorpusSpec } from '../corpus/index.js';
@@ -10,9 +9,11 @@ import type { InputForm, ModelConfigInput, ResolvedConfig } from '../model/confi
 import { alphabetOf, inputOf, mergeConfig, resolveConfig } from '../model/config.js';
 import { PRESETS, getPreset } from '../model/presets.js';
 import { fitPipeline } from '../model/pipeline.js';
+import { selectAutoConfig } from '../model/auto.js';
 import type { FitProgress } from '../model/pipeline.js';
 import type { CorpusSummary } from '../model/model.js';
 import { Model } from '../model/model.js';
+import { sha256Hex } from '../hash.js';
 
 /**
  * Something that can load a corpus, e.g. the trace store (`ntmaldetect/store`):
@@ -103,7 +104,7 @@ export function summarizeCorpus(corpus: Corpus): CorpusSummary {
     skippedEmpty: corpus.skippedEmpty.length,
     calls,
     duplicates,
-    sha256: createHash('sha256').update(lines.join('\n')).digest('hex'),
+    sha256: sha256Hex(lines.join('\n')),
   };
 }
 
@@ -144,9 +145,8 @@ export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Pr
   let config = trainConfig(options);
   const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config) });
   if (options.preset === 'auto') {
-    // `auto` is chosen on this corpus by inner cross-validation (src/eval/auto.ts); the
-    // caller's other options still override the choice. Loaded lazily: eval imports this module.
-    const { selectAutoConfig } = await import('../eval/auto.js');
+    // `auto` is chosen on this corpus by inner cross-validation (src/model/auto.ts); the
+    // caller's other options still override the choice.
     const docs = c.docs.map((d) => d.calls);
     const labels = Uint8Array.from(c.docs, (d) => d.label);
     const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed, alphabet: alphabetOf(config) });

@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import type { InputForm } from '../model/config.js';
 import { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
 import type { DatasetColumns } from './datasets.js';
 import { readTableRows, readWords, rowName } from './datasets.js';
+import { sha256Hex } from '../hash.js';
 
 export { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
 export { readWords, readTableRows, splitWords, LABEL_HEADERS, ID_HEADERS, LABEL_VALUES } from './datasets.js';
@@ -213,7 +213,7 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
       try {
         const calls = readWords(bytes, e.path);
         const doc = callsDoc(e.name, e.path, e.label, calls, table);
-        docs.push({ ...doc, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+        docs.push({ ...doc, sha256: sha256Hex(bytes), bytes: bytes.length });
       } catch (err) {
         if (!(err instanceof EmptyTraceError)) throw err;
         skippedEmpty.push(e.name);
@@ -224,7 +224,7 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
     }
     try {
       const read = readTraceSync(bytes, { table, source: e.path, format: options.format ?? 'auto' });
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const sha256 = sha256Hex(bytes);
       docs.push({ name: e.name, path: e.path, label: e.label, calls: read.calls, sha256, bytes: bytes.length });
     } catch (err) {
       if (!(err instanceof EmptyTraceError)) throw err;
@@ -256,5 +256,5 @@ function callsDoc(name: string, path: string, label: 0 | 1, names: readonly stri
   const calls = new Int32Array(names.length);
   for (let i = 0; i < names.length; i++) calls[i] = table.intern(names[i]);
   const text = Buffer.from(names.join('\n') + '\n', 'utf8');
-  return { name, path, label, calls, sha256: createHash('sha256').update(text).digest('hex'), bytes: text.length };
+  return { name, path, label, calls, sha256: sha256Hex(text), bytes: text.length };
 }

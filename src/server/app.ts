@@ -38,6 +38,7 @@ import { NAME_PATTERN, namedSchemas } from './schemas.js';
 import { hasScope, parseToken, secretMatches, tokenExpired } from './tokens.js';
 import type { Scope, TokenRecord } from './tokens.js';
 import { ROUTES } from './routes.js';
+import { sha256Hex } from '../hash.js';
 
 /** Size limits of request bodies, in bytes. */
 export interface ServerLimits {
@@ -156,10 +157,8 @@ function sendProblem(reply: FastifyReply, p: Record<string, unknown>): FastifyRe
   return reply.code(p.status as number).type('application/problem+json').send(JSON.stringify(p));
 }
 
-/** SHA-256 of bytes, lower-case hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** SHA-256 of bytes, lower-case hex (the one helper, src/hash.ts). */
+export { sha256Hex };
 
 /** Turns a stored program into its API object, adding the verdict of its trace. */
 async function programJson(backend: ServerBackend, detector: TraceDetector, p: ProgramRecord): Promise<Record<string, unknown>> {

@@ -7,32 +7,19 @@
  */
 import type { NewToken, Scope, TokenOptions, TokenRecord } from './tokens.js';
 
-/** Class of a trace, as the API spells it. */
-export type LabelName = 'benign' | 'malicious';
+/** Class of a trace, as the API spells it: the store's one label type. */
+export type { LabelName } from '../store/filter.js';
+import type { LabelName } from '../store/filter.js';
 
 /** The verdict record (docs/cli.md, "Verdict JSON"): one type for the CLI, the runner and the API. */
 export type { VerdictJson } from '../api/verdict-json.js';
 import type { VerdictJson } from '../api/verdict-json.js';
 
-/** A model in use by the server, and how to run it on a request body. */
-export interface TraceDetector {
-  /** Description served by `GET /v1/models`. */
-  readonly model: { name: string; sha256: string; source: 'default' | 'file'; info: Record<string, unknown> };
-  /**
-   * Classifies a trace (raw NtTrace log or reduced, already inflated), in this thread or
-   * another. Throws (rejects with) `MalformedTraceError` for an empty trace or one without calls.
-   */
-  detect(body: Uint8Array, options?: DetectOptions): VerdictJson | Promise<VerdictJson>;
-}
-
-/** Options of {@link TraceDetector.detect}. */
-export interface DetectOptions {
-  /**
-   * The caller will not read `body` again: a detector running in another thread may take
-   * its memory by transfer (the ArrayBuffer is then detached here) instead of copying it.
-   */
-  consume?: boolean;
-}
+/**
+ * A model in use by the server, and how to run it on a request body; the options of its
+ * `detect`. Declared with the model hot swap (`src/reassess/detector.ts`), below the server.
+ */
+export type { TraceDetector, DetectOptions } from '../reassess/detector.js';
 
 /** Where a contributed trace came from. */
 export interface TraceProvenance {

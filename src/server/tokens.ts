@@ -9,8 +9,9 @@
  *
  * @packageDocumentation
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { TokenFormatError } from './errors.js';
+import { sha256Hex } from '../hash.js';
 
 /** What a token may do. `admin` implies every other scope. */
 export type Scope = 'detect' | 'contribute' | 'label' | 'worker' | 'admin';
@@ -106,7 +107,7 @@ export function generateToken(): NewToken {
 
 /** Hex SHA-256 of a token secret. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return sha256Hex(secret);
 }
 
 /** Splits a token string into id and secret, or returns `undefined` if it is not a token. */

@@ -9,7 +9,6 @@
  *
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
@@ -24,6 +23,7 @@ import { WorkerPreflightError } from './worker-errors.js';
 import { checkServerUrl, request } from './worker-http.js';
 import { checkBeforeJob, checkTracerStarts, resolveTracer } from './worker-preflight.js';
 import { resolveRunAs, runAsLauncher, type RunAsAccount } from './worker-run-as.js';
+import { sha256Hex } from '../hash.js';
 
 /** What the server returns for a claim, every field checked ({@link checkClaim}). */
 export type ClaimedJob = CheckedClaim;
@@ -117,7 +117,7 @@ export class WorkerClient {
     if (res.status !== 200) return WorkerClient.fail(res, `download of ${job.sha256}`);
     const bytes = res.body;
     if (bytes.length !== job.size) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has ${bytes.length} bytes, the claim said ${job.size}`);
-    const got = createHash('sha256').update(bytes).digest('hex');
+    const got = sha256Hex(bytes);
     if (got !== job.sha256) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has SHA-256 ${got}`);
     return bytes;
   }

@@ -17,7 +17,6 @@
  * byte-identity of an imported reduced file by comparing it with this rendering, and keeps
  * the original bytes only when they differ.
  */
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CallTable } from '../tokenize/call-table.js';
 import { TraceEncodingError } from './errors.js';
@@ -203,7 +202,5 @@ export function isCanonical(seq: LocalSequence, bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Lower-case hex SHA-256 of some bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** Lower-case hex SHA-256 (the one helper, src/hash.ts). */
+export { sha256Hex } from '../hash.js';
