@@ -3,7 +3,7 @@
  * coordinate orders of our solvers are the same as scikit-learn's for the same
  * `random_state`:
  *
- * - {@link Mt19937} (shared with `src/eval/random.ts`): the 32-bit Mersenne Twister, the
+ * - {@link Mt19937} (`src/stats/random.ts`, shared with the folds): the 32-bit Mersenne Twister, the
  *   generator behind both `std::mt19937` (LIBLINEAR as vendored by scikit-learn) and numpy's
  *   legacy `RandomState`. Seeding is `init_genrand`, the same in both.
  * - {@link boundedRandInt}: scikit-learn's `bounded_rand_int` (Lemire's multiply-shift
@@ -19,7 +19,7 @@
  * @packageDocumentation
  */
 import { InvalidOptionError } from '../errors.js';
-import { Mt19937 } from '../eval/random.js';
+import { Mt19937 } from '../stats/random.js';
 
 export { Mt19937 };
 

@@ -9,7 +9,7 @@
  */
 import type { BinaryClassifier, Labels } from '../classifiers/types.js';
 import { InvalidOptionError } from '../errors.js';
-import { stratifiedFoldOf } from '../eval/folds.js';
+import { stratifiedFoldOf } from '../stats/folds.js';
 import { selectRows, type Csr } from '../tfidf/csr.js';
 
 /** Options of the inner cross-validation. */

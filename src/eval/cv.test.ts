@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CallTable } from '../tokenize/call-table.js';
 import { crossValidate, summaryJson, type Candidate } from './cv.js';
 import { stratifiedSplit } from './folds.js';
-import { binaryMetrics } from './metrics.js';
+import { binaryMetrics } from '../stats/metrics.js';
 import { writeReport } from './report.js';
 
 // 40 documents: the share of call 1 is the signal; label 1 iff share > 0.5 except two flips.

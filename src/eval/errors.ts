@@ -1,7 +1,11 @@
 /**
- * Typed errors of the evaluation code (folds, cross-validation, bench).
+ * Typed errors of the evaluation code (folds, cross-validation, bench). `SplitError` and
+ * `MetricError` are defined with the shared statistics (`src/stats/errors.ts`), which the
+ * core uses too, and exported from here as well.
  */
 import { NtmdError } from '../errors.js';
+
+export { SplitError, MetricError } from '../stats/errors.js';
 
 /** A folds file cannot be used with this corpus (missing setting, unknown or repeated document). */
 export class FoldsFileError extends NtmdError {
@@ -10,19 +14,5 @@ export class FoldsFileError extends NtmdError {
   constructor(file: string, message: string) {
     super('FOLDS_FILE', `${file}: ${message}`);
     this.file = file;
-  }
-}
-
-/** A split cannot be made: too few documents of a class for the number of folds, and so on. */
-export class SplitError extends NtmdError {
-  constructor(message: string) {
-    super('SPLIT', message);
-  }
-}
-
-/** A metric was asked of data it is not defined for (no positives, no negatives, mismatched lengths). */
-export class MetricError extends NtmdError {
-  constructor(message: string) {
-    super('METRIC', message);
   }
 }

@@ -15,7 +15,7 @@ import {
   uniqueSplit,
   type FoldsFile,
 } from './folds.js';
-import { Mt19937 } from './random.js';
+import { Mt19937 } from '../stats/random.js';
 import type { Csr } from '../tfidf/csr.js';
 
 requireShared();

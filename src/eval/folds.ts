@@ -2,17 +2,17 @@
  * Cross-validation splits: seeded stratified k-fold (the same folds as scikit-learn's
  * `StratifiedKFold(shuffle=True, random_state=seed)`), the same on unique traces only,
  * grouped k-fold where near-duplicate traces never straddle folds, and replay of a folds
- * file such as `../shared/reference/cv-folds.json`.
+ * file such as `../shared/reference/cv-folds.json`. The fold assignment they build on
+ * (`stratifiedFoldOf`, `foldsFromAssignment`) is in `src/stats/folds.ts`.
  */
 import type { Csr } from '../tfidf/csr.js';
+import { Mt19937 } from '../stats/random.js';
+import { checkFoldCount, foldsFromAssignment, stratifiedFoldOf, type Fold } from '../stats/folds.js';
 import { FoldsFileError, SplitError } from './errors.js';
-import { Mt19937 } from './random.js';
 
-/** One fold: indices (into the corpus' documents) to train on and to test on, ascending. */
-export interface Fold {
-  readonly train: Int32Array;
-  readonly test: Int32Array;
-}
+// The fold assignment itself is shared with the core (Platt calibration, the `auto` preset).
+export { stratifiedFoldOf, foldsFromAssignment };
+export type { Fold };
 
 /** The kinds of split `bench` offers. */
 export type SplitKind = 'stratified' | 'unique' | 'grouped' | 'file';
@@ -26,78 +26,6 @@ export interface Split {
   readonly used: Int32Array;
   /** One line saying how the split was made, for reports. */
   readonly description: string;
-}
-
-/**
- * Test-fold number of each document, exactly as scikit-learn 1.2's
- * `StratifiedKFold(n_splits=k, shuffle=true, random_state=seed)._make_test_folds`:
- * classes are numbered by first appearance, each class's fold numbers are dealt in the
- * sorted-label round-robin allocation and then shuffled by numpy's `RandomState(seed)`.
- *
- * @param labels - one label per document (any small non-negative integers).
- * @param k - number of folds, 2 <= k <= number of documents.
- * @param seed - the `random_state`; `null` for no shuffling (scikit-learn's `shuffle=False`).
- */
-export function stratifiedFoldOf(labels: ArrayLike<number>, k: number, seed: number | null): Int32Array {
-  const n = labels.length;
-  checkK(k, n);
-  const rng = seed === null ? null : new Mt19937(seed);
-  // Encode classes by order of first appearance.
-  const code = new Map<number, number>();
-  const enc = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let c = code.get(labels[i]);
-    if (c === undefined) code.set(labels[i], (c = code.size));
-    enc[i] = c;
-  }
-  const nClasses = code.size;
-  const counts = new Int32Array(nClasses);
-  for (let i = 0; i < n; i++) counts[enc[i]]++;
-  let largest = 0;
-  for (let c = 0; c < nClasses; c++) largest = Math.max(largest, counts[c]);
-  if (k > largest) throw new SplitError(`cannot make ${k} stratified folds: the largest class has only ${largest} documents`);
-  // allocation[f][c] = how many of class c go to fold f (round-robin over the sorted labels).
-  const sorted = Int32Array.from(enc).sort();
-  const allocation = new Int32Array(k * nClasses);
-  for (let i = 0; i < n; i++) allocation[(i % k) * nClasses + sorted[i]]++;
-  const out = new Int32Array(n);
-  for (let c = 0; c < nClasses; c++) {
-    const foldsForClass = new Int32Array(counts[c]);
-    let p = 0;
-    for (let f = 0; f < k; f++) for (let r = allocation[f * nClasses + c]; r > 0; r--) foldsForClass[p++] = f;
-    if (rng) rng.shuffle(foldsForClass);
-    p = 0;
-    for (let i = 0; i < n; i++) if (enc[i] === c) out[i] = foldsForClass[p++];
-  }
-  return out;
-}
-
-function checkK(k: number, n: number): void {
-  if (!Number.isInteger(k) || k < 2) throw new SplitError(`the number of folds must be an integer >= 2, got ${k}`);
-  if (k > n) throw new SplitError(`cannot make ${k} folds of ${n} documents`);
-}
-
-/**
- * Builds the folds from a test-fold number per used document.
- * @param foldOf - fold number of `used[i]`.
- * @param used - document indices taking part (ascending).
- */
-export function foldsFromAssignment(foldOf: ArrayLike<number>, k: number, used: Int32Array): Fold[] {
-  const folds: Fold[] = [];
-  for (let f = 0; f < k; f++) {
-    let nt = 0;
-    for (let i = 0; i < used.length; i++) if (foldOf[i] === f) nt++;
-    const test = new Int32Array(nt);
-    const train = new Int32Array(used.length - nt);
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < used.length; i++) {
-      if (foldOf[i] === f) test[a++] = used[i];
-      else train[b++] = used[i];
-    }
-    folds.push({ train, test });
-  }
-  return folds;
 }
 
 /** Result of dropping byte-identical copies. */
@@ -242,7 +170,7 @@ export function similarityGroups(X: Csr, threshold: number, keys?: readonly stri
  */
 export function groupedFoldOf(groups: ArrayLike<number>, labels: ArrayLike<number>, k: number, seed: number): Int32Array {
   const n = labels.length;
-  checkK(k, n);
+  checkFoldCount(k, n);
   let nGroups = 0;
   let nClasses = 0;
   for (let i = 0; i < n; i++) {

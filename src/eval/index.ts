@@ -33,8 +33,8 @@ export {
   fpAtRecall,
   thresholdCounts,
   foldSummary,
-} from './metrics.js';
-export type { BinaryMetrics, ScalarMetrics, Confusion, CurvePoint } from './metrics.js';
+} from '../stats/metrics.js';
+export type { BinaryMetrics, ScalarMetrics, Confusion, CurvePoint } from '../stats/metrics.js';
 export { writeReport, metricsTable, foldTable, speedTable } from './report.js';
 export type { ReportOptions } from './report.js';
 export { lineChartSvg } from './svg.js';
@@ -44,5 +44,5 @@ export type { AutoOptions, AutoSelection, AutoScore, AutoCandidate } from './aut
 export { syntheticCorpus, writeSyntheticCorpus } from './synthetic.js';
 export type { SyntheticOptions, SyntheticCorpus, SyntheticVocabulary } from './synthetic.js';
 export { buildDefaultModel, defaultCorpusDir, DEFAULT_MODEL_PRESET } from './default-model.js';
-export { Mt19937 } from './random.js';
+export { Mt19937 } from '../stats/random.js';
 export { FoldsFileError, SplitError, MetricError } from './errors.js';

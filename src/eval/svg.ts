@@ -2,7 +2,7 @@
  * Small, dependency-free SVG line charts for the bench report (ROC and precision-recall
  * curves, one line per model).
  */
-import type { CurvePoint } from './metrics.js';
+import type { CurvePoint } from '../stats/metrics.js';
 
 /** One line of a chart. */
 export interface Series {

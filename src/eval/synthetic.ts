@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
-import { Mt19937 } from './random.js';
+import { Mt19937 } from '../stats/random.js';
 
 /** Which call names the traces use. */
 export type SyntheticVocabulary = 'nt' | 'linux' | 'linux-numbers' | 'winapi';

@@ -89,7 +89,7 @@ const SVC_5GRAM: Preset = {
 
 /**
  * `auto`: the configuration is chosen per training corpus by inner cross-validation over
- * n-gram ranges and classifiers (`selectAutoConfig` in `src/eval/auto.ts`): `train({ preset:
+ * n-gram ranges and classifiers (`selectAutoConfig` in `src/model/auto.ts`): `train({ preset:
  * 'auto' })`, `ntmaldetect train --preset auto` and `trainAuto()` choose on the training corpus,
  * `bench --models auto` inside every fold. The static configuration below is only what is used
  * when no training data is at hand to choose with: the default's.

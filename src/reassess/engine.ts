@@ -31,7 +31,7 @@ import type { Candidate } from '../eval/cv.js';
 import { selectAutoConfig } from '../eval/auto.js';
 import { makeSplit } from '../eval/bench.js';
 import type { Split } from '../eval/folds.js';
-import { binaryMetrics } from '../eval/metrics.js';
+import { binaryMetrics } from '../stats/metrics.js';
 import { ModelRegistry } from './registry.js';
 import type { ProductionEntry } from './registry.js';
 import { applyRule, resolveRule, type PromotionRule, type RuleOutcome } from './rule.js';

@@ -7,12 +7,17 @@
  * (`serve --reassess`) at once, and by polling the production pointer for changes made by
  * other processes (`reassess` or `models promote|rollback` on PostgreSQL).
  *
+ * Re-assessment sits below the server and does not import it: a swapped-in detector is made
+ * by the detector in use ({@link ReloadableDetector.withModel}, which the server's
+ * `ModelDetector` implements).
+ *
  * @packageDocumentation
  */
-import type { TraceDetector, VerdictJson } from '../server/backend.js';
-import { ModelDetector } from '../server/detector.js';
+import type { VerdictJson } from '../api/verdict-json.js';
+import { InvalidOptionError } from '../errors.js';
 import { loadModel } from '../model/model.js';
 import type { Store } from '../store/store.js';
+import { isReloadable, type ReloadableDetector, type TraceDetector } from './detector.js';
 import { ModelRegistry } from './registry.js';
 
 /** A detector whose model can be replaced at any time. */
@@ -52,11 +57,11 @@ export class SwappableDetector implements TraceDetector {
   }
 }
 
-/** A detector on model `id` of the store. */
-export async function storeModelDetector(store: Store, id: number): Promise<ModelDetector> {
+/** A detector like `like` (e.g. the server's `ModelDetector`) on model `id` of the store. */
+export async function storeModelDetector(store: Store, id: number, like: ReloadableDetector): Promise<ReloadableDetector> {
   const stored = await store.getModel(id);
   const model = await loadModel(stored.bytes!);
-  return new ModelDetector(model, { name: `store model ${id} (${stored.name})`, source: 'file', fileSha256: stored.sha256 });
+  return like.withModel(model, { name: `store model ${id} (${stored.name})`, source: 'file', fileSha256: stored.sha256 });
 }
 
 /** A running {@link followProduction}. */
@@ -70,12 +75,17 @@ export interface ProductionFollower {
  * Keeps `detector` on the store's production model, checking every `intervalMs` (default
  * 5 s; 0 = only when {@link ProductionFollower.check} is called). A failed check (database
  * briefly away, unreadable model) keeps the current model and is reported to `onError`.
+ * The detector in use must be a {@link ReloadableDetector} (as `ModelDetector` and the
+ * detectors it makes are): the next one is made by it.
  */
 export function followProduction(
   store: Store,
   detector: SwappableDetector,
   options: { intervalMs?: number; onSwap?: (modelId: number) => void; onError?: (e: unknown) => void } = {},
 ): ProductionFollower {
+  if (!isReloadable(detector.active)) {
+    throw new InvalidOptionError('detector', 'a SwappableDetector on a detector that can load another model (withModel), such as ModelDetector of ntmaldetect/server', detector.active.model.name);
+  }
   let registry: Promise<ModelRegistry> | undefined;
   let checking: Promise<number | null> | undefined;
   const check = (): Promise<number | null> => {
@@ -84,7 +94,9 @@ export function followProduction(
         registry ??= ModelRegistry.open(store);
         const entry = await (await registry).production();
         if (entry && entry.modelId !== detector.modelId) {
-          detector.swap(await storeModelDetector(store, entry.modelId), entry.modelId);
+          const like = detector.active;
+          if (!isReloadable(like)) throw new InvalidOptionError('detector', 'a detector that can load another model (withModel)', like.model.name);
+          detector.swap(await storeModelDetector(store, entry.modelId, like), entry.modelId);
           options.onSwap?.(entry.modelId);
         }
         return detector.modelId;

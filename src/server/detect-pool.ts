@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { DetectOptions, TraceDetector, VerdictJson } from './backend.js';
 import { ownsBuffer } from './body.js';
 import { MalformedTraceError } from './errors.js';
-import { NOT_A_TRACE } from './detector.js';
+import { NOT_A_TRACE } from './not-a-trace.js';
 
 interface Pending {
   resolve: (v: VerdictJson) => void;

@@ -4,36 +4,40 @@
  *
  * @packageDocumentation
  */
-import { REFUSED_CODES, verdictJson } from '../api/verdict-json.js';
+import { verdictJson } from '../api/verdict-json.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
-import { defaultModelSync, detectSync, DEFAULT_MODEL_PATH } from '../api/detect.js';
-import { loadModel } from '../model/model.js';
+import { detectSync } from '../api/detect.js';
+import { resolveModel } from '../api/resolve-model.js';
 import type { Model } from '../model/model.js';
 import { isNtmdError } from '../errors.js';
 import type { DetectOptions, TraceDetector, VerdictJson } from './backend.js';
+import type { DetectorMeta, ReloadableDetector } from '../reassess/detector.js';
 import { MalformedTraceError } from './errors.js';
-
-/** Reader errors that mean "this body is not a usable trace" (422), by code. */
-export const NOT_A_TRACE: ReadonlySet<string> = new Set([...REFUSED_CODES, 'CORRUPT_GZIP']);
+import { NOT_A_TRACE } from './not-a-trace.js';
 
 /** A {@link TraceDetector} on a loaded model. */
-export class ModelDetector implements TraceDetector {
+export class ModelDetector implements ReloadableDetector {
   readonly model: TraceDetector['model'];
 
   constructor(
     /** The loaded model. */
     readonly loaded: Model,
-    meta: { name: string; source: 'default' | 'file'; fileSha256?: string },
+    meta: DetectorMeta,
   ) {
     // The SHA-256 of the model file, as \`models list\` and the store report it; without the
     // file, of the model's serialised bytes.
     const sha256 = meta.fileSha256 ?? createHash('sha256').update(loaded.toBytes()).digest('hex');
     this.model = { name: meta.name, sha256, source: meta.source, info: loaded.info() as unknown as Record<string, unknown> };
+  }
+
+  /** A detector on another model (the hot swap's, `src/reassess/swap.ts`). */
+  withModel(model: Model, meta: DetectorMeta): ModelDetector {
+    return new ModelDetector(model, meta);
   }
 
   detect(body: Uint8Array): VerdictJson {
@@ -47,15 +51,14 @@ export class ModelDetector implements TraceDetector {
 }
 
 /**
- * Loads the model of `serve --model F` (a `.ntmd` path), or the shipped default model.
- * Throws the model reader's typed errors for a bad file.
+ * Loads the model of `serve --model F` (a `.ntmd` path), or the shipped default model, with
+ * `resolveModel` as every command does. Throws the model reader's typed errors for a bad file.
  */
 export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
-  const fileSha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
-  if (modelPath === undefined) return new ModelDetector(defaultModelSync(), { name: basename(DEFAULT_MODEL_PATH), source: 'default', fileSha256: await fileSha256(DEFAULT_MODEL_PATH) });
-  const bytes = await readFile(modelPath).catch(() => undefined);
-  if (bytes === undefined) return new ModelDetector(await loadModel(modelPath), { name: basename(modelPath), source: 'file' }); // throws the reader's typed error
-  return new ModelDetector(await loadModel(bytes, { source: modelPath }), { name: basename(modelPath), source: 'file', fileSha256: createHash('sha256').update(bytes).digest('hex') });
+  const r = await resolveModel({ model: modelPath });
+  const path = r.path!; // a path or the default model: both are files
+  const bytes = r.bytes ?? (await readFile(path));
+  return new ModelDetector(r.model, { name: basename(path), source: r.origin === 'default' ? 'default' : 'file', fileSha256: createHash('sha256').update(bytes).digest('hex') });
 }
 
 /** Most detection threads `serve` starts by itself (each holds a copy of the model). */

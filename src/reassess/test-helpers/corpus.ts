@@ -4,7 +4,7 @@
  */
 import { syntheticCorpus, type SyntheticOptions } from '../../eval/synthetic.js';
 import type { ImportItem } from '../../store/sources.js';
-import { Mt19937 } from '../../eval/random.js';
+import { Mt19937 } from '../../stats/random.js';
 
 /**
  * Synthetic traces as import items named `<prefix>NNNN.txt`. `randomLabels` replaces every

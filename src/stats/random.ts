@@ -1,7 +1,8 @@
 /**
  * A seeded pseudo-random generator that reproduces numpy's legacy `RandomState`
  * (MT19937 seeded with `init_genrand`), so that a seeded split here is the same split as
- * scikit-learn's with the same `random_state`.
+ * scikit-learn's with the same `random_state`. The solvers' streams built on it are in
+ * `src/classifiers/rng.ts`.
  */
 
 const N = 624;
