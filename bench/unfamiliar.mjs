@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The measurement behind the "unfamiliar" rule (docs/benchmarks.md, "Unfamiliar traces").
+// The measurement behind the familiarity rules (docs/benchmarks.md, "Familiarity").
 //
 // For each held-out trace of the grouped near-duplicate split (10 folds, seed 0; a model of
 // the `default` preset fitted on the other folds), and for real NtTrace logs of benign Wine
