@@ -3,7 +3,7 @@
  * scripts/make-nttrace-fixtures.sh): benign Wine tools and ntmd-behave, our harmless
  * program that acts like the corpus's malware. The model was trained on 2017-era 32-bit
  * Windows traces and knows almost none of their ten-grams: each must be "unfamiliar", never
- * a verdict from the intercept (docs/benchmarks.md, "Unfamiliar traces").
+ * a verdict from the intercept (docs/benchmarks.md, "Familiarity").
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';

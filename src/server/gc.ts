@@ -2,7 +2,7 @@
  * The garbage-collector setting of the `ntmaldetect serve` process.
  *
  * Two V8 heuristics make the tail latency of `/v1/detect` under load on the HTTP thread
- * (docs/benchmarks.md, "HTTP API", "Third session: V8's garbage-collector flags set at start-up"):
+ * (docs/benchmarks.md, "HTTP API"):
  *
  * - **The young generation.** V8 grows it up to 16 MiB per semi-space; the old generation of
  *   a server is small (about 20 MB live), and once its headroom is below the young

@@ -14,8 +14,8 @@ import type { ReadOptions, TraceRead } from './types.js';
 const FILE_CHUNK = 1 << 20;
 /**
  * Chunk size of synchronous file reads: small enough that the chunk the kernel has just
- * copied is still in the CPU's cache when the reader parses it (64 KiB read 70 MB in about
- * half the CPU time of 1 MiB reads here, see docs/benchmarks.md).
+ * copied is still in the CPU's cache when the reader parses it (reading 70 MB took 12–15 ms
+ * of CPU in 64 KiB reads against 28 ms in 1 MiB reads, on a core with a 512 KiB L2 cache).
  */
 const SYNC_CHUNK = 1 << 16;
 
