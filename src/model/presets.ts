@@ -44,7 +44,7 @@ const NTMALDETECT_2018: Preset = {
 /** Every preset by name. */
 export const PRESETS: Map<string, Preset> = new Map([[NTMALDETECT_2018.name, NTMALDETECT_2018]]);
 
-// ---- Presets chosen by measurement (helper G, src/eval; see docs/benchmarks.md) ----------
+// ---- Presets chosen by measurement (src/eval; see docs/benchmarks.md) -------------------
 // Each was cross-validated with `ntmaldetect bench` on the reference split and on the grouped
 // split (near-duplicate traces never straddle folds); the figures are in docs/benchmarks.md.
 
