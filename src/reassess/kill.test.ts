@@ -17,7 +17,7 @@ afterAll(removeScratch);
 /** Runs `reassess --once` in a child process and kills it once it is fitting folds. */
 function killMidway(db: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [builtCli, 'reassess', '--once', '--db', db, '--candidates', 'production,svc-5gram', '--folds', '5'], {
+    const child = spawn(process.execPath, [builtCli, 'reassess', '--once', '--db', db, '--candidates', 'production,svc-5gram', '--folds', '5', '--progress'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NTMD_DATABASE_URL: '' },
     });

@@ -7,7 +7,7 @@ import type { CliIO, Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { RULE_METRICS } from '../../reassess/rule.js';
 import type { ProgressLine } from '../progress.js';
-import { commandProgress } from '../progress.js';
+import { commandProgress, progressLine } from '../progress.js';
 
 const help = `Usage: ntmaldetect reassess [--db D] (--once | --schedule CRON) [options]
 
@@ -42,6 +42,7 @@ Options:
   --plain-t           plain paired t-test (no correction for overlapping training sets)
   --no-wait           fail at once if another run holds the lock, instead of waiting
   --json              print each run's report as one JSON line
+  --progress          progress lines (folds, training) even when stderr is not a terminal
 
 Examples:
   ntmaldetect reassess --once --candidates production,default,auto
@@ -68,6 +69,7 @@ const command: Command = {
     'plain-t': { type: 'boolean' },
     'no-wait': { type: 'boolean' },
     json: { type: 'boolean' },
+    progress: { type: 'boolean' },
   },
   async run(values, _positionals, io) {
     const once = values.once === true;
@@ -81,7 +83,8 @@ const command: Command = {
     const store = await openStore({ db: stringOption(values, 'db'), env: io.env });
     try {
       const runOnce = async (trigger: string): Promise<void> => {
-        const progress = commandProgress(io, values);
+        // --progress asks for plain progress lines even when piped or with --json.
+        const progress = values.progress === true ? progressLine(io, { lines: true }) : commandProgress(io, values);
         const report = await reassess(store, { ...options, trigger, onProgress: (e) => showProgress(io, progress, e) }).finally(() => progress.clear());
         if (values.json === true) println(io.stdout, JSON.stringify(report));
         else printReport(io, report);
