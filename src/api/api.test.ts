@@ -89,6 +89,7 @@ describe('detect', () => {
   it('calls a trace too short for an n-gram insufficient, one with no known n-gram unfamiliar, with the reason', () => {
     const short = detectSync(['NtOpenKey', 'NtClose', 'NtClose', 'NtOpenFile', 'NtClose'], { model });
     expect(short).toEqual({
+      schemaVersion: 2,
       verdict: 'insufficient',
       malicious: false,
       unfamiliar: false,

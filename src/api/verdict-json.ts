@@ -6,19 +6,15 @@
  * describes it field by field, and {@link VERDICT_JSON_SCHEMA} is its JSON Schema.
  */
 import type { Verdict } from './verdict.js';
+import { VERDICT_SCHEMA_VERSION } from './verdict.js';
 
-/**
- * Version of the verdict JSON. 2: the `schemaVersion` field, the `unfamiliar` state,
- * `refused` and `error` records, no member votes on undecided verdicts. (1: ntmaldetect
- * 0.1, without `verdict`; the server upgrades stored records of version 1 when it serves them.)
- */
-export const VERDICT_SCHEMA_VERSION = 2;
+export { VERDICT_SCHEMA_VERSION };
 
 /** Every state a verdict record can have: the four verdicts, and the two ways of having none. */
 export type VerdictRecordState = Verdict['verdict'] | 'refused' | 'error';
 
-/** A verdict as JSON: the {@link Verdict} itself, with the schema version first. */
-export type VerdictJson = { readonly schemaVersion: typeof VERDICT_SCHEMA_VERSION } & Verdict;
+/** A verdict as JSON: the {@link Verdict} itself (it carries its `schemaVersion`). */
+export type VerdictJson = Verdict;
 
 /**
  * An input that got no verdict: `refused` when it is not a trace (empty, no call line,
@@ -34,7 +30,10 @@ export interface NoVerdictJson {
 /** Error codes that mean "this input is not a trace" (a `refused` record; HTTP 422). */
 export const REFUSED_CODES: ReadonlySet<string> = new Set(['EMPTY_TRACE', 'NO_CALLS', 'NOT_A_TRACE']);
 
-/** The JSON record of a verdict (plain data, key order fixed). */
+/**
+ * A copy of a verdict with its keys in the documented order and nothing else: the record a
+ * surface writes (a verdict built by hand or stored may hold its keys in another order).
+ */
 export function verdictJson(v: Verdict): VerdictJson {
   return {
     schemaVersion: VERDICT_SCHEMA_VERSION,

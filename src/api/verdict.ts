@@ -35,8 +35,21 @@ export interface MemberVerdict {
  */
 export type VerdictState = 'malicious' | 'benign' | 'unfamiliar' | 'insufficient';
 
-/** What `detect()` says about one trace. */
+/**
+ * Version of the verdict's JSON form. 2: `schemaVersion`, the `unfamiliar` state, no member
+ * votes on undecided verdicts, and the `refused` / `error` records of inputs without a
+ * verdict (`NoVerdictJson`). (1: ntmaldetect 0.1, without `verdict`.)
+ */
+export const VERDICT_SCHEMA_VERSION = 2;
+
+/**
+ * What `detect()` says about one trace. Plain data: `JSON.stringify(verdict)` is its JSON
+ * form, the record `scan --json`, `run --json` and the HTTP API write (docs/cli.md,
+ * "Verdict JSON").
+ */
 export interface Verdict {
+  /** Version of this record's form: {@link VERDICT_SCHEMA_VERSION}. */
+  readonly schemaVersion: typeof VERDICT_SCHEMA_VERSION;
   /** The answer: see {@link VerdictState}. */
   readonly verdict: VerdictState;
   /** `verdict === 'malicious'`: the ensemble's decision under {@link Verdict.policy}. */
@@ -130,17 +143,18 @@ export function verdictOfRow(
   if (ngrams === 0) {
     const [lo] = model.config.tfidf.ngramRange;
     const reason = `the trace has ${calls} call${calls === 1 ? '' : 's'}, fewer than the ${lo} an n-gram of the model needs`;
-    return { verdict: 'insufficient', ...none, insufficient: true, reason, ...undecided };
+    return { schemaVersion: VERDICT_SCHEMA_VERSION, verdict: 'insufficient', ...none, insufficient: true, reason, ...undecided };
   }
   if (knownNgrams === 0 || knownNgrams < minKnownNgrams) {
     const reason =
       `${knownNgrams} distinct n-gram${knownNgrams === 1 ? '' : 's'} of the trace ${knownNgrams === 1 ? 'is' : 'are'} known to the model ` +
       `(${percent(1 - unknown / ngrams)} of its ${ngrams}), fewer than the ${minKnownNgrams} a verdict needs: ` +
       'the trace is unlike what the model was trained on (another program family, platform or tracer?)';
-    return { verdict: 'unfamiliar', ...none, unfamiliar: true, reason, ...undecided };
+    return { schemaVersion: VERDICT_SCHEMA_VERSION, verdict: 'unfamiliar', ...none, unfamiliar: true, reason, ...undecided };
   }
   const c = combine(members, policy, threshold);
   const verdict: Verdict = {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
     verdict: c.malicious ? 'malicious' : 'benign',
     ...none,
     malicious: c.malicious,

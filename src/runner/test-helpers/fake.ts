@@ -41,6 +41,7 @@ export function countingDetector(): LiveDetector & { verdicts: number } {
       const calls = reader.calls;
       const insufficient = calls < 10;
       return {
+        schemaVersion: 2,
         verdict: insufficient ? 'insufficient' : 'benign',
         malicious: false,
         unfamiliar: false,
