@@ -24,7 +24,7 @@ once, or after --grace). 'revoke' refuses the token from now on, marks every tra
 produced as suspect (re-assessment leaves them out until a person labels them again) and
 puts the programs it holds back in the queue.
 
-Worker tokens made before worker identity (ntmaldetect 0.3) are listed as 'legacy': they
+Worker tokens made before worker identity (ntmaldetect 0.2) are listed as 'legacy': they
 keep working, with a warning on the server, until bound ('bind') or rotated.
 
 An embedded store is owned by one process: stop the server first, or use the API
