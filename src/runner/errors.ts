@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { NtmdError } from '../errors.js';
-import type { Verdict } from './types.js';
+import type { Verdict } from '../api/verdict.js';
 
 /** Where NtTrace can be downloaded, quoted in error messages and docs. */
 export const NTTRACE_HOME = 'https://github.com/rogerorr/NtTrace (prebuilt NtTrace.exe: http://rogerorr.github.io/NtTrace/)';
