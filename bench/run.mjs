@@ -45,7 +45,7 @@ if (!name || name === '--help' || name === '-h' || name === 'list') {
   const width = Math.max(...Object.keys(BENCHMARKS).map((n) => n.length));
   process.stdout.write('Usage: npm run bench -- <name> [args]   (after `npm run build --silent`)\n\n');
   for (const [n, [, what]] of Object.entries(BENCHMARKS)) process.stdout.write(`  ${n.padEnd(width)}  ${what}\n`);
-  process.stdout.write('\nFigures, baselines and exact commands: docs/benchmarks.md. `<name> --help` where a script has it.\n');
+  process.stdout.write('\nFigures, baselines and exact commands: docs/benchmarks.md.\n');
   process.exit(0);
 }
 
