@@ -1,27 +1,21 @@
 /**
  * `detect()`: the verdict of a model on one trace, whatever form the trace comes in.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
 import { CallTable } from '../tokenize/call-table.js';
 import { readTrace, readTraceSync } from '../tokenize/read.js';
 import type { ReadOptions, TraceFormat } from '../tokenize/types.js';
-import { NoDefaultModelError } from '../model/errors.js';
 import { inputOf } from '../model/config.js';
 import { readWords } from '../corpus/datasets.js';
 import type { LoadOptions, Model } from '../model/model.js';
-import { loadModel, loadModelSync } from '../model/model.js';
+import type { ModelSource } from './resolve-model.js';
+import { resolveModel, resolveModelSync } from './resolve-model.js';
 import type { Verdict, VerdictOptions } from './verdict.js';
 import { verdictOfCalls } from './verdict.js';
 import { unreadable } from './errors.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** Path of the model shipped with the package (`models/default.ntmd`). */
-export const DEFAULT_MODEL_PATH = join(here, '..', '..', 'models', 'default.ntmd');
+export { DEFAULT_MODEL_PATH, defaultModelSync, type ModelSource } from './resolve-model.js';
 
 /**
  * A trace in any of the forms `detect()` takes:
@@ -44,9 +38,6 @@ export type TraceSource =
 /** A trace already in memory (what {@link detectSync} takes). */
 export type SyncTraceSource = string | Uint8Array | readonly string[] | { readonly calls: Int32Array; readonly table: CallTable };
 
-/** Which model to use: a loaded one, a file path, or the file's bytes. */
-export type ModelSource = Model | string | Uint8Array;
-
 /** Options of {@link detect}. */
 export interface DetectOptions extends VerdictOptions {
   /** The model; default: the shipped default model (`models/default.ntmd`). */
@@ -64,40 +55,6 @@ export interface DetectOptions extends VerdictOptions {
   readonly source?: string;
   /** Checks the model file's signature against this key (see `loadModel`). */
   readonly trustKey?: LoadOptions['trustKey'];
-}
-
-let defaultModel: Model | undefined;
-
-function isModel(m: unknown): m is Model {
-  return typeof m === 'object' && m !== null && !(m instanceof Uint8Array) && 'tfidf' in m && 'members' in m;
-}
-
-/**
- * Loads (and caches) the shipped default model; throws {@link NoDefaultModelError} when it
- * is missing. `path` replaces the default location (not cached).
- */
-export function defaultModelSync(path?: string): Model {
-  if (path !== undefined) {
-    if (!existsSync(path)) throw new NoDefaultModelError(path);
-    return loadModelSync(path);
-  }
-  if (defaultModel) return defaultModel;
-  if (!existsSync(DEFAULT_MODEL_PATH)) throw new NoDefaultModelError(DEFAULT_MODEL_PATH);
-  defaultModel = loadModelSync(DEFAULT_MODEL_PATH);
-  return defaultModel;
-}
-
-/** Resolves a {@link ModelSource} (or the default model) synchronously. */
-export function resolveModelSync(model: ModelSource | undefined, trustKey?: LoadOptions['trustKey']): Model {
-  if (model === undefined) return defaultModelSync();
-  if (isModel(model)) return model;
-  return loadModelSync(model, trustKey === undefined ? {} : { trustKey });
-}
-
-/** Resolves a {@link ModelSource} (or the default model). */
-export async function resolveModel(model: ModelSource | undefined, trustKey?: LoadOptions['trustKey']): Promise<Model> {
-  if (model === undefined || isModel(model)) return resolveModelSync(model, trustKey);
-  return loadModel(model, trustKey === undefined ? {} : { trustKey });
 }
 
 /**
@@ -209,14 +166,14 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<Read
  *   for a bad model file.
  */
 export async function detect(input: TraceSource, options: DetectOptions = {}): Promise<Verdict> {
-  const model = await resolveModel(options.model, options.trustKey);
+  const { model } = await resolveModel({ model: options.model, trustKey: options.trustKey });
   const { calls, table, lines, source } = await callsOf(input, withInput(options, model));
   return verdictOfCalls(model, calls, table, options, { source: source ?? options.source, lines });
 }
 
 /** {@link detect} for a trace already in memory (text, bytes, call names, or `{ calls, table }`). */
 export function detectSync(input: SyncTraceSource, options: DetectOptions = {}): Verdict {
-  const model = resolveModelSync(options.model, options.trustKey);
+  const { model } = resolveModelSync({ model: options.model, trustKey: options.trustKey });
   const { calls, table, lines } = callsOfSync(input, withInput(options, model));
   return verdictOfCalls(model, calls, table, options, { source: options.source, lines });
 }

@@ -15,7 +15,8 @@ import type { MemberKind } from '../model/linear.js';
 import { biasLabel, memberProbability, memberScore } from '../model/linear.js';
 import type { Model } from '../model/model.js';
 import type { DetectOptions, ModelSource } from './detect.js';
-import { callsOfSync, resolveModel, resolveModelSync } from './detect.js';
+import { callsOfSync } from './detect.js';
+import { resolveModel, resolveModelSync } from './resolve-model.js';
 import { inputOf } from '../model/config.js';
 import type { Verdict } from './verdict.js';
 import { verdictOfRow } from './verdict.js';
@@ -143,14 +144,14 @@ async function materialize(input: ExplainInput, source: string | undefined): Pro
  * and the bias sum to the member's decision value.
  */
 export async function explain(input: ExplainInput, options: ExplainOptions = {}): Promise<Explanation> {
-  const model = await resolveModel(options.model, options.trustKey);
+  const { model } = await resolveModel({ model: options.model, trustKey: options.trustKey });
   const src = typeof input === 'object' && input !== null && 'path' in input && typeof input.path === 'string' && !options.source ? { ...options, source: input.path } : options;
   return explainWith(model, await materialize(input, src.source), src);
 }
 
 /** {@link explain} for a trace in memory, synchronously. */
 export function explainSync(input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }, options: ExplainOptions = {}): Explanation {
-  return explainWith(resolveModelSync(options.model, options.trustKey), input, options);
+  return explainWith(resolveModelSync({ model: options.model, trustKey: options.trustKey }).model, input, options);
 }
 
 function explainWith(model: Model, input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }, options: ExplainOptions): Explanation {
@@ -248,7 +249,7 @@ export interface MemberFeatures {
  * log-odds `ln P(f|malicious) − ln P(f|benign)`; for the linear models, the coefficient.
  */
 export async function topFeatures(model: ModelSource | undefined, options: { top?: number } = {}): Promise<MemberFeatures[]> {
-  return topFeaturesSync(await resolveModel(model), options);
+  return topFeaturesSync((await resolveModel({ model })).model, options);
 }
 
 /** {@link topFeatures} for a loaded model. */

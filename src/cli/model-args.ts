@@ -10,8 +10,7 @@ import { UsageError, numberOption, stringOption } from './command.js';
 import type { Policy } from '../model/config.js';
 import { POLICIES } from '../model/config.js';
 import type { Model } from '../model/model.js';
-import { loadModel } from '../model/model.js';
-import { defaultModelSync } from '../api/detect.js';
+import { resolveModel } from '../api/resolve-model.js';
 import { KeyError } from '../model/errors.js';
 import { readFailure } from './paths.js';
 
@@ -37,17 +36,16 @@ export async function readKey(path: string, cwd: string, what: string): Promise<
   return text;
 }
 
-/** The model named by `--model` (or the default model), checked against `--trust-key`. */
+/**
+ * The model named by `--model` (or the default model), checked against `--trust-key`: the
+ * options mapped to a model choice, resolved by `resolveModel` (src/api/resolve-model.ts)
+ * as every command and the server do.
+ */
 export async function modelFromArgs(values: ParsedValues, cwd: string): Promise<Model> {
   const path = stringOption(values, 'model');
   const trust = stringOption(values, 'trust-key');
   const trustKey = trust === undefined ? undefined : await readKey(trust, cwd, 'trust key');
-  if (path === undefined) {
-    const m = defaultModelSync();
-    if (trustKey !== undefined) return loadModel(m.toBytes(), { trustKey, source: 'the default model' });
-    return m;
-  }
-  return loadModel(resolve(cwd, path), { source: path, ...(trustKey !== undefined ? { trustKey } : {}) });
+  return (await resolveModel({ model: path, trustKey, cwd })).model;
 }
 
 /** `--policy P` / `--harsh` (NtMalDetect's `-h`, = `--policy all`); both is a usage error. */

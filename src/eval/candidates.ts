@@ -3,12 +3,11 @@
  * candidates: each fits a fresh model on a training part and scores a test part, giving the
  * preset's own verdict, each member, and the other ensemble policies.
  */
-import { resolve } from 'node:path';
 import type { CallTable } from '../tokenize/call-table.js';
 import { fitPipeline } from '../model/pipeline.js';
 import type { FittedPipeline, PipelineScores } from '../model/pipeline.js';
 import { presetConfig } from '../model/presets.js';
-import { loadModel } from '../model/model.js';
+import { resolveModel } from '../api/resolve-model.js';
 import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
 import { POLICIES, mergeConfig } from '../model/config.js';
 import type { Candidate, FoldScorer, ScoredOutput } from './cv.js';
@@ -117,7 +116,7 @@ export async function resolveCandidates(
     if (entry === '') continue;
     if (entry === 'auto') out.push(autoCandidate(autoOptions));
     else if (entry.startsWith('file:')) {
-      const model = await loadModel(resolve(cwd, entry.slice(5)));
+      const { model } = await resolveModel({ model: entry.slice(5), cwd });
       out.push(configCandidate(entry, mergeConfig(model.config, overrides)));
     } else out.push(configCandidate(entry, mergeConfig(presetConfig(entry), overrides)));
   }

@@ -9,7 +9,7 @@
 import { CallTable } from '../tokenize/call-table.js';
 import { TraceReader } from '../tokenize/index.js';
 import type { ModelSource } from '../api/detect.js';
-import { resolveModel } from '../api/detect.js';
+import { resolveModel } from '../api/resolve-model.js';
 import { verdictOfRow, verdictSettings } from '../api/verdict.js';
 import type { LoadOptions } from '../model/model.js';
 import type { LiveDetector, Policy, Verdict } from './types.js';
@@ -35,7 +35,7 @@ export interface LiveDetectorOptions {
  * same log (same reader, same counts, same scoring).
  */
 export async function createLiveDetector(options: LiveDetectorOptions = {}): Promise<LiveDetector> {
-  const model = await resolveModel(options.model, options.trustKey);
+  const { model } = await resolveModel({ model: options.model, trustKey: options.trustKey });
   const verdictOptions = {
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
