@@ -1,8 +1,8 @@
 /**
  * The contract every `ntmaldetect <command>` module fulfils.
  *
- * Commands live one per file in `src/cli/commands/`; `main.ts` finds them by name, so
- * adding a command never touches a shared list. Each module's default export is a
+ * Commands live one per file in `src/cli/commands/`, each listed with its summary in the
+ * command table (`commands.ts`), which `main.ts` reads. Each module's default export is a
  * {@link Command}.
  */
 import type { ParseArgsConfig } from 'node:util';
@@ -30,8 +30,6 @@ export type ParsedValues = Record<string, string | boolean | (string | boolean)[
 export interface Command {
   /** The word after `ntmaldetect`, e.g. `reduce`. */
   readonly name: string;
-  /** One line for `ntmaldetect --help`. */
-  readonly summary: string;
   /** The full `--help` text of the command (usage line, options, examples). */
   readonly help: string;
   /** Option definitions for `node:util.parseArgs` (strict mode; `--help` is added). */

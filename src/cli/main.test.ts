@@ -1,7 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli, packageVersion } from './main.js';
 import type { CliIO } from './command.js';
+import { COMMANDS, commandEntry } from './commands.js';
 
 function io(): { io: CliIO; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -57,5 +59,42 @@ describe('cli frame', () => {
     const t = io();
     expect(await runCli(['scan', '--model', '/nonexistent/model.ntmd', '--debug', '/nonexistent/trace'], t.io)).toBe(2);
     expect(t.err()).toMatch(/\n\s+at /);
+  });
+
+  it('lists in its command table exactly the modules of commands/, each under its own name', async () => {
+    const files = readdirSync(new URL('./commands/', import.meta.url))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    expect(Object.keys(COMMANDS)).toEqual(files);
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const cmd = (await entry.load()).default;
+      expect(cmd.name).toBe(name);
+      expect(entry.summary).toMatch(/^[a-z].{10,90}[^.]$/);
+    }
+  });
+
+  it('finds no command for names outside the table', () => {
+    for (const name of ['toString', '__proto__', 'constructor', 'Scan', 'scan.ts', '../main', '']) expect(commandEntry(name)).toBeUndefined();
+    expect(commandEntry('scan')).toBe(COMMANDS.scan);
+  });
+
+  it('prints the general help from the table, without importing a command', async () => {
+    const loads: string[] = [];
+    const saved = Object.entries(COMMANDS).map(([name, entry]) => [name, entry.load] as const);
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      (entry as { load: () => Promise<unknown> }).load = () => {
+        loads.push(name);
+        return Promise.reject(new Error('imported'));
+      };
+    }
+    try {
+      const t = io();
+      expect(await runCli(['--help'], t.io)).toBe(0);
+      expect(t.out()).toContain(`  scan       ${COMMANDS.scan.summary}\n`);
+      expect(loads).toEqual([]);
+    } finally {
+      for (const [name, load] of saved) (COMMANDS[name] as { load: unknown }).load = load;
+    }
   });
 });

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /**
- * `ntmaldetect` command-line entry point: finds the sub-command module, parses its
- * options strictly, and turns every error into one line on stderr with exit code 2
- * (a stack trace only with `--debug`).
+ * `ntmaldetect` command-line entry point: finds the sub-command in the command table
+ * (`commands.ts`), imports only its module, parses its options strictly, and turns every
+ * error into one line on stderr with exit code 2 (a stack trace only with `--debug`).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from './command.js';
 import { UsageError, println } from './command.js';
+import { COMMANDS, commandEntry } from './commands.js';
 import { NtmdError } from '../errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const commandsDir = join(here, 'commands');
 
 /** The package version, read from package.json. */
 export function packageVersion(): string {
@@ -21,22 +21,14 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-function commandNames(): string[] {
-  const ext = here.endsWith(join('src', 'cli')) ? '.ts' : '.js';
-  return readdirSync(commandsDir)
-    .filter((f) => f.endsWith(ext) && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
-    .map((f) => f.slice(0, -ext.length))
-    .sort();
+/** The command `name`'s module, imported now; `undefined` for an unknown command. */
+async function loadCommand(name: string | undefined): Promise<Command | undefined> {
+  const entry = commandEntry(name);
+  return entry === undefined ? undefined : (await entry.load()).default;
 }
 
-async function loadCommand(name: string): Promise<Command | undefined> {
-  if (!/^[a-z][a-z-]*$/.test(name) || !commandNames().includes(name)) return undefined;
-  const ext = here.endsWith(join('src', 'cli')) ? '.ts' : '.js';
-  const mod = (await import(pathToFileURL(join(commandsDir, name + ext)).href)) as { default: Command };
-  return mod.default;
-}
-
-async function generalHelp(): Promise<string> {
+/** The general help: the summaries come from the table, no command module is imported. */
+function generalHelp(): string {
   const lines = [
     'ntmaldetect - detect Windows malware from NtTrace system-call traces',
     '',
@@ -44,10 +36,7 @@ async function generalHelp(): Promise<string> {
     '',
     'Commands:',
   ];
-  for (const name of commandNames()) {
-    const cmd = await loadCommand(name);
-    if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
-  }
+  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name.padEnd(10)} ${COMMANDS[name].summary}`);
   lines.push('', 'Global options:', '  --help      show help (also after a command; or: ntmaldetect help <command>)', '  --version   print the version', GLOBAL_HELP);
   return lines.join('\n');
 }
@@ -74,7 +63,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const first = args[0];
     if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && args.length === 1)) {
-      println(io.stdout, await generalHelp());
+      println(io.stdout, generalHelp());
       return first === undefined ? 2 : 0;
     }
     if (first === 'help') {

@@ -1,4 +1,4 @@
 /** `ntmaldetect attach [options] PID`: attach NtTrace to a running process and classify it live. */
-import { runnerCommand } from '../../runner/cli.js';
+import { runnerCommand } from './run.js';
 
 export default runnerCommand('attach');

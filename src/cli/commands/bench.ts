@@ -20,7 +20,6 @@ const PHASES = { load: 'reading traces', split: 'splitting', fit: 'folds' } as c
 
 const bench: Command = {
   name: 'bench',
-  summary: 'cross-validate models on a labelled corpus (accuracy, ROC/PR AUC, TPR at low FPR, speed)',
   help: `Usage: ntmaldetect bench (--corpus DIR | --benign DIR --malicious DIR) [options]
 
 K-fold cross-validation: on each fold the vectorizer and every model are fitted on the

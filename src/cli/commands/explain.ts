@@ -68,7 +68,6 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 const command: Command = {
   name: 'explain',
-  summary: "show which n-grams of a trace drive each classifier's decision",
   help,
   options: { ...modelOptions, top: { type: 'string' }, policy: { type: 'string' }, harsh: { type: 'boolean' }, json: { type: 'boolean' } },
   allowPositionals: true,

@@ -22,7 +22,6 @@ Example:
 
 const command: Command = {
   name: 'features',
-  summary: 'list the most informative n-grams of each classifier of a model',
   help,
   options: { ...modelOptions, top: { type: 'string' }, json: { type: 'boolean' } },
   allowPositionals: false,

@@ -33,7 +33,6 @@ Examples:
 
 const command: Command = {
   name: 'models',
-  summary: 'list, show, promote and roll back the store’s model versions; re-assessment runs',
   help,
   allowPositionals: true,
   options: {

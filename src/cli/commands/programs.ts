@@ -34,7 +34,6 @@ const STATUSES = ['queued', 'running', 'done', 'failed'] as const;
 
 const command: Command = {
   name: 'programs',
-  summary: 'list the programs submitted for tracing, or requeue failed ones',
   help,
   allowPositionals: true,
   options: {

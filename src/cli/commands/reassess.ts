@@ -50,7 +50,6 @@ Examples:
 
 const command: Command = {
   name: 'reassess',
-  summary: 'retrain on the growing corpus; promote a model only when it measurably improves',
   help,
   allowPositionals: false,
   options: {

@@ -83,7 +83,6 @@ async function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<v
 
 const command: Command = {
   name: 'reduce',
-  summary: 'print the call names of NtTrace logs, one per line (the corpus format)',
   help,
   options: {
     format: { type: 'string' },

@@ -70,7 +70,6 @@ async function judge(t: Target, model: Model, options: VerdictOptions, io: CliIO
 
 const command: Command = {
   name: 'scan',
-  summary: 'judge trace files, folders or standard input with a model',
   help,
   options: {
     ...modelOptions,

@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
-import { durationOption as duration } from '../../server/cli-args.js';
+import { durationOption as duration } from '../duration.js';
 import { readFailure } from '../paths.js';
 
 const help = `Usage: ntmaldetect serve [options]
@@ -115,7 +115,6 @@ function toArgs(values: ParsedValues): string[] {
 
 const command: Command = {
   name: 'serve',
-  summary: 'serve the HTTP API (detect, contribute traces, submit programs)',
   help,
   allowPositionals: false,
   options: {

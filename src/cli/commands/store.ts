@@ -163,7 +163,6 @@ const ONLY: Record<string, Action[]> = {
 
 const command: Command = {
   name: 'store',
-  summary: 'keep traces, labels, models in a PostgreSQL store (init|import|export|stats|label|delete)',
   help,
   allowPositionals: true,
   options: {

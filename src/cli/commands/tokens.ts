@@ -55,7 +55,6 @@ const NAME_RE = /^[^\u0000-\u001f\u007f/\\]{1,255}$/;
 
 const command: Command = {
   name: 'tokens',
-  summary: 'create, list, revoke, bind, renew or rotate API tokens of the server',
   help,
   allowPositionals: true,
   options: {

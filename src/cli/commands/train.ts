@@ -97,7 +97,6 @@ async function configFile(path: string, cwd: string): Promise<ModelConfigInput> 
 
 const command: Command = {
   name: 'train',
-  summary: 'train a model on labelled traces and write it to a file',
   help,
   options: {
     corpus: { type: 'string' },

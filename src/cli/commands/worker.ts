@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
-import { durationOption as duration } from '../../server/cli-args.js';
+import { durationOption as duration } from '../duration.js';
 import { readFailure } from '../paths.js';
+import { modelFromArgs } from '../model-args.js';
 
 const help = `Usage: ntmaldetect worker --server URL [--token-file F] [options]
 
@@ -76,7 +77,6 @@ function readToken(values: Parameters<Command['run']>[0], env: Record<string, st
 
 const command: Command = {
   name: 'worker',
-  summary: 'trace programs queued on a server with NtTrace and post the traces back',
   help,
   allowPositionals: false,
   options: {
@@ -113,6 +113,8 @@ const command: Command = {
     }
     const passEnv = values['pass-env'];
     const extra = values['nttrace-arg'];
+    // --model F: loaded once, before the first claim (a bad file stops the worker at once).
+    const model = values.model === undefined ? undefined : await modelFromArgs(values, io.cwd);
     const { runWorker } = await import('../../server/worker.js');
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -130,7 +132,7 @@ const command: Command = {
         insecureHttp: values['insecure-http'] === true,
         maxProgramBytes: numberOption(values, 'max-program-size', { min: 1, integer: true }),
         runAs: stringOption(values, 'run-as'),
-        model: stringOption(values, 'model'),
+        model,
         timeLimitMs: duration(values, 'time-limit'),
         pollMs: duration(values, 'poll'),
         once: values.once === true,

@@ -1,10 +1,11 @@
 /**
- * Option parsing shared by the `serve` and `worker` commands (kept light: no server code).
+ * Duration options (`--interval`, `--lease`, `--time-limit`, `--poll`) of `run`, `attach`,
+ * `serve` and `worker`, in milliseconds. (Not a command: commands are listed in `commands.ts`.)
  *
  * @packageDocumentation
  */
-import type { ParsedValues } from '../cli/command.js';
-import { UsageError, stringOption } from '../cli/command.js';
+import type { ParsedValues } from './command.js';
+import { UsageError, stringOption } from './command.js';
 import { parseInterval } from '../runner/interval.js';
 
 /** Reads a duration option (`500ms`, `10s`, `2m`, bare number = seconds) in milliseconds. */

@@ -2,17 +2,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { isAlive } from './process.js';
-import { runCliWith } from '../../test/cli.js';
-import { train } from '../api/train.js';
-import { detect } from '../api/detect.js';
+import { isAlive } from '../../runner/process.js';
+import { runCliWith } from '../../../test/cli.js';
+import { train } from '../../api/train.js';
+import { detect } from '../../api/detect.js';
 import { Ajv } from 'ajv';
-import { VERDICT_JSON_SCHEMA, verdictJson } from '../api/verdict-json.js';
+import { VERDICT_JSON_SCHEMA, verdictJson } from '../../api/verdict-json.js';
 
 const validateVerdict = new Ajv({ strict: false }).compile(VERDICT_JSON_SCHEMA);
-import type { Model } from '../model/model.js';
-import { corpusDir, requireShared } from '../../test/shared.js';
-import { FAKE, RAW_BENIGN, sleeper, tempDir, waitGone } from './test-helpers/fake.js';
+import type { Model } from '../../model/model.js';
+import { corpusDir, requireShared } from '../../../test/shared.js';
+import { FAKE, RAW_BENIGN, sleeper, tempDir, waitGone } from '../../runner/test-helpers/fake.js';
 
 requireShared();
 let model: Model;
@@ -144,7 +144,7 @@ describe('ntmaldetect run', () => {
 
   it('exits 3 when the final verdict is unfamiliar (0 with --unfamiliar-ok), as scan', async () => {
     // A real NtTrace log of Wine's hostname.exe: the corpus model knows none of its ten-grams.
-    const wineLog = join(__dirname, '..', '..', 'fixtures', 'nttrace', 'hostname.master.log');
+    const wineLog = join(__dirname, '..', '..', '..', 'fixtures', 'nttrace', 'hostname.master.log');
     const args = (...extra: string[]) => ['run', '--model', modelPath, '--json', ...extra, ...fake('-fake-replay', wineLog, '-fake-batch', '500'), '--', process.execPath];
     const res = await cli(args());
     expect(res.code).toBe(3);
