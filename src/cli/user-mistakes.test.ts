@@ -60,6 +60,8 @@ const CASES: [string, string[], RegExp][] = [
   ['explain --model future version', ['explain', '--model', 'future.ntmd', 'trace.txt'], /^ntmaldetect: future\.ntmd: model format version 99 is newer/],
   ['features --model a folder', ['features', '--model', 'folder'], /^ntmaldetect: folder: cannot read the model file: is a folder$/],
   ['run --model truncated', ['run', '--model', 'truncated.ntmd', '--', 'prog.exe'], /^ntmaldetect: truncated\.ntmd: model file is truncated/],
+  // worker: the model is read once, before the first claim (no server listens on port 9).
+  ['worker --model truncated', ['worker', '--server', 'http://127.0.0.1:9', '--token', 't', '--model', 'truncated.ntmd'], /^ntmaldetect: truncated\.ntmd: model file is truncated/],
   // Traces.
   ['explain a missing trace', ['explain', 'nosuch.txt'], /^ntmaldetect: nosuch\.txt: cannot read the trace: no such file$/],
   ['explain a folder', ['explain', 'folder'], /^ntmaldetect: folder: cannot read the trace: is a folder, not a trace file$/],
