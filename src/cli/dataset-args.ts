@@ -1,7 +1,7 @@
 /**
  * Options of the dataset layouts shared by `train`, `bench` and `scan`: `--format`,
- * `--alphabet`, and the columns of CSV/TSV tables. (Not a command: `main.ts` only looks in
- * `commands/`.)
+ * `--alphabet`, and the columns of CSV/TSV tables. (Not a command: the commands are listed in
+ * `commands.ts`.)
  */
 import type { ParsedValues } from './command.js';
 import { UsageError, stringOption } from './command.js';

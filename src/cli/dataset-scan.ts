@@ -1,8 +1,8 @@
 /**
  * `scan` of the dataset layouts (`--format words|csv|tsv`, or the layout the model was trained
  * on): a `words` file is one trace; each row of a `csv`/`tsv` table is one trace, named
- * `FILE:ID` (with an id column) or `FILE:LINE`. (Not a command: `main.ts` only looks in
- * `commands/`.)
+ * `FILE:ID` (with an id column) or `FILE:LINE`. (Not a command: the commands are listed in
+ * `commands.ts`.)
  */
 import { readFile } from 'node:fs/promises';
 import type { CliIO, ParsedValues } from './command.js';

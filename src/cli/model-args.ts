@@ -1,7 +1,7 @@
 /**
  * Option handling shared by the model commands (`scan`, `train`, `explain`, `features`):
  * `--model`, `--trust-key`, `--sign-key`, `--policy` / `--harsh`, `--top`, and the number
- * formats of their tables. (Not a command: `main.ts` only looks in `commands/`.)
+ * formats of their tables. (Not a command: the commands are listed in `commands.ts`.)
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * Checks of the paths a command will write, made before any work: a user who names a
  * missing folder learns it at once, in one line naming the path, not after minutes of
- * training as a system error. (Not a command: `main.ts` only looks in `commands/`.)
+ * training as a system error. (Not a command: the commands are listed in `commands.ts`.)
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
