@@ -4,14 +4,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CallTable } from '../tokenize/call-table.js';
 import { NtmdError } from '../errors.js';
 import { decodeInto, decodeSequence, renderReduced, sha256Hex } from './codec.js';
 import type { Queryable, SqlDriver } from './driver.js';
-import { isConnectionString, openPglite, openPostgres } from './driver.js';
 import {
   AmbiguousReferenceError,
   ExportTargetExistsError,
@@ -23,32 +22,14 @@ import type { CorpusFilter, Label, LabelName, ResolvedFilter } from './filter.js
 import { filterJson, labelName, parseLabel, resolveFilter, whereClause } from './filter.js';
 import type { PreparedFile } from './parse.js';
 import { prepareFile } from './parse.js';
-import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
+import { SCHEMA_VERSION, schemaVersion } from './schema.js';
+import type { OpenStoreOptions } from './db.js';
+import { connect, num } from './db.js';
 import type { ImportInput, ListedItem, ProvenanceInput } from './sources.js';
 import { LAYOUT_DIRS, listImport, programNameOf } from './sources.js';
 
 // ---------------------------------------------------------------------------------------
 // Public types
-
-/** How to open a store. */
-export interface OpenStoreOptions {
-  /**
-   * A PostgreSQL connection string (`postgres://user:pass@host/db`), a folder for an
-   * embedded PGlite store, or `memory://` for a throw-away embedded store. Default:
-   * `$NTMD_DATABASE_URL`, else the folder {@link defaultStorePath}.
-   */
-  db?: string;
-  /** Environment to read `NTMD_DATABASE_URL`/`XDG_DATA_HOME` from (default `process.env`). */
-  env?: Record<string, string | undefined>;
-  /** Connections in the PostgreSQL pool (default 4). */
-  poolSize?: number;
-  /**
-   * Further schema migrations, run on the same connection after the store's own, before the
-   * store is returned (for parts that keep tables of their own on the store's database, as
-   * the HTTP server does). A failure closes the connection and rejects.
-   */
-  migrations?: ReadonlyArray<(driver: SqlDriver) => Promise<unknown>>;
-}
 
 /** Progress of an import, reported after each committed batch and each failed file. */
 export interface ImportProgress {
@@ -235,38 +216,11 @@ export interface StoredEvaluation {
 // ---------------------------------------------------------------------------------------
 
 /**
- * The default folder of the embedded store: `$XDG_DATA_HOME/ntmaldetect/store`, or
- * `~/.local/share/ntmaldetect/store`.
- */
-export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
-  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(env.HOME ?? homedir(), '.local', 'share');
-  return join(base, 'ntmaldetect', 'store');
-}
-
-/** Which database `openStore` would use for these options (without opening it). */
-export function resolveDb(options: OpenStoreOptions = {}): string {
-  const env = options.env ?? process.env;
-  if (options.db !== undefined && options.db !== '') return options.db;
-  const url = env.NTMD_DATABASE_URL;
-  if (url !== undefined && url !== '') return url;
-  return defaultStorePath(env);
-}
-
-/**
  * Opens a store, creating its schema or upgrading it to the current version. See
  * {@link OpenStoreOptions.db} for which database is used.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const db = resolveDb(options);
-  const driver = isConnectionString(db) ? await openPostgres(db, options.poolSize) : await openPglite(db);
-  try {
-    await migrate(driver);
-    for (const m of options.migrations ?? []) await m(driver);
-  } catch (e) {
-    await driver.close();
-    throw e;
-  }
-  return new Store(driver);
+  return new Store(await connect(options));
 }
 
 interface Outcome {
@@ -334,9 +288,6 @@ function toDoc(r: DocRow, table: CallTable): StoreCorpusDoc {
     submissionId: num(r.id),
   };
 }
-
-/** A bigint column as a JavaScript number (ids and byte counts stay far below 2^53). */
-const num = (v: unknown): number => Number(v);
 
 /** An open trace store. Obtain one with {@link openStore}; close it when done. */
 export class Store {
@@ -1275,3 +1226,4 @@ async function writeBatch(tx: Queryable, entries: Entry[], submitter: string, op
 }
 
 export { SCHEMA_VERSION };
+export { defaultStorePath, resolveDb, type OpenStoreOptions } from './db.js';
