@@ -25,6 +25,8 @@ import { prepareFile } from './parse.js';
 import { SCHEMA_VERSION, schemaVersion } from './schema.js';
 import type { OpenStoreOptions } from './db.js';
 import { connect, num } from './db.js';
+import type { StoredEvaluation, StoredModel } from './models.js';
+import { addEvaluation, getModel, listEvaluations, listModels, saveModel } from './models.js';
 import type { ImportInput, ListedItem, ProvenanceInput } from './sources.js';
 import { LAYOUT_DIRS, listImport, programNameOf } from './sources.js';
 
@@ -187,30 +189,6 @@ export interface ExportReport {
   reducedInstead: string[];
   /** Files written under another name because the name was taken (`name` -> written as). */
   renamed: { name: string; writtenAs: string }[];
-}
-
-/** A model kept in the store. */
-export interface StoredModel {
-  id: number;
-  name: string;
-  sha256: string;
-  config: Record<string, unknown>;
-  snapshotId: string | null;
-  metrics: Record<string, unknown>;
-  createdAt: Date;
-  /** The `.ntmd` bytes (only from {@link Store.getModel}). */
-  bytes?: Uint8Array;
-}
-
-/** An evaluation kept in the store. */
-export interface StoredEvaluation {
-  id: number;
-  modelId: number | null;
-  snapshotId: string | null;
-  kind: string;
-  config: Record<string, unknown>;
-  metrics: Record<string, unknown>;
-  createdAt: Date;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -935,115 +913,44 @@ export class Store {
   }
 
   // -------------------------------------------------------------------------------------
-  // Models and evaluations
+  // Models and evaluations (models.ts)
 
   /** Keeps a model's `.ntmd` bytes with its training config, snapshot and metrics. */
-  async saveModel(model: {
+  saveModel(model: {
     name: string;
     bytes: Uint8Array;
     config?: Record<string, unknown>;
     snapshotId?: string | null;
     metrics?: Record<string, unknown>;
   }): Promise<StoredModel> {
-    const sha256 = sha256Hex(model.bytes);
-    const [row] = await this.db.query<{ id: number | string; created_at: Date }>(
-      `INSERT INTO ntmd_models (name, sha256, bytes, config, snapshot_id, metrics) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
-      [model.name, sha256, model.bytes, JSON.stringify(model.config ?? {}), model.snapshotId ?? null, JSON.stringify(model.metrics ?? {})],
-    );
-    return {
-      id: num(row.id),
-      name: model.name,
-      sha256,
-      config: model.config ?? {},
-      snapshotId: model.snapshotId ?? null,
-      metrics: model.metrics ?? {},
-      createdAt: new Date(row.created_at),
-    };
+    return saveModel(this.db, model);
   }
 
   /** A stored model with its bytes. */
-  async getModel(id: number): Promise<StoredModel> {
-    const rows = await this.db.query<ModelRow & { bytes: Uint8Array }>('SELECT * FROM ntmd_models WHERE id = $1', [id]);
-    if (rows.length === 0) throw new StoreNotFoundError(`model ${id}`);
-    return { ...modelOf(rows[0]), bytes: new Uint8Array(rows[0].bytes) };
+  getModel(id: number): Promise<StoredModel> {
+    return getModel(this.db, id);
   }
 
   /** All stored models (without their bytes), oldest first. */
-  async listModels(): Promise<StoredModel[]> {
-    const rows = await this.db.query<ModelRow>('SELECT id, name, sha256, config, snapshot_id, metrics, created_at FROM ntmd_models ORDER BY id');
-    return rows.map(modelOf);
+  listModels(): Promise<StoredModel[]> {
+    return listModels(this.db);
   }
 
   /** Records an evaluation (cross-validation, benchmark, held-out test ...). */
-  async addEvaluation(e: {
+  addEvaluation(e: {
     kind: string;
     metrics: Record<string, unknown>;
     modelId?: number | null;
     snapshotId?: string | null;
     config?: Record<string, unknown>;
   }): Promise<StoredEvaluation> {
-    const [row] = await this.db.query<{ id: number | string; created_at: Date }>(
-      'INSERT INTO ntmd_evaluations (model_id, snapshot_id, kind, config, metrics) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
-      [e.modelId ?? null, e.snapshotId ?? null, e.kind, JSON.stringify(e.config ?? {}), JSON.stringify(e.metrics)],
-    );
-    return {
-      id: num(row.id),
-      modelId: e.modelId ?? null,
-      snapshotId: e.snapshotId ?? null,
-      kind: e.kind,
-      config: e.config ?? {},
-      metrics: e.metrics,
-      createdAt: new Date(row.created_at),
-    };
+    return addEvaluation(this.db, e);
   }
 
   /** Stored evaluations, optionally of one model, oldest first. */
-  async listEvaluations(options: { modelId?: number } = {}): Promise<StoredEvaluation[]> {
-    const rows = await this.db.query<{
-      id: number | string;
-      model_id: number | string | null;
-      snapshot_id: string | null;
-      kind: string;
-      config: Record<string, unknown>;
-      metrics: Record<string, unknown>;
-      created_at: Date;
-    }>(
-      `SELECT id, model_id, snapshot_id, kind, config, metrics, created_at FROM ntmd_evaluations
-        WHERE $1::bigint IS NULL OR model_id = $1::bigint ORDER BY id`,
-      [options.modelId ?? null],
-    );
-    return rows.map((r) => ({
-      id: num(r.id),
-      modelId: r.model_id === null ? null : num(r.model_id),
-      snapshotId: r.snapshot_id,
-      kind: r.kind,
-      config: r.config,
-      metrics: r.metrics,
-      createdAt: new Date(r.created_at),
-    }));
+  listEvaluations(options: { modelId?: number } = {}): Promise<StoredEvaluation[]> {
+    return listEvaluations(this.db, options);
   }
-}
-
-interface ModelRow {
-  id: number | string;
-  name: string;
-  sha256: string;
-  config: Record<string, unknown>;
-  snapshot_id: string | null;
-  metrics: Record<string, unknown>;
-  created_at: Date;
-}
-
-function modelOf(r: ModelRow): StoredModel {
-  return {
-    id: num(r.id),
-    name: r.name,
-    sha256: r.sha256,
-    config: r.config,
-    snapshotId: r.snapshot_id,
-    metrics: r.metrics,
-    createdAt: new Date(r.created_at),
-  };
 }
 
 function safeUserName(): string {
@@ -1227,3 +1134,4 @@ async function writeBatch(tx: Queryable, entries: Entry[], submitter: string, op
 
 export { SCHEMA_VERSION };
 export { defaultStorePath, resolveDb, type OpenStoreOptions } from './db.js';
+export type { StoredModel, StoredEvaluation } from './models.js';
