@@ -25,6 +25,8 @@ import { prepareFile } from './parse.js';
 import { SCHEMA_VERSION, schemaVersion } from './schema.js';
 import type { OpenStoreOptions } from './db.js';
 import { connect, num } from './db.js';
+import type { DeleteReport } from './deletion.js';
+import { applyRetention, deleteTraces, rawLogRetention, setRawLogRetention } from './deletion.js';
 import type { LabelChange, LabelEvent } from './labels.js';
 import { labelHistory, relabel, resolveTraces } from './labels.js';
 import type { StoredEvaluation, StoredModel } from './models.js';
@@ -149,13 +151,6 @@ export interface StoreStats {
   rawLogRetentionDays: number | null;
 }
 
-/** What a deletion removed. */
-export interface DeleteReport {
-  traces: number;
-  submissions: number;
-  rawLogs: number;
-}
-
 /** Options of {@link Store.export}. */
 export interface ExportOptions {
   filter?: CorpusFilter;
@@ -223,7 +218,6 @@ interface DocRow {
 }
 
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
-const RETENTION_KEY = 'raw_log_retention_days';
 
 function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown }).code;
@@ -762,7 +756,7 @@ export class Store {
   }
 
   // -------------------------------------------------------------------------------------
-  // Deletion and retention
+  // Deletion and retention (deletion.ts)
 
   /**
    * Deletes for real. A SHA-256 (or prefix) deletes the trace with every submission, label
@@ -770,79 +764,23 @@ export class Store {
    * no other submission holds it. `rawOnly` deletes just the raw logs. Freed space is
    * vacuumed so the rows are gone from the tables, not only hidden.
    */
-  async delete(ref: string, options: { rawOnly?: boolean } = {}): Promise<DeleteReport> {
-    const report = await this.db.transaction(async (tx): Promise<DeleteReport> => {
-      const byName = !/^[0-9a-f]{8,64}$/.test(ref);
-      const name = ref.replace(/^(sysBEN|sysMAL)\//, '');
-      let subIds: number[];
-      let traceIds: number[];
-      if (byName) {
-        const rows = await tx.query<{ id: number | string; trace_id: number | string | null }>(
-          'SELECT id, trace_id FROM ntmd_submissions WHERE name = $1',
-          [name],
-        );
-        if (rows.length === 0) throw new StoreNotFoundError(`submission ${JSON.stringify(ref)}`);
-        subIds = rows.map((r) => num(r.id));
-        traceIds = [];
-      } else {
-        traceIds = (await resolveTraces(tx, ref)).map((t) => t.id);
-        subIds = (await tx.query<{ id: number | string }>('SELECT id FROM ntmd_submissions WHERE trace_id = ANY($1::bigint[])', [traceIds])).map((r) =>
-          num(r.id),
-        );
-      }
-      const raw = await tx.query('DELETE FROM ntmd_raw_logs WHERE submission_id = ANY($1::bigint[]) RETURNING submission_id', [subIds]);
-      if (options.rawOnly) return { traces: 0, submissions: 0, rawLogs: raw.length };
-      const subs = await tx.query<{ provenance_id: number | string | null; trace_id: number | string | null }>(
-        'DELETE FROM ntmd_submissions WHERE id = ANY($1::bigint[]) RETURNING provenance_id, trace_id',
-        [subIds],
-      );
-      // Traces no submission holds any more go too (with their label history).
-      const candidates = [...new Set([...traceIds, ...subs.filter((r) => r.trace_id !== null).map((r) => num(r.trace_id))])];
-      const traces = await tx.query(
-        `DELETE FROM ntmd_traces t WHERE t.id = ANY($1::bigint[])
-            AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.trace_id = t.id) RETURNING id`,
-        [candidates],
-      );
-      const prov = subs.map((s) => s.provenance_id).filter((p) => p !== null).map(num);
-      await tx.query(
-        `DELETE FROM ntmd_provenance p WHERE p.id = ANY($1::bigint[])
-            AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.provenance_id = p.id)`,
-        [prov],
-      );
-      return { traces: traces.length, submissions: subs.length, rawLogs: raw.length };
-    });
-    await this.vacuum();
-    return report;
-  }
-
-  private async vacuum(): Promise<void> {
-    await this.db.exec('VACUUM ntmd_raw_logs, ntmd_submissions, ntmd_traces, ntmd_labels, ntmd_provenance');
+  delete(ref: string, options: { rawOnly?: boolean } = {}): Promise<DeleteReport> {
+    return deleteTraces(this.db, ref, options);
   }
 
   /** Sets how many days raw logs are kept (`null`: forever). Applied now and after each import. */
-  async setRawLogRetention(days: number | null): Promise<number> {
-    if (days !== null && (!Number.isFinite(days) || days < 0)) throw new NtmdError('INVALID_OPTION', `raw log retention must be a number of days >= 0 or null, got ${days}`);
-    await this.db.query(
-      `INSERT INTO ntmd_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      [RETENTION_KEY, JSON.stringify(days)],
-    );
-    return this.applyRetention();
+  setRawLogRetention(days: number | null): Promise<number> {
+    return setRawLogRetention(this.db, days);
   }
 
   /** Days raw logs are kept, or `null` for forever (the default). */
-  async rawLogRetention(): Promise<number | null> {
-    const rows = await this.db.query<{ value: number | null }>('SELECT value FROM ntmd_settings WHERE key = $1', [RETENTION_KEY]);
-    return rows.length === 0 ? null : (rows[0].value as number | null);
+  rawLogRetention(): Promise<number | null> {
+    return rawLogRetention(this.db);
   }
 
   /** Deletes raw logs older than the retention setting; returns how many. */
-  async applyRetention(now: Date = new Date()): Promise<number> {
-    const days = await this.rawLogRetention();
-    if (days === null) return 0;
-    const cutoff = new Date(now.getTime() - days * 86_400_000);
-    const gone = await this.db.query('DELETE FROM ntmd_raw_logs WHERE stored_at < $1::timestamptz RETURNING submission_id', [cutoff.toISOString()]);
-    if (gone.length > 0) await this.db.exec('VACUUM ntmd_raw_logs');
-    return gone.length;
+  applyRetention(now: Date = new Date()): Promise<number> {
+    return applyRetention(this.db, now);
   }
 
   // -------------------------------------------------------------------------------------
@@ -1068,4 +1006,5 @@ async function writeBatch(tx: Queryable, entries: Entry[], submitter: string, op
 export { SCHEMA_VERSION };
 export { defaultStorePath, resolveDb, type OpenStoreOptions } from './db.js';
 export type { LabelEvent, LabelChange } from './labels.js';
+export type { DeleteReport } from './deletion.js';
 export type { StoredModel, StoredEvaluation } from './models.js';
