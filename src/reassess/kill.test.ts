@@ -25,7 +25,7 @@ function killMidway(db: string): Promise<string> {
     let killed = false;
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      if (!killed && /fold 2:/.test(err)) {
+      if (!killed && /reassess: folds \d+\/\d+/.test(err)) {
         killed = true;
         child.kill('SIGKILL');
       }
@@ -49,7 +49,7 @@ describeEachBackend(backends, 'killed run on $name', (backend) => {
       await store.close();
 
       const stderr = await killMidway(fresh.db);
-      expect(stderr).toMatch(/fold 2:/);
+      expect(stderr).toMatch(/reassess: folds \d+\/\d+/);
 
       store = await openStore({ db: fresh.db, env: {} });
       try {
