@@ -192,7 +192,7 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
       list.push([first, last]);
     }
   }
-  const members = model.members.map((m, mi): MemberExplanation => {
+  const members = model.members.map((m): MemberExplanation => {
     const all: Contribution[] = [];
     for (let p = 0; p < X.indptr[1]; p++) {
       const j = X.indices[p];

@@ -13,7 +13,7 @@ import { EmptyTraceError } from '../tokenize/errors.js';
 import { readTraceSync } from '../tokenize/read.js';
 import type { TraceFormat } from '../tokenize/types.js';
 import type { InputForm } from '../model/config.js';
-import { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
+import { CorpusNotFoundError, EmptyCorpusError } from './errors.js';
 import type { DatasetColumns } from './datasets.js';
 import { readTableRows, readWords, rowName } from './datasets.js';
 import { sha256Hex } from '../hash.js';

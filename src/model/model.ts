@@ -307,7 +307,7 @@ function decodeModel(
     }
     return { name: c.name, kind: c.kind, bias: h.bias as number, weights, platt };
   });
-  const expected = (sections.has('vocab.ids') ? 2 : 3) + (sections.has('idf') ? 1 : 2) + members.reduce((n, m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
+  const expected = (sections.has('vocab.ids') ? 2 : 3) + (sections.has('idf') ? 1 : 2) + members.reduce((n, _m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
   if (sections.size !== expected) bad(`the file has ${sections.size} sections, expected ${expected}`);
   const corpus = header.corpus === null ? null : checkCorpus(header.corpus, bad);
   const metrics = header.metrics;

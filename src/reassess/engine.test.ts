@@ -4,7 +4,7 @@
  * promotion on random-label noise, a run stopped part-way changes nothing, concurrent runs
  * serialise. Small synthetic corpora keep the CPU time modest.
  */
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { openStore } from '../store/store.js';
 import type { Store } from '../store/store.js';
 import type { ImportItem } from '../store/sources.js';

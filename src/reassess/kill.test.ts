@@ -3,7 +3,7 @@
  * stored models unchanged; the next run marks the killed run abandoned and proceeds.
  * Spawns the built CLI (`npm test` builds first).
  */
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { openStore } from '../store/store.js';
 import { builtCli, requireBuild } from '../store/test-helpers/backends.js';

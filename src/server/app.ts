@@ -21,7 +21,6 @@ import {
   DependencyMissingError,
   ForbiddenError,
   NotFoundError,
-  NotReadyError,
   DatabaseUnavailableError,
   ServerBusyError,
   RateLimitedError,

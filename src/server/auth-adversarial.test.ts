@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { SERVER_MIGRATIONS, applyMigrationSet, createApp, openServerBackend, startServer } from './index.js';
 import type { RunningServer, ServerBackend, StoreBackend } from './index.js';

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, runWorker } from './index.js';
 import type { RunningServer, WorkerEvent } from './index.js';
 import { prepareFile } from '../store/parse.js';

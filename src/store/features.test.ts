@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { isConnectionString, openPglite, openPostgres } from './driver.js';
 import { openStore } from './index.js';

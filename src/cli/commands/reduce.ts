@@ -3,7 +3,7 @@
  * the format of NtMalDetect's corpus.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import type { Command, CliIO, ParsedValues } from '../command.js';
