@@ -59,10 +59,13 @@ if (!script.endsWith('.py') && !existsSync(join(root, 'dist', 'index.js'))) {
   process.stderr.write('bench: dist/ is missing; run `npm run build --silent` first\n');
   process.exit(2);
 }
+// The Python baselines need scikit-learn: Debian's python3-sklearn lives under /usr/bin/python3.
+const env = { ...process.env };
+if (!env.PYTHON && existsSync('/usr/bin/python3')) env.PYTHON = '/usr/bin/python3';
 const [cmd, cmdArgs] = script.endsWith('.py')
-  ? [process.env.PYTHON ?? '/usr/bin/python3', [script, ...args]]
+  ? [env.PYTHON ?? 'python3', [script, ...args]]
   : [process.execPath, [script, ...args]];
-const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('error', (e) => {
   process.stderr.write(`bench: cannot start ${cmd}: ${e.message}\n`);
