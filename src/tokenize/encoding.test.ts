@@ -206,6 +206,7 @@ describe('real NtTrace logs (fixtures/nttrace) in every encoding', () => {
       const pieces: Buffer[] = [];
       for (let k = 0; k < twin.bytes.length; k += 4097) pieces.push(twin.bytes.subarray(k, k + 4097));
       expect(essence(await readTrace(Readable.from(pieces)))).toEqual(want);
+      // eslint-disable-next-line @typescript-eslint/require-await -- readTrace's async-iterable input is under test
       async function* bytesOneByOne(): AsyncGenerator<Uint8Array> {
         for (let k = 0; k < 300; k++) yield twin.bytes.subarray(k, k + 1);
         yield twin.bytes.subarray(300);
@@ -310,7 +311,7 @@ describe('TextFront: the bytes the parser gets', () => {
     for (const tail of [[0x41], [0x3d, 0xd8], [0x3d, 0xd8, 0x41]]) {
       const bytes = Buffer.concat([BOM_LE, Buffer.from('Nt', 'utf16le'), Buffer.from(tail)]);
       const want2 = Buffer.from(tail.length === 3 ? 'Nt\ufffd\ufffd' : 'Nt\ufffd', 'utf8');
-      for (let c = 0; c <= bytes.length; c++) expect(through(bytes, [c]).out.equals(want2), `${tail} cut at ${c}`).toBe(true);
+      for (let c = 0; c <= bytes.length; c++) expect(through(bytes, [c]).out.equals(want2), `${tail.join(',')} cut at ${c}`).toBe(true);
     }
   });
 

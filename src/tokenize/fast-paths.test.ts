@@ -125,7 +125,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           try {
             fast = readTraceSync(bytes, { format: 'raw', recoverEmbedded });
           } catch (err) {
-            expect(() => readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' })).toThrow((err as Error).constructor as new () => Error);
+            expect(() => readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' })).toThrow((err as Error).constructor);
             expect((err as Error).constructor.name).toBe(oracle);
             return;
           }
@@ -292,7 +292,7 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         })();
         const oracle = oracleOutcome(bytes, 'reduced');
         if (general instanceof Error) {
-          expect(() => readTraceSync(bytes, { format: 'reduced' })).toThrow(general.constructor as new () => Error);
+          expect(() => readTraceSync(bytes, { format: 'reduced' })).toThrow(general.constructor);
           expect(general.constructor.name).toBe(oracle);
           return;
         }

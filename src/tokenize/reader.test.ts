@@ -386,6 +386,7 @@ describe('streaming', () => {
     const { Readable } = await import('node:stream');
     const fromStream = await readTrace(Readable.from([gz.subarray(0, 100), gz.subarray(100)]));
     expect(names(fromStream)).toEqual([...a.calls, ...b.calls]);
+    // eslint-disable-next-line @typescript-eslint/require-await -- readTrace's async-iterable input is under test
     async function* strings() {
       yield a.text.slice(0, 333);
       yield a.text.slice(333);

@@ -83,7 +83,10 @@ const GZIP_MAGIC_1 = 0x8b;
  * optimised code loads a method from a Buffer through a generic inline-cache call (Buffer's
  * prototype is too large for a constant load), about 5 % of a raw log's reading time.
  */
-const indexOf = Buffer.prototype.indexOf;
+// `Buffer.prototype` is untyped (`any`) in @types/node; the annotation and the assertion give
+// the method its type, and the method is taken off the prototype unbound on purpose.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with a Buffer as `this` (indexOf.call(buf, ...))
+const indexOf: (this: Buffer, value: number, byteOffset: number) => number = (Buffer.prototype as Buffer).indexOf;
 
 /**
  * One spare of each buffer a read needs (the call list, the carried line, the `onCalls`
