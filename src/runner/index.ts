@@ -44,9 +44,14 @@ async function detectorFor(options: SessionOptions): Promise<LiveDetector> {
   );
 }
 
+/** Whether a value is an array of strings (checked: a JavaScript caller can pass anything). */
+function isStringArray(v: unknown): v is readonly string[] {
+  return Array.isArray(v) && v.every((a) => typeof a === 'string');
+}
+
 function nttraceArgs(options: SessionOptions): string[] {
-  const extra = options.nttraceArgs ?? [];
-  if (!Array.isArray(extra) || extra.some((a) => typeof a !== 'string')) {
+  const extra: unknown = options.nttraceArgs ?? [];
+  if (!isStringArray(extra)) {
     throw new InvalidOptionError('nttraceArgs', 'an array of strings', extra);
   }
   // The runner gives -out itself (the trace must not share the program's console).

@@ -126,7 +126,10 @@ describe('checkProgramArgs', () => {
           const ch = s[i];
           if (ch === '\\') {
             let n = 0;
-            while (s[i] === '\\') (n++, i++);
+            while (s[i] === '\\') {
+              n++;
+              i++;
+            }
             if (s[i] === '"') {
               cur += '\\'.repeat(n >> 1);
               if (n % 2 === 1) cur += '"';

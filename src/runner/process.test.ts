@@ -42,8 +42,8 @@ describe('tracer processes on POSIX', () => {
     const p = spawn(process.execPath, ['-e', "process.on('SIGINT', () => { console.log('got it'); process.exit(0); }); console.log('ready'); setInterval(()=>{},1000);"], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    await new Promise((r) => p.stdout!.once('data', r));
-    const said = new Promise<string>((r) => p.stdout!.once('data', (b: Buffer) => r(b.toString().trim())));
+    await new Promise((r) => p.stdout.once('data', r));
+    const said = new Promise<string>((r) => p.stdout.once('data', (b: Buffer) => r(b.toString().trim())));
     expect(await interruptTracer(p.pid!)).toBe(true);
     expect(await said).toBe('got it');
     await new Promise((r) => p.once('exit', r));

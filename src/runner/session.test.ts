@@ -356,7 +356,7 @@ describe('attachProcess with the fake tracer', () => {
 
   it('warns loudly when Ctrl+C cannot be delivered and NtTrace must be killed', async () => {
     const target = await runningTarget();
-    const session = attachToTarget(target.pid!, ['-fake-mode', 'hang'], { interrupt: async () => false });
+    const session = attachToTarget(target.pid!, ['-fake-mode', 'hang'], { interrupt: () => Promise.resolve(false) });
     const { events } = await (async () => {
       const it = session[Symbol.asyncIterator]();
       await it.next();

@@ -101,11 +101,15 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       const firstOutput = new Promise<void>((r) => (sawOutput = r));
       // A failure while consuming the output (disk full for saveLog, a detector bug) ends the
       // session: the tracer is killed and the error reported, instead of an uncaught exception.
-      let internal: unknown;
+      // Boxed, so that any thrown value (even `undefined`) counts as a failure and is rethrown as is.
+      let internal: { readonly error: unknown } | undefined;
+      // Assigned once, below; `let` because `fail` reads it before (a `const` there would put
+      // that read in the temporal dead zone).
+      // eslint-disable-next-line prefer-const -- see above
       let proc: ChildProcess | undefined;
       const fail = (e: unknown): void => {
         if (internal !== undefined) return;
-        internal = e;
+        internal = { error: e };
         if (proc) killTree(proc);
       };
       // Each chunk is a view of the trace file's one read buffer, valid during this call.
@@ -207,7 +211,7 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
         proc.stdout!.destroy();
         proc.stderr!.destroy();
         await stopping_;
-        if (internal !== undefined) throw internal;
+        if (internal !== undefined) throw internal.error;
         const end = det.end();
         // NtTrace prints "Detached" on its standard output (not into the -out file) from its
         // Ctrl+C handler; only believed after a Ctrl+C was sent (the program shares that stream).

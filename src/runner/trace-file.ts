@@ -88,7 +88,7 @@ export function createTraceFile(base?: string, bufferBytes = READ_BUFFER_BYTES):
   let timer: NodeJS.Timeout | undefined;
   let reading = false;
   let finishing: (() => void) | undefined;
-  let failed: unknown;
+  let failed: NodeJS.ErrnoException | undefined;
   let disposed = false;
   let closeAfterRead: number | undefined; // disposed during a read: the descriptor is closed after it
 
@@ -130,7 +130,7 @@ export function createTraceFile(base?: string, bufferBytes = READ_BUFFER_BYTES):
       return new Promise<void>((done, reject) => {
         const settle = (): void => {
           finishing = undefined;
-          if (failed !== undefined) reject(failed as Error);
+          if (failed !== undefined) reject(failed);
           else done();
         };
         if (handle === undefined || onChunk === undefined) return settle();
