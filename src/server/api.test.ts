@@ -164,7 +164,7 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
         headers: { authorization: `Bearer ${tok.detect}`, 'content-type': 'text/plain' },
         body: stream,
         duplex: 'half',
-      } as RequestInit).catch((e: Error) => e);
+      }).catch((e: Error) => e);
       if (r instanceof Error) expect(produced).toBeLessThan(256 * 1024 * 1024);
       else {
         expect(r.status).toBe(413);

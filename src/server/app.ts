@@ -415,7 +415,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   type Q = Record<string, string | undefined>;
   const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
-    health: async () => ({ status: 'ok' }),
+    health: () => Promise.resolve({ status: 'ok' }),
     ready: async () => {
       try {
         await backend.ping();
@@ -424,7 +424,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       }
       return { status: 'ready' };
     },
-    openapi: async () => openapi,
+    openapi: () => Promise.resolve(openapi),
     detect: async (request) => detector.detect(traceBody(request), { consume: true }),
     contribute: async (request, reply) => {
       const q = request.query as Q;
@@ -459,7 +459,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(204).send();
     },
     stats: async () => backend.stats(),
-    models: async () => ({ current: detector.model }),
+    models: () => Promise.resolve({ current: detector.model }),
     submitProgram: async (request, reply) => {
       const q = request.query as Q;
       const body = request.body;

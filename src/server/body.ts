@@ -327,7 +327,7 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
       gunzip.on('error', (e) => fail(new BadRequestError('BAD_GZIP', `the gzip body is corrupt: ${e.message}`)));
     }
     stream.on('data', onWire);
-    stream.on('error', (e) => fail(e));
+    stream.on('error', (e: Error) => fail(e));
     let ended = false;
     stream.on('close', () => {
       if (!ended) fail(new BadRequestError('BODY_ABORTED', 'the client closed the connection before the body was complete'));

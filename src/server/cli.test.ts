@@ -19,12 +19,12 @@ async function spawnServe(args: string[]): Promise<{ proc: ReturnType<typeof spa
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
-      out += c;
+      out += c.toString();
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) resolve(m[1]);
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
   });
   return { proc, url, output: () => out };

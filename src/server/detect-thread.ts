@@ -11,7 +11,8 @@ import { verdictJson } from '../api/verdict-json.js';
 
 const port = parentPort!;
 try {
-  const model = loadModelSync(workerData.model as Uint8Array, { source: 'model' });
+  const { model: bytes } = workerData as { readonly model: Uint8Array };
+  const model = loadModelSync(bytes, { source: 'model' });
   port.on('message', (m: { id: number; body: Uint8Array }) => {
     try {
       // The verdict record, as the in-thread ModelDetector answers (docs/cli.md, "Verdict JSON").

@@ -135,7 +135,7 @@ async function fakeServer(opts: { tls?: { key: Buffer; cert: Buffer }; host?: st
         server.close(() => r());
       }),
   });
-  return fake as FakeServer;
+  return fake;
 }
 
 function queue(server: FakeServer, ...jobs: Job[]): void {
@@ -188,7 +188,8 @@ async function started(opts?: Parameters<typeof fakeServer>[0]): Promise<FakeSer
 describe('fault 3: the worker trusts nothing in a claim', () => {
   const okBytes = Buffer.from('MZ hostile-claims');
   const ok = job(okBytes).claim;
-  const hostile: [string, Record<string, unknown> | unknown, string][] = [
+  // A claim is anything the server may send: mostly a record, some entries not even an object.
+  const hostile: [string, unknown, string][] = [
     ['a path for a sha256', { ...ok, sha256: '../../victim' }, 'sha256'],
     ['an absolute path for a sha256', { ...ok, sha256: '/tmp' }, 'sha256'],
     ['upper-case hex', { ...ok, sha256: String(ok.sha256).toUpperCase() }, 'sha256'],
@@ -519,7 +520,7 @@ describe('fault 8: a fault on the worker\'s side is found before the program run
       }),
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'WORKER_PREFLIGHT', check: 'tracer', message: expect.stringMatching(said) });
-    expect(s.released).toEqual([`${j1.claim.sha256}?${LEASE}`]);
+    expect(s.released).toEqual([`${String(j1.claim.sha256)}?${LEASE}`]);
     expect(s.releaseReasons).toEqual([expect.stringMatching(/the tracer .*fake-nttrace\.mjs is gone/)]);
     expect(s.failed).toEqual([]);
     expect(s.requests.filter((r) => r.includes('/content'))).toEqual([]);
@@ -545,7 +546,7 @@ describe('fault 8: a fault on the worker\'s side is found before the program run
       }),
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'WORKER_PREFLIGHT', check: 'folder' });
-    expect(s.released).toEqual([`${j.claim.sha256}?${LEASE}`]);
+    expect(s.released).toEqual([`${String(j.claim.sha256)}?${LEASE}`]);
     expect(s.failed).toEqual([]);
   });
 

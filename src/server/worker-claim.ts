@@ -31,7 +31,6 @@ export const DEFAULT_MAX_PROGRAM_BYTES = 128 * 1024 * 1024;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const LEASE = /^[0-9a-f]{32}$/;
-// eslint-disable-next-line no-control-regex
 const NAME = /^[^\u0000-\u001f\u007f/\\]{1,255}$/;
 
 /**

@@ -49,7 +49,7 @@ export function checkTracerStarts(command: TracerCommand, env: Record<string, st
       return fail((e as Error).message, e);
     }
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-500)));
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-500)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(`it did not end within ${timeoutMs} ms when started without arguments`);

@@ -92,7 +92,7 @@ export class WorkerClient {
     let detail = '';
     try {
       const p = JSON.parse(res.body.toString('utf8')) as { detail?: unknown; code?: unknown };
-      detail = `: ${String(p.code ?? '')} ${String(p.detail ?? '')}`.trimEnd().slice(0, 500);
+      detail = `: ${problemText(p.code)} ${problemText(p.detail)}`.trimEnd().slice(0, 500);
     } catch {
       // Not a problem object.
     }
@@ -242,6 +242,12 @@ export interface WorkerSummary {
 }
 
 /** Extension for the downloaded file: the submitted one when it is plain, else `.exe`. */
+/** A field of a problem object as text: a string as is, anything else as JSON, nothing as "". */
+function problemText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function safeExtension(name: string): string {
   const ext = extname(name);
   return /^\.[A-Za-z0-9]{1,8}$/.test(ext) && !/^\.(bat|cmd)$/i.test(ext) ? ext : '.exe';

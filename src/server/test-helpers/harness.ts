@@ -37,7 +37,7 @@ export interface TestDb {
 /** PGlite in a fresh folder. */
 export function pgliteDb(): TestDb {
   const dir = tempDir('ntmd-server-db-');
-  return { kind: 'pglite', db: dir, drop: async () => undefined };
+  return { kind: 'pglite', db: dir, drop: () => Promise.resolve() };
 }
 
 /** A fresh database on the PostgreSQL server of NTMD_DATABASE_URL (dropped by `drop`). */
