@@ -57,7 +57,7 @@ export function scanInput(values: ParsedValues, model: Model, io: CliIO): ScanIn
 async function readAll(t: Target, io: CliIO): Promise<Buffer> {
   if (t.path !== null) return readFile(t.path);
   const chunks: Buffer[] = [];
-  for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks);
 }
 
@@ -71,14 +71,14 @@ export async function datasetTargets<T extends Target, F extends { readonly targ
   const targets: T[] = [];
   for (const t of found.targets) {
     if (t.error !== undefined) targets.push(t);
-    else if (!isTableForm(input.form)) targets.push({ ...t, dataset: {} } as T & DatasetTarget);
+    else if (!isTableForm(input.form)) targets.push({ ...t, dataset: {} });
     else {
       try {
         const table = readTableRows(await readAll(t, io), { form: input.form, source: t.name, ...(input.columns ? { columns: input.columns } : {}) });
         if (table.rows.length === 0) throw new DatasetError(t.name, null, 'has a header and no row');
-        for (const row of table.rows) targets.push({ ...t, name: rowName(t.name, row), dataset: { calls: row.calls } } as T & DatasetTarget);
+        for (const row of table.rows) targets.push({ ...t, name: rowName(t.name, row), dataset: { calls: row.calls } });
       } catch (e) {
-        targets.push({ ...t, dataset: { error: e } } as T & DatasetTarget);
+        targets.push({ ...t, dataset: { error: e } });
       }
     }
   }
@@ -92,7 +92,7 @@ export function isDatasetTarget(t: Target): t is DatasetTarget {
 
 /** The verdict on a dataset target (throws the table's error, or EmptyTraceError for an empty words file). */
 export async function datasetVerdict(t: DatasetTarget, model: Model, options: VerdictOptions, io: CliIO): Promise<Verdict> {
-  if (t.dataset.error !== undefined) throw t.dataset.error;
+  if ('error' in t.dataset) throw t.dataset.error;
   const names = t.dataset.calls ?? readWords(await readAll(t, io), t.name);
   const table = new CallTable();
   const calls = new Int32Array(names.length);

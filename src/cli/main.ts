@@ -94,7 +94,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     } catch (e) {
       throw new UsageError(`${cmd.name}: ${(e as Error).message.split('\n')[0]}`);
     }
-    return await cmd.run(parsed.values as never, parsed.positionals, debug || quiet ? { ...io, ...(debug ? { debug } : {}), ...(quiet ? { quiet } : {}) } : io);
+    return await cmd.run(parsed.values, parsed.positionals, debug || quiet ? { ...io, ...(debug ? { debug } : {}), ...(quiet ? { quiet } : {}) } : io);
   } catch (e) {
     const err = e as Error;
     if (debug) println(io.stderr, err.stack ?? String(err));

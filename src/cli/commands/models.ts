@@ -80,7 +80,7 @@ const command: Command = {
           return 0;
         }
         case 'show': {
-          const id = await idOf(arg!);
+          const id = await idOf(arg);
           const stored = await store.getModel(id);
           const { loadModel } = await import('../../model/model.js');
           const info = (await loadModel(stored.bytes!)).info();
@@ -104,7 +104,7 @@ const command: Command = {
           return 0;
         }
         case 'promote': {
-          const id = await idOf(arg!);
+          const id = await idOf(arg);
           const entry = await registry.promote(id, { action: 'manual', reason: reason ?? 'promoted by hand' });
           if (json) println(io.stdout, JSON.stringify(entry));
           else println(io.stdout, `model ${entry.modelId} is now the production model`);

@@ -229,8 +229,7 @@ const command: Command = {
     const { openStore, parseLabel } = await import('../../store/index.js');
     const labelArg = action === 'label' && args[1] !== undefined ? parseLabel(args[1], 'LABEL') : undefined;
     const store = await openStore({ db, env: io.env });
-    const { resolve } = await import('node:path');
-    const abs = (p: string): string => resolve(io.cwd, p);
+    const abs = (p: string): string => pathResolve(io.cwd, p);
     try {
       switch (action) {
         case 'init': {
