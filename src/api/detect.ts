@@ -83,7 +83,8 @@ export function callsOfSync(input: SyncTraceSource, options: DetectOptions = {})
     const table = readTable();
     const calls = new Int32Array(input.length);
     for (let i = 0; i < input.length; i++) {
-      const name = input[i];
+      // Checked: a JavaScript caller can pass anything (Array.isArray narrows to any[]).
+      const name: unknown = input[i];
       if (typeof name !== 'string' || name === '') throw new InvalidOptionError(`input[${i}]`, 'a call name', name);
       calls[i] = table.intern(name);
     }

@@ -292,7 +292,9 @@ export function resolveConfig(input: ModelConfigInput | ResolvedConfig): Resolve
   const seed = num('seed', input.seed, 0, isSeed, 'an integer in [0, 2^32)');
   const membersIn = input.members ?? [{ kind: 'multinomial-nb' }];
   if (!Array.isArray(membersIn) || membersIn.length === 0) fail('members', 'a non-empty array of members', membersIn);
-  const members = membersIn.map((m, i) => resolveMember(m, `members[${i}]`, seed));
+  // Array.isArray narrows a readonly array to any[]: the annotation restores the element type
+  // (resolveMember checks each member itself).
+  const members = membersIn.map((m: MemberConfig, i) => resolveMember(m, `members[${i}]`, seed));
   const seen = new Set<string>();
   members.forEach((m, i) => {
     if (seen.has(m.name)) fail(`members[${i}].name`, 'a name not used by another member', m.name);
@@ -326,6 +328,6 @@ export function mergeConfig(base: ModelConfigInput | ResolvedConfig, overrides: 
   return resolveConfig({
     ...base,
     ...overrides,
-    tfidf: { ...(base.tfidf ?? {}), ...(overrides.tfidf ?? {}) } as TfidfOptions,
+    tfidf: { ...(base.tfidf ?? {}), ...(overrides.tfidf ?? {}) },
   });
 }

@@ -103,7 +103,7 @@ export class FittedPipeline {
     });
     const calibrated = this.members.every((m) => m.platt !== null);
     const ensemble: Partial<Record<Policy, EnsembleScores>> = {};
-    const votes: MemberVote[] = new Array(members.length);
+    const votes: MemberVote[] = new Array<MemberVote>(members.length);
     for (const policy of POLICIES) {
       if (policy === 'mean' && !calibrated) continue;
       const labels = new Uint8Array(n);

@@ -64,7 +64,7 @@ describe('cron parser', () => {
   });
 
   test('scheduleCron exposes the next firing and stops', () => {
-    const timer = scheduleCron(parseCron('* * * * *'), async () => undefined);
+    const timer = scheduleCron(parseCron('* * * * *'), () => Promise.resolve());
     const now = Date.now();
     expect(timer.next.getTime()).toBeGreaterThan(now);
     expect(timer.next.getTime() - now).toBeLessThanOrEqual(60_000);

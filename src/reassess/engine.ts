@@ -418,7 +418,7 @@ async function runLocked(
       snapshotId: corpus.snapshotId,
       modelId: r.name === 'current' ? production!.modelId : null,
       config: { run: runId, model: r.name, split: split.description, rule },
-      metrics: { perFold: r.perFold, mean: r.mean, fpr: r.fpr, confusion: { tp: r.tp, fp: r.fp, tn: r.tn, fn: r.fn }, rule: r.rule ?? null } as Record<string, unknown>,
+      metrics: { perFold: r.perFold, mean: r.mean, fpr: r.fpr, confusion: { tp: r.tp, fp: r.fp, tn: r.tn, fn: r.fn }, rule: r.rule ?? null },
     });
   }
   if (!chosen) {

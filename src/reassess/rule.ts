@@ -40,7 +40,7 @@ export const DEFAULT_RULE: PromotionRule = { metric: 'accuracy', alpha: 0.05, mi
 
 /** Validates a partial rule and fills in the defaults. */
 export function resolveRule(input: Partial<PromotionRule> = {}): PromotionRule {
-  const r = { ...DEFAULT_RULE, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as PromotionRule;
+  const r = { ...DEFAULT_RULE, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
   if (!(RULE_METRICS as readonly string[]).includes(r.metric)) throw new InvalidOptionError('rule.metric', RULE_METRICS.join(', '), r.metric);
   if (!(r.alpha > 0 && r.alpha < 1)) throw new InvalidOptionError('rule.alpha', 'a number in (0, 1)', r.alpha);
   if (!(r.minImprovement >= 0)) throw new InvalidOptionError('rule.minImprovement', 'a number >= 0', r.minImprovement);

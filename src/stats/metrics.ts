@@ -50,8 +50,11 @@ export function confusion(y: ArrayLike<number>, predicted: ArrayLike<number>): C
   check(y, predicted, 'confusion');
   const c: Confusion = { tn: 0, fp: 0, fn: 0, tp: 0 };
   for (let i = 0; i < y.length; i++) {
-    if (y[i] === 1) predicted[i] === 1 ? c.tp++ : c.fn++;
-    else predicted[i] === 1 ? c.fp++ : c.tn++;
+    if (y[i] === 1) {
+      if (predicted[i] === 1) c.tp++;
+      else c.fn++;
+    } else if (predicted[i] === 1) c.fp++;
+    else c.tn++;
   }
   return c;
 }

@@ -34,6 +34,6 @@ export function loadTestCorpus(): Promise<TestCorpus> {
 }
 
 /** A parsed JSON file of ../shared/reference. */
-export function readReference<T = any>(file: string): T {
+export function readReference<T = unknown>(file: string): T {
   return JSON.parse(readFileSync(join(referenceDir, file), 'utf8')) as T;
 }
