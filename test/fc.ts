@@ -69,8 +69,8 @@ export function shrinkBudget(ms = FC_SHRINK_BUDGET_MS): fc.Plugin<unknown> {
     return {
       decorateRun: (nested) => (value) => {
         if (failedAt !== undefined && performance.now() - failedAt > ms) return null;
-        const out = nested(value) as RunResult | Promise<RunResult>;
-        return (out instanceof Promise ? out.then(note) : note(out)) as ReturnType<typeof nested>;
+        const out = nested(value);
+        return out instanceof Promise ? out.then(note) : note(out);
       },
     };
   };

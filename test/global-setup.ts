@@ -108,7 +108,7 @@ export default function setup(): () => Promise<void> {
   // marks the run and checks it at the end; the others must not start a second run (a second
   // mark would hide the first one's processes, a second folder would nest in the first).
   const g = globalThis as { [STARTED]?: boolean };
-  if (g[STARTED] === true) return async () => undefined;
+  if (g[STARTED] === true) return () => Promise.resolve();
   g[STARTED] = true;
   const runId = `${process.pid}-${randomBytes(6).toString('hex')}`;
   process.env[MARK] = runId;

@@ -32,7 +32,7 @@ describe('docs/cli.md', () => {
   it.each(commandNames())('has a section for `%s` with a synopsis and an exit status', (name) => {
     const heading = `\n## \`${name}\`\n`;
     expect(doc).toContain(heading);
-    const body = doc.slice(doc.indexOf(heading) + heading.length).split(/\n## /)[0]!;
+    const body = doc.slice(doc.indexOf(heading) + heading.length).split(/\n## /)[0];
     expect(body).toContain(`ntmaldetect ${name}`);
     expect(body).toMatch(/exit (status|code)|### Exit codes/i);
   });
@@ -42,7 +42,7 @@ describe('docs/cli.md', () => {
   });
 
   it('links only to docs pages that exist', () => {
-    const links = [...doc.matchAll(/\]\(([a-z-]+\.md)(#[^)]*)?\)/g)].map((m) => m[1]!);
+    const links = [...doc.matchAll(/\]\(([a-z-]+\.md)(#[^)]*)?\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(10);
     for (const l of new Set(links)) expect(existsSync(join(projectRoot, 'docs', l)), l).toBe(true);
   });
@@ -100,7 +100,7 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
     expect(details.failed).toBe(true);
     expect(details.interrupted).toBe(false); // the time limit was not needed
     expect(details.numShrinks).toBeGreaterThan(0);
-    expect(((details.counterexample as unknown as [number[]])[0]).length).toBeGreaterThanOrEqual(3);
+    expect(((details.counterexample as [number[]])[0]).length).toBeGreaterThanOrEqual(3);
     expect(ms).toBeLessThan(3_000);
     expect(runs).toBeLessThan(300); // at 2 ms a run, about 100 ran before the budget was spent
   });
@@ -124,13 +124,13 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
       for (const m of text.matchAll(/fc\.(assert|check)\(/g)) {
         // The call's text up to its closing parenthesis.
         let depth = 0;
-        let end = m.index! + m[0].length - 1;
+        let end = m.index + m[0].length - 1;
         for (; end < text.length; end++) {
           const c = text[end];
           if (c === '(') depth++;
           else if (c === ')' && --depth === 0) break;
         }
-        const call = text.slice(m.index!, end + 1);
+        const call = text.slice(m.index, end + 1);
         const last = /,\s*(\{[^{}]*\})\s*,?\s*\)$/.exec(call);
         out.push({ file, options: last?.[1] });
       }
@@ -145,9 +145,9 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
     for (const { file, options } of calls) {
       if (options === undefined) continue; // the shared settings alone
       const runs = /numRuns:\s*([\d_]+)/.exec(options);
-      if (runs && Number(runs[1]!.replace(/_/g, '')) > MAX_NUM_RUNS) bad.push(`${file}: ${options}`);
+      if (runs && Number(runs[1].replace(/_/g, '')) > MAX_NUM_RUNS) bad.push(`${file}: ${options}`);
       const limit = /interruptAfterTimeLimit:\s*([\d_]+)/.exec(options);
-      if (limit && Number(limit[1]!.replace(/_/g, '')) > FC_TIME_LIMIT_MS) bad.push(`${file}: ${options}`);
+      if (limit && Number(limit[1].replace(/_/g, '')) > FC_TIME_LIMIT_MS) bad.push(`${file}: ${options}`);
       if (/markInterruptAsFailure:\s*false|interruptAfterTimeLimit:\s*(undefined|Infinity)|numRuns:\s*(Infinity|Number)/.test(options)) bad.push(`${file}: ${options}`);
     }
     expect(bad).toEqual([]);
@@ -157,7 +157,7 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
 /** A small reading of npm's semver ranges, enough for `engines.node` fields. */
 function satisfies(version: string, range: string): boolean {
   const v = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
-  const cmp = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+  const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
   const parse = (s: string): { v: [number, number, number]; parts: number } => {
     const bits = s.split('.').filter((b) => b !== '' && b !== 'x' && b !== 'X' && b !== '*');
     if (bits.some((b) => !/^\d+$/.test(b))) throw new Error(`cannot read version ${JSON.stringify(s)} in ${JSON.stringify(range)}`);
@@ -170,7 +170,7 @@ function satisfies(version: string, range: string): boolean {
     const m = /^(>=|<=|>|<|=|\^|~)?(.*)$/.exec(token)!;
     const op = m[1] ?? '';
     if (m[2] === '' || m[2] === '*' || m[2] === 'x') return true;
-    const p = parse(m[2]!);
+    const p = parse(m[2]);
     switch (op) {
       case '>=': return cmp(v, p.v) >= 0;
       case '>': return cmp(v, bump(p)) >= 0 || (p.parts === 3 && cmp(v, p.v) > 0);

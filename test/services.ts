@@ -96,7 +96,8 @@ export function describeEachBackend<T extends BackendName | { readonly name: Bac
   fn: (item: T) => void,
 ): void {
   for (const item of items) {
-    const name: BackendName = typeof item === 'string' ? (item as BackendName) : (item as { readonly name: BackendName }).name;
+    const it: BackendName | { readonly name: BackendName } = item;
+    const name = typeof it === 'string' ? it : it.name;
     describeUnless(backendSkip(name), title.replace(/\$name|%s/, name), () => fn(item));
   }
 }
