@@ -82,7 +82,7 @@ export async function setRawLogRetention(db: SqlDriver, days: number | null): Pr
 /** Days raw logs are kept, or `null` for forever (the default). */
 export async function rawLogRetention(db: Queryable): Promise<number | null> {
   const rows = await db.query<{ value: number | null }>('SELECT value FROM ntmd_settings WHERE key = $1', [RETENTION_KEY]);
-  return rows.length === 0 ? null : (rows[0].value as number | null);
+  return rows.length === 0 ? null : rows[0].value;
 }
 
 /** Deletes raw logs older than the retention setting; returns how many. */

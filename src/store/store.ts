@@ -15,7 +15,6 @@
  * | `deletion.ts` | deletion and raw-log retention |
  * | `models.ts` | the model registry and evaluations |
  */
-import type { CallTable } from '../tokenize/call-table.js';
 import type { StoreCorpus } from './corpus.js';
 import { loadCorpus } from './corpus.js';
 import type { OpenStoreOptions } from './db.js';
@@ -110,7 +109,7 @@ export class Store {
 
   /**
    * Loads the documents matching `filter` in the corpus reader's shape and order (benign by
-   * name, then malicious by name; calls in one shared {@link CallTable}), and records a
+   * name, then malicious by name; calls in one shared `CallTable`), and records a
    * snapshot of exactly these documents and labels so a model can say what trained it.
    * `filter.snapshot` reloads an earlier snapshot exactly.
    */

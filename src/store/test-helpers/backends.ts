@@ -45,8 +45,9 @@ export const pgliteBackend: Backend = {
     cpSync(await pgliteTemplate(), dir, { recursive: true });
     return {
       db: dir,
-      async cleanup() {
+      cleanup() {
         rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
       },
     };
   },
