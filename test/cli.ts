@@ -44,6 +44,12 @@ export async function runCliWith(args: string[], options: CliOptions = {}): Prom
     options.onOut?.(b.toString('utf8'), Buffer.concat(o).toString('utf8'));
   });
   err.on('data', (b: Buffer) => e.push(b));
-  const code = await runCli(args, { stdout: out, stderr: err, stdin: new PassThrough().end(options.stdin ?? ''), env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
+  const code = await runCli(args, {
+    stdout: out,
+    stderr: err,
+    stdin: new PassThrough().end(options.stdin ?? ''),
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+  });
   return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
 }

@@ -72,7 +72,8 @@ export function findLeftovers(runId: string, since: number | undefined): { left:
     if (skip.has(p.pid) || isVitest(p)) continue;
     const prefix = environOf(p.pid, 'WINEPREFIX');
     if (environOf(p.pid, MARK) === runId) left.push(p);
-    else if (prefix !== undefined && /(^|\/)ntmd-wine-[^/]+\/prefix$/.test(prefix) && !existsSync(prefix)) left.push({ ...p, cmdline: `${p.cmdline} (Wine prefix ${prefix}, removed)` });
+    else if (prefix !== undefined && /(^|\/)ntmd-wine-[^/]+\/prefix$/.test(prefix) && !existsSync(prefix))
+      left.push({ ...p, cmdline: `${p.cmdline} (Wine prefix ${prefix}, removed)` });
     else if (since !== undefined && SUITE_PATTERNS.some((s) => p.cmdline.includes(s)) && (startTicks(p.pid) ?? 0) >= since) maybe.push(p);
   }
   return { left, maybe };
@@ -138,7 +139,9 @@ export default function setup(): () => Promise<void> {
       found = findLeftovers(runId, since);
     }
     if (found.maybe.length > 0) {
-      console.warn(`test run: ${found.maybe.length} suite process(es) started during this run are still running (another run's, or left by a test that gave its child a stripped environment):\n${found.maybe.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 200)}`).join('\n')}`);
+      console.warn(
+        `test run: ${found.maybe.length} suite process(es) started during this run are still running (another run's, or left by a test that gave its child a stripped environment):\n${found.maybe.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 200)}`).join('\n')}`,
+      );
     }
     for (const p of found.left) {
       try {
@@ -153,10 +156,14 @@ export default function setup(): () => Promise<void> {
     const messages: string[] = [];
     if (found.left.length > 0) {
       const list = found.left.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 300)}`).join('\n');
-      messages.push(`test run: ${found.left.length} process(es) started by the tests were still running after the last test file (now killed):\n${list}`);
+      messages.push(
+        `test run: ${found.left.length} process(es) started by the tests were still running after the last test file (now killed):\n${list}`,
+      );
     }
     if (tmpLeft.length > 0) {
-      messages.push(`test run: the tests left ${tmpLeft.length} entr${tmpLeft.length === 1 ? 'y' : 'ies'} in the run's temporary folder ${runTmp} (now removed):\n${tmpLeft.map((e) => `  ${e}`).join('\n')}`);
+      messages.push(
+        `test run: the tests left ${tmpLeft.length} entr${tmpLeft.length === 1 ? 'y' : 'ies'} in the run's temporary folder ${runTmp} (now removed):\n${tmpLeft.map((e) => `  ${e}`).join('\n')}`,
+      );
     }
     const message = messages.join('\n');
     console.error(message);

@@ -28,7 +28,9 @@ async function cruiseSrc(baseDir: string): Promise<ICruiseResult> {
 
 /** One line per violation: rule, then the import (or the cycle). */
 function describeViolations(r: ICruiseResult): string[] {
-  return r.summary.violations.map((v) => `${v.rule.name}: ${v.cycle?.length ? [v.from, ...v.cycle.map((c) => c.name)].join(' -> ') : `${v.from} -> ${v.to}`}`);
+  return r.summary.violations.map(
+    (v) => `${v.rule.name}: ${v.cycle?.length ? [v.from, ...v.cycle.map((c) => c.name)].join(' -> ') : `${v.from} -> ${v.to}`}`,
+  );
 }
 
 describe('layers (.dependency-cruiser.cjs)', () => {
@@ -61,7 +63,10 @@ describe('layers (.dependency-cruiser.cjs)', () => {
     // tfidf -> api is upward; api -> tfidf back closes a cycle. stats -> tokenize is upward
     // too. api -> model and the test file's import of cli are allowed.
     write('src/tfidf/vectorizer.ts', "import { train } from '../api/train.js';\nexport const vectorize = (): number => train() + 1;\n");
-    write('src/api/train.ts', "import type { Model } from '../model/model.js';\nimport { vectorize } from '../tfidf/vectorizer.js';\nexport const train = (): number => 1;\nexport const fit = (m?: Model): number => (m ? 0 : vectorize());\n");
+    write(
+      'src/api/train.ts',
+      "import type { Model } from '../model/model.js';\nimport { vectorize } from '../tfidf/vectorizer.js';\nexport const train = (): number => 1;\nexport const fit = (m?: Model): number => (m ? 0 : vectorize());\n",
+    );
     write('src/model/model.ts', 'export interface Model { readonly name: string }\n');
     write('src/stats/random.ts', "export { read } from '../tokenize/read.js';\n");
     write('src/tokenize/read.ts', 'export const read = (): number => 2;\n');

@@ -38,7 +38,8 @@ describe('eslint', () => {
       // The text of a real file of src/ (the project service knows it) with a probe appended;
       // nothing is written to disk.
       const filePath = join(projectRoot, 'src/stats/metrics.ts');
-      const probe = '\nexport async function lintProbe(): Promise<number> {\n  return 1;\n}\nexport function lintProbe2(): void {\n  lintProbe();\n}\n';
+      const probe =
+        '\nexport async function lintProbe(): Promise<number> {\n  return 1;\n}\nexport function lintProbe2(): void {\n  lintProbe();\n}\n';
       const [result] = await eslint.lintText(readFileSync(filePath, 'utf8') + probe, { filePath });
       const rules = result.messages.map((m) => m.ruleId);
       expect(rules).toEqual(expect.arrayContaining(['@typescript-eslint/require-await', '@typescript-eslint/no-floating-promises']));

@@ -53,7 +53,10 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
     expect(fc.readConfigureGlobal()).toMatchObject(FC_DEFAULTS);
     expect(FC_TIME_LIMIT_MS).toBeLessThan(60_000); // below vitest's test timeout
     // A call's own options are merged over them: the time bound stays.
-    const details = fc.check(fc.property(fc.constant(0), () => true), { numRuns: 3 });
+    const details = fc.check(
+      fc.property(fc.constant(0), () => true),
+      { numRuns: 3 },
+    );
     expect(details.runConfiguration).toMatchObject({ numRuns: 3, interruptAfterTimeLimit: FC_TIME_LIMIT_MS, markInterruptAsFailure: true });
   });
 
@@ -63,7 +66,10 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
       while (performance.now() < end);
     };
     const t0 = performance.now();
-    const details = fc.check(fc.property(fc.integer(), () => (busy(20), true)), { numRuns: 1_000_000, interruptAfterTimeLimit: 300 });
+    const details = fc.check(
+      fc.property(fc.integer(), () => (busy(20), true)),
+      { numRuns: 1_000_000, interruptAfterTimeLimit: 300 },
+    );
     expect(details.failed).toBe(true);
     expect(details.interrupted).toBe(true);
     expect(performance.now() - t0).toBeLessThan(5_000);
@@ -100,7 +106,7 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
     expect(details.failed).toBe(true);
     expect(details.interrupted).toBe(false); // the time limit was not needed
     expect(details.numShrinks).toBeGreaterThan(0);
-    expect(((details.counterexample as [number[]])[0]).length).toBeGreaterThanOrEqual(3);
+    expect((details.counterexample as [number[]])[0].length).toBeGreaterThanOrEqual(3);
     expect(ms).toBeLessThan(3_000);
     expect(runs).toBeLessThan(300); // at 2 ms a run, about 100 ran before the budget was spent
   });
@@ -148,7 +154,8 @@ describe('fast-check: every property test is bounded (test/fc.ts)', () => {
       if (runs && Number(runs[1].replace(/_/g, '')) > MAX_NUM_RUNS) bad.push(`${file}: ${options}`);
       const limit = /interruptAfterTimeLimit:\s*([\d_]+)/.exec(options);
       if (limit && Number(limit[1].replace(/_/g, '')) > FC_TIME_LIMIT_MS) bad.push(`${file}: ${options}`);
-      if (/markInterruptAsFailure:\s*false|interruptAfterTimeLimit:\s*(undefined|Infinity)|numRuns:\s*(Infinity|Number)/.test(options)) bad.push(`${file}: ${options}`);
+      if (/markInterruptAsFailure:\s*false|interruptAfterTimeLimit:\s*(undefined|Infinity)|numRuns:\s*(Infinity|Number)/.test(options))
+        bad.push(`${file}: ${options}`);
     }
     expect(bad).toEqual([]);
   });
@@ -172,13 +179,20 @@ function satisfies(version: string, range: string): boolean {
     if (m[2] === '' || m[2] === '*' || m[2] === 'x') return true;
     const p = parse(m[2]);
     switch (op) {
-      case '>=': return cmp(v, p.v) >= 0;
-      case '>': return cmp(v, bump(p)) >= 0 || (p.parts === 3 && cmp(v, p.v) > 0);
-      case '<': return cmp(v, p.v) < 0;
-      case '<=': return cmp(v, bump(p)) < 0;
-      case '^': return cmp(v, p.v) >= 0 && cmp(v, p.v[0] > 0 || p.parts === 1 ? [p.v[0] + 1, 0, 0] : [0, p.v[1] + 1, 0]) < 0;
-      case '~': return cmp(v, p.v) >= 0 && cmp(v, p.parts === 1 ? [p.v[0] + 1, 0, 0] : [p.v[0], p.v[1] + 1, 0]) < 0;
-      default: return cmp(v, p.v) >= 0 && cmp(v, bump(p)) < 0; // 20, 20.x, 20.19.0
+      case '>=':
+        return cmp(v, p.v) >= 0;
+      case '>':
+        return cmp(v, bump(p)) >= 0 || (p.parts === 3 && cmp(v, p.v) > 0);
+      case '<':
+        return cmp(v, p.v) < 0;
+      case '<=':
+        return cmp(v, bump(p)) < 0;
+      case '^':
+        return cmp(v, p.v) >= 0 && cmp(v, p.v[0] > 0 || p.parts === 1 ? [p.v[0] + 1, 0, 0] : [0, p.v[1] + 1, 0]) < 0;
+      case '~':
+        return cmp(v, p.v) >= 0 && cmp(v, p.parts === 1 ? [p.v[0] + 1, 0, 0] : [p.v[0], p.v[1] + 1, 0]) < 0;
+      default:
+        return cmp(v, p.v) >= 0 && cmp(v, bump(p)) < 0; // 20, 20.x, 20.19.0
     }
   };
   return range.split('||').some((set) => {

@@ -65,7 +65,9 @@ describe('detect', () => {
       const names = Array.from({ length: 200 }, (_, i) => `NtMadeUp${t}x${i}`);
       const refusal = `NOT_A_TRACE: the input is not a trace: 200 read as calls, of which 0 (0.0%) are known calls (first: "NtMadeUp${t}x0", "NtMadeUp${t}x1", "NtMadeUp${t}x2")`;
       expect(errorOf(() => detectSync(names, { model }))).toMatch(refusal);
-      expect(errorOf(() => detectSync(names.join('\n'), { model }))).toMatch(refusal.replace('the input is not a trace: ', 'the input is not a trace: 200 lines, '));
+      expect(errorOf(() => detectSync(names.join('\n'), { model }))).toMatch(
+        refusal.replace('the input is not a trace: ', 'the input is not a trace: 200 lines, '),
+      );
     }
     expect(detectSync(readFileSync(EPO), { model })).toEqual(before);
     expect(before).toMatchObject({ calls: 371, unfamiliar: false, insufficient: false });
@@ -82,8 +84,12 @@ describe('detect', () => {
   });
 
   it("refuses 'mean' on an uncalibrated model and a bad threshold", async () => {
-    expect(await errorOfAsync(() => detectSync('NtClose', { model, policy: 'mean' }))).toMatch(/^INVALID_OPTION: invalid option policy: expected 'any', 'all' or 'majority' \('mean' averages probabilities/);
-    expect(await errorOfAsync(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5');
+    expect(await errorOfAsync(() => detectSync('NtClose', { model, policy: 'mean' }))).toMatch(
+      /^INVALID_OPTION: invalid option policy: expected 'any', 'all' or 'majority' \('mean' averages probabilities/,
+    );
+    expect(await errorOfAsync(() => detectSync('NtClose', { model, threshold: 1.5 }))).toBe(
+      'INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 1.5',
+    );
   });
 
   it('calls a trace too short for an n-gram insufficient, one with no known n-gram unfamiliar, with the reason', () => {
@@ -132,8 +138,14 @@ describe('detect', () => {
     expect(detectSync(calls, { model, minKnownNgrams: k })).toMatchObject({ verdict: v.verdict, knownNgrams: k });
     const below = detectSync(calls, { model, minKnownNgrams: k + 1 });
     expect(below).toMatchObject({ verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: k, members: [] });
-    expect(below.reason).toMatch(new RegExp(`^${k} distinct n-grams of the trace are known to the model \\(100\\.0% of its ${v.ngrams}\\), fewer than the ${k + 1} a verdict needs`));
-    expect(() => detectSync(calls, { model, minKnownNgrams: 1.5 })).toThrow(/invalid option minKnownNgrams: expected a whole number >= 0, received 1\.5/);
+    expect(below.reason).toMatch(
+      new RegExp(
+        `^${k} distinct n-grams of the trace are known to the model \\(100\\.0% of its ${v.ngrams}\\), fewer than the ${k + 1} a verdict needs`,
+      ),
+    );
+    expect(() => detectSync(calls, { model, minKnownNgrams: 1.5 })).toThrow(
+      /invalid option minKnownNgrams: expected a whole number >= 0, received 1\.5/,
+    );
   });
 
   it('warns when more than 3/4 of the n-grams are unknown (a trace unlike the training data)', () => {
@@ -169,11 +181,21 @@ describe('detect', () => {
   });
 
   it('throws typed errors for inputs that are not traces', async () => {
-    expect(await errorOfAsync(() => detectSync('', { model }))).toBe('EMPTY_TRACE: the input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace');
-    expect(await errorOfAsync(() => detectSync('hello, world\nthis is a letter\n', { model, source: 'letter.txt' }))).toMatch(/^NO_CALLS: letter\.txt holds no system call: expected /);
-    expect(await errorOfAsync(() => detectFile('/nonexistent/trace.log', { model }))).toBe('TRACE_UNREADABLE: /nonexistent/trace.log: cannot read the trace: no such file');
-    expect(await errorOfAsync(() => detectFile(corpusDir, { model }))).toBe(`TRACE_UNREADABLE: ${corpusDir}: cannot read the trace: is a folder, not a trace file`);
-    expect(await errorOfAsync(() => detectSync(['NtClose', ''], { model }))).toMatch(/^INVALID_OPTION: invalid option input\[1\]: expected a call name/);
+    expect(await errorOfAsync(() => detectSync('', { model }))).toBe(
+      'EMPTY_TRACE: the input is an empty trace (0 bytes): expected an NtTrace log or a reduced trace',
+    );
+    expect(await errorOfAsync(() => detectSync('hello, world\nthis is a letter\n', { model, source: 'letter.txt' }))).toMatch(
+      /^NO_CALLS: letter\.txt holds no system call: expected /,
+    );
+    expect(await errorOfAsync(() => detectFile('/nonexistent/trace.log', { model }))).toBe(
+      'TRACE_UNREADABLE: /nonexistent/trace.log: cannot read the trace: no such file',
+    );
+    expect(await errorOfAsync(() => detectFile(corpusDir, { model }))).toBe(
+      `TRACE_UNREADABLE: ${corpusDir}: cannot read the trace: is a folder, not a trace file`,
+    );
+    expect(await errorOfAsync(() => detectSync(['NtClose', ''], { model }))).toMatch(
+      /^INVALID_OPTION: invalid option input\[1\]: expected a call name/,
+    );
   });
 
   it('says clearly when the default model is missing', async () => {
@@ -268,8 +290,10 @@ describe('train', () => {
     const dir = scratchDir('ntmd-train-');
     mkdirSync(join(dir, 'sysBEN'));
     mkdirSync(join(dir, 'sysMAL'));
-    for (const f of ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt']) writeFileSync(join(dir, 'sysBEN', f), readFileSync(join(corpusDir, 'sysBEN', f)));
-    for (const f of ['LOG_cn1.exe.txt', 'LOG_36000.exe.txt']) writeFileSync(join(dir, 'sysMAL', f), readFileSync(join(corpusDir, 'sysMAL', f)));
+    for (const f of ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt'])
+      writeFileSync(join(dir, 'sysBEN', f), readFileSync(join(corpusDir, 'sysBEN', f)));
+    for (const f of ['LOG_cn1.exe.txt', 'LOG_36000.exe.txt'])
+      writeFileSync(join(dir, 'sysMAL', f), readFileSync(join(corpusDir, 'sysMAL', f)));
     writeFileSync(join(dir, 'sysBEN', 'LOG_empty.txt'), '');
     const warnings: string[] = [];
     const a = await train(dir, { config: small, seed: 1, onWarning: (w) => warnings.push(w) });
@@ -290,15 +314,25 @@ describe('train', () => {
 
   it('reports a folder with no trace and an unknown preset with typed errors', async () => {
     const empty = scratchDir('ntmd-empty-');
-    expect(await errorOfAsync(() => train(empty))).toMatch(/^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/);
+    expect(await errorOfAsync(() => train(empty))).toMatch(
+      /^EMPTY_CORPUS: .* holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it/,
+    );
     expect(await errorOfAsync(() => train(empty, { preset: 'nope' }))).toMatch(/^UNKNOWN_PRESET: unknown preset "nope"/);
-    expect(await errorOfAsync(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(/^CORPUS_NOT_FOUND: \/nonexistent\/b not found/);
+    expect(await errorOfAsync(() => train({ benign: '/nonexistent/b', malicious: '/nonexistent/m' }))).toMatch(
+      /^CORPUS_NOT_FOUND: \/nonexistent\/b not found/,
+    );
   });
 
   it('accepts overrides on top of a preset', async () => {
     const t = new CallTable();
-    const docs = ['NtA NtB NtC NtD', 'NtB NtC NtD NtA', 'NtX NtY NtZ NtX', 'NtY NtZ NtX NtY'].map((s) => Int32Array.from(s.split(' '), (n) => t.intern(n)));
-    const corpus4: Corpus = { docs: docs.map((calls, i) => ({ name: `d${i}`, label: i < 2 ? 0 : 1, calls, sha256: String(i).repeat(64).slice(0, 64), bytes: 1 })), table: t, skippedEmpty: [] };
+    const docs = ['NtA NtB NtC NtD', 'NtB NtC NtD NtA', 'NtX NtY NtZ NtX', 'NtY NtZ NtX NtY'].map((s) =>
+      Int32Array.from(s.split(' '), (n) => t.intern(n)),
+    );
+    const corpus4: Corpus = {
+      docs: docs.map((calls, i) => ({ name: `d${i}`, label: i < 2 ? 0 : 1, calls, sha256: String(i).repeat(64).slice(0, 64), bytes: 1 })),
+      table: t,
+      skippedEmpty: [],
+    };
     const m = await train(corpus4, { preset: 'ntmaldetect-2018', ngramRange: [2, 2], policy: 'all', seed: 5 });
     expect(m.config.tfidf.ngramRange).toEqual([2, 2]);
     expect(m.config.policy).toBe('all');
@@ -306,8 +340,14 @@ describe('train', () => {
     // A two-n-gram trace is judged only with a minimum of known n-grams that low: given per
     // call, or stored in the model's configuration (which its file keeps).
     expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m }).verdict).toBe('unfamiliar');
-    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m, minKnownNgrams: 2 })).toMatchObject({ verdict: 'malicious', malicious: true, insufficient: false });
-    const low = await loadModel((await train(corpus4, { preset: 'ntmaldetect-2018', ngramRange: [2, 2], policy: 'all', seed: 5, minKnownNgrams: 2 })).toBytes());
+    expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: m, minKnownNgrams: 2 })).toMatchObject({
+      verdict: 'malicious',
+      malicious: true,
+      insufficient: false,
+    });
+    const low = await loadModel(
+      (await train(corpus4, { preset: 'ntmaldetect-2018', ngramRange: [2, 2], policy: 'all', seed: 5, minKnownNgrams: 2 })).toBytes(),
+    );
     expect(low.config.minKnownNgrams).toBe(2);
     expect(m.config.minKnownNgrams).toBeUndefined();
     expect(detectSync(['NtX', 'NtY', 'NtZ'], { model: low })).toMatchObject({ verdict: 'malicious', malicious: true, insufficient: false });
@@ -321,13 +361,19 @@ describe('train', () => {
     const sub: Corpus = { docs: pick, table: corpus.table, skippedEmpty: [] };
     const config = {
       tfidf: { ngramRange: [3, 3] as [number, number] },
-      members: [{ kind: 'multinomial-nb' as const, alpha: 0.01 }, { kind: 'linear-svc' as const, select: null }],
+      members: [
+        { kind: 'multinomial-nb' as const, alpha: 0.01 },
+        { kind: 'linear-svc' as const, select: null },
+      ],
       calibrate: true,
       policy: 'mean' as const,
     };
     const m = trainOnCorpus(sub, config);
     expect(m.members.every((x) => x.platt !== null && x.platt.a < 0)).toBe(true);
-    const s = m.scoreDocs(pick.map((d) => d.calls), corpus.table);
+    const s = m.scoreDocs(
+      pick.map((d) => d.calls),
+      corpus.table,
+    );
     expect(s.ensemble.mean).toBeDefined();
     for (const ms of s.members) {
       expect(ms.probabilities).toBeDefined();

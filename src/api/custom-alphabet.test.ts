@@ -9,7 +9,11 @@ import { explainSync } from './explain.js';
 describe('detect() with a custom-alphabet model', () => {
   it('takes call-name arrays and words text, read as words because the model was trained on words', async () => {
     const { docs, labels, table } = numbers();
-    const cfg = { ...presetConfig('ntmaldetect-2018'), tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] }, minKnownNgrams: 1 };
+    const cfg = {
+      ...presetConfig('ntmaldetect-2018'),
+      tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] },
+      minKnownNgrams: 1,
+    };
     const model = new Model(fitPipeline({ ...cfg, alphabet: 'custom', input: 'words' }, docs, labels, table));
     const mal = Array.from(docs[1], (id) => table.nameOf(id));
     const ben = Array.from(docs[0], (id) => table.nameOf(id));

@@ -111,7 +111,8 @@ function internAll(names: readonly string[], table: CallTable): ReadCalls {
 /** The options with `input` filled from the model when not given (see {@link DetectOptions.input}). */
 function withInput(options: DetectOptions, model: Model): DetectOptions {
   if (options.input !== undefined) {
-    if (options.input !== 'nttrace' && options.input !== 'words') throw new InvalidOptionError('input', "'nttrace' or 'words'", options.input);
+    if (options.input !== 'nttrace' && options.input !== 'words')
+      throw new InvalidOptionError('input', "'nttrace' or 'words'", options.input);
     return options;
   }
   return inputOf(model.config) === 'nttrace' ? options : { ...options, input: 'words' };
@@ -130,18 +131,24 @@ async function callsOf(input: TraceSource, options: DetectOptions): Promise<Read
     if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
     const table = readTable();
     try {
-      if (options.input === 'words') return { ...internAll(readWords(await readFile(p), options.source ?? p), table), source: options.source ?? p };
+      if (options.input === 'words')
+        return { ...internAll(readWords(await readFile(p), options.source ?? p), table), source: options.source ?? p };
       const read = await readTrace(p, { ...readOptions(options, table), source: options.source ?? p });
       return { calls: read.calls, table, lines: read.stats.lines, source: options.source ?? p };
     } catch (e) {
       return unreadable(options.source ?? p, e);
     }
   }
-  if (typeof input === 'object' && input !== null && (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')) {
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    (Symbol.asyncIterator in input || typeof (input as { pipe?: unknown }).pipe === 'function')
+  ) {
     const table = readTable();
     if (options.input === 'words') {
       const chunks: Buffer[] = [];
-      for await (const c of input as AsyncIterable<Uint8Array | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
+      for await (const c of input as AsyncIterable<Uint8Array | string>)
+        chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
       return internAll(readWords(Buffer.concat(chunks), options.source ?? 'the input'), table);
     }
     const read = await readTrace(input as NodeJS.ReadableStream, readOptions(options, table));

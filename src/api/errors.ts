@@ -11,7 +11,14 @@ export class TraceUnreadableError extends NtmdError {
   readonly reason: string;
 
   constructor(path: string, reason: string) {
-    const what = reason === 'ENOENT' ? 'no such file' : reason === 'EISDIR' ? 'is a folder, not a trace file' : reason === 'EACCES' ? 'permission denied' : reason;
+    const what =
+      reason === 'ENOENT'
+        ? 'no such file'
+        : reason === 'EISDIR'
+          ? 'is a folder, not a trace file'
+          : reason === 'EACCES'
+            ? 'permission denied'
+            : reason;
     super('TRACE_UNREADABLE', `${path}: cannot read the trace: ${what}`);
     this.path = path;
     this.reason = reason;

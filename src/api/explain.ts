@@ -77,7 +77,8 @@ export interface ExplainOptions extends DetectOptions {
 }
 
 /** An explained input: text, bytes, a file, call names, or call ids with their table. */
-export type ExplainInput = string | Uint8Array | readonly string[] | { readonly path: string } | { readonly calls: Int32Array; readonly table: CallTable };
+export type ExplainInput =
+  string | Uint8Array | readonly string[] | { readonly path: string } | { readonly calls: Int32Array; readonly table: CallTable };
 
 /**
  * The line (1-based) of each call of `text`, read exactly as the reader reads the whole
@@ -125,7 +126,10 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
   return out;
 }
 
-async function materialize(input: ExplainInput, source: string | undefined): Promise<string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }> {
+async function materialize(
+  input: ExplainInput,
+  source: string | undefined,
+): Promise<string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }> {
   if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && !Array.isArray(input) && 'path' in input) {
     const p = (input as { path: unknown }).path;
     if (typeof p !== 'string') throw new InvalidOptionError('input.path', 'a file path', p);
@@ -145,16 +149,26 @@ async function materialize(input: ExplainInput, source: string | undefined): Pro
  */
 export async function explain(input: ExplainInput, options: ExplainOptions = {}): Promise<Explanation> {
   const { model } = await resolveModel({ model: options.model, trustKey: options.trustKey });
-  const src = typeof input === 'object' && input !== null && 'path' in input && typeof input.path === 'string' && !options.source ? { ...options, source: input.path } : options;
+  const src =
+    typeof input === 'object' && input !== null && 'path' in input && typeof input.path === 'string' && !options.source
+      ? { ...options, source: input.path }
+      : options;
   return explainWith(model, await materialize(input, src.source), src);
 }
 
 /** {@link explain} for a trace in memory, synchronously. */
-export function explainSync(input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }, options: ExplainOptions = {}): Explanation {
+export function explainSync(
+  input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable },
+  options: ExplainOptions = {},
+): Explanation {
   return explainWith(resolveModelSync({ model: options.model, trustKey: options.trustKey }).model, input, options);
 }
 
-function explainWith(model: Model, input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable }, options: ExplainOptions): Explanation {
+function explainWith(
+  model: Model,
+  input: string | Uint8Array | readonly string[] | { calls: Int32Array; table: CallTable },
+  options: ExplainOptions,
+): Explanation {
   const top = options.top;
   if (top !== undefined && !(Number.isInteger(top) && top >= 0)) throw new InvalidOptionError('top', 'an integer >= 0', top);
   let calls: Int32Array;
@@ -168,7 +182,11 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
     let text = input;
     if (text instanceof Uint8Array && text[0] === 0x1f && text[1] === 0x8b) text = gunzipSync(text);
     table = new CallTable();
-    const read = readTraceSync(text, { table, ...(options.format ? { format: options.format } : {}), ...(options.source ? { source: options.source } : {}) });
+    const read = readTraceSync(text, {
+      table,
+      ...(options.format ? { format: options.format } : {}),
+      ...(options.source ? { source: options.source } : {}),
+    });
     calls = read.calls;
     lineOf = callLines(typeof text === 'string' ? text : decodeText(text).text, read.format, calls, table);
   } else {
@@ -199,7 +217,15 @@ function explainWith(model: Model, input: string | Uint8Array | readonly string[
       const w = m.weights[j];
       if (w === 0) continue;
       const occ = where.get(j) ?? [];
-      all.push({ ngram: model.tfidf.featureName(j), column: j, count: occ.length, tfidf: X.data[p], weight: w, contribution: X.data[p] * w, lines: mergeRanges(occ.map((r) => [r[0], r[1]])) });
+      all.push({
+        ngram: model.tfidf.featureName(j),
+        column: j,
+        count: occ.length,
+        tfidf: X.data[p],
+        weight: w,
+        contribution: X.data[p] * w,
+        lines: mergeRanges(occ.map((r) => [r[0], r[1]])),
+      });
     }
     const sorted = all.slice().sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.column - b.column);
     const kept = top === undefined ? sorted : sorted.slice(0, top);
@@ -268,6 +294,13 @@ export function topFeaturesSync(model: Model, options: { top?: number } = {}): M
         .sort((a, b) => sign * (m.weights[b] - m.weights[a]) || a - b)
         .slice(0, top)
         .map((j) => ({ ngram: model.tfidf.featureName(j), column: j, weight: m.weights[j] }));
-    return { name: m.name, kind: m.kind, features: pos.length + neg.length, malicious: pick(pos, 1), benign: pick(neg, -1), bias: { label: biasLabel(m.kind), value: m.bias } };
+    return {
+      name: m.name,
+      kind: m.kind,
+      features: pos.length + neg.length,
+      malicious: pick(pos, 1),
+      benign: pick(neg, -1),
+      bias: { label: biasLabel(m.kind), value: m.bias },
+    };
   });
 }

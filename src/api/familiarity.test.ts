@@ -17,7 +17,11 @@ import { NTTRACE_CALLS } from '../tokenize/nt-calls.js';
 
 requireShared();
 
-const filesIn = (dir: string, re: RegExp): string[] => readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+const filesIn = (dir: string, re: RegExp): string[] =>
+  readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 
 describe('refusal: no real trace is refused', () => {
   const model = defaultModelSync();
@@ -60,19 +64,37 @@ describe('refusal: the share, and the custom alphabet', () => {
   it('refuses below one half of known calls and judges at one half exactly', () => {
     const model = defaultModelSync();
     expect(MIN_KNOWN_CALL_SHARE).toBe(0.5);
-    const calls = readFileSync(join(corpusDir, 'sysMAL', 'LOG_cn1.exe.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 100);
-    expect(detectSync([...calls, ...Array(100).fill('kernel32.CreateFileW')], { model }).verdict).toMatch(/^(malicious|benign|unfamiliar)$/);
+    const calls = readFileSync(join(corpusDir, 'sysMAL', 'LOG_cn1.exe.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 100);
+    expect(detectSync([...calls, ...Array(100).fill('kernel32.CreateFileW')], { model }).verdict).toMatch(
+      /^(malicious|benign|unfamiliar)$/,
+    );
     expect(errorOf(() => detectSync([...calls, ...Array(101).fill('kernel32.CreateFileW')], { model }))).toMatch(
       /^NOT_A_TRACE: the input is not a trace: 201 read as calls, of which 100 \(49\.8%\) are known calls \(first: "Nt/,
     );
     // Every call NtTrace traces is a known call of an NT model, in any case (the model lower-cases).
-    expect(countKnownCalls(model, Int32Array.from(NTTRACE_CALLS, (_, i) => i), tableOf(NTTRACE_CALLS))).toBe(NTTRACE_CALLS.length);
+    expect(
+      countKnownCalls(
+        model,
+        Int32Array.from(NTTRACE_CALLS, (_, i) => i),
+        tableOf(NTTRACE_CALLS),
+      ),
+    ).toBe(NTTRACE_CALLS.length);
     const lower = NTTRACE_CALLS.map((n) => n.toLowerCase());
-    expect(countKnownCalls(model, Int32Array.from(lower, (_, i) => i), tableOf(lower))).toBe(lower.length);
+    expect(
+      countKnownCalls(
+        model,
+        Int32Array.from(lower, (_, i) => i),
+        tableOf(lower),
+      ),
+    ).toBe(lower.length);
   });
 
-  it('for a custom alphabet, a known call is one of the model\'s own names, NT calls included only if trained on', async () => {
-    const words = (seed: number, n: number, alphabet: string[]) => Array.from({ length: n }, (_, i) => alphabet[(i * 7 + seed * 3 + ((i * i) % 5)) % alphabet.length]);
+  it("for a custom alphabet, a known call is one of the model's own names, NT calls included only if trained on", async () => {
+    const words = (seed: number, n: number, alphabet: string[]) =>
+      Array.from({ length: n }, (_, i) => alphabet[(i * 7 + seed * 3 + ((i * i) % 5)) % alphabet.length]);
     const ben = ['3', '4', '5', '6', '63', '120'];
     const mal = ['3', '4', '195', '240', '42', '6'];
     const corpus = {
@@ -84,7 +106,11 @@ describe('refusal: the share, and the custom alphabet', () => {
     const table = new CallTable();
     const docs = corpus.docs.map((d) => Int32Array.from(d.calls, (c) => table.intern(c)));
     const model = await train(
-      { docs: docs.map((calls, i) => ({ name: `t${i}`, label: corpus.docs[i].label, calls, sha256: String(i), bytes: 0 })), table, skippedEmpty: [] },
+      {
+        docs: docs.map((calls, i) => ({ name: `t${i}`, label: corpus.docs[i].label, calls, sha256: String(i), bytes: 0 })),
+        table,
+        skippedEmpty: [],
+      },
       { alphabet: 'custom', preset: 'ntmaldetect-2018' },
     );
     const seen = words(9, 100, ben);

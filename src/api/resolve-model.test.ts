@@ -60,7 +60,9 @@ describe('resolveModel', () => {
     expect((await both({ model: 'signed.ntmd', cwd: dir, trustKey: trusted })).model.signer).not.toBeNull();
     expect((await both({ model: signedBytes, trustKey: trusted })).origin).toBe('bytes');
     const other = pem();
-    expect(await messageOf(() => resolveModel({ model: 'signed.ntmd', cwd: dir, trustKey: other }))).toMatch(/^MODEL_UNTRUSTED: .*signed\.ntmd/);
+    expect(await messageOf(() => resolveModel({ model: 'signed.ntmd', cwd: dir, trustKey: other }))).toMatch(
+      /^MODEL_UNTRUSTED: .*signed\.ntmd/,
+    );
     expect(await messageOf(() => resolveModelSync({ model: signedBytes, trustKey: other }))).toMatch(/^MODEL_UNTRUSTED: /);
     // The shipped model is unsigned: a trust key refuses it, naming it.
     expect(defaultModelSync().signer).toBeNull();

@@ -55,7 +55,17 @@ const CUSTOM_INPUTS: readonly InputForm[] = ['words', 'csv', 'tsv'];
 
 /** The configuration `train()` would use for these options. */
 export function trainConfig(options: TrainOptions = {}): ResolvedConfig {
-  const { preset, config, ngramRange, metrics: _m, onReadProgress: _r, onFitProgress: _f, onWarning: _w, columns: _c, ...overrides } = options;
+  const {
+    preset,
+    config,
+    ngramRange,
+    metrics: _m,
+    onReadProgress: _r,
+    onFitProgress: _f,
+    onWarning: _w,
+    columns: _c,
+    ...overrides
+  } = options;
   if (preset !== undefined && config !== undefined) throw new InvalidOptionError('preset', 'not together with config', preset);
   const base = config ?? getPreset(preset ?? (PRESETS.has('default') ? 'default' : 'ntmaldetect-2018')).config;
   const tfidf = { ...(overrides.tfidf ?? {}), ...(ngramRange ? { ngramRange } : {}) };
@@ -109,7 +119,10 @@ export function summarizeCorpus(corpus: Corpus): CorpusSummary {
 }
 
 /** Loads whatever {@link TrainCorpus} names. */
-export async function loadTrainCorpus(corpus: TrainCorpus, options: Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'input' | 'columns'> = {}): Promise<Corpus> {
+export async function loadTrainCorpus(
+  corpus: TrainCorpus,
+  options: Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'input' | 'columns'> = {},
+): Promise<Corpus> {
   if (isCorpus(corpus)) return corpus;
   if (isProvider(corpus)) return corpus.store.loadCorpus(corpus.filter);
   return loadCorpus(corpus, {
@@ -156,9 +169,19 @@ export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Pr
 }
 
 /** {@link train} on a loaded corpus with a resolved configuration. */
-export function trainOnCorpus(corpus: Corpus, config: ModelConfigInput | ResolvedConfig, options: Pick<TrainOptions, 'metrics' | 'onFitProgress'> = {}): Model {
+export function trainOnCorpus(
+  corpus: Corpus,
+  config: ModelConfigInput | ResolvedConfig,
+  options: Pick<TrainOptions, 'metrics' | 'onFitProgress'> = {},
+): Model {
   const docs = corpus.docs.map((d) => d.calls);
   const labels = Uint8Array.from(corpus.docs, (d) => d.label);
-  const pipeline = fitPipeline(resolveConfig(config), docs, labels, corpus.table, options.onFitProgress ? { onProgress: options.onFitProgress } : {});
+  const pipeline = fitPipeline(
+    resolveConfig(config),
+    docs,
+    labels,
+    corpus.table,
+    options.onFitProgress ? { onProgress: options.onFitProgress } : {},
+  );
   return new Model(pipeline, { corpus: summarizeCorpus(corpus), metrics: options.metrics ?? null });
 }

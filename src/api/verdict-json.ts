@@ -45,7 +45,12 @@ export function verdictJson(v: Verdict): VerdictJson {
     ...(v.warning !== undefined ? { warning: v.warning } : {}),
     policy: v.policy,
     ...(v.probability !== undefined ? { probability: v.probability } : {}),
-    members: v.members.map((m) => ({ name: m.name, malicious: m.malicious, score: m.score, ...(m.probability !== undefined ? { probability: m.probability } : {}) })),
+    members: v.members.map((m) => ({
+      name: m.name,
+      malicious: m.malicious,
+      score: m.score,
+      ...(m.probability !== undefined ? { probability: m.probability } : {}),
+    })),
     calls: v.calls,
     ngrams: v.ngrams,
     knownNgrams: v.knownNgrams,

@@ -110,9 +110,14 @@ export function verdictSettings(model: FittedPipeline, options: VerdictOptions):
   const policy = options.policy ?? model.config.policy;
   if (!POLICIES.includes(policy)) throw new InvalidOptionError('policy', POLICIES.join(' | '), policy);
   const threshold = options.threshold ?? model.config.threshold;
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw new InvalidOptionError('threshold', 'a probability in [0, 1]', threshold);
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
+    throw new InvalidOptionError('threshold', 'a probability in [0, 1]', threshold);
   if (policy === 'mean' && model.members.some((m) => m.platt === null)) {
-    throw new InvalidOptionError('policy', "'any', 'all' or 'majority' ('mean' averages probabilities and this model is not calibrated)", policy);
+    throw new InvalidOptionError(
+      'policy',
+      "'any', 'all' or 'majority' ('mean' averages probabilities and this model is not calibrated)",
+      policy,
+    );
   }
   const minKnownNgrams = options.minKnownNgrams ?? model.config.minKnownNgrams ?? MIN_KNOWN_NGRAMS;
   if (typeof minKnownNgrams !== 'number' || !Number.isInteger(minKnownNgrams) || minKnownNgrams < 0) {
@@ -132,7 +137,9 @@ export function verdictOfRow(
   const members: MemberVerdict[] = model.members.map((m) => {
     const score = memberScore(m, X, 0);
     const probability = memberProbability(m, score);
-    return probability === undefined ? { name: m.name, malicious: score > 0, score } : { name: m.name, malicious: score > 0, score, probability };
+    return probability === undefined
+      ? { name: m.name, malicious: score > 0, score }
+      : { name: m.name, malicious: score > 0, score, probability };
   });
   const { calls, ngrams, unknown } = counts;
   const unknownNgramFraction = ngrams === 0 ? null : unknown / ngrams;
@@ -179,10 +186,7 @@ function percent(x: number): string {
  * any could not be read, else 3 when any got no decision (unfamiliar or insufficient;
  * 0 instead with `noDecisionIsClean`), else 0.
  */
-export function verdictExitCode(
-  counts: { malicious: number; failed: number; undecided: number },
-  noDecisionIsClean = false,
-): number {
+export function verdictExitCode(counts: { malicious: number; failed: number; undecided: number }, noDecisionIsClean = false): number {
   if (counts.malicious > 0) return EXIT_MALICIOUS;
   if (counts.failed > 0) return EXIT_ERROR;
   if (counts.undecided > 0 && !noDecisionIsClean) return EXIT_NO_DECISION;
@@ -209,7 +213,13 @@ export const EXIT_NO_DECISION = 3;
  * @throws NotATraceError when too few of the calls are calls the model knows (see
  *   `assertTrace`); `context` names the input in that message.
  */
-export function verdictOfCalls(model: FittedPipeline, calls: Int32Array, table: CallTable, options: VerdictOptions = {}, context: InputContext = {}): Verdict {
+export function verdictOfCalls(
+  model: FittedPipeline,
+  calls: Int32Array,
+  table: CallTable,
+  options: VerdictOptions = {},
+  context: InputContext = {},
+): Verdict {
   assertTrace(model, calls, table, context);
   const { X, ngrams, unknown } = model.tfidf.transformOne(calls, table);
   return verdictOfRow(model, X, { calls: calls.length, ngrams, unknown }, options);

@@ -14,7 +14,10 @@ import { detectFile } from './detect.js';
 
 const benign = join(projectRoot, 'fixtures', 'wine-benign');
 const real = join(projectRoot, 'fixtures', 'nttrace');
-const logsIn = (dir: string): string[] => readdirSync(dir).filter((f) => /\.log(\.gz)?$/.test(f)).sort();
+const logsIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => /\.log(\.gz)?$/.test(f))
+    .sort();
 
 describe('the shipped model on Wine traces', () => {
   it('judges no benign Wine tool malicious: each is unfamiliar, with the figures behind it', async () => {

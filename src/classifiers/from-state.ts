@@ -27,6 +27,9 @@ export function classifierFromState(state: ClassifierState): BinaryClassifier {
     case 'sgd':
       return SGDClassifier.fromState(state);
     default:
-      throw new ClassifierStateError('classifier', `unknown kind ${JSON.stringify(state?.kind)}: expected one of ${CLASSIFIER_KINDS.join(', ')}`);
+      throw new ClassifierStateError(
+        'classifier',
+        `unknown kind ${JSON.stringify(state?.kind)}: expected one of ${CLASSIFIER_KINDS.join(', ')}`,
+      );
   }
 }

@@ -28,10 +28,14 @@ describe('selectFromModel', () => {
 
   it('returns exactly the ascending indices whose magnitude reaches the threshold', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { maxLength: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), (ws, t) => {
-        const kept = Array.from(selectFromModel(Float64Array.from(ws), t));
-        expect(kept).toEqual(ws.flatMap((v, j) => (Math.abs(v) >= t ? [j] : [])));
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { maxLength: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (ws, t) => {
+          const kept = Array.from(selectFromModel(Float64Array.from(ws), t));
+          expect(kept).toEqual(ws.flatMap((v, j) => (Math.abs(v) >= t ? [j] : [])));
+        },
+      ),
     );
   });
 });

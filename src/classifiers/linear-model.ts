@@ -225,7 +225,12 @@ export function sparseAxpy(w: Float64Array, indices: Int32Array, data: Float64Ar
  * checked to exist), after checking both classes are present.
  * @returns the labels per training position and the counts `[benign, malicious]`.
  */
-export function trainingLabels(X: Csr, y: Labels, rows: Int32Array | undefined, estimator: string): { labels: Labels; counts: [number, number] } {
+export function trainingLabels(
+  X: Csr,
+  y: Labels,
+  rows: Int32Array | undefined,
+  estimator: string,
+): { labels: Labels; counts: [number, number] } {
   if (!rows) return { labels: y, counts: checkTrainingSet(X, y, estimator) };
   if (y.length !== X.rows) throw new LabelError(estimator, `${y.length} labels for ${X.rows} rows`);
   const labels = new Uint8Array(rows.length);

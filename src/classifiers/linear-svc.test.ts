@@ -57,7 +57,10 @@ describe('LinearSVC against scikit-learn 1.2.1 on a small problem', () => {
     const rows = Int32Array.from([39, 3, 5, 0, 12, 7, 22, 30, 31, 18, 2, 1]);
     for (const penalty of ['l1', 'l2'] as const) {
       const a = new LinearSVC({ penalty }).fit(X, y, rows);
-      const b = new LinearSVC({ penalty }).fit(selectRows(X, rows), Uint8Array.from(rows, (r) => y[r]));
+      const b = new LinearSVC({ penalty }).fit(
+        selectRows(X, rows),
+        Uint8Array.from(rows, (r) => y[r]),
+      );
       expect(Array.from(a.coef)).toEqual(Array.from(b.coef));
       expect(a.intercept).toBe(b.intercept);
     }

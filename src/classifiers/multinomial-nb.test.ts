@@ -21,7 +21,13 @@ function csr(rows: number[][]): Csr {
     });
     indptr.push(indices.length);
   }
-  return { rows: rows.length, cols: rows[0].length, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float64Array.from(data) };
+  return {
+    rows: rows.length,
+    cols: rows[0].length,
+    indptr: Int32Array.from(indptr),
+    indices: Int32Array.from(indices),
+    data: Float64Array.from(data),
+  };
 }
 
 describe('MultinomialNB by hand', () => {
@@ -67,7 +73,15 @@ describe('MultinomialNB by hand', () => {
     expect(() => new MultinomialNB({ alpha: -1 })).toThrow(InvalidOptionError);
     expect(() => new MultinomialNB().predict(X)).toThrow(NotFittedError);
     expect(() => new MultinomialNB().fit(X, Uint8Array.of(1, 1, 1))).toThrow(SingleClassError);
-    expect(() => new MultinomialNB().fit(csr([[1, -1], [1, 0]]), Uint8Array.of(0, 1))).toThrow(NegativeInputError);
+    expect(() =>
+      new MultinomialNB().fit(
+        csr([
+          [1, -1],
+          [1, 0],
+        ]),
+        Uint8Array.of(0, 1),
+      ),
+    ).toThrow(NegativeInputError);
     expect(() => nb.predict(csr([[1, 0]]))).toThrow(FeatureCountError);
     expect(() => MultinomialNB.fromState({ ...nb.state(), kind: 'sgd' })).toThrow(ClassifierStateError);
     const s = nb.state();
@@ -76,7 +90,11 @@ describe('MultinomialNB by hand', () => {
 
   it('round-trips through state()', () => {
     const back = MultinomialNB.fromState(nb.state());
-    const q = csr([[1, 0, 2], [0, 0, 0], [5, 5, 5]]);
+    const q = csr([
+      [1, 0, 2],
+      [0, 0, 0],
+      [5, 5, 5],
+    ]);
     expect(Array.from(back.jointLogLikelihood(q))).toEqual(Array.from(nb.jointLogLikelihood(q)));
     expect(back.featureCount).toBeNull();
     expect(back.alpha).toBe(0.5);
@@ -86,7 +104,12 @@ describe('MultinomialNB by hand', () => {
 describe('MultinomialNB properties', () => {
   const matrix = fc
     .tuple(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 6 }))
-    .chain(([n, d]) => fc.tuple(fc.array(fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n })));
+    .chain(([n, d]) =>
+      fc.tuple(
+        fc.array(fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }),
+        fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
+      ),
+    );
 
   it('has normalised feature distributions, probabilities summing to 1, and decision = jll1 - jll0', () => {
     fc.assert(
@@ -153,14 +176,21 @@ describe('MultinomialNB(alpha=0.01) parity with scikit-learn on the corpus', () 
   it('gives joint_log_likelihood within 1e-9 relative and the same labels on the reference documents', () => {
     for (const [name, doc] of Object.entries(ref.documents)) {
       const r = names.indexOf(name);
-      const row: Csr = { rows: 1, cols: X.cols, indptr: Int32Array.of(0, X.indptr[r + 1] - X.indptr[r]), indices: X.indices.subarray(X.indptr[r], X.indptr[r + 1]), data: X.data.subarray(X.indptr[r], X.indptr[r + 1]) };
+      const row: Csr = {
+        rows: 1,
+        cols: X.cols,
+        indptr: Int32Array.of(0, X.indptr[r + 1] - X.indptr[r]),
+        indices: X.indices.subarray(X.indptr[r], X.indptr[r + 1]),
+        data: X.data.subarray(X.indptr[r], X.indptr[r + 1]),
+      };
       const jll = nb.jointLogLikelihood(row);
       for (let c = 0; c < 2; c++) {
         const want = doc.joint_log_likelihood[c];
         expect(Math.abs(jll[c] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want));
       }
       const lp = nb.predictLogProba(row);
-      for (let c = 0; c < 2; c++) expect(Math.abs(lp[c] - doc.predict_log_proba[c])).toBeLessThanOrEqual(1e-9 * Math.abs(doc.joint_log_likelihood[c]));
+      for (let c = 0; c < 2; c++)
+        expect(Math.abs(lp[c] - doc.predict_log_proba[c])).toBeLessThanOrEqual(1e-9 * Math.abs(doc.joint_log_likelihood[c]));
       expect(nb.predict(row)[0]).toBe(doc.predicted_label);
     }
   });

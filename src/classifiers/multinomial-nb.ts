@@ -32,7 +32,10 @@ export const NB_ALPHA_MIN = 1e-10;
 /** Multinomial naive Bayes was given a negative feature value (counts and TF-IDF are >= 0). Code `NEGATIVE_INPUT`. */
 export class NegativeInputError extends NtmdError {
   constructor(row: number, column: number, value: number) {
-    super('NEGATIVE_INPUT', `MultinomialNB: negative value ${value} at row ${row}, column ${column}; its input must be counts or TF-IDF (>= 0)`);
+    super(
+      'NEGATIVE_INPUT',
+      `MultinomialNB: negative value ${value} at row ${row}, column ${column}; its input must be counts or TF-IDF (>= 0)`,
+    );
   }
 }
 
@@ -184,7 +187,11 @@ export class MultinomialNB implements BinaryClassifier {
     return {
       kind: this.kind,
       params: { alpha: this.alpha, fitPrior: this.fitPrior, nFeatures: flp.length / 2 },
-      arrays: { featureLogProb: flp.slice(), classLogPrior: (this.prior as Float64Array).slice(), classCount: (this.counts as Float64Array).slice() },
+      arrays: {
+        featureLogProb: flp.slice(),
+        classLogPrior: (this.prior as Float64Array).slice(),
+        classCount: (this.counts as Float64Array).slice(),
+      },
     };
   }
 

@@ -45,16 +45,20 @@ describe('boundedRandInt', () => {
 
   it('equals the 64-bit specification and stays in range, for any seed and range', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(fc.integer({ min: 1, max: 0xffffffff }), { minLength: 1, maxLength: 40 }), (seed, ranges) => {
-        const a = new Mt19937(seed);
-        const b = new Mt19937(seed);
-        for (const r of ranges) {
-          const v = boundedRandInt(a, r);
-          expect(v).toBe(boundedRandIntBig(b, r));
-          expect(v).toBeGreaterThanOrEqual(0);
-          expect(v).toBeLessThan(r);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.array(fc.integer({ min: 1, max: 0xffffffff }), { minLength: 1, maxLength: 40 }),
+        (seed, ranges) => {
+          const a = new Mt19937(seed);
+          const b = new Mt19937(seed);
+          for (const r of ranges) {
+            const v = boundedRandInt(a, r);
+            expect(v).toBe(boundedRandIntBig(b, r));
+            expect(v).toBeGreaterThanOrEqual(0);
+            expect(v).toBeLessThan(r);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -70,12 +74,17 @@ describe('boundedRandInt', () => {
 describe('shufflePrefix', () => {
   it('permutes the prefix only', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 10 }), (seed, len, extra) => {
-        const index = Int32Array.from({ length: len + extra }, (_, i) => i);
-        shufflePrefix(new Mt19937(seed), index, len);
-        expect(Array.from(index.subarray(0, len)).sort((x, y) => x - y)).toEqual(Array.from({ length: len }, (_, i) => i));
-        expect(Array.from(index.subarray(len))).toEqual(Array.from({ length: extra }, (_, i) => len + i));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 0, max: 10 }),
+        (seed, len, extra) => {
+          const index = Int32Array.from({ length: len + extra }, (_, i) => i);
+          shufflePrefix(new Mt19937(seed), index, len);
+          expect(Array.from(index.subarray(0, len)).sort((x, y) => x - y)).toEqual(Array.from({ length: len }, (_, i) => i));
+          expect(Array.from(index.subarray(len))).toEqual(Array.from({ length: extra }, (_, i) => len + i));
+        },
+      ),
     );
   });
 });

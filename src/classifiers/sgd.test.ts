@@ -105,7 +105,10 @@ describe('SGDClassifier behaviour', () => {
   it('training on a subset of rows equals training on the copied rows', () => {
     const rows = Int32Array.from([5, 4, 3, 2, 1, 0, 20, 21, 22, 30, 31, 39]);
     const a = new SGDClassifier({ average: 3 }).fit(X, y, rows);
-    const b = new SGDClassifier({ average: 3 }).fit(selectRows(X, rows), Uint8Array.from(rows, (r) => y[r]));
+    const b = new SGDClassifier({ average: 3 }).fit(
+      selectRows(X, rows),
+      Uint8Array.from(rows, (r) => y[r]),
+    );
     expect(Array.from(a.coef)).toEqual(Array.from(b.coef));
     expect(a.intercept).toBe(b.intercept);
   });

@@ -96,9 +96,15 @@ const NAME = 'SGDClassifier';
 
 /** Checks options and fills in defaults. */
 export function resolveSGDOptions(options: SGDClassifierOptions = {}): ResolvedSGDOptions {
-  const learningRate = oneOf('sgd.learningRate', options.learningRate ?? 'optimal', ['optimal', 'constant', 'invscaling', 'adaptive'] as const);
+  const learningRate = oneOf('sgd.learningRate', options.learningRate ?? 'optimal', [
+    'optimal',
+    'constant',
+    'invscaling',
+    'adaptive',
+  ] as const);
   const eta0 = positiveNumber('sgd.eta0', options.eta0 ?? 0, true);
-  if (learningRate !== 'optimal' && eta0 <= 0) throw new InvalidOptionError('sgd.eta0', `a number > 0 with learningRate '${learningRate}'`, eta0);
+  if (learningRate !== 'optimal' && eta0 <= 0)
+    throw new InvalidOptionError('sgd.eta0', `a number > 0 with learningRate '${learningRate}'`, eta0);
   const l1Ratio = options.l1Ratio ?? 0.15;
   if (!(l1Ratio >= 0 && l1Ratio <= 1)) throw new InvalidOptionError('sgd.l1Ratio', 'a number in [0, 1]', l1Ratio);
   const avg = options.average ?? false;

@@ -62,7 +62,9 @@ export function formatHelp(labels: boolean, col = 23): string {
         [
           'csv/tsv: the label column (default: the first header, in any case, of',
           `${LABEL_HEADERS.join(', ')})${labels ? ';' : ''}`,
-          ...(labels ? [`labels: ${LABEL_VALUES.benign.join(', ')} (benign), ${LABEL_VALUES.malicious.join(', ')}`, '(malicious), in any case'] : []),
+          ...(labels
+            ? [`labels: ${LABEL_VALUES.benign.join(', ')} (benign), ${LABEL_VALUES.malicious.join(', ')}`, '(malicious), in any case']
+            : []),
         ],
       ],
       [
@@ -107,7 +109,8 @@ export function alphabetHelp(col = 23): string {
 export function formatFromArgs(values: ParsedValues): InputForm | undefined {
   const f = stringOption(values, 'format');
   if (f === undefined) return undefined;
-  if (!(INPUT_FORMS as readonly string[]).includes(f)) throw new UsageError(`--format must be one of ${INPUT_FORMS.join(', ')}, got ${JSON.stringify(f)}`);
+  if (!(INPUT_FORMS as readonly string[]).includes(f))
+    throw new UsageError(`--format must be one of ${INPUT_FORMS.join(', ')}, got ${JSON.stringify(f)}`);
   return f as InputForm;
 }
 
@@ -115,7 +118,8 @@ export function formatFromArgs(values: ParsedValues): InputForm | undefined {
 export function alphabetFromArgs(values: ParsedValues): Alphabet | undefined {
   const a = stringOption(values, 'alphabet');
   if (a === undefined) return undefined;
-  if (!(ALPHABETS as readonly string[]).includes(a)) throw new UsageError(`--alphabet must be one of ${ALPHABETS.join(', ')}, got ${JSON.stringify(a)}`);
+  if (!(ALPHABETS as readonly string[]).includes(a))
+    throw new UsageError(`--alphabet must be one of ${ALPHABETS.join(', ')}, got ${JSON.stringify(a)}`);
   return a as Alphabet;
 }
 
@@ -131,7 +135,9 @@ export function columnsFromArgs(values: ParsedValues, format: InputForm): Datase
   if (label === undefined && id === undefined && calls.length === 0) return undefined;
   if (format !== 'csv' && format !== 'tsv') {
     const given = label !== undefined ? '--label-column' : id !== undefined ? '--id-column' : '--calls-column';
-    throw new UsageError(`${given} is for tables: give --format csv or --format tsv${format === 'nttrace' ? '' : ` (the input is ${format})`}`);
+    throw new UsageError(
+      `${given} is for tables: give --format csv or --format tsv${format === 'nttrace' ? '' : ` (the input is ${format})`}`,
+    );
   }
   return { ...(label !== undefined ? { label } : {}), ...(id !== undefined ? { id } : {}), ...(calls.length ? { calls } : {}) };
 }

@@ -66,7 +66,11 @@ async function readAll(t: Target, io: CliIO): Promise<Buffer> {
  * each table expanded into its rows. A table that cannot be read stays one target that fails
  * with its {@link DatasetError} (exit 2). NtTrace input: the targets unchanged.
  */
-export async function datasetTargets<T extends Target, F extends { readonly targets: T[] }>(found: F, input: ScanInput, io: CliIO): Promise<F> {
+export async function datasetTargets<T extends Target, F extends { readonly targets: T[] }>(
+  found: F,
+  input: ScanInput,
+  io: CliIO,
+): Promise<F> {
   if (input.form === 'nttrace') return found;
   const targets: T[] = [];
   for (const t of found.targets) {
@@ -74,7 +78,11 @@ export async function datasetTargets<T extends Target, F extends { readonly targ
     else if (!isTableForm(input.form)) targets.push({ ...t, dataset: {} });
     else {
       try {
-        const table = readTableRows(await readAll(t, io), { form: input.form, source: t.name, ...(input.columns ? { columns: input.columns } : {}) });
+        const table = readTableRows(await readAll(t, io), {
+          form: input.form,
+          source: t.name,
+          ...(input.columns ? { columns: input.columns } : {}),
+        });
         if (table.rows.length === 0) throw new DatasetError(t.name, null, 'has a header and no row');
         for (const row of table.rows) targets.push({ ...t, name: rowName(t.name, row), dataset: { calls: row.calls } });
       } catch (e) {

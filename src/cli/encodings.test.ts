@@ -75,7 +75,13 @@ describe('scan and reduce read every encoding of a trace as its UTF-8 file', () 
     const out = new PassThrough();
     const parts: Buffer[] = [];
     out.on('data', (b: Buffer) => parts.push(b));
-    const code = await runCli(['reduce', '-'], { stdout: out, stderr: new PassThrough(), stdin: Readable.from(pieces), env: {}, cwd: root });
+    const code = await runCli(['reduce', '-'], {
+      stdout: out,
+      stderr: new PassThrough(),
+      stdin: Readable.from(pieces),
+      env: {},
+      cwd: root,
+    });
     expect(code).toBe(0);
     const single = await runCliWith(['reduce', 'cacls.log'], { cwd: join(root, 'utf-8') });
     expect(Buffer.concat(parts).toString('utf8')).toBe(single.stdout);

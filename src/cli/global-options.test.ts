@@ -46,7 +46,7 @@ describe('help <command>', () => {
     const bad = await runCliWith(['help', 'nosuch']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toBe("ntmaldetect: help: unknown command \"nosuch\"; run 'ntmaldetect help' for the list\n");
+    expect(bad.stderr).toBe('ntmaldetect: help: unknown command "nosuch"; run \'ntmaldetect help\' for the list\n');
     const two = await runCliWith(['help', 'scan', 'train']);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/^ntmaldetect: help takes one command name/);

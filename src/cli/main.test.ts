@@ -75,7 +75,8 @@ describe('cli frame', () => {
   });
 
   it('finds no command for names outside the table', () => {
-    for (const name of ['toString', '__proto__', 'constructor', 'Scan', 'scan.ts', '../main', '']) expect(commandEntry(name)).toBeUndefined();
+    for (const name of ['toString', '__proto__', 'constructor', 'Scan', 'scan.ts', '../main', ''])
+      expect(commandEntry(name)).toBeUndefined();
     expect(commandEntry('scan')).toBe(COMMANDS.scan);
   });
 

@@ -37,7 +37,13 @@ function generalHelp(): string {
     'Commands:',
   ];
   for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name.padEnd(10)} ${COMMANDS[name].summary}`);
-  lines.push('', 'Global options:', '  --help      show help (also after a command; or: ntmaldetect help <command>)', '  --version   print the version', GLOBAL_HELP);
+  lines.push(
+    '',
+    'Global options:',
+    '  --help      show help (also after a command; or: ntmaldetect help <command>)',
+    '  --version   print the version',
+    GLOBAL_HELP,
+  );
   return lines.join('\n');
 }
 
@@ -94,7 +100,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     } catch (e) {
       throw new UsageError(`${cmd.name}: ${(e as Error).message.split('\n')[0]}`);
     }
-    return await cmd.run(parsed.values, parsed.positionals, debug || quiet ? { ...io, ...(debug ? { debug } : {}), ...(quiet ? { quiet } : {}) } : io);
+    return await cmd.run(
+      parsed.values,
+      parsed.positionals,
+      debug || quiet ? { ...io, ...(debug ? { debug } : {}), ...(quiet ? { quiet } : {}) } : io,
+    );
   } catch (e) {
     const err = e as Error;
     if (debug) println(io.stderr, err.stack ?? String(err));

@@ -32,7 +32,8 @@ export async function readKey(path: string, cwd: string, what: string): Promise<
   } catch (e) {
     throw new KeyError(`cannot read the ${what} ${path}: ${readFailure(e)}`);
   }
-  if (!text.includes('-----BEGIN')) throw new KeyError(`the ${what} ${path} is not a PEM key file (no -----BEGIN line): give an Ed25519 key in PEM form`);
+  if (!text.includes('-----BEGIN'))
+    throw new KeyError(`the ${what} ${path} is not a PEM key file (no -----BEGIN line): give an Ed25519 key in PEM form`);
   return text;
 }
 
@@ -54,7 +55,8 @@ export function policyFromArgs(values: ParsedValues): Policy | undefined {
   if (p !== undefined && values.harsh === true) throw new UsageError('--harsh means --policy all: give one or the other');
   if (values.harsh === true) return 'all';
   if (p === undefined) return undefined;
-  if (!(POLICIES as readonly string[]).includes(p)) throw new UsageError(`--policy must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(p)}`);
+  if (!(POLICIES as readonly string[]).includes(p))
+    throw new UsageError(`--policy must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(p)}`);
   return p as Policy;
 }
 
@@ -84,7 +86,7 @@ export function count(n: number): string {
 export function compactNgram(ngram: string): string {
   const names = ngram.split(' ');
   const out: string[] = [];
-  for (let i = 0; i < names.length; ) {
+  for (let i = 0; i < names.length;) {
     let j = i + 1;
     while (j < names.length && names[j] === names[i]) j++;
     out.push(j - i > 1 ? `${names[i]} x${j - i}` : names[i]);

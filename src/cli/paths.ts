@@ -46,7 +46,11 @@ function writable(path: string): boolean {
 }
 
 function reason(code: string): string {
-  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : code;
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'permission denied'
+    : code === 'ENOTDIR'
+      ? 'a part of the path is a file, not a folder'
+      : code;
 }
 
 /**
@@ -69,7 +73,11 @@ export function checkOutputFile(path: string, cwd: string, what: string): string
   if (typeof up === 'string') {
     // ENOTDIR: a file further up, which the folder check names.
     if (up === 'ENOTDIR') checkOutputDir(dirname(path), cwd, what);
-    throw new OutputPathError(what, path, up === 'ENOENT' ? `the folder ${shown} does not exist` : `cannot reach the folder ${shown} (${reason(up)})`);
+    throw new OutputPathError(
+      what,
+      path,
+      up === 'ENOENT' ? `the folder ${shown} does not exist` : `cannot reach the folder ${shown} (${reason(up)})`,
+    );
   }
   if (!up.isDirectory()) throw new OutputPathError(what, path, `${shown} is not a folder`);
   if (!writable(parent)) throw new OutputPathError(what, path, `cannot write into the folder ${shown} (permission denied)`);
@@ -100,10 +108,12 @@ export function checkOutputDir(path: string, cwd: string, what: string): string 
     const st = statOrCode(dir);
     if (typeof st !== 'string') {
       if (!st.isDirectory()) throw new OutputPathError(what, path, `${shownAs(dir, path, cwd)} is a file, not a folder`);
-      if (!writable(dir)) throw new OutputPathError(what, path, `cannot create it in the folder ${shownAs(dir, path, cwd)} (permission denied)`);
+      if (!writable(dir))
+        throw new OutputPathError(what, path, `cannot create it in the folder ${shownAs(dir, path, cwd)} (permission denied)`);
       return abs;
     }
-    if (st !== 'ENOENT' && st !== 'ENOTDIR') throw new OutputPathError(what, path, `cannot reach ${shownAs(dir, path, cwd)} (${reason(st)})`);
+    if (st !== 'ENOENT' && st !== 'ENOTDIR')
+      throw new OutputPathError(what, path, `cannot reach ${shownAs(dir, path, cwd)} (${reason(st)})`);
     const next = dirname(dir);
     if (next === dir) throw new OutputPathError(what, path, 'no part of the path exists');
     dir = next;
@@ -143,7 +153,10 @@ export function parseJsonFile(text: string, path: string, what: string): unknown
     const msg = (e as Error).message;
     const m = /at position (\d+)/.exec(msg);
     const where = m ? lineColumn(text, Number(m[1])) : /Unexpected end of JSON input/.test(msg) ? lineColumn(text, text.length) : undefined;
-    const detail = msg.replace(/ in JSON at position \d+.*$/, '').replace(/ at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of the text');
+    const detail = msg
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/ at position \d+.*$/, '')
+      .replace(/^Unexpected end of JSON input$/, 'unexpected end of the text');
     throw new InputPathError(what, path, `not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${detail}`);
   }
 }

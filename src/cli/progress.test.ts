@@ -111,7 +111,12 @@ describe('the library reports progress through callbacks: monotone, ending at th
     monotone(read);
     expect(read[read.length - 1].total).toBe(40);
     const stages: Record<string, { done: number; total: number }[]> = {};
-    await runBench({ corpus: join(dir, 'corpus'), folds: 2, models: 'svc-5gram', onProgress: (stage, done, total) => (stages[stage] ??= []).push({ done, total }) });
+    await runBench({
+      corpus: join(dir, 'corpus'),
+      folds: 2,
+      models: 'svc-5gram',
+      onProgress: (stage, done, total) => (stages[stage] ??= []).push({ done, total }),
+    });
     expect(Object.keys(stages)).toEqual(['load', 'split', 'fit']);
     for (const xs of Object.values(stages)) monotone(xs);
     expect(stages.fit.map((x) => x.done)).toEqual([1, 2]);
@@ -168,7 +173,12 @@ describe('long commands show progress on a terminal only', () => {
 
   it('store import: on a terminal; nothing when piped or with --json; lines with --progress', async () => {
     const runs: { err: string; code: number }[] = [];
-    for (const [tty, extra] of [[true, []], [false, []], [true, ['--json']], [false, ['--progress', '--batch', '20']]] as const) {
+    for (const [tty, extra] of [
+      [true, []],
+      [false, []],
+      [true, ['--json']],
+      [false, ['--progress', '--batch', '20']],
+    ] as const) {
       const fresh = await pgliteBackend.fresh();
       try {
         runs.push(await cli(['store', 'import', 'corpus', '--db', fresh.db, ...extra], dir, tty));
@@ -177,7 +187,9 @@ describe('long commands show progress on a terminal only', () => {
       }
     }
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    expect(runs[0].err).toMatch(/^\rimport 32\/40 files [\d.]+\/[\d.]+ MB +[\d.]+ s\rimport 40\/40 files [\d.]+\/[\d.]+ MB +[\d.]+ s *\r +\r$/);
+    expect(runs[0].err).toMatch(
+      /^\rimport 32\/40 files [\d.]+\/[\d.]+ MB +[\d.]+ s\rimport 40\/40 files [\d.]+\/[\d.]+ MB +[\d.]+ s *\r +\r$/,
+    );
     expect(runs[1].err).toBe('');
     expect(runs[2].err).toBe('');
     expect(runs[3].err).toMatch(/^progress import 20\/40 files [\d.]+\/[\d.]+ MB +[\d.]+ s\nprogress import 40\/40 files /);

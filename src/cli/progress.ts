@@ -100,6 +100,10 @@ export function progressLine(io: Pick<CliIO, 'stderr'>, options: ProgressLineOpt
 }
 
 /** The progress line of a command: silent with its `--json` and with the global `--quiet`. */
-export function commandProgress(io: Pick<CliIO, 'stderr' | 'quiet'>, values: ParsedValues, options: Omit<ProgressLineOptions, 'silent'> = {}): ProgressLine {
+export function commandProgress(
+  io: Pick<CliIO, 'stderr' | 'quiet'>,
+  values: ParsedValues,
+  options: Omit<ProgressLineOptions, 'silent'> = {},
+): ProgressLine {
   return progressLine(io, { ...options, silent: values.json === true || io.quiet === true });
 }

@@ -13,7 +13,9 @@ export function readWarnings(read: { stats: LineStats; firstUnparseable?: { line
   const bad = read.firstUnparseable;
   if (bad !== undefined) {
     const n = read.stats.unparseable;
-    out.push(`${n} line${n === 1 ? ' starts' : 's start'} like a call but end in an unknown spelling (not read); the first, line ${bad.line}: ${JSON.stringify(bad.text)}`);
+    out.push(
+      `${n} line${n === 1 ? ' starts' : 's start'} like a call but end in an unknown spelling (not read); the first, line ${bad.line}: ${JSON.stringify(bad.text)}`,
+    );
   }
   return out;
 }

@@ -17,7 +17,10 @@ requireShared();
 
 const dir = scratchDir('ntmd-mistakes-');
 // A small corpus (4 + 4 traces), one trace, a folder, and files of the wrong kinds.
-for (const [sub, n] of [['sysBEN', 4], ['sysMAL', 4]] as const) {
+for (const [sub, n] of [
+  ['sysBEN', 4],
+  ['sysMAL', 4],
+] as const) {
   mkdirSync(join(dir, 'corpus', sub), { recursive: true });
   for (const f of readdirSync(join(corpusDir, sub)).sort().slice(0, n)) copyFileSync(join(corpusDir, sub, f), join(dir, 'corpus', sub, f));
 }
@@ -38,59 +41,195 @@ const db = join(scratchDir('ntmd-mistakes-db-'), 'store'); // absolute: --db is 
 /** [what, arguments, the message expected on standard error]. */
 const CASES: [string, string[], RegExp][] = [
   // train: the output path is checked before the training.
-  ['train --out into a missing folder', ['train', '--corpus', 'corpus', '--out', 'no/such/m.ntmd'], /^ntmaldetect: --out no\/such\/m\.ntmd: the folder no\/such does not exist$/],
-  ['train --out a folder', ['train', '--corpus', 'corpus', '--out', 'folder'], /^ntmaldetect: --out folder: is a folder: give a file path$/],
-  ['train --out under a file', ['train', '--corpus', 'corpus', '--out', 'trace.txt/m.ntmd'], /^ntmaldetect: --out trace\.txt\/m\.ntmd: trace\.txt is not a folder$/],
-  ['train --corpus a file', ['train', '--corpus', 'trace.txt', '--out', 'm.ntmd'], /trace\.txt is a file, not a folder: expected a corpus folder holding sysBEN\/ and sysMAL\/$/],
+  [
+    'train --out into a missing folder',
+    ['train', '--corpus', 'corpus', '--out', 'no/such/m.ntmd'],
+    /^ntmaldetect: --out no\/such\/m\.ntmd: the folder no\/such does not exist$/,
+  ],
+  [
+    'train --out a folder',
+    ['train', '--corpus', 'corpus', '--out', 'folder'],
+    /^ntmaldetect: --out folder: is a folder: give a file path$/,
+  ],
+  [
+    'train --out under a file',
+    ['train', '--corpus', 'corpus', '--out', 'trace.txt/m.ntmd'],
+    /^ntmaldetect: --out trace\.txt\/m\.ntmd: trace\.txt is not a folder$/,
+  ],
+  [
+    'train --corpus a file',
+    ['train', '--corpus', 'trace.txt', '--out', 'm.ntmd'],
+    /trace\.txt is a file, not a folder: expected a corpus folder holding sysBEN\/ and sysMAL\/$/,
+  ],
   ['train --corpus missing', ['train', '--corpus', 'nosuch', '--out', 'm.ntmd'], /nosuch not found: expected a corpus folder/],
-  ['train --benign missing', ['train', '--benign', 'nosuch', '--malicious', 'trace.txt', '--out', 'm.ntmd'], /nosuch not found: expected a folder of traces or a trace file$/],
-  ['train --config bad JSON', ['train', '--corpus', 'corpus', '--config', 'bad.json', '--out', 'm.ntmd'], /^ntmaldetect: --config bad\.json: not valid JSON at line 4, column 3: /],
-  ['train --config a folder', ['train', '--corpus', 'corpus', '--config', 'folder', '--out', 'm.ntmd'], /^ntmaldetect: --config folder: cannot read it: is a folder, not a file$/],
-  ['train --config missing', ['train', '--corpus', 'corpus', '--config', 'nosuch.json', '--out', 'm.ntmd'], /^ntmaldetect: --config nosuch\.json: cannot read it: no such file$/],
-  ['train --preset unknown', ['train', '--corpus', 'corpus', '--preset', 'nosuch', '--out', 'm.ntmd'], /^ntmaldetect: unknown preset "nosuch"; known presets: .*ntmaldetect-2018/],
-  ['train --sign-key a folder', ['train', '--corpus', 'corpus', '--sign-key', 'folder', '--out', 'm.ntmd'], /^ntmaldetect: cannot read the signing key folder: is a folder, not a file$/],
-  ['train --sign-key not PEM', ['train', '--corpus', 'corpus', '--sign-key', 'not-a-key.pem', '--out', 'm.ntmd'], /^ntmaldetect: the signing key not-a-key\.pem is not a PEM key file/],
+  [
+    'train --benign missing',
+    ['train', '--benign', 'nosuch', '--malicious', 'trace.txt', '--out', 'm.ntmd'],
+    /nosuch not found: expected a folder of traces or a trace file$/,
+  ],
+  [
+    'train --config bad JSON',
+    ['train', '--corpus', 'corpus', '--config', 'bad.json', '--out', 'm.ntmd'],
+    /^ntmaldetect: --config bad\.json: not valid JSON at line 4, column 3: /,
+  ],
+  [
+    'train --config a folder',
+    ['train', '--corpus', 'corpus', '--config', 'folder', '--out', 'm.ntmd'],
+    /^ntmaldetect: --config folder: cannot read it: is a folder, not a file$/,
+  ],
+  [
+    'train --config missing',
+    ['train', '--corpus', 'corpus', '--config', 'nosuch.json', '--out', 'm.ntmd'],
+    /^ntmaldetect: --config nosuch\.json: cannot read it: no such file$/,
+  ],
+  [
+    'train --preset unknown',
+    ['train', '--corpus', 'corpus', '--preset', 'nosuch', '--out', 'm.ntmd'],
+    /^ntmaldetect: unknown preset "nosuch"; known presets: .*ntmaldetect-2018/,
+  ],
+  [
+    'train --sign-key a folder',
+    ['train', '--corpus', 'corpus', '--sign-key', 'folder', '--out', 'm.ntmd'],
+    /^ntmaldetect: cannot read the signing key folder: is a folder, not a file$/,
+  ],
+  [
+    'train --sign-key not PEM',
+    ['train', '--corpus', 'corpus', '--sign-key', 'not-a-key.pem', '--out', 'm.ntmd'],
+    /^ntmaldetect: the signing key not-a-key\.pem is not a PEM key file/,
+  ],
   // Models: missing, a folder, not a model, truncated, a newer format version.
-  ['scan --model missing', ['scan', '--model', 'nosuch.ntmd', 'trace.txt'], /^ntmaldetect: nosuch\.ntmd: cannot read the model file: no such file$/],
+  [
+    'scan --model missing',
+    ['scan', '--model', 'nosuch.ntmd', 'trace.txt'],
+    /^ntmaldetect: nosuch\.ntmd: cannot read the model file: no such file$/,
+  ],
   ['scan --model a folder', ['scan', '--model', 'folder', 'trace.txt'], /^ntmaldetect: folder: cannot read the model file: is a folder$/],
-  ['scan --model not a model', ['scan', '--model', 'not-a-model.ntmd', 'trace.txt'], /^ntmaldetect: not-a-model\.ntmd: not an ntmaldetect model file/],
-  ['scan --model truncated', ['scan', '--model', 'truncated.ntmd', 'trace.txt'], /^ntmaldetect: truncated\.ntmd: model file is truncated: 100 bytes/],
-  ['scan --model future version', ['scan', '--model', 'future.ntmd', 'trace.txt'], /^ntmaldetect: future\.ntmd: model format version 99 is newer than the supported version \d+: upgrade ntmaldetect$/],
-  ['scan --trust-key not PEM', ['scan', '--trust-key', 'not-a-key.pem', 'trace.txt'], /^ntmaldetect: the trust key not-a-key\.pem is not a PEM key file/],
-  ['explain --model future version', ['explain', '--model', 'future.ntmd', 'trace.txt'], /^ntmaldetect: future\.ntmd: model format version 99 is newer/],
+  [
+    'scan --model not a model',
+    ['scan', '--model', 'not-a-model.ntmd', 'trace.txt'],
+    /^ntmaldetect: not-a-model\.ntmd: not an ntmaldetect model file/,
+  ],
+  [
+    'scan --model truncated',
+    ['scan', '--model', 'truncated.ntmd', 'trace.txt'],
+    /^ntmaldetect: truncated\.ntmd: model file is truncated: 100 bytes/,
+  ],
+  [
+    'scan --model future version',
+    ['scan', '--model', 'future.ntmd', 'trace.txt'],
+    /^ntmaldetect: future\.ntmd: model format version 99 is newer than the supported version \d+: upgrade ntmaldetect$/,
+  ],
+  [
+    'scan --trust-key not PEM',
+    ['scan', '--trust-key', 'not-a-key.pem', 'trace.txt'],
+    /^ntmaldetect: the trust key not-a-key\.pem is not a PEM key file/,
+  ],
+  [
+    'explain --model future version',
+    ['explain', '--model', 'future.ntmd', 'trace.txt'],
+    /^ntmaldetect: future\.ntmd: model format version 99 is newer/,
+  ],
   ['features --model a folder', ['features', '--model', 'folder'], /^ntmaldetect: folder: cannot read the model file: is a folder$/],
-  ['run --model truncated', ['run', '--model', 'truncated.ntmd', '--', 'prog.exe'], /^ntmaldetect: truncated\.ntmd: model file is truncated/],
+  [
+    'run --model truncated',
+    ['run', '--model', 'truncated.ntmd', '--', 'prog.exe'],
+    /^ntmaldetect: truncated\.ntmd: model file is truncated/,
+  ],
   // worker: the model is read once, before the first claim (no server listens on port 9).
-  ['worker --model truncated', ['worker', '--server', 'http://127.0.0.1:9', '--token', 't', '--model', 'truncated.ntmd'], /^ntmaldetect: truncated\.ntmd: model file is truncated/],
+  [
+    'worker --model truncated',
+    ['worker', '--server', 'http://127.0.0.1:9', '--token', 't', '--model', 'truncated.ntmd'],
+    /^ntmaldetect: truncated\.ntmd: model file is truncated/,
+  ],
   // Traces.
   ['explain a missing trace', ['explain', 'nosuch.txt'], /^ntmaldetect: nosuch\.txt: cannot read the trace: no such file$/],
   ['explain a folder', ['explain', 'folder'], /^ntmaldetect: folder: cannot read the trace: is a folder, not a trace file$/],
   // reduce.
-  ['reduce -o into a missing folder', ['reduce', '-o', 'no/out.txt', 'trace.txt'], /^ntmaldetect: --out no\/out\.txt: the folder no does not exist$/],
+  [
+    'reduce -o into a missing folder',
+    ['reduce', '-o', 'no/out.txt', 'trace.txt'],
+    /^ntmaldetect: --out no\/out\.txt: the folder no does not exist$/,
+  ],
   ['reduce -o a folder', ['reduce', '-o', 'folder', 'trace.txt'], /^ntmaldetect: --out folder: is a folder: give a file path$/],
-  ['reduce --out-dir a file', ['reduce', '--out-dir', 'trace.txt', 'trace.txt'], /^ntmaldetect: --out-dir trace\.txt: is a file, not a folder$/],
+  [
+    'reduce --out-dir a file',
+    ['reduce', '--out-dir', 'trace.txt', 'trace.txt'],
+    /^ntmaldetect: --out-dir trace\.txt: is a file, not a folder$/,
+  ],
   // bench: the report folder, the folds file and the models before the corpus is read.
-  ['bench --report a file', ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt'], /^ntmaldetect: --report trace\.txt: is a file, not a folder$/],
-  ['bench --report under a file', ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt/r'], /^ntmaldetect: --report trace\.txt\/r: trace\.txt is a file, not a folder$/],
-  ['bench --folds-file bad JSON', ['bench', '--corpus', 'corpus', '--folds-file', 'folds.json'], /^ntmaldetect: --folds-file folds\.json: not valid JSON at line 3, column 1: /],
-  ['bench --folds-file missing', ['bench', '--corpus', 'corpus', '--folds-file', 'nosuch.json'], /^ntmaldetect: --folds-file nosuch\.json: cannot read it: no such file$/],
-  ['bench --models unknown preset', ['bench', '--corpus', 'corpus', '--folds', '2', '--models', 'nosuch'], /^ntmaldetect: unknown preset "nosuch"/],
-  ['bench --models file: missing', ['bench', '--corpus', 'corpus', '--folds', '2', '--models', 'file:nosuch.ntmd'], /nosuch\.ntmd: cannot read the model file: no such file$/],
+  [
+    'bench --report a file',
+    ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt'],
+    /^ntmaldetect: --report trace\.txt: is a file, not a folder$/,
+  ],
+  [
+    'bench --report under a file',
+    ['bench', '--corpus', 'corpus', '--folds', '2', '--report', 'trace.txt/r'],
+    /^ntmaldetect: --report trace\.txt\/r: trace\.txt is a file, not a folder$/,
+  ],
+  [
+    'bench --folds-file bad JSON',
+    ['bench', '--corpus', 'corpus', '--folds-file', 'folds.json'],
+    /^ntmaldetect: --folds-file folds\.json: not valid JSON at line 3, column 1: /,
+  ],
+  [
+    'bench --folds-file missing',
+    ['bench', '--corpus', 'corpus', '--folds-file', 'nosuch.json'],
+    /^ntmaldetect: --folds-file nosuch\.json: cannot read it: no such file$/,
+  ],
+  [
+    'bench --models unknown preset',
+    ['bench', '--corpus', 'corpus', '--folds', '2', '--models', 'nosuch'],
+    /^ntmaldetect: unknown preset "nosuch"/,
+  ],
+  [
+    'bench --models file: missing',
+    ['bench', '--corpus', 'corpus', '--folds', '2', '--models', 'file:nosuch.ntmd'],
+    /nosuch\.ntmd: cannot read the model file: no such file$/,
+  ],
   ['bench --corpus a file', ['bench', '--corpus', 'trace.txt'], /trace\.txt is a file, not a folder: expected a corpus folder/],
   // store and the commands that open one.
-  ['store --db a file', ['store', 'init', '--db', join(dir, 'trace.txt')], /^ntmaldetect: store \S+trace\.txt: the path is a file \(or under one\), not a folder: an embedded store is a folder$/],
+  [
+    'store --db a file',
+    ['store', 'init', '--db', join(dir, 'trace.txt')],
+    /^ntmaldetect: store \S+trace\.txt: the path is a file \(or under one\), not a folder: an embedded store is a folder$/,
+  ],
   ['models --db a file', ['models', 'list', '--db', join(dir, 'trace.txt')], /^ntmaldetect: store \S+trace\.txt: the path is a file/],
   ['store import a file', ['store', 'import', 'trace.txt', '--db', db], /^ntmaldetect: store import trace\.txt: is a file, not a folder$/],
   ['store import missing', ['store', 'import', 'nosuch', '--db', db], /^ntmaldetect: store import nosuch: no such folder$/],
-  ['store import --benign missing', ['store', 'import', '--benign', 'nosuch', '--malicious', 'trace.txt', '--db', db], /^ntmaldetect: --benign nosuch: no such file or folder$/],
-  ['store export into a file', ['store', 'export', 'trace.txt', '--db', db], /^ntmaldetect: store export trace\.txt: is a file, not a folder$/],
-  ['reassess --metric unknown, before the store is opened', ['reassess', '--once', '--metric', 'bogus', '--db', join(dir, 'never-made')], /^ntmaldetect: --metric must be one of accuracy, f1, rocAuc, prAuc, tprAtFpr01, tprAtFpr05, got "bogus"$/],
+  [
+    'store import --benign missing',
+    ['store', 'import', '--benign', 'nosuch', '--malicious', 'trace.txt', '--db', db],
+    /^ntmaldetect: --benign nosuch: no such file or folder$/,
+  ],
+  [
+    'store export into a file',
+    ['store', 'export', 'trace.txt', '--db', db],
+    /^ntmaldetect: store export trace\.txt: is a file, not a folder$/,
+  ],
+  [
+    'reassess --metric unknown, before the store is opened',
+    ['reassess', '--once', '--metric', 'bogus', '--db', join(dir, 'never-made')],
+    /^ntmaldetect: --metric must be one of accuracy, f1, rocAuc, prAuc, tprAtFpr01, tprAtFpr05, got "bogus"$/,
+  ],
   // A model id that is not in the store: said at once (this used to hang on an embedded store).
   ['models promote an unknown id', ['models', 'promote', '999', '--db', db], /^ntmaldetect: model 999 is not in the store$/],
   // run / attach: what they write, before NtTrace starts.
-  ['run --save-log into a missing folder', ['run', '--save-log', 'no/x.log', '--', 'prog.exe'], /^ntmaldetect: --save-log no\/x\.log: the folder no does not exist$/],
-  ['attach --program-output a folder', ['attach', '--program-output', 'folder', '4242'], /^ntmaldetect: --program-output folder: is a folder: give a file path$/],
-  ['run --trace-dir a file', ['run', '--trace-dir', 'trace.txt', '--', 'prog.exe'], /^ntmaldetect: --trace-dir trace\.txt: is a file, not a folder$/],
+  [
+    'run --save-log into a missing folder',
+    ['run', '--save-log', 'no/x.log', '--', 'prog.exe'],
+    /^ntmaldetect: --save-log no\/x\.log: the folder no does not exist$/,
+  ],
+  [
+    'attach --program-output a folder',
+    ['attach', '--program-output', 'folder', '4242'],
+    /^ntmaldetect: --program-output folder: is a folder: give a file path$/,
+  ],
+  [
+    'run --trace-dir a file',
+    ['run', '--trace-dir', 'trace.txt', '--', 'prog.exe'],
+    /^ntmaldetect: --trace-dir trace\.txt: is a file, not a folder$/,
+  ],
   // Quoted glob patterns that match nothing (src/cli/targets.ts expands them).
   ['reduce a pattern matching nothing', ['reduce', '*.nomatch'], /^ntmaldetect: reduce: \*\.nomatch: no file matches this pattern$/],
   ['reduce a malformed pattern', ['reduce', '[a-'], /^ntmaldetect: reduce: \[a-: no file matches this pattern$/],
@@ -118,7 +257,17 @@ describe('plain answers to plain mistakes', () => {
 
   it('writes nothing when it refuses an output path', () => {
     expect(readdirSync(dir).sort()).toEqual(
-      ['bad.json', 'corpus', 'folder', 'folds.json', 'future.ntmd', 'not-a-key.pem', 'not-a-model.ntmd', 'trace.txt', 'truncated.ntmd'].sort(),
+      [
+        'bad.json',
+        'corpus',
+        'folder',
+        'folds.json',
+        'future.ntmd',
+        'not-a-key.pem',
+        'not-a-model.ntmd',
+        'trace.txt',
+        'truncated.ntmd',
+      ].sort(),
     );
     expect(readdirSync(join(dir, 'folder'))).toEqual([]);
   });
@@ -159,7 +308,9 @@ describe('serve: a port it cannot listen on', () => {
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', () => done()));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const r = await runCliWith(['serve', '--v8-gc-defaults', '--port', String(port), '--db', 'memory://', '--threads', '0'], { cwd: dir });
+      const r = await runCliWith(['serve', '--v8-gc-defaults', '--port', String(port), '--db', 'memory://', '--threads', '0'], {
+        cwd: dir,
+      });
       expect(r.stderr).toBe(
         `ntmaldetect: cannot listen on 127.0.0.1:${port}: port ${port} is already in use (another server?); choose another with --port, or --port 0 for a free one\n`,
       );
@@ -171,7 +322,9 @@ describe('serve: a port it cannot listen on', () => {
 
   it('names an address that is not this machine', async () => {
     // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
-    const r = await runCliWith(['serve', '--v8-gc-defaults', '--host', '192.0.2.1', '--port', '0', '--db', 'memory://', '--threads', '0'], { cwd: dir });
+    const r = await runCliWith(['serve', '--v8-gc-defaults', '--host', '192.0.2.1', '--port', '0', '--db', 'memory://', '--threads', '0'], {
+      cwd: dir,
+    });
     expect(r.stderr).toBe('ntmaldetect: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine\n');
     expect(r.code).toBe(2);
   });
@@ -187,7 +340,9 @@ describe('serve: a port it cannot listen on', () => {
       ctx.skip('this process may bind privileged ports (root or CAP_NET_BIND_SERVICE)');
     }
     const r = await runCliWith(['serve', '--v8-gc-defaults', '--port', '1', '--db', 'memory://', '--threads', '0'], { cwd: dir });
-    expect(r.stderr).toBe('ntmaldetect: cannot listen on 127.0.0.1:1: permission denied (port 1 is a privileged port: use one from 1024 up)\n');
+    expect(r.stderr).toBe(
+      'ntmaldetect: cannot listen on 127.0.0.1:1: permission denied (port 1 is a privileged port: use one from 1024 up)\n',
+    );
     expect(r.code).toBe(2);
   });
 });

@@ -33,9 +33,22 @@ describe('the words layout', () => {
   });
 
   it("reads ADFA-LD's form: numbers on one line with a trailing space, or on several lines", () => {
-    expect(readWords(Buffer.from('6 6 63 6 42 120 6 195 120 6 \n'), 'UTD-0001.txt')).toEqual(['6', '6', '63', '6', '42', '120', '6', '195', '120', '6']);
+    expect(readWords(Buffer.from('6 6 63 6 42 120 6 195 120 6 \n'), 'UTD-0001.txt')).toEqual([
+      '6',
+      '6',
+      '63',
+      '6',
+      '42',
+      '120',
+      '6',
+      '195',
+      '120',
+      '6',
+    ]);
     expect(readWords('  6\n195\r\n\n  3 ', 'x')).toEqual(['6', '195', '3']);
-    expect(errorOf(() => readWords(' \n\t', 'e.txt'))).toBe('EMPTY_TRACE: e.txt is an empty trace: no call name in it (format words: call names separated by whitespace)');
+    expect(errorOf(() => readWords(' \n\t', 'e.txt'))).toBe(
+      'EMPTY_TRACE: e.txt is an empty trace: no call name in it (format words: call names separated by whitespace)',
+    );
   });
 
   it('decodes gzip, BOMs and UTF-16, and refuses binary files', () => {
@@ -48,7 +61,9 @@ describe('the words layout', () => {
     expect(errorOf(() => decodeDatasetText(Uint8Array.of(0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 4, 0x10, 0x11), 'a.exe'))).toBe(
       'BAD_DATASET: a.exe: the file is binary (it holds NUL bytes), not a text file of call names',
     );
-    expect(errorOf(() => decodeDatasetText(Uint8Array.of(0x1f, 0x8b, 1, 2, 3), 'c.gz'))).toMatch(/^CORRUPT_GZIP: c\.gz starts like a gzip file/);
+    expect(errorOf(() => decodeDatasetText(Uint8Array.of(0x1f, 0x8b, 1, 2, 3), 'c.gz'))).toMatch(
+      /^CORRUPT_GZIP: c\.gz starts like a gzip file/,
+    );
   });
 });
 
@@ -61,8 +76,12 @@ describe('the csv and tsv layouts', () => {
       { fields: ['', '', ''], line: 5 },
       { fields: ['last', 'row', ''], line: 6 },
     ]);
-    expect(errorOf(() => parseDelimited('a,b\n"x,1\n', ',', 't.csv'))).toBe('BAD_DATASET: t.csv:2: a quoted field is never closed (a " without its closing ")');
-    expect(errorOf(() => parseDelimited('a,b\n"x"y,1\n', ',', 't.csv'))).toMatch(/^BAD_DATASET: t\.csv:2: unexpected "y" after the closing quote/);
+    expect(errorOf(() => parseDelimited('a,b\n"x,1\n', ',', 't.csv'))).toBe(
+      'BAD_DATASET: t.csv:2: a quoted field is never closed (a " without its closing ")',
+    );
+    expect(errorOf(() => parseDelimited('a,b\n"x"y,1\n', ',', 't.csv'))).toMatch(
+      /^BAD_DATASET: t\.csv:2: unexpected "y" after the closing quote/,
+    );
   });
 
   it("reads MalbehavD-V1's form: sha256, labels, then one call per column, rows padded with empty cells", () => {
@@ -79,7 +98,12 @@ describe('the csv and tsv layouts', () => {
 
   it('reads one space-separated calls field of a TSV, with named columns', () => {
     const text = 'name\tcls\tcalls\textra\n' + 's1\tgoodware\t6 6 63\tx\n' + 's2\tMalware\t195  3\ty\n';
-    const t = readTableRows(text, { form: 'tsv', source: 'd.tsv', requireLabel: true, columns: { label: 'cls', calls: ['calls'], id: 'name' } });
+    const t = readTableRows(text, {
+      form: 'tsv',
+      source: 'd.tsv',
+      requireLabel: true,
+      columns: { label: 'cls', calls: ['calls'], id: 'name' },
+    });
     expect(t.rows).toEqual([
       { line: 2, id: 's1', label: 0, calls: ['6', '6', '63'] },
       { line: 3, id: 's2', label: 1, calls: ['195', '3'] },
@@ -87,16 +111,21 @@ describe('the csv and tsv layouts', () => {
   });
 
   it('names the file and line of every bad row', () => {
-    const read = (text: string, columns = {}) => errorOf(() => readTableRows(text, { form: 'csv', source: 'd.csv', requireLabel: true, columns }));
+    const read = (text: string, columns = {}) =>
+      errorOf(() => readTableRows(text, { form: 'csv', source: 'd.csv', requireLabel: true, columns }));
     expect(read('label,calls\n0,a b\n,c d\n')).toBe('BAD_DATASET: d.csv:3: the row has no label (column "label")');
     expect(read('label,calls\n0,a b\nevil,c d\n')).toBe(
       'BAD_DATASET: d.csv:3: unknown label "evil" in column "label": expected 0, benign, goodware (benign) or 1, malicious, malware (malicious)',
     );
-    expect(read('label,calls\n0,a b,c\n')).toBe('BAD_DATASET: d.csv:2: the row has 3 fields, the header 2 (a field with a comma in it must be quoted)');
+    expect(read('label,calls\n0,a b,c\n')).toBe(
+      'BAD_DATASET: d.csv:2: the row has 3 fields, the header 2 (a field with a comma in it must be quoted)',
+    );
     expect(read('label,calls\n0,a b,,\n')).toBe('no error');
     expect(read('label\n1\n')).toBe('BAD_DATASET: d.csv:1: has no column left for the calls; its header is "label"');
     expect(read('kind,calls\n0,a\n')).toMatch(/^BAD_DATASET: d\.csv:1: has no label column: name it with --label-column NAME/);
-    expect(read('kind,calls\n0,a\n', { label: 'klass' })).toBe('BAD_DATASET: d.csv: the file has no label column "klass" (--label-column); its header is "kind", "calls"');
+    expect(read('kind,calls\n0,a\n', { label: 'klass' })).toBe(
+      'BAD_DATASET: d.csv: the file has no label column "klass" (--label-column); its header is "kind", "calls"',
+    );
     expect(read('')).toBe('BAD_DATASET: d.csv: the file is empty: expected a header row, then one row per trace (format csv)');
     // Short (ragged) rows: the missing cells are empty, so a missing label is named.
     expect(read('calls,label\na b\n')).toBe('BAD_DATASET: d.csv:2: the row has no label (column "label")');
@@ -118,7 +147,10 @@ describe('loadCorpus with dataset layouts', () => {
     writeFileSync(join(dir, 'normal', 'UTD-0002.txt'), '   \n');
     writeFileSync(join(dir, 'attack', 'Adduser_1', 'UAD-Adduser-1-1.txt'), '11 195\n11 3\n');
     const warnings: string[] = [];
-    const c = await loadCorpus({ benign: join(dir, 'normal'), malicious: join(dir, 'attack') }, { input: 'words', onWarning: (m) => warnings.push(m) });
+    const c = await loadCorpus(
+      { benign: join(dir, 'normal'), malicious: join(dir, 'attack') },
+      { input: 'words', onWarning: (m) => warnings.push(m) },
+    );
     expect(c.docs.map((d) => [d.name, d.label, c.table.nameOf(d.calls[0]), d.calls.length])).toEqual([
       ['normal/UTD-0001.txt', 0, '6', 4],
       ['attack/Adduser_1/UAD-Adduser-1-1.txt', 1, '11', 4],
@@ -134,7 +166,9 @@ describe('loadCorpus with dataset layouts', () => {
       ['Training_Data_Master/UTD-0001.txt', 0],
       ['Attack_Data_Master/Web_Shell_1/UAD-Web-Shell-1-1.txt', 1],
     ]);
-    await expect(loadCorpus(join(dir, 'adfa'))).rejects.toThrow(/expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it$/);
+    await expect(loadCorpus(join(dir, 'adfa'))).rejects.toThrow(
+      /expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\) inside it$/,
+    );
     writeFileSync(join(dir, 'data.csv'), 'sha256,labels,0,1\nm1,1,a,b\nb1,0,c,d\nb2,benign,,\n');
     const t = await loadCorpus({ data: join(dir, 'data.csv') }, { input: 'csv', onWarning: (m) => warnings.push(m) });
     expect(t.docs.map((d) => [d.name, d.label, d.calls.length])).toEqual([

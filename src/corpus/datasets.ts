@@ -86,7 +86,8 @@ export function decodeDatasetText(bytes: Uint8Array, source: string): string {
   }
   // The trace reader's encoding rule (src/tokenize/encoding.ts): one rule for every input.
   const { text } = decodeText(b);
-  if (text.slice(0, 4096).includes('\0')) throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names');
+  if (text.slice(0, 4096).includes('\0'))
+    throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names');
   return text;
 }
 
@@ -152,7 +153,11 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', source: stri
         }
         const c = text.charCodeAt(i);
         if (i < n && c !== d && c !== 0x0a && c !== 0x0d) {
-          throw new DatasetError(source, line, `unexpected ${JSON.stringify(text[i])} after the closing quote of a field (quote the whole field, double the quotes inside)`);
+          throw new DatasetError(
+            source,
+            line,
+            `unexpected ${JSON.stringify(text[i])} after the closing quote of a field (quote the whole field, double the quotes inside)`,
+          );
         }
         value = s;
         quoted = true;
@@ -190,7 +195,12 @@ function findColumn(header: readonly string[], name: string, what: string, optio
     const matches = header.flatMap((h, k) => (h.trim().toLowerCase() === lower ? [k] : []));
     if (matches.length === 1) at = matches[0];
   }
-  if (at < 0) throw new DatasetError(source, null, `has no ${what} column ${JSON.stringify(name)} (${option}); its header is ${describeHeader(header)}`);
+  if (at < 0)
+    throw new DatasetError(
+      source,
+      null,
+      `has no ${what} column ${JSON.stringify(name)} (${option}); its header is ${describeHeader(header)}`,
+    );
   return at;
 }
 
@@ -240,7 +250,8 @@ export function readTableRows(input: Uint8Array | string, options: ReadTableOpti
   const { source } = options;
   const text = typeof input === 'string' ? input : decodeDatasetText(input, source);
   const records = parseDelimited(text, options.form === 'csv' ? ',' : '\t', source);
-  if (records.length === 0) throw new DatasetError(source, null, `is empty: expected a header row, then one row per trace (format ${options.form})`);
+  if (records.length === 0)
+    throw new DatasetError(source, null, `is empty: expected a header row, then one row per trace (format ${options.form})`);
   const header = records[0].fields;
   const cols = options.columns ?? {};
   const labelColumn =
@@ -259,14 +270,19 @@ export function readTableRows(input: Uint8Array | string, options: ReadTableOpti
   } else {
     callsColumns = header.map((_, k) => k).filter((k) => k !== labelColumn && k !== idColumn);
   }
-  if (callsColumns.length === 0) throw new DatasetError(source, records[0].line, `has no column left for the calls; its header is ${describeHeader(header)}`);
+  if (callsColumns.length === 0)
+    throw new DatasetError(source, records[0].line, `has no column left for the calls; its header is ${describeHeader(header)}`);
   const rows: DatasetRow[] = [];
   for (let r = 1; r < records.length; r++) {
     const { fields, line } = records[r];
     if (fields.length > header.length) {
       for (let k = header.length; k < fields.length; k++) {
         if (fields[k].trim() !== '') {
-          throw new DatasetError(source, line, `the row has ${fields.length} fields, the header ${header.length} (a field with a ${options.form === 'csv' ? 'comma' : 'tab'} in it must be quoted)`);
+          throw new DatasetError(
+            source,
+            line,
+            `the row has ${fields.length} fields, the header ${header.length} (a field with a ${options.form === 'csv' ? 'comma' : 'tab'} in it must be quoted)`,
+          );
         }
       }
     }

@@ -40,7 +40,10 @@ export class DatasetError extends NtmdError {
   readonly line: number | null;
 
   constructor(source: string, line: number | null, problem: string) {
-    super('BAD_DATASET', line === null ? `${source}: ${problem.replace(/^(is|has) /, (m) => `the file ${m}`)}` : `${source}:${line}: ${problem}`);
+    super(
+      'BAD_DATASET',
+      line === null ? `${source}: ${problem.replace(/^(is|has) /, (m) => `the file ${m}`)}` : `${source}:${line}: ${problem}`,
+    );
     this.source = source;
     this.line = line;
   }

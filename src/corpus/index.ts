@@ -104,14 +104,19 @@ async function entriesOf(location: string, label: 0 | 1, recursive = false): Pro
   // Sub-folders only with `recursive` (the dataset layouts: ADFA-LD's Attack_Data_Master/<attack>_N/).
   const walk = async (dir: string, shown: string): Promise<void> => {
     const listed = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new CorpusNotFoundError(location, 'a folder of traces or a trace file', `a folder that cannot be read (${e.code ?? e.message})`);
+      throw new CorpusNotFoundError(
+        location,
+        'a folder of traces or a trace file',
+        `a folder that cannot be read (${e.code ?? e.message})`,
+      );
     });
     for (const ent of listed) {
       if (ent.name.startsWith('.')) continue;
       const full = join(dir, ent.name);
       const isFile = ent.isFile() || (ent.isSymbolicLink() && (await stat(full)).isFile());
       if (isFile) out.push({ name: `${shown}/${ent.name}`, path: full, label });
-      else if (recursive && (ent.isDirectory() || (ent.isSymbolicLink() && (await stat(full)).isDirectory()))) await walk(full, `${shown}/${ent.name}`);
+      else if (recursive && (ent.isDirectory() || (ent.isSymbolicLink() && (await stat(full)).isDirectory())))
+        await walk(full, `${shown}/${ent.name}`);
     }
   };
   await walk(path, basename(path));
@@ -184,7 +189,11 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
   const input = options.input ?? 'nttrace';
   const isTable = input === 'csv' || input === 'tsv';
   if (typeof spec === 'object' && spec !== null && 'data' in spec && !isTable) {
-    throw new InvalidOptionError('corpus', `{ benign, malicious } or a folder (only csv and tsv tables label their rows with { data }; the input is ${input})`, spec);
+    throw new InvalidOptionError(
+      'corpus',
+      `{ benign, malicious } or a folder (only csv and tsv tables label their rows with { data }; the input is ${input})`,
+      spec,
+    );
   }
   const { entries, where } = await collect(spec, input !== 'nttrace');
   const docs: CorpusDoc[] = [];
@@ -195,7 +204,12 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
     // Synchronous: one read per file, no thread-pool round trips (a corpus is hundreds of small files).
     const bytes = readFileSync(e.path);
     if (isTable) {
-      const t = readTableRows(bytes, { form: input, source: e.path, requireLabel: !fromLocation, ...(options.columns ? { columns: options.columns } : {}) });
+      const t = readTableRows(bytes, {
+        form: input,
+        source: e.path,
+        requireLabel: !fromLocation,
+        ...(options.columns ? { columns: options.columns } : {}),
+      });
       for (const row of t.rows) {
         const name = rowName(e.name, row);
         if (row.calls.length === 0) {

@@ -62,7 +62,10 @@ describe('calibration parity with scikit-learn on the corpus', () => {
     const folds = innerFolds(labels, { folds: 5, seed: 3 });
     const test = Int32Array.from(Array.from(folds.keys()).filter((i) => folds[i] === 2));
     const train = Int32Array.from(Array.from(folds.keys()).filter((i) => folds[i] !== 2));
-    const nb = make().fit(selectRows(X, train), Uint8Array.from(train, (i) => labels[i]));
+    const nb = make().fit(
+      selectRows(X, train),
+      Uint8Array.from(train, (i) => labels[i]),
+    );
     const want = nb.decisionFunction(selectRows(X, test));
     test.forEach((i, p) => expect(oof[i]).toBe(want[p]));
   });

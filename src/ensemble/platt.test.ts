@@ -65,7 +65,12 @@ describe('PlattCalibrator', () => {
           const y = rows.map((r) => r[1]);
           const c = new PlattCalibrator().fit(s, y);
           const f0 = loss(s, y, c.a, c.b);
-          for (const [da, db] of [[1e-4, 0], [-1e-4, 0], [0, 1e-4], [0, -1e-4]]) {
+          for (const [da, db] of [
+            [1e-4, 0],
+            [-1e-4, 0],
+            [0, 1e-4],
+            [0, -1e-4],
+          ]) {
             expect(loss(s, y, c.a + da, c.b + db)).toBeGreaterThanOrEqual(f0 - 1e-9 * Math.max(1, f0));
           }
         },

@@ -75,7 +75,10 @@ export function combine(votes: readonly MemberVote[], policy: Policy, threshold 
     case 'mean': {
       if (probability === undefined) {
         const missing = votes.find((v) => v.probability === undefined) as MemberVote;
-        throw new EnsembleError('MISSING_PROBABILITY', `policy 'mean' needs calibrated members, but ${missing.name} has no probability (fit with calibration)`);
+        throw new EnsembleError(
+          'MISSING_PROBABILITY',
+          `policy 'mean' needs calibrated members, but ${missing.name} has no probability (fit with calibration)`,
+        );
       }
       malicious = probability > threshold;
       break;

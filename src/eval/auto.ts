@@ -17,7 +17,10 @@ export type { AutoOptions, AutoSelection, AutoScore, AutoCandidate } from '../mo
  * inner cross-validation on it ({@link selectAutoConfig}), and fits that configuration on
  * every trace. What `train(corpus, { preset: 'auto' })` should do.
  */
-export async function trainAuto(corpus: TrainCorpus, options: AutoOptions & Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'metrics'> = {}): Promise<{ model: Model; selection: AutoSelection }> {
+export async function trainAuto(
+  corpus: TrainCorpus,
+  options: AutoOptions & Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'metrics'> = {},
+): Promise<{ model: Model; selection: AutoSelection }> {
   const c = await loadTrainCorpus(corpus, options);
   const docs = c.docs.map((d) => d.calls);
   const labels = Uint8Array.from(c.docs, (d) => d.label);

@@ -79,11 +79,18 @@ export function nearDuplicateGroups(corpus: Corpus, threshold = 0.99): Int32Arra
   } catch {
     X = { rows: docs.length, cols: 0, indptr: new Int32Array(docs.length + 1), indices: new Int32Array(0), data: new Float64Array(0) };
   }
-  return similarityGroups(X, threshold, corpus.docs.map((d) => d.sha256));
+  return similarityGroups(
+    X,
+    threshold,
+    corpus.docs.map((d) => d.sha256),
+  );
 }
 
 /** Makes the split `bench` asks for. */
-export function makeSplit(corpus: Corpus, options: Pick<BenchOptions, 'folds' | 'seed' | 'split' | 'foldsFile' | 'groupThreshold' | 'cwd'>): Split {
+export function makeSplit(
+  corpus: Corpus,
+  options: Pick<BenchOptions, 'folds' | 'seed' | 'split' | 'foldsFile' | 'groupThreshold' | 'cwd'>,
+): Split {
   const k = options.folds ?? 10;
   const seed = options.seed ?? 0;
   const labels = corpus.docs.map((d) => d.label);
@@ -95,13 +102,23 @@ export function makeSplit(corpus: Corpus, options: Pick<BenchOptions, 'folds' | 
     } catch (e) {
       throw new FoldsFileError(options.foldsFile, `cannot read it as JSON (${(e as Error).message})`);
     }
-    return replayFolds(file, corpus.docs.map((d) => d.name), options.split === 'unique' ? 'unique' : 'all', options.foldsFile);
+    return replayFolds(
+      file,
+      corpus.docs.map((d) => d.name),
+      options.split === 'unique' ? 'unique' : 'all',
+      options.foldsFile,
+    );
   }
   switch (options.split ?? 'stratified') {
     case 'stratified':
       return stratifiedSplit(labels, k, seed);
     case 'unique':
-      return uniqueSplit(labels, corpus.docs.map((d) => d.sha256), k, seed);
+      return uniqueSplit(
+        labels,
+        corpus.docs.map((d) => d.sha256),
+        k,
+        seed,
+      );
     case 'grouped': {
       const threshold = options.groupThreshold ?? 0.99;
       return groupedSplit(nearDuplicateGroups(corpus, threshold), labels, k, seed, threshold);

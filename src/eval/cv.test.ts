@@ -37,7 +37,11 @@ function thresholdCandidate(seen: Set<Int32Array>[]): Candidate {
       const t = (m0 / (trainDocs.length - n1) + m1 / n1) / 2;
       return {
         score: (test) => [
-          { name: '', scores: Float64Array.from(test, (d) => share(d) - t), labels: Uint8Array.from(test, (d) => (share(d) - t > 0 ? 1 : 0)) },
+          {
+            name: '',
+            scores: Float64Array.from(test, (d) => share(d) - t),
+            labels: Uint8Array.from(test, (d) => (share(d) - t > 0 ? 1 : 0)),
+          },
           { name: 'raw', scores: Float64Array.from(test, share), labels: Uint8Array.from(test, (d) => (share(d) > 0.5 ? 1 : 0)) },
         ],
       };
@@ -62,7 +66,11 @@ describe('crossValidate', () => {
   it('pools the out-of-fold predictions and names outputs after the candidate', () => {
     expect(r.results.map((m) => m.model)).toEqual(['toy', 'toy/raw']);
     const raw = r.results[1];
-    const expected = binaryMetrics(labels, docs.map(share), docs.map((d) => (share(d) > 0.5 ? 1 : 0)));
+    const expected = binaryMetrics(
+      labels,
+      docs.map(share),
+      docs.map((d) => (share(d) > 0.5 ? 1 : 0)),
+    );
     const { foldMean, foldStd, fitSeconds, predictSeconds, model, ...pooled } = raw;
     expect(pooled).toEqual(expected);
     expect(model).toBe('toy/raw');
@@ -77,7 +85,23 @@ describe('crossValidate', () => {
     const j = JSON.parse(JSON.stringify(summaryJson(r)));
     expect(Object.keys(j)).toEqual(['traces', 'split', 'folds', 'results']);
     expect(Object.keys(j.results[0]).sort()).toEqual(
-      ['model', 'accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'prAuc', 'tprAtFpr01', 'tprAtFpr05', 'fpAtRecall', 'confusion', 'foldMean', 'foldStd', 'fitSeconds', 'predictSeconds'].sort(),
+      [
+        'model',
+        'accuracy',
+        'precision',
+        'recall',
+        'f1',
+        'rocAuc',
+        'prAuc',
+        'tprAtFpr01',
+        'tprAtFpr05',
+        'fpAtRecall',
+        'confusion',
+        'foldMean',
+        'foldStd',
+        'fitSeconds',
+        'predictSeconds',
+      ].sort(),
     );
     expect(Object.keys(j.results[0].confusion)).toEqual(['tn', 'fp', 'fn', 'tp']);
   });

@@ -4,7 +4,15 @@
  */
 import type { CallTable } from '../tokenize/call-table.js';
 import type { Split } from './folds.js';
-import { binaryMetrics, foldSummary, prCurve, rocCurve, type BinaryMetrics, type CurvePoint, type ScalarMetrics } from '../stats/metrics.js';
+import {
+  binaryMetrics,
+  foldSummary,
+  prCurve,
+  rocCurve,
+  type BinaryMetrics,
+  type CurvePoint,
+  type ScalarMetrics,
+} from '../stats/metrics.js';
 
 /** The out-of-fold output of one model (an ensemble verdict, one member, or another policy). */
 export interface ScoredOutput {

@@ -53,7 +53,11 @@ describe('stratified k-fold', () => {
     expect(foldNames(s.folds, names)).toEqual(ref.settings.all.test_folds);
   });
   it('reproduces the reference unique setting (208 traces) from the file hashes', () => {
-    const keys = names.map((n) => createHash('sha256').update(readFileSync(join(corpusDir, n))).digest('hex'));
+    const keys = names.map((n) =>
+      createHash('sha256')
+        .update(readFileSync(join(corpusDir, n)))
+        .digest('hex'),
+    );
     const s = uniqueSplit(labels, keys, 10, 0);
     expect(s.used.length).toBe(208);
     expect(foldNames(s.folds, names)).toEqual(ref.settings.unique.test_folds);
@@ -63,16 +67,21 @@ describe('stratified k-fold', () => {
   });
   it('partitions the documents and keeps class proportions within one per fold', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 12, maxLength: 80 }), fc.integer({ min: 2, max: 6 }), fc.nat(1000), (y, k, seed) => {
-        fc.pre(y.filter((v) => v === 0).length >= k || y.filter((v) => v === 1).length >= k);
-        const f = stratifiedFoldOf(y, k, seed);
-        for (const c of [0, 1]) {
-          const per = new Array(k).fill(0);
-          y.forEach((v, i) => v === c && per[f[i]]++);
-          if (Math.max(...per) - Math.min(...per) > 1) return false;
-        }
-        return f.every((v) => v >= 0 && v < k);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 12, maxLength: 80 }),
+        fc.integer({ min: 2, max: 6 }),
+        fc.nat(1000),
+        (y, k, seed) => {
+          fc.pre(y.filter((v) => v === 0).length >= k || y.filter((v) => v === 1).length >= k);
+          const f = stratifiedFoldOf(y, k, seed);
+          for (const c of [0, 1]) {
+            const per = new Array(k).fill(0);
+            y.forEach((v, i) => v === c && per[f[i]]++);
+            if (Math.max(...per) - Math.min(...per) > 1) return false;
+          }
+          return f.every((v) => v >= 0 && v < k);
+        },
+      ),
     );
   });
   it('rejects impossible fold counts with a typed error', () => {
@@ -85,11 +94,15 @@ describe('replay of a folds file', () => {
   it('maps names to documents whatever the corpus order', () => {
     const shuffled = [...names].reverse();
     const s = replayFolds(ref, shuffled, 'all', 'cv-folds.json');
-    expect(foldNames(s.folds, shuffled)).toEqual(ref.settings.all.test_folds.map((f) => [...f].sort((a, b) => shuffled.indexOf(a) - shuffled.indexOf(b))));
+    expect(foldNames(s.folds, shuffled)).toEqual(
+      ref.settings.all.test_folds.map((f) => [...f].sort((a, b) => shuffled.indexOf(a) - shuffled.indexOf(b))),
+    );
     for (const f of s.folds) expect(f.train.length + f.test.length).toBe(215);
   });
   it('names the unknown document and the missing setting', () => {
-    expect(() => replayFolds(ref, names.slice(1), 'all', 'cv.json')).toThrow(/cv\.json: fold \d names "sysBEN\/LOG_7zFM\.exe\.txt"|not in the corpus/);
+    expect(() => replayFolds(ref, names.slice(1), 'all', 'cv.json')).toThrow(
+      /cv\.json: fold \d names "sysBEN\/LOG_7zFM\.exe\.txt"|not in the corpus/,
+    );
     expect(() => replayFolds(ref, names, 'nope', 'cv.json')).toThrow(FoldsFileError);
   });
 });
@@ -128,26 +141,35 @@ describe('grouped split', () => {
   });
   it('never splits a group and balances classes', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 4 })), { minLength: 10, maxLength: 40 }), fc.nat(100), (spec, seed) => {
-        const groups: number[] = [];
-        const y: number[] = [];
-        spec.forEach(([label, size], g) => {
-          for (let j = 0; j < size; j++) {
-            groups.push(g);
-            y.push(label);
-          }
-        });
-        const f = groupedFoldOf(groups, y, 5, seed);
-        const foldOfGroup = new Map<number, number>();
-        return groups.every((g, i) => {
-          const prev = foldOfGroup.get(g);
-          foldOfGroup.set(g, f[i]);
-          return prev === undefined || prev === f[i];
-        });
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 4 })), { minLength: 10, maxLength: 40 }),
+        fc.nat(100),
+        (spec, seed) => {
+          const groups: number[] = [];
+          const y: number[] = [];
+          spec.forEach(([label, size], g) => {
+            for (let j = 0; j < size; j++) {
+              groups.push(g);
+              y.push(label);
+            }
+          });
+          const f = groupedFoldOf(groups, y, 5, seed);
+          const foldOfGroup = new Map<number, number>();
+          return groups.every((g, i) => {
+            const prev = foldOfGroup.get(g);
+            foldOfGroup.set(g, f[i]);
+            return prev === undefined || prev === f[i];
+          });
+        },
+      ),
     );
     const y = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
-    const f = groupedFoldOf(y.map((_, i) => i), y, 2, 3);
+    const f = groupedFoldOf(
+      y.map((_, i) => i),
+      y,
+      2,
+      3,
+    );
     expect(y.filter((v, i) => v === 0 && f[i] === 0).length).toBe(2);
     expect(y.filter((v, i) => v === 1 && f[i] === 0).length).toBe(4);
   });

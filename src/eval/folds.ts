@@ -271,7 +271,11 @@ export function replayFolds(file: FoldsFile, names: readonly string[], setting: 
   const used = Int32Array.from(usedList);
   return {
     kind: 'file',
-    folds: foldsFromAssignment(Array.from(used, (i) => foldOfDoc[i]), k, used),
+    folds: foldsFromAssignment(
+      Array.from(used, (i) => foldOfDoc[i]),
+      k,
+      used,
+    ),
     used,
     description: `${k} folds replayed from ${source} (setting ${setting}${file.splitter ? `: ${file.splitter}` : ''})`,
   };

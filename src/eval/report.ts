@@ -41,9 +41,15 @@ export function speedTable(r: CrossValidationResult): string {
     const preset = m.model.split('/')[0];
     if (seen.has(preset)) continue;
     seen.add(preset);
-    rows.push(`| ${preset} | ${secs(m.fitSeconds)} | ${secs(m.fitSeconds / r.folds)} | ${secs(m.predictSeconds)} | ${((m.predictSeconds / r.traces) * 1000).toFixed(3)} ms |`);
+    rows.push(
+      `| ${preset} | ${secs(m.fitSeconds)} | ${secs(m.fitSeconds / r.folds)} | ${secs(m.predictSeconds)} | ${((m.predictSeconds / r.traces) * 1000).toFixed(3)} ms |`,
+    );
   }
-  return ['| preset | fit, all folds | fit, per fold | predict, all folds | predict, per trace |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+  return [
+    '| preset | fit, all folds | fit, per fold | predict, all folds | predict, per trace |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 /** Options of {@link writeReport}. */
@@ -87,7 +93,7 @@ export function writeReport(dir: string, r: CrossValidationResult, options: Repo
     '',
     '## Pooled out-of-fold metrics',
     '',
-    'All out-of-fold predictions pooled, as scikit-learn\'s `cross_val_predict` figures are. PR AUC is average precision (scikit-learn\'s `average_precision_score`). TPR at an FPR is the best operating point at or below that false-positive rate, without interpolation.',
+    "All out-of-fold predictions pooled, as scikit-learn's `cross_val_predict` figures are. PR AUC is average precision (scikit-learn's `average_precision_score`). TPR at an FPR is the best operating point at or below that false-positive rate, without interpolation.",
     '',
     metricsTable(r.results, options.recallTarget),
     '',

@@ -8,8 +8,21 @@ describe('lineChartSvg', () => {
     yLabel: 'true-positive rate',
     diagonal: true,
     series: [
-      { name: 'nb & svm', points: [{ x: 0, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }] },
-      { name: 'b', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+      {
+        name: 'nb & svm',
+        points: [
+          { x: 0, y: 0 },
+          { x: 0, y: 1 },
+          { x: 1, y: 1 },
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+        ],
+      },
     ],
   });
   it('is a standalone SVG with one escaped polyline and legend entry per series', () => {
@@ -25,7 +38,21 @@ describe('lineChartSvg', () => {
     expect(svg).toContain('points="60,390 60,36 540,36"');
   });
   it('draws steps when asked', () => {
-    const s = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', steps: true, series: [{ name: 'a', points: [{ x: 0, y: 1 }, { x: 1, y: 0 }] }] });
+    const s = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      steps: true,
+      series: [
+        {
+          name: 'a',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 0 },
+          ],
+        },
+      ],
+    });
     expect(s).toContain('points="60,36 540,36 540,390"');
   });
   it('escapes quotes', () => {

@@ -46,7 +46,9 @@ export function lineChartSvg(o: ChartOptions): string {
   const X = (v: number): string => fmt(m.left + v * pw);
   const Y = (v: number): string => fmt(m.top + (1 - v) * ph);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(o.title)}</text>`);
   for (let t = 0; t <= 10; t += 2) {
@@ -67,11 +69,15 @@ export function lineChartSvg(o: ChartOptions): string {
       if (o.steps && k > 0) coords.push(`${X(p.x)},${Y(s.points[k - 1].y)}`);
       coords.push(`${X(p.x)},${Y(p.y)}`);
     });
-    out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${coords.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`);
+    out.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${coords.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`,
+    );
   });
   const lx = o.legend === 'bottom-left' ? m.left + 10 : m.left + pw - 250;
   const ly = m.top + ph - 10 - 16 * o.series.length;
-  out.push(`<rect x="${lx - 6}" y="${ly - 12}" width="256" height="${16 * o.series.length + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#ccc"/>`);
+  out.push(
+    `<rect x="${lx - 6}" y="${ly - 12}" width="256" height="${16 * o.series.length + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#ccc"/>`,
+  );
   o.series.forEach((s, i) => {
     const y = ly + 16 * i;
     out.push(`<line x1="${lx}" y1="${y - 4}" x2="${lx + 18}" y2="${y - 4}" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2.5"/>`);

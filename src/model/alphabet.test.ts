@@ -14,7 +14,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SHIPPED = join(here, '..', '..', 'models', 'default.ntmd');
 
 describe('the call-name alphabet of a model', () => {
-  const config = { ...presetConfig('ntmaldetect-2018'), tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] } };
+  const config = {
+    ...presetConfig('ntmaldetect-2018'),
+    tfidf: { ...presetConfig('ntmaldetect-2018').tfidf, ngramRange: [2, 3] as [number, number] },
+  };
 
   it('refuses numeric call names under the NT presets with the scikit-learn token error', () => {
     const { docs, labels, table } = numbers();
@@ -23,7 +26,7 @@ describe('the call-name alphabet of a model', () => {
     );
   });
 
-  it("fits, saves and reloads a custom-alphabet model with identical scores", () => {
+  it('fits, saves and reloads a custom-alphabet model with identical scores', () => {
     const { docs, labels, table } = numbers();
     const model = new Model(fitPipeline({ ...config, alphabet: 'custom', input: 'words' }, docs, labels, table));
     expect(model.tfidf.names).toEqual(['11', '195', '3', '5', '6', '63']);

@@ -83,7 +83,8 @@ export function autoGrid(docs: readonly Int32Array[]): AutoCandidate[] {
   // At most four settings: the shortest and the three longest that fit.
   if (ranges.length > 4) ranges = [ranges[0], ...ranges.slice(-3)];
   const out: AutoCandidate[] = [];
-  for (const ngramRange of ranges) for (const member of AUTO_MEMBERS) out.push({ tfidf: { ngramRange: [ngramRange[0], ngramRange[1]], sublinearTf: true }, member });
+  for (const ngramRange of ranges)
+    for (const member of AUTO_MEMBERS) out.push({ tfidf: { ngramRange: [ngramRange[0], ngramRange[1]], sublinearTf: true }, member });
   return out;
 }
 
@@ -92,7 +93,12 @@ export function autoGrid(docs: readonly Int32Array[]): AutoCandidate[] {
  * only): the candidate with the best pooled out-of-fold accuracy, ties broken by ROC AUC,
  * then by grid order. The result is a single-member model (policy `any`).
  */
-export function selectAutoConfig(docs: readonly Int32Array[], labels: Uint8Array, table: CallTable, options: AutoOptions = {}): AutoSelection {
+export function selectAutoConfig(
+  docs: readonly Int32Array[],
+  labels: Uint8Array,
+  table: CallTable,
+  options: AutoOptions = {},
+): AutoSelection {
   const seed = options.seed ?? 0;
   const grid = options.grid ?? autoGrid(docs);
   let minClass = labels.length;
@@ -142,10 +148,18 @@ export function selectAutoConfig(docs: readonly Int32Array[], labels: Uint8Array
     for (let d = 0; d < docs.length; d++) if ((oof[i][d] > 0 ? 1 : 0) === labels[d]) correct++;
     return { ...c, accuracy: correct / docs.length, rocAuc: rocAuc(labels, oof[i]) };
   });
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b].accuracy - scores[a].accuracy || scores[b].rocAuc - scores[a].rocAuc || a - b);
+  const order = scores
+    .map((_, i) => i)
+    .sort((a, b) => scores[b].accuracy - scores[a].accuracy || scores[b].rocAuc - scores[a].rocAuc || a - b);
   const best = scores[order[0]];
   return {
-    config: resolveConfig({ tfidf: best.tfidf, members: [best.member], policy: 'any', seed, ...(options.alphabet !== undefined ? { alphabet: options.alphabet } : {}) }),
+    config: resolveConfig({
+      tfidf: best.tfidf,
+      members: [best.member],
+      policy: 'any',
+      seed,
+      ...(options.alphabet !== undefined ? { alphabet: options.alphabet } : {}),
+    }),
     scores: order.map((i) => scores[i]),
   };
 }

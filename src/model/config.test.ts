@@ -37,9 +37,24 @@ describe('model configuration', () => {
   });
 
   it('fills defaults, and resolving twice changes nothing (idempotent)', () => {
-    const c = resolveConfig({ members: [{ kind: 'linear-svc', select: null }, { kind: 'sgd', name: 'sgd-log', loss: 'log_loss' }], seed: 7 });
+    const c = resolveConfig({
+      members: [
+        { kind: 'linear-svc', select: null },
+        { kind: 'sgd', name: 'sgd-log', loss: 'log_loss' },
+      ],
+      seed: 7,
+    });
     expect(c.members[0]).toEqual({ kind: 'linear-svc', name: 'linear-svc', C: 1, tol: 1e-4, maxIter: 1000, select: null, seed: 7 });
-    expect(c.members[1]).toEqual({ kind: 'sgd', name: 'sgd-log', loss: 'log_loss', penalty: 'l2', alpha: 1e-4, maxIter: 1000, tol: 1e-3, seed: 7 });
+    expect(c.members[1]).toEqual({
+      kind: 'sgd',
+      name: 'sgd-log',
+      loss: 'log_loss',
+      penalty: 'l2',
+      alpha: 1e-4,
+      maxIter: 1000,
+      tol: 1e-3,
+      seed: 7,
+    });
     expect(resolveConfig(c)).toEqual(c);
     expect(JSON.stringify(resolveConfig(c))).toBe(JSON.stringify(c));
   });
@@ -53,18 +68,26 @@ describe('model configuration', () => {
   });
 
   it('names the offending field of a bad configuration', () => {
-    expect(errorOf(() => resolveConfig({ members: [] }))).toBe('INVALID_OPTION: invalid option members: expected a non-empty array of members, received an array of length 0');
+    expect(errorOf(() => resolveConfig({ members: [] }))).toBe(
+      'INVALID_OPTION: invalid option members: expected a non-empty array of members, received an array of length 0',
+    );
     expect(errorOf(() => resolveConfig({ members: [{ kind: 'multinomial-nb', alpha: -1 }] }))).toBe(
       'INVALID_OPTION: invalid option members[0].alpha: expected a number >= 0, received -1',
     );
     expect(errorOf(() => resolveConfig({ members: [{ kind: 'knn' } as never] }))).toBe(
       'INVALID_OPTION: invalid option members[0].kind: expected one of multinomial-nb, linear-svc, sgd, received "knn"',
     );
-    expect(errorOf(() => resolveConfig({ members: [{ kind: 'multinomial-nb' }, { kind: 'multinomial-nb' }] }))).toMatch(/members\[1\]\.name: expected a name not used by another member/);
-    expect(errorOf(() => resolveConfig({ policy: 'some' as never }))).toBe('INVALID_OPTION: invalid option policy: expected one of any, all, majority, mean, received "some"');
+    expect(errorOf(() => resolveConfig({ members: [{ kind: 'multinomial-nb' }, { kind: 'multinomial-nb' }] }))).toMatch(
+      /members\[1\]\.name: expected a name not used by another member/,
+    );
+    expect(errorOf(() => resolveConfig({ policy: 'some' as never }))).toBe(
+      'INVALID_OPTION: invalid option policy: expected one of any, all, majority, mean, received "some"',
+    );
     expect(errorOf(() => resolveConfig({ tfidf: { ngramRange: [5, 2] } }))).toMatch(/^INVALID_OPTION: invalid option tfidf\.ngramRange/);
     expect(errorOf(() => resolveConfig({ tfidf: { ngram: 3 } as never }))).toMatch(/tfidf\.ngram: expected no such option/);
-    expect(errorOf(() => resolveConfig({ threshold: 2 }))).toBe('INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2');
+    expect(errorOf(() => resolveConfig({ threshold: 2 }))).toBe(
+      'INVALID_OPTION: invalid option threshold: expected a probability in [0, 1], received 2',
+    );
     expect(errorOf(() => resolveConfig({ seed: 1.5 }))).toMatch(/invalid option seed/);
   });
 
@@ -82,8 +105,12 @@ describe('model configuration', () => {
     expect(tfidfOptionsOf(custom).tokenRule).toBe('nonspace');
     expect(tfidfOptionsOf(nt).tokenRule).toBe('word');
     expect(resolveConfig(custom)).toEqual(custom);
-    expect(errorOf(() => resolveConfig({ alphabet: 'linux' as never }))).toBe('INVALID_OPTION: invalid option alphabet: expected one of nt, custom, received "linux"');
-    expect(errorOf(() => resolveConfig({ input: 'json' as never }))).toBe('INVALID_OPTION: invalid option input: expected one of nttrace, words, csv, tsv, received "json"');
+    expect(errorOf(() => resolveConfig({ alphabet: 'linux' as never }))).toBe(
+      'INVALID_OPTION: invalid option alphabet: expected one of nt, custom, received "linux"',
+    );
+    expect(errorOf(() => resolveConfig({ input: 'json' as never }))).toBe(
+      'INVALID_OPTION: invalid option input: expected one of nttrace, words, csv, tsv, received "json"',
+    );
     expect(errorOf(() => resolveConfig({ tfidf: { tokenRule: 'nonspace' } }))).toMatch(/tfidf\.tokenRule: expected no such option/);
   });
 
@@ -92,7 +119,9 @@ describe('model configuration', () => {
   });
 
   it('registers presets after validating them', () => {
-    expect(errorOf(() => registerPreset({ name: 'bad-d', description: '', config: { policy: 'x' as never } }))).toMatch(/invalid option policy/);
+    expect(errorOf(() => registerPreset({ name: 'bad-d', description: '', config: { policy: 'x' as never } }))).toMatch(
+      /invalid option policy/,
+    );
     expect(PRESETS.has('bad-d')).toBe(false);
     registerPreset({ name: 'test-d', description: 'test', config: { members: [{ kind: 'multinomial-nb' }] } });
     expect(presetConfig('test-d').members).toEqual([{ kind: 'multinomial-nb', name: 'multinomial-nb', alpha: 1, fitPrior: true }]);

@@ -288,7 +288,10 @@ export function tfidfOptionsOf(config: ResolvedConfig): TfidfOptions {
 export function resolveConfig(input: ModelConfigInput | ResolvedConfig): ResolvedConfig {
   if (typeof input !== 'object' || input === null) fail('config', 'an object', input);
   noExtraKeys('config', input, ['tfidf', 'members', 'policy', 'threshold', 'calibrate', 'seed', 'minKnownNgrams', 'alphabet', 'input']);
-  const tfidfIn = input.tfidf === undefined ? undefined : { ...input.tfidf, ngramRange: input.tfidf.ngramRange && ([...input.tfidf.ngramRange] as [number, number]) };
+  const tfidfIn =
+    input.tfidf === undefined
+      ? undefined
+      : { ...input.tfidf, ngramRange: input.tfidf.ngramRange && ([...input.tfidf.ngramRange] as [number, number]) };
   const seed = num('seed', input.seed, 0, isSeed, 'an integer in [0, 2^32)');
   const membersIn = input.members ?? [{ kind: 'multinomial-nb' }];
   if (!Array.isArray(membersIn) || membersIn.length === 0) fail('members', 'a non-empty array of members', membersIn);

@@ -21,7 +21,12 @@ function content() {
 function reseal(bytes: Uint8Array): Uint8Array {
   const out = bytes.slice();
   const plen = new DataView(out.buffer).getUint32(12, true);
-  out.set(createHash('sha256').update(out.subarray(0, 16 + plen)).digest(), 16 + plen);
+  out.set(
+    createHash('sha256')
+      .update(out.subarray(0, 16 + plen))
+      .digest(),
+    16 + plen,
+  );
   return out;
 }
 
@@ -44,7 +49,11 @@ describe('model container', () => {
     expect(r.header).toEqual({ format: 'test', n: 3, nested: { x: [1, 2] } });
     expect(r.version).toBe(1);
     expect(r.signer).toBeNull();
-    expect(r.sha256).toBe(createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest('hex'));
+    expect(r.sha256).toBe(
+      createHash('sha256')
+        .update(bytes.subarray(0, bytes.length - 32))
+        .digest('hex'),
+    );
     for (const [k, v] of content().sections) {
       const got = r.sections.get(k)!;
       expect(got.constructor).toBe(v.constructor);
@@ -71,7 +80,9 @@ describe('model container', () => {
   it('rejects a file truncated at any of several offsets with MODEL_TRUNCATED', () => {
     const bytes = writeContainer(content());
     for (const n of [0, 3, 8, 12, 15, 16, 40, bytes.length - 33, bytes.length - 1]) {
-      expect(errorOf(() => readContainer(bytes.subarray(0, n), 'cut.ntmd'))).toMatch(/^MODEL_TRUNCATED: cut\.ntmd: model file is truncated: \d+ bytes/);
+      expect(errorOf(() => readContainer(bytes.subarray(0, n), 'cut.ntmd'))).toMatch(
+        /^MODEL_TRUNCATED: cut\.ntmd: model file is truncated: \d+ bytes/,
+      );
     }
   });
 
@@ -91,7 +102,9 @@ describe('model container', () => {
     expect(errorOf(() => readContainer(pickle, 'model.pkl'))).toMatch(/Python pickle, which ntmaldetect never loads/);
     const bytes = writeContainer(content());
     bytes[1] = 0x4f;
-    expect(errorOf(() => readContainer(bytes, 'x'))).toBe('MODEL_FOREIGN: x: not an ntmaldetect model file (it starts with 89 4f 54 4d 44 0d 0a 1a)');
+    expect(errorOf(() => readContainer(bytes, 'x'))).toBe(
+      'MODEL_FOREIGN: x: not an ntmaldetect model file (it starts with 89 4f 54 4d 44 0d 0a 1a)',
+    );
   });
 
   it('rejects a newer format version with MODEL_NEWER_VERSION', () => {
@@ -115,7 +128,9 @@ describe('model container', () => {
     );
     const notGzip = withPayload(new Uint8Array(0));
     notGzip[16] = 0; // break the gzip magic, then reseal the checksum
-    expect(errorOf(() => readContainer(reseal(notGzip), 'g'))).toMatch(/^MODEL_INVALID: g: invalid model content: the payload is not valid gzip data/);
+    expect(errorOf(() => readContainer(reseal(notGzip), 'g'))).toMatch(
+      /^MODEL_INVALID: g: invalid model content: the payload is not valid gzip data/,
+    );
   });
 
   it('rejects a body whose section table lies about offsets or lengths', () => {
@@ -142,7 +157,11 @@ describe('model container', () => {
       const bytes = writeContainer(content(), { signKey: pemA });
       expect(bytes.length).toBe(writeContainer(content()).length + 96);
       const r = readContainer(bytes, 's', { trustKey: pubA });
-      expect(r.signer).toBe(Buffer.from(a.publicKey.export({ format: 'der', type: 'spki' })).subarray(12).toString('hex'));
+      expect(r.signer).toBe(
+        Buffer.from(a.publicKey.export({ format: 'der', type: 'spki' }))
+          .subarray(12)
+          .toString('hex'),
+      );
       expect(readContainer(bytes, 's', { trustKey: pemA }).signer).toBe(r.signer);
       // Ed25519 is deterministic, so signed files are byte-identical too.
       expect(Buffer.from(writeContainer(content(), { signKey: pemA })).equals(Buffer.from(bytes))).toBe(true);
@@ -166,7 +185,9 @@ describe('model container', () => {
         'MODEL_UNTRUSTED: u: model is not signed by the trusted key: the model is not signed',
       );
       const signedA = writeContainer(content(), { signKey: pemA });
-      expect(errorOf(() => readContainer(signedA, 'o', { trustKey: pubB }))).toMatch(/^MODEL_UNTRUSTED: o: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/);
+      expect(errorOf(() => readContainer(signedA, 'o', { trustKey: pubB }))).toMatch(
+        /^MODEL_UNTRUSTED: o: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/,
+      );
     });
 
     it('rejects keys that are not Ed25519 with BAD_KEY', () => {

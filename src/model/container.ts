@@ -130,17 +130,22 @@ function asKey(key: string | Uint8Array | KeyObject, kind: 'private' | 'public')
   let k: KeyObject;
   try {
     if (typeof key === 'object' && !(key instanceof Uint8Array)) k = key;
-    else if (kind === 'private') k = createPrivateKey(typeof key === 'string' ? key : { key: Buffer.from(key), format: 'der', type: 'pkcs8' });
+    else if (kind === 'private')
+      k = createPrivateKey(typeof key === 'string' ? key : { key: Buffer.from(key), format: 'der', type: 'pkcs8' });
     else {
       // A private key also names its public half, so either may be given as the trusted key.
       const text = typeof key === 'string' ? key : undefined;
-      k = text !== undefined && text.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(text)) : createPublicKey(typeof key === 'string' ? key : { key: Buffer.from(key), format: 'der', type: 'spki' });
+      k =
+        text !== undefined && text.includes('PRIVATE KEY')
+          ? createPublicKey(createPrivateKey(text))
+          : createPublicKey(typeof key === 'string' ? key : { key: Buffer.from(key), format: 'der', type: 'spki' });
     }
   } catch (e) {
     throw new KeyError(`cannot read the ${kind} key: ${(e as Error).message.split('\n')[0]}`);
   }
   if (k.type === 'private' && kind === 'public') k = createPublicKey(k);
-  if (k.asymmetricKeyType !== 'ed25519') throw new KeyError(`the ${kind} key is ${k.asymmetricKeyType ?? 'a secret key'}, not an Ed25519 key`);
+  if (k.asymmetricKeyType !== 'ed25519')
+    throw new KeyError(`the ${kind} key is ${k.asymmetricKeyType ?? 'a secret key'}, not an Ed25519 key`);
   if (kind === 'private' && k.type !== 'private') throw new KeyError('the signing key must be an Ed25519 private key');
   return k;
 }
@@ -241,11 +246,15 @@ export function readContainer(bytes: Uint8Array, source: string, options: ReadOp
   const shaEnd = PREFIX + payloadLength;
   const expected = shaEnd + SHA_LEN + (signed ? SIG_BLOCK : 0);
   if (n < expected) throw new TruncatedModelError(source, `${n} bytes, but its prefix declares ${expected}`);
-  if (n > expected) throw new InvalidModelError(source, `${n - expected} unexpected bytes after the end declared by the prefix (${expected} bytes)`);
+  if (n > expected)
+    throw new InvalidModelError(source, `${n - expected} unexpected bytes after the end declared by the prefix (${expected} bytes)`);
   const digest = createHash('sha256').update(bytes.subarray(0, shaEnd)).digest();
   const stored = bytes.subarray(shaEnd, shaEnd + SHA_LEN);
   if (!digest.equals(stored)) {
-    throw new TamperedModelError(source, `SHA-256 of the content is ${digest.toString('hex').slice(0, 16)}..., the file says ${Buffer.from(stored).toString('hex').slice(0, 16)}...`);
+    throw new TamperedModelError(
+      source,
+      `SHA-256 of the content is ${digest.toString('hex').slice(0, 16)}..., the file says ${Buffer.from(stored).toString('hex').slice(0, 16)}...`,
+    );
   }
   let signer: string | null = null;
   if (signed) {
@@ -262,7 +271,8 @@ export function readContainer(bytes: Uint8Array, source: string, options: ReadOp
   if (trusted) {
     const want = Buffer.from(rawPublicKey(trusted)).toString('hex');
     if (signer === null) throw new UntrustedModelError(source, 'the model is not signed');
-    if (signer !== want) throw new UntrustedModelError(source, `signed by key ${signer.slice(0, 16)}..., not by the trusted key ${want.slice(0, 16)}...`);
+    if (signer !== want)
+      throw new UntrustedModelError(source, `signed by key ${signer.slice(0, 16)}..., not by the trusted key ${want.slice(0, 16)}...`);
   }
   let body: Buffer;
   try {
@@ -310,9 +320,11 @@ function parseBody(body: Uint8Array, source: string): ContainerContent {
     const size = SIZE[e.type as SectionType];
     if (!Number.isSafeInteger(e.length) || (e.length as number) < 0) bad(`${where}.length is not a count`);
     if (e.offset !== expectOffset) bad(`${where}.offset is ${String(e.offset)}, expected ${expectOffset}`);
-    if (e.byteLength !== (e.length as number) * size) bad(`${where}.byteLength is ${String(e.byteLength)}, expected ${(e.length as number) * size}`);
+    if (e.byteLength !== (e.length as number) * size)
+      bad(`${where}.byteLength is ${String(e.byteLength)}, expected ${(e.length as number) * size}`);
     const at = start + expectOffset;
-    if (at + (e.byteLength as number) > body.length) bad(`section ${e.name} (${e.byteLength} bytes at ${at}) runs past the end of the body (${body.length} bytes)`);
+    if (at + (e.byteLength as number) > body.length)
+      bad(`section ${e.name} (${e.byteLength} bytes at ${at}) runs past the end of the body (${body.length} bytes)`);
     const blob = body.subarray(at, at + (e.byteLength as number));
     sections.set(e.name as string, view(e.type as SectionType, blob, e.length as number));
     expectOffset += pad8(e.byteLength as number);
@@ -328,5 +340,7 @@ function view(type: SectionType, blob: Uint8Array, length: number): SectionArray
   if (type === 'f64') return unshuffle(blob, length);
   if (type === 'u8') return new Uint8Array(blob.buffer, blob.byteOffset, length);
   const aligned = (blob.byteOffset & 7) === 0 ? blob : blob.slice();
-  return type === 'u16' ? new Uint16Array(aligned.buffer, aligned.byteOffset, length) : new Int32Array(aligned.buffer, aligned.byteOffset, length);
+  return type === 'u16'
+    ? new Uint16Array(aligned.buffer, aligned.byteOffset, length)
+    : new Int32Array(aligned.buffer, aligned.byteOffset, length);
 }

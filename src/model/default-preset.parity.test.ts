@@ -104,7 +104,16 @@ beforeAll(async () => {
 describe('the default preset, fitted on all 215 traces, against scikit-learn', () => {
   it('is the configuration the goldens were made with', () => {
     const c = presetConfig('default');
-    expect(c.tfidf).toMatchObject({ ngramRange: [10, 10], sublinearTf: true, minDf: 2, maxDf: 1, smoothIdf: true, useIdf: true, norm: 'l2', lowercase: true });
+    expect(c.tfidf).toMatchObject({
+      ngramRange: [10, 10],
+      sublinearTf: true,
+      minDf: 2,
+      maxDf: 1,
+      smoothIdf: true,
+      useIdf: true,
+      norm: 'l2',
+      lowercase: true,
+    });
     expect(c.members).toEqual([expect.objectContaining({ kind: 'linear-svc', C: 10, tol: 1e-4, maxIter: 1000, select: null })]);
     expect(c.seed).toBe(0);
     expect(golden.sklearn).toBe('TfidfVectorizer(ngram_range=(10, 10), sublinear_tf=True, min_df=2) + LinearSVC(C=10, random_state=0)');

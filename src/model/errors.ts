@@ -28,7 +28,8 @@ export class UnreadableModelError extends ModelFileError {
   /** The system error code (`ENOENT`, `EISDIR`, `EACCES`, ...). */
   readonly reason: string;
   constructor(source: string, reason: string) {
-    const what = reason === 'ENOENT' ? 'no such file' : reason === 'EISDIR' ? 'is a folder' : reason === 'EACCES' ? 'permission denied' : reason;
+    const what =
+      reason === 'ENOENT' ? 'no such file' : reason === 'EISDIR' ? 'is a folder' : reason === 'EACCES' ? 'permission denied' : reason;
     super('MODEL_UNREADABLE', source, `cannot read the model file: ${what}`);
     this.reason = reason;
   }
@@ -59,7 +60,11 @@ export class TamperedModelError extends ModelFileError {
 export class NewerModelVersionError extends ModelFileError {
   readonly version: number;
   constructor(source: string, version: number, supported: number) {
-    super('MODEL_NEWER_VERSION', source, `model format version ${version} is newer than the supported version ${supported}: upgrade ntmaldetect`);
+    super(
+      'MODEL_NEWER_VERSION',
+      source,
+      `model format version ${version} is newer than the supported version ${supported}: upgrade ntmaldetect`,
+    );
     this.version = version;
   }
 }

@@ -82,7 +82,12 @@ export function linearForm(clf: BinaryClassifier, cols: number): { bias: number;
     for (let j = 0; j < cols; j++) weights[j] = flp[cols + j] - flp[j];
     return { bias: c.classLogPrior[1] - c.classLogPrior[0], weights };
   }
-  if (c.kept instanceof Int32Array && c.coef instanceof Float64Array && typeof c.intercept === 'number' && c.kept.length === c.coef.length) {
+  if (
+    c.kept instanceof Int32Array &&
+    c.coef instanceof Float64Array &&
+    typeof c.intercept === 'number' &&
+    c.kept.length === c.coef.length
+  ) {
     const weights = new Float64Array(cols);
     for (let k = 0; k < c.kept.length; k++) weights[c.kept[k]] = c.coef[k];
     return { bias: c.intercept, weights };

@@ -45,7 +45,10 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     const svc = JSON.parse(readFileSync(join(referenceDir, 'svc-pipeline.json'), 'utf8'));
     const names = Object.keys(nb.documents);
     const rows = names.map((n) => corpus.docs.findIndex((d) => d.name === n));
-    const s = model.scoreDocs(rows.map((r) => corpus.docs[r].calls), corpus.table);
+    const s = model.scoreDocs(
+      rows.map((r) => corpus.docs[r].calls),
+      corpus.table,
+    );
     names.forEach((n, i) => {
       const [j0, j1] = nb.documents[n].joint_log_likelihood;
       expect(Math.abs(s.members[0].scores[i] - (j1 - j0))).toBeLessThan(1e-9);
@@ -74,7 +77,8 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     for (let m = 0; m < a.members.length; m++) {
       expect(b.members[m].scores.length).toBe(215);
       a.members[m].scores.forEach((x, i) => {
-        if (!Object.is(b.members[m].scores[i], x)) differ.push(`${a.members[m].name} ${corpus.docs[i].name}: ${b.members[m].scores[i]} vs ${x}`);
+        if (!Object.is(b.members[m].scores[i], x))
+          differ.push(`${a.members[m].name} ${corpus.docs[i].name}: ${b.members[m].scores[i]} vs ${x}`);
       });
       expect(Array.from(b.members[m].labels)).toEqual(Array.from(a.members[m].labels));
     }
@@ -103,7 +107,9 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
 
   it('rejects every kind of bad file with a typed error naming it', () => {
     for (const n of [0, 7, 16, 1000, bytes.length >> 1, bytes.length - 1]) {
-      expect(errorOf(() => loadModelSync(bytes.subarray(0, n), { source: 'm.ntmd' }))).toMatch(/^MODEL_TRUNCATED: m\.ntmd: model file is truncated/);
+      expect(errorOf(() => loadModelSync(bytes.subarray(0, n), { source: 'm.ntmd' }))).toMatch(
+        /^MODEL_TRUNCATED: m\.ntmd: model file is truncated/,
+      );
     }
     const flipped = bytes.slice();
     flipped[bytes.length >> 1] ^= 0x10;
@@ -140,7 +146,10 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       s.set('vocab.lengths', lengths).set('vocab.shared', shared).set('vocab.tail', Uint8Array.from(tail));
       for (const [k, v] of rest) s.set(k, v);
     };
-    const old = loadModelSync(forge((_h, s) => toPrefix(s)), { source: 'old.ntmd' });
+    const old = loadModelSync(
+      forge((_h, s) => toPrefix(s)),
+      { source: 'old.ntmd' },
+    );
     const docs = corpus.docs.slice(0, 30).map((d) => d.calls);
     const a = model.scoreDocs(docs, corpus.table);
     const b = old.scoreDocs(docs, corpus.table);
@@ -150,12 +159,18 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       toPrefix(s);
       (s.get('vocab.shared') as Uint8Array)[0] = 3;
     });
-    expect(errorOf(() => loadModelSync(bad, { source: 'old.ntmd' }))).toBe('MODEL_INVALID: old.ntmd: invalid model content: vocabulary feature 0: length 10, shared prefix 3');
+    expect(errorOf(() => loadModelSync(bad, { source: 'old.ntmd' }))).toBe(
+      'MODEL_INVALID: old.ntmd: invalid model content: vocabulary feature 0: length 10, shared prefix 3',
+    );
   });
 
   it('reports a model path it cannot read with MODEL_UNREADABLE', async () => {
-    expect(errorOf(() => loadModelSync('/nonexistent/m.ntmd'))).toBe('MODEL_UNREADABLE: /nonexistent/m.ntmd: cannot read the model file: no such file');
-    expect(errorOf(() => loadModelSync(corpusDir, { source: 'corpus' }))).toBe('MODEL_UNREADABLE: corpus: cannot read the model file: is a folder');
+    expect(errorOf(() => loadModelSync('/nonexistent/m.ntmd'))).toBe(
+      'MODEL_UNREADABLE: /nonexistent/m.ntmd: cannot read the model file: no such file',
+    );
+    expect(errorOf(() => loadModelSync(corpusDir, { source: 'corpus' }))).toBe(
+      'MODEL_UNREADABLE: corpus: cannot read the model file: is a folder',
+    );
     await expect(loadModel('/nonexistent/m.ntmd')).rejects.toThrow('/nonexistent/m.ntmd: cannot read the model file: no such file');
   });
 
@@ -163,13 +178,33 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     const cases: [string, (h: Record<string, unknown>, s: Map<string, SectionArray>) => void, RegExp][] = [
       ['format', (h) => (h.format = 'other'), /header\.format is "other"/],
       ['config', (h) => ((h.config as { policy: string }).policy = 'sometimes'), /header\.config: invalid option policy/],
-      ['vocabulary size', (h) => ((h.vocabulary as { size: number }).size += 1), /section vocab\.lengths has 242694 values, expected 242695/],
-      ['feature length', (_h, s) => ((s.get('vocab.lengths') as Uint8Array)[0] = 9), /the feature lengths add up to 2426939 ids, section vocab\.ids holds 2426940/],
-      ['id count', (h) => ((h.vocabulary as { ids: number }).ids -= 1), /section vocab\.ids is missing, has the wrong type or does not hold the 2426939 ids the header declares/],
+      [
+        'vocabulary size',
+        (h) => ((h.vocabulary as { size: number }).size += 1),
+        /section vocab\.lengths has 242694 values, expected 242695/,
+      ],
+      [
+        'feature length',
+        (_h, s) => ((s.get('vocab.lengths') as Uint8Array)[0] = 9),
+        /the feature lengths add up to 2426939 ids, section vocab\.ids holds 2426940/,
+      ],
+      [
+        'id count',
+        (h) => ((h.vocabulary as { ids: number }).ids -= 1),
+        /section vocab\.ids is missing, has the wrong type or does not hold the 2426939 ids the header declares/,
+      ],
       ['call id', (_h, s) => ((s.get('vocab.ids') as Uint8Array)[5] = 255), /invalid TF-IDF state: grams ?\[5\] = 255 is not a name id/],
       ['idf index', (_h, s) => ((s.get('idf.index') as Uint8Array)[9] = 250), /idf\.index\[9\] = 250 is outside the \d+ idf values/],
-      ['weight', (_h, s) => ((s.get('members[1].weight') as Float64Array)[0] = NaN), /members\[1\]\.weight\[0\] = NaN is not a finite non-zero number/],
-      ['column', (_h, s) => ((s.get('members[1].index') as Int32Array)[1] = 0), /members\[1\]\.index\[1\] gives column \d+, not increasing/],
+      [
+        'weight',
+        (_h, s) => ((s.get('members[1].weight') as Float64Array)[0] = NaN),
+        /members\[1\]\.weight\[0\] = NaN is not a finite non-zero number/,
+      ],
+      [
+        'column',
+        (_h, s) => ((s.get('members[1].index') as Int32Array)[1] = 0),
+        /members\[1\]\.index\[1\] gives column \d+, not increasing/,
+      ],
       ['bias', (h) => ((h.members as { bias: unknown }[])[0].bias = 'x'), /header\.members\[0\]\.bias is not a finite number/],
       ['missing section', (_h, s) => s.delete('members[0].weight'), /section members\[0\]\.weight is missing or has the wrong type/],
       ['corpus', (h) => (h.corpus = { documents: 1 }), /header\.corpus\.benign is not a count/],

@@ -87,7 +87,13 @@ export class Model extends FittedPipeline {
 
   constructor(
     pipeline: FittedPipeline,
-    meta: { corpus?: CorpusSummary | null; metrics?: Record<string, unknown> | null; library?: string; sha256?: string | null; signer?: string | null } = {},
+    meta: {
+      corpus?: CorpusSummary | null;
+      metrics?: Record<string, unknown> | null;
+      library?: string;
+      sha256?: string | null;
+      signer?: string | null;
+    } = {},
   ) {
     super(pipeline.config, pipeline.tfidf, pipeline.members);
     this.corpus = meta.corpus ?? null;
@@ -249,13 +255,16 @@ function decodeModel(
     return s;
   };
   const lengths = section('vocab.lengths', Uint8Array, V);
-  const grams = sections.has('vocab.ids') ? plainIds(sections, lengths, voc.ids as number, bad) : prefixCodedIds(sections, lengths, voc.ids as number, bad);
+  const grams = sections.has('vocab.ids')
+    ? plainIds(sections, lengths, voc.ids as number, bad)
+    : prefixCodedIds(sections, lengths, voc.ids as number, bad);
   let idf: Float64Array;
   if (sections.has('idf')) idf = section('idf', Float64Array, V);
   else {
     const values = section('idf.values', Float64Array);
     const index = sections.get('idf.index');
-    if (!(index instanceof Uint8Array || index instanceof Uint16Array) || index.length !== V) return bad(`section idf.index is missing, has the wrong type or is not ${V} long`);
+    if (!(index instanceof Uint8Array || index instanceof Uint16Array) || index.length !== V)
+      return bad(`section idf.index is missing, has the wrong type or is not ${V} long`);
     idf = new Float64Array(V);
     for (let j = 0; j < V; j++) {
       if (index[j] >= values.length) bad(`idf.index[${j}] = ${index[j]} is outside the ${values.length} idf values`);
@@ -272,16 +281,24 @@ function decodeModel(
     throw e;
   }
   const list = header.members;
-  if (!Array.isArray(list) || list.length !== config.members.length) return bad(`header.members does not list the ${config.members.length} configured members`);
+  if (!Array.isArray(list) || list.length !== config.members.length)
+    return bad(`header.members does not list the ${config.members.length} configured members`);
   const members: LinearMember[] = list.map((raw: unknown, i: number) => {
     const h = raw as { name?: unknown; kind?: unknown; bias?: unknown; platt?: unknown; features?: unknown };
     const c = config.members[i];
-    if (typeof h !== 'object' || h === null || h.name !== c.name || h.kind !== c.kind) bad(`header.members[${i}] does not match config member ${c.name}`);
+    if (typeof h !== 'object' || h === null || h.name !== c.name || h.kind !== c.kind)
+      bad(`header.members[${i}] does not match config member ${c.name}`);
     if (typeof h.bias !== 'number' || !Number.isFinite(h.bias)) bad(`header.members[${i}].bias is not a finite number`);
     let platt: PlattParams | null = null;
     if (h.platt !== null) {
       const pl = h.platt as { a?: unknown; b?: unknown };
-      if (typeof pl !== 'object' || typeof pl.a !== 'number' || typeof pl.b !== 'number' || !Number.isFinite(pl.a) || !Number.isFinite(pl.b)) {
+      if (
+        typeof pl !== 'object' ||
+        typeof pl.a !== 'number' ||
+        typeof pl.b !== 'number' ||
+        !Number.isFinite(pl.a) ||
+        !Number.isFinite(pl.b)
+      ) {
         bad(`header.members[${i}].platt is not null or { a, b } finite numbers`);
       }
       platt = { a: pl.a as number, b: pl.b as number };
@@ -301,13 +318,17 @@ function decodeModel(
     let col = 0;
     for (let k = 0; k < nz; k++) {
       const next = col + index[k];
-      if ((k === 0 ? index[k] < 0 : index[k] <= 0) || next >= V) bad(`members[${i}].index[${k}] gives column ${next}, not increasing within 0..${V - 1}`);
+      if ((k === 0 ? index[k] < 0 : index[k] <= 0) || next >= V)
+        bad(`members[${i}].index[${k}] gives column ${next}, not increasing within 0..${V - 1}`);
       col = next;
       weights[col] = weight[k];
     }
     return { name: c.name, kind: c.kind, bias: h.bias as number, weights, platt };
   });
-  const expected = (sections.has('vocab.ids') ? 2 : 3) + (sections.has('idf') ? 1 : 2) + members.reduce((n, _m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
+  const expected =
+    (sections.has('vocab.ids') ? 2 : 3) +
+    (sections.has('idf') ? 1 : 2) +
+    members.reduce((n, _m, i) => n + (sections.has(`members[${i}].index`) ? 2 : 1), 0);
   if (sections.size !== expected) bad(`the file has ${sections.size} sections, expected ${expected}`);
   const corpus = header.corpus === null ? null : checkCorpus(header.corpus, bad);
   const metrics = header.metrics;
@@ -323,7 +344,12 @@ function decodeModel(
 type Bad = (detail: string) => never;
 
 /** The vocabulary's ids as written by this version: all ids back to back (`vocab.ids`). */
-function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Uint8Array | Uint16Array | Int32Array {
+function plainIds(
+  sections: ReadonlyMap<string, SectionArray>,
+  lengths: Uint8Array,
+  declared: number,
+  bad: Bad,
+): Uint8Array | Uint16Array | Int32Array {
   const ids = sections.get('vocab.ids');
   if (!(ids instanceof Uint8Array || ids instanceof Uint16Array || ids instanceof Int32Array) || ids.length !== declared) {
     return bad(`section vocab.ids is missing, has the wrong type or does not hold the ${declared} ids the header declares`);
@@ -342,8 +368,10 @@ function plainIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Arr
 function prefixCodedIds(sections: ReadonlyMap<string, SectionArray>, lengths: Uint8Array, declared: number, bad: Bad): Int32Array {
   const shared = sections.get('vocab.shared');
   const tail = sections.get('vocab.tail');
-  if (!(shared instanceof Uint8Array) || shared.length !== lengths.length) return bad('section vocab.ids (or vocab.shared) is missing or has the wrong length');
-  if (!(tail instanceof Uint8Array || tail instanceof Uint16Array || tail instanceof Int32Array)) return bad('section vocab.tail is missing or has the wrong type');
+  if (!(shared instanceof Uint8Array) || shared.length !== lengths.length)
+    return bad('section vocab.ids (or vocab.shared) is missing or has the wrong length');
+  if (!(tail instanceof Uint8Array || tail instanceof Uint16Array || tail instanceof Int32Array))
+    return bad('section vocab.tail is missing or has the wrong type');
   const grams = new Int32Array(declared);
   let p = 0;
   let t = 0;
@@ -358,7 +386,8 @@ function prefixCodedIds(sections: ReadonlyMap<string, SectionArray>, lengths: Ui
     prev = p;
     p += n;
   }
-  if (p !== grams.length || t !== tail.length) bad(`the vocabulary uses ${p} ids and ${t} tail ids, the header declares ${grams.length} and the section holds ${tail.length}`);
+  if (p !== grams.length || t !== tail.length)
+    bad(`the vocabulary uses ${p} ids and ${t} tail ids, the header declares ${grams.length} and the section holds ${tail.length}`);
   return grams;
 }
 

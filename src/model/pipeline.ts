@@ -166,7 +166,11 @@ export function fitPipeline(
     pos += labels[i];
   }
   if (pos === 0 || pos === labels.length) {
-    throw new InvalidOptionError('labels', 'both benign (0) and malicious (1) documents', `${labels.length - pos} benign and ${pos} malicious`);
+    throw new InvalidOptionError(
+      'labels',
+      'both benign (0) and malicious (1) documents',
+      `${labels.length - pos} benign and ${pos} malicious`,
+    );
   }
   const progress = options.onProgress ?? (() => {});
   progress('tfidf', `${docs.length} documents`);

@@ -96,7 +96,8 @@ const SVC_5GRAM: Preset = {
  */
 const AUTO: Preset = {
   name: 'auto',
-  description: 'chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD) in train --preset auto, bench --models auto and trainAuto(); as a static configuration, the default\'s',
+  description:
+    "chosen per corpus by inner cross-validation (n-gram range, tf, NB / LinearSVC / SGD) in train --preset auto, bench --models auto and trainAuto(); as a static configuration, the default's",
   config: DEFAULT.config,
 };
 

@@ -52,7 +52,11 @@ describe('reassess and models commands', () => {
       const list = await run(['models', 'list', ...db]);
       expect(list.out).toMatch(/\*   2  hand-made/);
       expect(list.out).toMatch(/ {4}1  reassess-1-/);
-      const show = JSON.parse((await run(['models', 'show', 'production', ...db, '--json'])).out) as { id: number; production: boolean; history: { reason: string }[] };
+      const show = JSON.parse((await run(['models', 'show', 'production', ...db, '--json'])).out) as {
+        id: number;
+        production: boolean;
+        history: { reason: string }[];
+      };
       expect(show).toMatchObject({ id: 2, production: true });
       expect(show.history[0].reason).toBe('reviewed');
       expect((await run(['models', 'rollback', ...db])).out).toBe('rolled back: model 1 is the production model again\n');

@@ -49,16 +49,21 @@ describe('cron parser', () => {
         fc.integer({ min: 1, max: 7 }).map((n) => `*/${n}`),
       );
     fc.assert(
-      fc.property(field(0, 59), field(0, 23), fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }), (m, h, after) => {
-        const s = parseCron(`${m} ${h} * * *`, { utc: true });
-        const n = nextCronTime(s, after);
-        expect(n.getTime()).toBeGreaterThan(after.getTime());
-        expect(cronMatches(s, n)).toBe(true);
-        expect(n.getUTCSeconds()).toBe(0);
-        // Brute force: no minute strictly between matches (at most one day away here).
-        const start = Math.floor(after.getTime() / 60000) + 1;
-        for (let t = start; t < n.getTime() / 60000; t++) expect(cronMatches(s, new Date(t * 60000))).toBe(false);
-      }),
+      fc.property(
+        field(0, 59),
+        field(0, 23),
+        fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
+        (m, h, after) => {
+          const s = parseCron(`${m} ${h} * * *`, { utc: true });
+          const n = nextCronTime(s, after);
+          expect(n.getTime()).toBeGreaterThan(after.getTime());
+          expect(cronMatches(s, n)).toBe(true);
+          expect(n.getUTCSeconds()).toBe(0);
+          // Brute force: no minute strictly between matches (at most one day away here).
+          const start = Math.floor(after.getTime() / 60000) + 1;
+          for (let t = start; t < n.getTime() / 60000; t++) expect(cronMatches(s, new Date(t * 60000))).toBe(false);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -63,7 +63,8 @@ function parseValue(expression: string, spec: FieldSpec, text: string): number {
     const i = spec.names.indexOf(lower);
     if (i >= 0) return i + (spec.nameBase ?? 0);
   }
-  if (!/^\d+$/.test(text)) throw new CronSyntaxError(expression, `${spec.name} field: ${JSON.stringify(text)} is not a number${spec.names ? ' or a name' : ''}`);
+  if (!/^\d+$/.test(text))
+    throw new CronSyntaxError(expression, `${spec.name} field: ${JSON.stringify(text)} is not a number${spec.names ? ' or a name' : ''}`);
   const v = Number(text);
   if (v < spec.min || v > spec.max) throw new CronSyntaxError(expression, `${spec.name} field: ${v} is outside ${spec.min}-${spec.max}`);
   return v;
@@ -77,7 +78,8 @@ function parseField(expression: string, spec: FieldSpec, text: string): { values
     if (extra !== undefined) throw new CronSyntaxError(expression, `${spec.name} field: more than one '/' in ${JSON.stringify(part)}`);
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) === 0) throw new CronSyntaxError(expression, `${spec.name} field: step ${JSON.stringify(stepText)} is not a positive integer`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) === 0)
+        throw new CronSyntaxError(expression, `${spec.name} field: step ${JSON.stringify(stepText)} is not a positive integer`);
       step = Number(stepText);
     }
     let lo: number;
@@ -105,9 +107,11 @@ function parseField(expression: string, spec: FieldSpec, text: string): { values
 export function parseCron(expression: string, options: { utc?: boolean } = {}): CronSchedule {
   const trimmed = expression.trim();
   const expanded = SHORTHANDS[trimmed.toLowerCase()] ?? trimmed;
-  if (expanded.startsWith('@')) throw new CronSyntaxError(expression, `unknown shorthand ${JSON.stringify(trimmed)} (known: ${Object.keys(SHORTHANDS).join(', ')})`);
+  if (expanded.startsWith('@'))
+    throw new CronSyntaxError(expression, `unknown shorthand ${JSON.stringify(trimmed)} (known: ${Object.keys(SHORTHANDS).join(', ')})`);
   const parts = expanded.split(/\s+/).filter((p) => p !== '');
-  if (parts.length !== 5) throw new CronSyntaxError(expression, `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+  if (parts.length !== 5)
+    throw new CronSyntaxError(expression, `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
   const f = parts.map((p, i) => parseField(expression, FIELDS[i], p));
   return {
     expression,

@@ -84,7 +84,9 @@ describeEachBackend(backends, 'reassess on $name', (backend) => {
         expect(runs.map((r) => r.status)).toEqual(['kept', 'promoted', 'skipped', 'promoted']);
         expect(runs[0].reason).toBe(r4.reason);
         expect((runs[0].results as { candidates: unknown[] }).candidates).toHaveLength(2);
-        const evals = (await store.listEvaluations()).filter((e) => e.kind === 'reassess' && (e.config as { run: number }).run === r4.runId);
+        const evals = (await store.listEvaluations()).filter(
+          (e) => e.kind === 'reassess' && (e.config as { run: number }).run === r4.runId,
+        );
         // svc-5gram is the production configuration: evaluated once, as 'production'.
         expect(evals.map((e) => (e.config as { model: string }).model)).toEqual(['current', 'production', 'default']);
         expect((evals[0].metrics as { perFold: unknown[] }).perFold).toHaveLength(5);

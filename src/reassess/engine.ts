@@ -197,7 +197,18 @@ function sameConfig(a: ResolvedConfig, b: ResolvedConfig): boolean {
 function figures(y: Uint8Array, scores: Float64Array, labels: Uint8Array): FoldFigures {
   const m = binaryMetrics(y, scores, labels);
   const { tp, fp, tn, fn } = m.confusion;
-  return { accuracy: m.accuracy, f1: m.f1, rocAuc: m.rocAuc, prAuc: m.prAuc, tprAtFpr01: m.tprAtFpr01, tprAtFpr05: m.tprAtFpr05, tp, fp, tn, fn };
+  return {
+    accuracy: m.accuracy,
+    f1: m.f1,
+    rocAuc: m.rocAuc,
+    prAuc: m.prAuc,
+    tprAtFpr01: m.tprAtFpr01,
+    tprAtFpr05: m.tprAtFpr05,
+    tp,
+    fp,
+    tn,
+    fn,
+  };
 }
 
 const MEAN_KEYS = ['accuracy', 'f1', 'rocAuc', 'prAuc', 'tprAtFpr01', 'tprAtFpr05'] as const;
@@ -218,7 +229,10 @@ function summarise(name: string, perFold: FoldFigures[]): CandidateResult {
 
 /** Submission id -> label of a snapshot. */
 async function snapshotLabels(db: SqlDriver, snapshotId: string): Promise<Map<number, number>> {
-  const rows = await db.query<{ submission_id: number | string; label: number }>('SELECT submission_id, label FROM ntmd_snapshot_members WHERE snapshot_id = $1', [snapshotId]);
+  const rows = await db.query<{ submission_id: number | string; label: number }>(
+    'SELECT submission_id, label FROM ntmd_snapshot_members WHERE snapshot_id = $1',
+    [snapshotId],
+  );
   return new Map(rows.map((r) => [Number(r.submission_id), r.label]));
 }
 
@@ -250,34 +264,39 @@ export async function reassess(store: Store, options: ReassessOptions = {}): Pro
   const k = options.folds ?? 5;
   const seed = options.seed ?? 0;
   const minNew = options.minNew ?? 1;
-  return withRunLock(db, options.wait ?? true, () => progress({ stage: 'lock', waiting: true }), async () => {
-    // We hold the lock: a run still marked running died without finishing.
-    await db.query(
-      `UPDATE ntmd_reassess_runs SET status = 'abandoned', finished_at = clock_timestamp(),
+  return withRunLock(
+    db,
+    options.wait ?? true,
+    () => progress({ stage: 'lock', waiting: true }),
+    async () => {
+      // We hold the lock: a run still marked running died without finishing.
+      await db.query(
+        `UPDATE ntmd_reassess_runs SET status = 'abandoned', finished_at = clock_timestamp(),
               reason = 'the process running it stopped before it finished; production unchanged'
         WHERE status = 'running'`,
-    );
-    const production = await registry.production();
-    const [run] = await db.query<{ id: number | string }>(
-      `INSERT INTO ntmd_reassess_runs (status, trigger, pid, host, candidates, rule, production_before, locked_at)
+      );
+      const production = await registry.production();
+      const [run] = await db.query<{ id: number | string }>(
+        `INSERT INTO ntmd_reassess_runs (status, trigger, pid, host, candidates, rule, production_before, locked_at)
        VALUES ('running', $1, $2, $3, $4, $5, $6, clock_timestamp()) RETURNING id`,
-      [options.trigger ?? 'api', process.pid, hostname(), names, JSON.stringify(rule), production?.modelId ?? null],
-    );
-    const runId = Number(run.id);
-    try {
-      const report = await runLocked(store, registry, runId, production, names, rule, { ...options, folds: k, seed, minNew }, progress);
-      progress({ stage: 'decision', status: report.status, reason: report.reason });
-      return report;
-    } catch (e) {
-      await db
-        .query(`UPDATE ntmd_reassess_runs SET status = 'failed', error = $2, reason = 'failed; production unchanged', finished_at = clock_timestamp() WHERE id = $1`, [
-          runId,
-          e instanceof Error ? `${e.name}: ${e.message}` : String(e),
-        ])
-        .catch(() => undefined);
-      throw e;
-    }
-  });
+        [options.trigger ?? 'api', process.pid, hostname(), names, JSON.stringify(rule), production?.modelId ?? null],
+      );
+      const runId = Number(run.id);
+      try {
+        const report = await runLocked(store, registry, runId, production, names, rule, { ...options, folds: k, seed, minNew }, progress);
+        progress({ stage: 'decision', status: report.status, reason: report.reason });
+        return report;
+      } catch (e) {
+        await db
+          .query(
+            `UPDATE ntmd_reassess_runs SET status = 'failed', error = $2, reason = 'failed; production unchanged', finished_at = clock_timestamp() WHERE id = $1`,
+            [runId, e instanceof Error ? `${e.name}: ${e.message}` : String(e)],
+          )
+          .catch(() => undefined);
+        throw e;
+      }
+    },
+  );
 }
 
 /**
@@ -312,7 +331,9 @@ async function runLocked(
   const db = registry.db;
   // Traces produced by a revoked API token stay out until a person relabels or deletes them.
   const suspect = options.filter?.snapshot === undefined ? await suspectTraces(db) : [];
-  const filter: CorpusFilter = suspect.length ? { ...options.filter, excludeTraces: [...(options.filter?.excludeTraces ?? []), ...suspect] } : (options.filter ?? {});
+  const filter: CorpusFilter = suspect.length
+    ? { ...options.filter, excludeTraces: [...(options.filter?.excludeTraces ?? []), ...suspect] }
+    : (options.filter ?? {});
   const corpus = await store.loadCorpus(filter);
   const prodStored = production ? await store.getModel(production.modelId) : null;
   const prodModel = production ? await registry.loadProduction() : null;
@@ -323,7 +344,12 @@ async function runLocked(
   const refSnapshot = last?.snapshot_id ?? prodStored?.snapshotId ?? null;
   const newTraces = countNew(corpus, refSnapshot ? await snapshotLabels(db, refSnapshot) : null);
   progress({ stage: 'load', traces: corpus.docs.length, newTraces, snapshotId: corpus.snapshotId });
-  await db.query('UPDATE ntmd_reassess_runs SET snapshot_id = $2, traces = $3, new_traces = $4 WHERE id = $1', [runId, corpus.snapshotId, corpus.docs.length, newTraces]);
+  await db.query('UPDATE ntmd_reassess_runs SET snapshot_id = $2, traces = $3, new_traces = $4 WHERE id = $1', [
+    runId,
+    corpus.snapshotId,
+    corpus.docs.length,
+    newTraces,
+  ]);
   const base: Omit<ReassessReport, 'status' | 'reason'> = {
     runId,
     snapshotId: corpus.snapshotId,
@@ -343,9 +369,16 @@ async function runLocked(
   const labels = Uint8Array.from(corpus.docs, (d) => d.label);
   const positives = labels.reduce((a, b) => a + b, 0);
   if (Math.min(positives, labels.length - positives) < options.folds) {
-    throw new CorpusTooSmallError(`${positives} malicious and ${labels.length - positives} benign traces; each class needs at least ${options.folds} for ${options.folds} folds`);
+    throw new CorpusTooSmallError(
+      `${positives} malicious and ${labels.length - positives} benign traces; each class needs at least ${options.folds} for ${options.folds} folds`,
+    );
   }
-  const split: Split = makeSplit(corpus, { split: 'grouped', folds: options.folds, seed: options.seed, groupThreshold: options.groupThreshold });
+  const split: Split = makeSplit(corpus, {
+    split: 'grouped',
+    folds: options.folds,
+    seed: options.seed,
+    groupThreshold: options.groupThreshold,
+  });
   progress({ stage: 'split', folds: split.folds.length, description: split.description });
   await db.query('UPDATE ntmd_reassess_runs SET split = $2, folds = $3 WHERE id = $1', [runId, split.description, split.folds.length]);
 
@@ -359,8 +392,10 @@ async function runLocked(
   for (const name of names) {
     if (name === 'production') {
       if (prodConfig) fitters.push({ name, candidate: configCandidate(name, prodConfig) });
-    } else if (name === 'auto') fitters.push({ name, candidate: autoCandidate({ seed: options.seed, folds: options.autoFolds, chosen: autoChoices }) });
-    else if (prodConfig && names.includes('production') && sameConfig(presetConfig(name), prodConfig)) continue; // already there as 'production'
+    } else if (name === 'auto')
+      fitters.push({ name, candidate: autoCandidate({ seed: options.seed, folds: options.autoFolds, chosen: autoChoices }) });
+    else if (prodConfig && names.includes('production') && sameConfig(presetConfig(name), prodConfig))
+      continue; // already there as 'production'
     else fitters.push({ name, candidate: configCandidate(name, presetConfig(name)) });
   }
   const perFold = new Map<string, FoldFigures[]>(fitters.map((f) => [f.name, []]));
@@ -381,7 +416,11 @@ async function runLocked(
         trainIdx = Int32Array.from(Array.from(fold.train).filter((i) => prodTraining.has(corpus.docs[i].submissionId)));
         trainY = Uint8Array.from(trainIdx, (i) => prodTraining.get(corpus.docs[i].submissionId)!);
       } else trainY = Uint8Array.from(trainIdx, (i) => labels[i]);
-      const scorer = f.candidate.fit(Array.from(trainIdx, (i) => docs[i]), trainY, corpus.table);
+      const scorer = f.candidate.fit(
+        Array.from(trainIdx, (i) => docs[i]),
+        trainY,
+        corpus.table,
+      );
       const own = scorer.score(testDocs, corpus.table)[0];
       perFold.get(f.name)!.push(figures(testY, own.scores, own.labels));
       progress({ stage: 'fit', done: ++done, total, model: f.name, fold: fi + 1 });
@@ -395,7 +434,9 @@ async function runLocked(
   const current = prodConfig ? results.shift() : undefined;
   const metric = rule.metric;
   const fold = (r: CandidateResult): number[] => r.perFold.map((x) => x[metric]);
-  if (current) for (const r of results) r.rule = applyRule(rule, { perFold: fold(r), fpr: r.fpr }, { perFold: fold(current), fpr: current.fpr }, results.length, ratio);
+  if (current)
+    for (const r of results)
+      r.rule = applyRule(rule, { perFold: fold(r), fpr: r.fpr }, { perFold: fold(current), fpr: current.fpr }, results.length, ratio);
   const ranked = [...results].sort((a, b) => b.mean[metric] - a.mean[metric] || a.fpr - b.fpr);
   let chosen: CandidateResult | undefined;
   let reason: string;
@@ -418,7 +459,13 @@ async function runLocked(
       snapshotId: corpus.snapshotId,
       modelId: r.name === 'current' ? production!.modelId : null,
       config: { run: runId, model: r.name, split: split.description, rule },
-      metrics: { perFold: r.perFold, mean: r.mean, fpr: r.fpr, confusion: { tp: r.tp, fp: r.fp, tn: r.tn, fn: r.fn }, rule: r.rule ?? null },
+      metrics: {
+        perFold: r.perFold,
+        mean: r.mean,
+        fpr: r.fpr,
+        confusion: { tp: r.tp, fp: r.fp, tn: r.tn, fn: r.fn },
+        rule: r.rule ?? null,
+      },
     });
   }
   if (!chosen) {
@@ -427,12 +474,23 @@ async function runLocked(
   }
   checkAbort(options.signal, 'training the promoted model');
   progress({ stage: 'train', model: chosen.name });
-  const config = chosen.name === 'production' ? prodConfig! : chosen.name === 'auto' ? selectAutoConfig(docs, labels, corpus.table, { seed: options.seed, folds: options.autoFolds }).config : presetConfig(chosen.name);
+  const config =
+    chosen.name === 'production'
+      ? prodConfig!
+      : chosen.name === 'auto'
+        ? selectAutoConfig(docs, labels, corpus.table, { seed: options.seed, folds: options.autoFolds }).config
+        : presetConfig(chosen.name);
   const metrics = { reassessRun: runId, split: split.description, metric, mean: chosen.mean, fpr: chosen.fpr };
   const model = trainOnCorpus(corpus, config, { metrics });
   await breathe();
   checkAbort(options.signal, 'saving the promoted model');
-  const stored = await store.saveModel({ name: `reassess-${runId}-${chosen.name}`, bytes: model.toBytes(), config: config as unknown as Record<string, unknown>, snapshotId: corpus.snapshotId, metrics });
+  const stored = await store.saveModel({
+    name: `reassess-${runId}-${chosen.name}`,
+    bytes: model.toBytes(),
+    config: config as unknown as Record<string, unknown>,
+    snapshotId: corpus.snapshotId,
+    metrics,
+  });
   const entry = await db.transaction(async (tx) => {
     const e = await registry.promote(stored.id, { action: 'promote', runId, reason }, tx);
     await tx.query(
@@ -442,10 +500,28 @@ async function runLocked(
     return e;
   });
   await options.onPromoted?.(stored, entry);
-  return { ...base, status: 'promoted', reason, split: split.description, folds: split.folds.length, current, candidates: results, chosen: chosen.name, productionAfter: stored.id, promoted: stored };
+  return {
+    ...base,
+    status: 'promoted',
+    reason,
+    split: split.description,
+    folds: split.folds.length,
+    current,
+    candidates: results,
+    chosen: chosen.name,
+    productionAfter: stored.id,
+    promoted: stored,
+  };
 }
 
-async function finish(db: SqlDriver, runId: number, status: RunStatus, reason: string, results: unknown, productionAfter: number | null): Promise<void> {
+async function finish(
+  db: SqlDriver,
+  runId: number,
+  status: RunStatus,
+  reason: string,
+  results: unknown,
+  productionAfter: number | null,
+): Promise<void> {
   await db.query(
     `UPDATE ntmd_reassess_runs SET status = $2, reason = $3, results = $4, production_after = $5, finished_at = clock_timestamp() WHERE id = $1`,
     [runId, status, reason, results === null ? null : JSON.stringify(results), productionAfter],

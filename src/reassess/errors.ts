@@ -22,7 +22,10 @@ export class ReassessBusyError extends NtmdError {
 /** The store has no production model (promote one first, or run `reassess`). */
 export class NoProductionModelError extends NtmdError {
   constructor(what: string) {
-    super('NO_PRODUCTION_MODEL', `${what}: the store has no production model yet (run 'ntmaldetect reassess --once' or 'ntmaldetect models promote ID')`);
+    super(
+      'NO_PRODUCTION_MODEL',
+      `${what}: the store has no production model yet (run 'ntmaldetect reassess --once' or 'ntmaldetect models promote ID')`,
+    );
   }
 }
 

@@ -20,4 +20,11 @@ export type { CronSchedule, CronTimer } from './cron.js';
 export { SwappableDetector, followProduction, storeModelDetector } from './swap.js';
 export type { ProductionFollower } from './swap.js';
 export { REASSESS_MIGRATIONS, REASSESS_SCHEMA_VERSION, migrateReassess, ReassessSchemaError } from './schema.js';
-export { CronSyntaxError, ReassessBusyError, NoProductionModelError, NothingToRollBackError, ReassessAbortedError, CorpusTooSmallError } from './errors.js';
+export {
+  CronSyntaxError,
+  ReassessBusyError,
+  NoProductionModelError,
+  NothingToRollBackError,
+  ReassessAbortedError,
+  CorpusTooSmallError,
+} from './errors.js';

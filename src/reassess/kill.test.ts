@@ -17,10 +17,14 @@ afterAll(removeScratch);
 /** Runs `reassess --once` in a child process and kills it once it is fitting folds. */
 function killMidway(db: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [builtCli, 'reassess', '--once', '--db', db, '--candidates', 'production,svc-5gram', '--folds', '5', '--progress'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NTMD_DATABASE_URL: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [builtCli, 'reassess', '--once', '--db', db, '--candidates', 'production,svc-5gram', '--folds', '5', '--progress'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NTMD_DATABASE_URL: '' },
+      },
+    );
     let err = '';
     let killed = false;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -31,7 +35,9 @@ function killMidway(db: string): Promise<string> {
       }
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(err) : reject(new Error(`reassess exited (${code}) before it was killed:\n${err}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve(err) : reject(new Error(`reassess exited (${code}) before it was killed:\n${err}`)),
+    );
   });
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { productionStack, type ProductionEntry } from './registry.js';
 
-const e = (modelId: number, action: ProductionEntry['action']): ProductionEntry => ({ id: 0, modelId, action, runId: null, reason: '', actor: null, createdAt: new Date(0) });
+const e = (modelId: number, action: ProductionEntry['action']): ProductionEntry => ({
+  id: 0,
+  modelId,
+  action,
+  runId: null,
+  reason: '',
+  actor: null,
+  createdAt: new Date(0),
+});
 
 describe('production history', () => {
   test('promotions push, rollbacks pop back to the previous model', () => {

@@ -41,10 +41,12 @@ export const DEFAULT_RULE: PromotionRule = { metric: 'accuracy', alpha: 0.05, mi
 /** Validates a partial rule and fills in the defaults. */
 export function resolveRule(input: Partial<PromotionRule> = {}): PromotionRule {
   const r = { ...DEFAULT_RULE, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
-  if (!(RULE_METRICS as readonly string[]).includes(r.metric)) throw new InvalidOptionError('rule.metric', RULE_METRICS.join(', '), r.metric);
+  if (!(RULE_METRICS as readonly string[]).includes(r.metric))
+    throw new InvalidOptionError('rule.metric', RULE_METRICS.join(', '), r.metric);
   if (!(r.alpha > 0 && r.alpha < 1)) throw new InvalidOptionError('rule.alpha', 'a number in (0, 1)', r.alpha);
   if (!(r.minImprovement >= 0)) throw new InvalidOptionError('rule.minImprovement', 'a number >= 0', r.minImprovement);
-  if (!(r.maxFprIncrease >= 0 && r.maxFprIncrease <= 1)) throw new InvalidOptionError('rule.maxFprIncrease', 'a number in [0, 1]', r.maxFprIncrease);
+  if (!(r.maxFprIncrease >= 0 && r.maxFprIncrease <= 1))
+    throw new InvalidOptionError('rule.maxFprIncrease', 'a number in [0, 1]', r.maxFprIncrease);
   if (typeof r.corrected !== 'boolean') throw new InvalidOptionError('rule.corrected', 'a boolean', r.corrected);
   return r;
 }
@@ -81,7 +83,13 @@ const pFmt = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4
  * @param m - number of candidates compared in the run (for the Bonferroni level).
  * @param testTrainRatio - mean test size / train size of the folds (the correction).
  */
-export function applyRule(rule: PromotionRule, candidate: RuleInput, production: RuleInput, m: number, testTrainRatio: number): RuleOutcome {
+export function applyRule(
+  rule: PromotionRule,
+  candidate: RuleInput,
+  production: RuleInput,
+  m: number,
+  testTrainRatio: number,
+): RuleOutcome {
   const test = pairedTTest(candidate.perFold, production.perFold, rule.corrected ? testTrainRatio : 0);
   const level = rule.alpha / Math.max(1, m);
   const significant = test.pValue < level && test.meanDifference > 0 && test.meanDifference >= rule.minImprovement;
@@ -92,6 +100,16 @@ export function applyRule(rule: PromotionRule, candidate: RuleInput, production:
   if (significant && fprNotWorse) reason = `better beyond fold noise: ${gain}; ${fpr}`;
   else if (!significant && !fprNotWorse) reason = `not significantly better (${gain}) and false-positive rate worse (${fpr})`;
   else if (!significant) reason = `not significantly better: ${gain}`;
-  else reason = `better (${gain}) but false-positive rate worse: ${fpr}${rule.maxFprIncrease > 0 ? ` (allowed rise ${rule.maxFprIncrease})` : ''}`;
-  return { passes: significant && fprNotWorse, test, level, significant, fprNotWorse, candidateFpr: candidate.fpr, productionFpr: production.fpr, reason };
+  else
+    reason = `better (${gain}) but false-positive rate worse: ${fpr}${rule.maxFprIncrease > 0 ? ` (allowed rise ${rule.maxFprIncrease})` : ''}`;
+  return {
+    passes: significant && fprNotWorse,
+    test,
+    level,
+    significant,
+    fprNotWorse,
+    candidateFpr: candidate.fpr,
+    productionFpr: production.fpr,
+    reason,
+  };
 }

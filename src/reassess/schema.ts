@@ -88,6 +88,8 @@ export function migrateReassess(db: SqlDriver): Promise<number[]> {
     lockKey: MIGRATION_LOCK,
     migrations: REASSESS_MIGRATIONS,
     tooNew: (current, known) =>
-      new ReassessSchemaError(`the re-assessment tables are at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`),
+      new ReassessSchemaError(
+        `the re-assessment tables are at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`,
+      ),
   });
 }

@@ -31,10 +31,15 @@ describe('Student t', () => {
 
   test('tails are symmetric and decreasing', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 50, noNaN: true }), fc.double({ min: 0.01, max: 5, noNaN: true }), fc.integer({ min: 1, max: 60 }), (t, dt, df) => {
-        expect(studentTUpperTail(t, df) + studentTUpperTail(-t, df)).toBeCloseTo(1, 12);
-        expect(studentTUpperTail(t + dt, df)).toBeLessThanOrEqual(studentTUpperTail(t, df) + 1e-15);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 50, noNaN: true }),
+        fc.double({ min: 0.01, max: 5, noNaN: true }),
+        fc.integer({ min: 1, max: 60 }),
+        (t, dt, df) => {
+          expect(studentTUpperTail(t, df) + studentTUpperTail(-t, df)).toBeCloseTo(1, 12);
+          expect(studentTUpperTail(t + dt, df)).toBeLessThanOrEqual(studentTUpperTail(t, df) + 1e-15);
+        },
+      ),
     );
   });
 
@@ -73,13 +78,19 @@ describe('paired t-test over folds', () => {
 
   test('swapping the models mirrors the p-value', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 3, maxLength: 10 }), (pairs) => {
-        const a = pairs.map((p) => p[0]);
-        const b = pairs.map((p) => p[1]);
-        const ab = pairedTTest(a, b, 0.2);
-        const ba = pairedTTest(b, a, 0.2);
-        if (Number.isFinite(ab.t) && ab.standardError > 1e-9) expect(ab.pValue + ba.pValue).toBeCloseTo(1, 9);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 3,
+          maxLength: 10,
+        }),
+        (pairs) => {
+          const a = pairs.map((p) => p[0]);
+          const b = pairs.map((p) => p[1]);
+          const ab = pairedTTest(a, b, 0.2);
+          const ba = pairedTTest(b, a, 0.2);
+          if (Number.isFinite(ab.t) && ab.standardError > 1e-9) expect(ab.pValue + ba.pValue).toBeCloseTo(1, 9);
+        },
+      ),
     );
   });
 });

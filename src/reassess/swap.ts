@@ -84,7 +84,11 @@ export function followProduction(
   options: { intervalMs?: number; onSwap?: (modelId: number) => void; onError?: (e: unknown) => void } = {},
 ): ProductionFollower {
   if (!isReloadable(detector.active)) {
-    throw new InvalidOptionError('detector', 'a SwappableDetector on a detector that can load another model (withModel), such as ModelDetector of ntmaldetect/server', detector.active.model.name);
+    throw new InvalidOptionError(
+      'detector',
+      'a SwappableDetector on a detector that can load another model (withModel), such as ModelDetector of ntmaldetect/server',
+      detector.active.model.name,
+    );
   }
   let registry: Promise<ModelRegistry> | undefined;
   let checking: Promise<number | null> | undefined;
@@ -95,7 +99,8 @@ export function followProduction(
         const entry = await (await registry).production();
         if (entry && entry.modelId !== detector.modelId) {
           const like = detector.active;
-          if (!isReloadable(like)) throw new InvalidOptionError('detector', 'a detector that can load another model (withModel)', like.model.name);
+          if (!isReloadable(like))
+            throw new InvalidOptionError('detector', 'a detector that can load another model (withModel)', like.model.name);
           detector.swap(await storeModelDetector(store, entry.modelId, like), entry.modelId);
           options.onSwap?.(entry.modelId);
         }

@@ -24,7 +24,15 @@ import type { AttachOptions, LiveDetector, SessionOptions, TraceProgramOptions, 
 export type * from './types.js';
 export * from './errors.js';
 export { parseInterval, formatInterval, MAX_INTERVAL_MS } from './interval.js';
-export { findNtTrace, resolveProgram, checkProgramArgs, isBatchScript, NTTRACE_NAMES, type TracerCommand, type LocateContext } from './locate.js';
+export {
+  findNtTrace,
+  resolveProgram,
+  checkProgramArgs,
+  isBatchScript,
+  NTTRACE_NAMES,
+  type TracerCommand,
+  type LocateContext,
+} from './locate.js';
 export { interruptTracer, ctrlCScript, type Interrupter } from './process.js';
 export { DEFAULT_INTERVAL_MS } from './session.js';
 export { createLiveDetector, type LiveDetectorOptions } from './live.js';
@@ -56,7 +64,12 @@ function nttraceArgs(options: SessionOptions): string[] {
   }
   // The runner gives -out itself (the trace must not share the program's console).
   const out = extra.find((a) => /^[-/]out$/i.test(a));
-  if (out !== undefined) throw new InvalidOptionError('nttraceArgs', 'NtTrace options other than -out (the runner writes the trace to a private file itself; use saveLog for a copy)', out);
+  if (out !== undefined)
+    throw new InvalidOptionError(
+      'nttraceArgs',
+      'NtTrace options other than -out (the runner writes the trace to a private file itself; use saveLog for a copy)',
+      out,
+    );
   return [...extra];
 }
 

@@ -12,7 +12,11 @@ import { corpusDir, requireShared } from '../../test/shared.js';
 import { collect, FAKE, waitGone } from './test-helpers/fake.js';
 
 requireShared();
-const rawLogs = ['benign', 'malicious'].flatMap((d) => readdirSync(join(corpusDir, 'raw', d)).sort().map((f) => join(corpusDir, 'raw', d, f)));
+const rawLogs = ['benign', 'malicious'].flatMap((d) =>
+  readdirSync(join(corpusDir, 'raw', d))
+    .sort()
+    .map((f) => join(corpusDir, 'raw', d, f)),
+);
 let model: Model;
 
 beforeAll(async () => {
@@ -50,7 +54,7 @@ describe('the live detector against detect()', () => {
       const bytes = readFileSync(log);
       for (const policy of ['any', 'all', 'majority'] as const) {
         const det = await createLiveDetector({ model, policy });
-        for (let i = 0; i < bytes.length; ) {
+        for (let i = 0; i < bytes.length;) {
           const n = 1 + ((i * 7919) % 4099);
           det.push(bytes.subarray(i, i + n));
           i += n;
@@ -64,7 +68,10 @@ describe('the live detector against detect()', () => {
   it('is insufficient, never malicious, before the first n-gram', async () => {
     const det = await createLiveDetector({ model });
     expect(det.verdict()).toMatchObject({ insufficient: true, malicious: false, calls: 0, ngrams: 0 });
-    const head = readFileSync(rawLogs[0], 'latin1').split('\n').filter((l) => l.startsWith('Nt')).slice(0, 9);
+    const head = readFileSync(rawLogs[0], 'latin1')
+      .split('\n')
+      .filter((l) => l.startsWith('Nt'))
+      .slice(0, 9);
     det.push(Buffer.from(head.join('\n') + '\n'));
     expect(det.calls).toBe(9);
     const v = det.verdict();

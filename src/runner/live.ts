@@ -62,7 +62,12 @@ export async function createLiveDetector(options: LiveDetectorOptions = {}): Pro
       return counter.calls;
     },
     verdict(): Verdict {
-      return verdictOfRow(model, counter.toRow(), { calls: counter.calls, ngrams: counter.ngrams, unknown: counter.unknown }, verdictOptions);
+      return verdictOfRow(
+        model,
+        counter.toRow(),
+        { calls: counter.calls, ngrams: counter.ngrams, unknown: counter.unknown },
+        verdictOptions,
+      );
     },
     end() {
       if (!ended) {

@@ -155,7 +155,8 @@ export function checkProgramArgs(args: readonly string[]): void {
     if (arg.length === 0) why = 'it is empty (NtTrace would drop it)';
     else if (arg.includes('"')) why = 'it holds a double quote (NtTrace does not escape quotes)';
     else if (/[\t\n\r\v\f]/.test(arg)) why = 'it holds a tab or line break (NtTrace quotes only arguments with spaces)';
-    else if (arg.includes(' ') && arg.endsWith('\\')) why = 'it holds a space and ends with a backslash (the quote NtTrace adds would be escaped)';
+    else if (arg.includes(' ') && arg.endsWith('\\'))
+      why = 'it holds a space and ends with a backslash (the quote NtTrace adds would be escaped)';
     if (why !== undefined) {
       throw new UnsafeTargetError(`program argument ${i + 1} (${JSON.stringify(arg)}) cannot be passed through NtTrace unchanged: ${why}`);
     }

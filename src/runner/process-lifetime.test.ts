@@ -189,7 +189,18 @@ describe.skipIf(!linux)('the watchdog (POSIX)', () => {
     const session = traceProgram({
       program: process.execPath,
       nttrace: FAKE,
-      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'early-exit', '-fake-after', '400', '-fake-batch', '20', '-fake-pause-ms', '100'],
+      nttraceArgs: [
+        '-fake-replay',
+        RAW_BENIGN,
+        '-fake-mode',
+        'early-exit',
+        '-fake-after',
+        '400',
+        '-fake-batch',
+        '20',
+        '-fake-pause-ms',
+        '100',
+      ],
       detector: countingDetector(),
     });
     await eventually(() => mine().length > 0, 5000);
@@ -245,7 +256,8 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
   const named = (ps: WindowsProcess[], ...names: string[]) => ps.filter((p) => names.includes(p.name.toLowerCase()));
   /** Waits until none of `names` runs in the prefix (Wine lists a killed process a moment longer). */
   const windowsGone = (names: string[], ms = 15_000) => eventually(async () => named(await prefix.processes(), ...names).length === 0, ms);
-  const windowsSeen = (names: string[], ms = 20_000) => eventually(async () => named(await prefix.processes(), ...names).length === names.length, ms);
+  const windowsSeen = (names: string[], ms = 20_000) =>
+    eventually(async () => named(await prefix.processes(), ...names).length === names.length, ms);
 
   it('the real NtTrace and its program die with a worker killed by SIGKILL', async (ctx) => {
     if (!head.ok) return ctx.skip(head.reason);
@@ -262,7 +274,8 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
     worker.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     // Wait on the Linux side for NtTrace's first trace line (winedbg run while nttrace-wine's
     // winepath starts can stall both for a minute), then look at the Windows side once.
-    const traced = () => traceFolders(traceDir).some((d) => existsSync(join(traceDir, d, 'trace.log')) && statSync(join(traceDir, d, 'trace.log')).size > 0);
+    const traced = () =>
+      traceFolders(traceDir).some((d) => existsSync(join(traceDir, d, 'trace.log')) && statSync(join(traceDir, d, 'trace.log')).size > 0);
     expect(await eventually(traced, 40_000)).toBe(true);
     expect(await windowsSeen(['ping.exe', 'nttrace.exe'])).toBe(true);
     const linuxTracer = processesInPrefix(prefix.path).filter((p) => processesWith('NtTrace.exe').includes(p));
@@ -281,7 +294,11 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
     const exe = helper.ok ? helper.exe : '';
     /** Starts `wine64 jobkill.exe args...` with a pipe as its standard input. */
     const startHelper = (args: string[]): ChildProcess => {
-      const child = spawn(wine.ok ? wine.tools.wine64 : '', [exe, ...args], { env: prefix.env(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const child = spawn(wine.ok ? wine.tools.wine64 : '', [exe, ...args], {
+        env: prefix.env(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
       toKill.add(child.pid!);
       return child;
     };
@@ -308,7 +325,11 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
       const missing = await exitOf(startHelper(['C:\\ntmd\\no-such-program.exe']));
       expect(missing.code).toBe(122);
       expect(missing.err).toMatch(/^jobkill: CreateProcess failed with error \d+: \S.*\r?\n$/);
-      const noPipe = spawnSync(wine.ok ? wine.tools.wine64 : '', [exe, CMD, '/c', 'exit 0'], { env: prefix.env(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+      const noPipe = spawnSync(wine.ok ? wine.tools.wine64 : '', [exe, CMD, '/c', 'exit 0'], {
+        env: prefix.env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      });
       expect(noPipe.status).toBe(120);
       expect(noPipe.stderr.toString()).toMatch(/standard input must be a pipe/);
     });
@@ -324,7 +345,11 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
 
     it('kills them when the helper itself is killed (Wine implements JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE)', async () => {
       // The control: without the helper, killing cmd.exe's process leaves its ping.exe running.
-      const bare = spawn(wine.ok ? wine.tools.wine64 : '', [CMD, '/c', 'ping -n 120 127.0.0.1 >NUL'], { env: prefix.env(), stdio: 'ignore', detached: true });
+      const bare = spawn(wine.ok ? wine.tools.wine64 : '', [CMD, '/c', 'ping -n 120 127.0.0.1 >NUL'], {
+        env: prefix.env(),
+        stdio: 'ignore',
+        detached: true,
+      });
       toKill.add(bare.pid!);
       expect(await windowsSeen(['cmd.exe', 'ping.exe'])).toBe(true);
       process.kill(bare.pid!, 'SIGKILL');
@@ -343,7 +368,16 @@ describe.skipIf(!wine.ok)(`under Wine${wine.ok ? '' : ` (skipped: ${wine.reason}
       if (!head.ok) return ctx.skip(head.reason);
       const dir = prefix.driveC('ntmd-jobkill');
       mkdirSync(dir, { recursive: true });
-      const child = startHelper([`Z:${head.exe.replace(/\//g, '\\')}`, '-out', 'C:\\ntmd-jobkill\\trace.log', '--', 'C:\\windows\\system32\\ping.exe', '-n', '120', '127.0.0.1']);
+      const child = startHelper([
+        `Z:${head.exe.replace(/\//g, '\\')}`,
+        '-out',
+        'C:\\ntmd-jobkill\\trace.log',
+        '--',
+        'C:\\windows\\system32\\ping.exe',
+        '-n',
+        '120',
+        '127.0.0.1',
+      ]);
       expect(await windowsSeen(['nttrace.exe', 'ping.exe'])).toBe(true);
       expect(await eventually(() => existsSync(join(dir, 'trace.log')) && statSync(join(dir, 'trace.log')).size > 0, 20_000)).toBe(true);
       process.kill(child.pid!, 'SIGKILL');

@@ -9,9 +9,12 @@ describe('ctrlCScript (the Windows Ctrl+C helper)', () => {
   it('attaches to the given console, ignores the event itself, then raises CTRL_C_EVENT for that console', () => {
     const script = ctrlCScript(4242);
     const lines = script.split('\n');
-    const order = ['FreeConsole()', 'AttachConsole(4242)', 'SetConsoleCtrlHandler([System.IntPtr]::Zero, $true)', 'GenerateConsoleCtrlEvent(0, 0)'].map((call) =>
-      lines.findIndex((l) => l.includes(`[Ntmd.Console]::${call}`)),
-    );
+    const order = [
+      'FreeConsole()',
+      'AttachConsole(4242)',
+      'SetConsoleCtrlHandler([System.IntPtr]::Zero, $true)',
+      'GenerateConsoleCtrlEvent(0, 0)',
+    ].map((call) => lines.findIndex((l) => l.includes(`[Ntmd.Console]::${call}`)));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(script).toContain('exit 3');
@@ -30,7 +33,9 @@ describe('tracer processes on POSIX', () => {
       '-e',
       "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); console.log(c.pid); setInterval(()=>{},1000);",
     ]);
-    const grandchild = await new Promise<number>((resolve) => child.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
+    const grandchild = await new Promise<number>((resolve) =>
+      child.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))),
+    );
     expect(isAlive(-child.pid!)).toBe(true);
     expect(isAlive(grandchild)).toBe(true);
     killTree(child);
@@ -39,9 +44,13 @@ describe('tracer processes on POSIX', () => {
   });
 
   it('delivers Ctrl+C as SIGINT, and reports a process that is gone', async () => {
-    const p = spawn(process.execPath, ['-e', "process.on('SIGINT', () => { console.log('got it'); process.exit(0); }); console.log('ready'); setInterval(()=>{},1000);"], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const p = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGINT', () => { console.log('got it'); process.exit(0); }); console.log('ready'); setInterval(()=>{},1000);"],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     await new Promise((r) => p.stdout.once('data', r));
     const said = new Promise<string>((r) => p.stdout.once('data', (b: Buffer) => r(b.toString().trim())));
     expect(await interruptTracer(p.pid!)).toBe(true);

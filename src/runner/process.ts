@@ -175,11 +175,15 @@ export const interruptTracer: Interrupter = (pid) => {
   const powershell = join(systemRoot(), 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
   const encoded = Buffer.from(ctrlCScript(pid), 'utf16le').toString('base64');
   return new Promise((done) => {
-    const helper = spawn(powershell, ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encoded], {
-      shell: false,
-      windowsHide: true,
-      stdio: 'ignore',
-    });
+    const helper = spawn(
+      powershell,
+      ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encoded],
+      {
+        shell: false,
+        windowsHide: true,
+        stdio: 'ignore',
+      },
+    );
     helper.once('error', () => done(false));
     helper.once('exit', (code) => done(code === 0));
   });

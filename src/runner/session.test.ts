@@ -17,7 +17,9 @@ import { collect, countingDetector, FAKE, RAW_BENIGN, sleeper, tempDir, waitGone
 import { requireShared } from '../../test/shared.js';
 
 requireShared();
-const rawLines = readFileSync(RAW_BENIGN, 'latin1').split('\n').filter((l) => /^Nt\w+\(.*\) => /.test(l)).length;
+const rawLines = readFileSync(RAW_BENIGN, 'latin1')
+  .split('\n')
+  .filter((l) => /^Nt\w+\(.*\) => /.test(l)).length;
 const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const f of cleanup.splice(0)) f();
@@ -106,7 +108,10 @@ describe('traceProgram with the fake tracer', () => {
     chmodSync(tracer, 0o755);
     const session = traceProgram({ program: programFile(d), nttrace: tracer, detector: countingDetector() });
     const { events, error } = await collect(session);
-    expect(error).toMatchObject({ code: 'TRACER_START_FAILED', message: new RegExp(`cannot start the tracer ${JSON.stringify(tracer)}: spawn .*ENOENT`) });
+    expect(error).toMatchObject({
+      code: 'TRACER_START_FAILED',
+      message: new RegExp(`cannot start the tracer ${JSON.stringify(tracer)}: spawn .*ENOENT`),
+    });
     expect(events).toEqual([]);
   });
 
@@ -120,13 +125,15 @@ describe('traceProgram with the fake tracer', () => {
   it('refuses batch scripts and arguments NtTrace would mangle', async () => {
     const d = tempDir();
     const bat = programFile(d, 'x.cmd');
-    await expect(traceProgram({ program: bat, nttrace: FAKE, detector: countingDetector() }).result).rejects.toBeInstanceOf(UnsafeTargetError);
+    await expect(traceProgram({ program: bat, nttrace: FAKE, detector: countingDetector() }).result).rejects.toBeInstanceOf(
+      UnsafeTargetError,
+    );
     const s = traceProgram({ program: programFile(d), args: ['say "hi"'], nttrace: FAKE, detector: countingDetector() });
     await expect(s.result).rejects.toMatchObject({ code: 'UNSAFE_TARGET' });
     expect(s.tracerPid).toBeUndefined();
   });
 
-  it('passes on NtTrace\'s CreateProcess message when it cannot start the program', async () => {
+  it("passes on NtTrace's CreateProcess message when it cannot start the program", async () => {
     const d = tempDir();
     // Exists for our check, but the fake's -fake-spawn cannot execute it (no exec bit).
     const p = join(d, 'noexec.exe');
@@ -144,7 +151,20 @@ describe('traceProgram with the fake tracer', () => {
     const session = traceProgram({
       program: programFile(d),
       nttrace: FAKE,
-      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'fail', '-fake-after', '300', '-fake-exit-code', '3', '-fake-batch', '50', '-fake-pause-ms', '30'],
+      nttraceArgs: [
+        '-fake-replay',
+        RAW_BENIGN,
+        '-fake-mode',
+        'fail',
+        '-fake-after',
+        '300',
+        '-fake-exit-code',
+        '3',
+        '-fake-batch',
+        '50',
+        '-fake-pause-ms',
+        '30',
+      ],
       intervalMs: '60ms',
       detector: countingDetector(),
     });
@@ -183,7 +203,10 @@ describe('traceProgram with the fake tracer', () => {
 
   it('reports output that never holds a call', async () => {
     const d = tempDir();
-    for (const args of [['-fake-mode', 'garbage'], ['-fake-replay', RAW_BENIGN, '-fake-mode', 'early-exit', '-fake-after', '3']]) {
+    for (const args of [
+      ['-fake-mode', 'garbage'],
+      ['-fake-replay', RAW_BENIGN, '-fake-mode', 'early-exit', '-fake-after', '3'],
+    ]) {
       const session = traceProgram({ program: programFile(d), nttrace: FAKE, nttraceArgs: args, detector: countingDetector() });
       const { events, error } = await collect(session);
       expect(error).toBeInstanceOf(NoCallsTracedError);
@@ -205,7 +228,12 @@ describe('traceProgram with the fake tracer', () => {
     const r = await session.result;
     expect(await waitGone(session.tracerPid!)).toBe(true);
     expect(r.exitCode).toBe(0);
-    expect(r.calls).toBe(readFileSync(RAW_BENIGN, 'latin1').split('\n').slice(0, 100).filter((l) => /^Nt\w+\(.*\) => /.test(l)).length);
+    expect(r.calls).toBe(
+      readFileSync(RAW_BENIGN, 'latin1')
+        .split('\n')
+        .slice(0, 100)
+        .filter((l) => /^Nt\w+\(.*\) => /.test(l)).length,
+    );
   });
 
   it('stops a program that never exits on abort: Ctrl+C, final verdict, nothing left running', async () => {
@@ -247,7 +275,7 @@ describe('traceProgram with the fake tracer', () => {
       detector: countingDetector(),
     });
     const it = session[Symbol.asyncIterator]();
-    for (let n = await it.next(); n.value.type !== 'verdict' || n.value.calls === 0; ) n = await it.next();
+    for (let n = await it.next(); n.value.type !== 'verdict' || n.value.calls === 0;) n = await it.next();
     const r = await session.stop();
     expect(r).toMatchObject({ ended: 'stopped', detached: false, killed: true, signal: 'SIGKILL' });
     const rest: RunEvent[] = [];
@@ -304,7 +332,12 @@ function attachToTarget(pid: number, fakeArgs: string[], extra: Partial<AttachOp
 describe('failures of the consumer side', () => {
   it('refuses a log path that cannot be written, before starting NtTrace', async () => {
     const d = tempDir();
-    const s = traceProgram({ program: programFile(d), nttrace: FAKE, saveLog: join(d, 'no', 'such', 'dir', 'x.log'), detector: countingDetector() });
+    const s = traceProgram({
+      program: programFile(d),
+      nttrace: FAKE,
+      saveLog: join(d, 'no', 'such', 'dir', 'x.log'),
+      detector: countingDetector(),
+    });
     await expect(s.result).rejects.toMatchObject({ code: 'SAVE_LOG_FAILED', message: /ENOENT/ });
     expect(s.tracerPid).toBeUndefined();
   });
@@ -316,7 +349,12 @@ describe('failures of the consumer side', () => {
     det.push = () => {
       throw boom;
     };
-    const s = traceProgram({ program: programFile(d), nttrace: FAKE, nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'hang'], detector: det });
+    const s = traceProgram({
+      program: programFile(d),
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-replay', RAW_BENIGN, '-fake-mode', 'hang'],
+      detector: det,
+    });
     await expect(s.result).rejects.toBe(boom);
     expect(await waitGone(s.tracerPid!)).toBe(true);
   });
@@ -334,7 +372,7 @@ describe('attachProcess with the fake tracer', () => {
     expect(isAlive(target.pid!)).toBe(true);
   });
 
-  it('passes on NtTrace\'s message for a PID that does not exist', async () => {
+  it("passes on NtTrace's message for a PID that does not exist", async () => {
     const gone = sleeper();
     await new Promise((r) => gone.once('spawn', r));
     const pid = gone.pid!;
@@ -350,7 +388,9 @@ describe('attachProcess with the fake tracer', () => {
 
   it('refuses a PID that is not a positive integer', async () => {
     for (const pid of [0, -5, 1.5, Number.NaN]) {
-      await expect(attachProcess({ pid, nttrace: FAKE, detector: countingDetector() }).result).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      await expect(attachProcess({ pid, nttrace: FAKE, detector: countingDetector() }).result).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
     }
   });
 

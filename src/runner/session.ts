@@ -8,14 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InvalidOptionError, NtmdError } from '../errors.js';
-import {
-  AttachError,
-  NoCallsTracedError,
-  ProgramStartError,
-  RunnerError,
-  TracerFailedError,
-  TracerStartError,
-} from './errors.js';
+import { AttachError, NoCallsTracedError, ProgramStartError, RunnerError, TracerFailedError, TracerStartError } from './errors.js';
 import { parseInterval } from './interval.js';
 import type { TracerCommand } from './locate.js';
 import { createTraceFile, type TraceFile } from './trace-file.js';
@@ -62,7 +55,8 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
   const result = (async (): Promise<RunResult> => {
     const intervalMs = parseInterval(options.intervalMs ?? DEFAULT_INTERVAL_MS, 'intervalMs');
     const grace = options.stopGraceMs ?? (process.platform === 'win32' ? 10_000 : 3_000);
-    if (!(grace >= 0 && Number.isFinite(grace))) throw new InvalidOptionError('stopGraceMs', 'a non-negative number of milliseconds', grace);
+    if (!(grace >= 0 && Number.isFinite(grace)))
+      throw new InvalidOptionError('stopGraceMs', 'a non-negative number of milliseconds', grace);
     if (options.signal?.aborted) throw new RunnerError('ABORTED', 'the trace was aborted before it started');
     const prepared = await plan.prepare();
     detector = prepared.detector;
@@ -115,7 +109,8 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       // Each chunk is a view of the trace file's one read buffer, valid during this call.
       const consume = (chunk: Buffer): void => {
         sawOutput();
-        if (seen.traceHead.length < HEAD_KEEP) seen.traceHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.traceHead.length));
+        if (seen.traceHead.length < HEAD_KEEP)
+          seen.traceHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.traceHead.length));
         if (internal !== undefined) return;
         try {
           if (logFd !== undefined) writeSync(logFd, chunk);
@@ -126,7 +121,9 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
       };
       const sink = programSink(options.programOutput);
       started = performance.now();
-      proc = spawnTracer(command.file, [...command.prefix, '-out', trace.path, ...tracerArgs], options.cwd, options.env, { removeOnDeath: trace.dir });
+      proc = spawnTracer(command.file, [...command.prefix, '-out', trace.path, ...tracerArgs], options.cwd, options.env, {
+        removeOnDeath: trace.dir,
+      });
       child = proc;
       trace.start(consume);
       return await watchTracer(proc);
@@ -135,7 +132,8 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
         // The tracer's standard output is the traced program's console output (and NtTrace's
         // own "Detached"): passed to the caller's sink, never to the detector.
         proc.stdout!.on('data', (chunk: Buffer) => {
-          if (seen.stdoutHead.length < HEAD_KEEP) seen.stdoutHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.stdoutHead.length));
+          if (seen.stdoutHead.length < HEAD_KEEP)
+            seen.stdoutHead += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_KEEP - seen.stdoutHead.length));
           seen.stdoutTail = (seen.stdoutTail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL_KEEP))).slice(-TAIL_KEEP);
           sink?.(chunk, proc.stdout!);
         });
@@ -169,7 +167,10 @@ export function startSession(plan: SessionPlan, options: SessionOptions): TraceS
           ended = 'stopped';
           // NtTrace installs its Ctrl+C handler just before its debug loop, which writes the
           // first line: a Ctrl+C before that would terminate it (and kill its debuggee).
-          const gone = exited.then(() => true, () => true);
+          const gone = exited.then(
+            () => true,
+            () => true,
+          );
           const ready = await Promise.race([firstOutput.then(() => true), gone.then(() => false), delay(grace).then(() => false)]);
           if (proc.exitCode !== null || proc.signalCode !== null) return;
           const interrupt: Interrupter = options.interrupt ?? interruptTracer;
@@ -351,7 +352,11 @@ function openLog(path: string): number {
   try {
     return openSync(path, 'w');
   } catch (e) {
-    throw new RunnerError('SAVE_LOG_FAILED', `cannot write the log to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new RunnerError(
+      'SAVE_LOG_FAILED',
+      `cannot write the log to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 

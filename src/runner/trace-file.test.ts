@@ -18,7 +18,9 @@ afterEach(() => {
 });
 
 const callLine = /^Nt\w+\(.*\) => /;
-const rawCalls = readFileSync(RAW_BENIGN, 'latin1').split('\n').filter((l) => callLine.test(l)).length;
+const rawCalls = readFileSync(RAW_BENIGN, 'latin1')
+  .split('\n')
+  .filter((l) => callLine.test(l)).length;
 
 describe('createTraceFile (the private -out file, read as it grows)', () => {
   it('makes a 0700 folder with an empty 0600 file, reads every byte a writer appends, in order, through one buffer, and removes it all', async () => {
@@ -68,7 +70,9 @@ describe('createTraceFile (the private -out file, read as it grows)', () => {
 
   it('fails with TRACE_FILE_FAILED, leaving nothing, when the folder cannot be made', () => {
     const base = join(tempDir(), 'no', 'such');
-    expect(() => createTraceFile(base)).toThrow(expect.objectContaining({ code: 'TRACE_FILE_FAILED', message: expect.stringMatching(/ENOENT/) }));
+    expect(() => createTraceFile(base)).toThrow(
+      expect.objectContaining({ code: 'TRACE_FILE_FAILED', message: expect.stringMatching(/ENOENT/) }),
+    );
   });
 });
 
@@ -206,22 +210,35 @@ describe('traceProgram: the trace from -out, the program console apart', () => {
     }
   });
 
-  it('says what it saw when no call was read: the lines, the first of them, NtTrace\'s stderr', async () => {
-    const garbage = traceProgram({ program: process.execPath, nttrace: FAKE, nttraceArgs: ['-fake-mode', 'garbage', '-fake-after', '5'], detector: countingDetector() });
+  it("says what it saw when no call was read: the lines, the first of them, NtTrace's stderr", async () => {
+    const garbage = traceProgram({
+      program: process.execPath,
+      nttrace: FAKE,
+      nttraceArgs: ['-fake-mode', 'garbage', '-fake-after', '5'],
+      detector: countingDetector(),
+    });
     const e1 = (await collect(garbage)).error as NoCallsTracedError;
     expect(e1).toBeInstanceOf(NoCallsTracedError);
     expect(e1.lines).toBe(5);
     expect(e1.firstLines).toHaveLength(3);
-    expect(e1.message).toMatch(/^NtTrace's trace held no system call: 5 lines, none a call line; first lines: "[^"]{40}", "[^"]{40}", "[^"]{40}"; NtTrace wrote nothing on stderr$/);
+    expect(e1.message).toMatch(
+      /^NtTrace's trace held no system call: 5 lines, none a call line; first lines: "[^"]{40}", "[^"]{40}", "[^"]{40}"; NtTrace wrote nothing on stderr$/,
+    );
 
     // A tracer that ignores -out and writes its trace to stdout, with a warning on stderr.
     const d = tempDir();
     const tracer = join(d, 'stdout-tracer.mjs');
-    writeFileSync(tracer, `process.stderr.write('Warning: Only 227 entry points active out of 535\\n'); process.stdout.write(require_log());\nfunction require_log() { return ${JSON.stringify(readFileSync(RAW_BENIGN, 'latin1').split('\n').slice(0, 4).join('\n'))} + '\\n'; }\n`);
+    writeFileSync(
+      tracer,
+      `process.stderr.write('Warning: Only 227 entry points active out of 535\\n'); process.stdout.write(require_log());\nfunction require_log() { return ${JSON.stringify(readFileSync(RAW_BENIGN, 'latin1').split('\n').slice(0, 4).join('\n'))} + '\\n'; }\n`,
+    );
     const s = traceProgram({ program: process.execPath, nttrace: tracer, detector: countingDetector() });
     const e2 = (await collect(s)).error as NoCallsTracedError;
     expect(e2).toMatchObject({ code: 'NO_CALLS_TRACED', lines: 0, traceBytes: 0 });
-    const first3 = readFileSync(RAW_BENIGN, 'latin1').split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 3);
+    const first3 = readFileSync(RAW_BENIGN, 'latin1')
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .slice(0, 3);
     expect(first3[0]).toMatch(/^Process \d+ starting at /);
     expect(e2.message).toBe(
       `NtTrace wrote nothing to its trace file; NtTrace's stderr ends: "Warning: Only 227 entry points active out of 535"; ` +
@@ -229,11 +246,14 @@ describe('traceProgram: the trace from -out, the program console apart', () => {
     );
   });
 
-  it("reports NtTrace's \"Cannot open\" for its trace file as TRACE_FILE_FAILED", async () => {
+  it('reports NtTrace\'s "Cannot open" for its trace file as TRACE_FILE_FAILED', async () => {
     const d = tempDir();
     const tracer = join(d, 'cannot-open.mjs');
     writeFileSync(tracer, "process.stderr.write('Cannot open: ' + process.argv[3] + '\\n'); process.exit(1);\n");
     const s = traceProgram({ program: process.execPath, nttrace: tracer, detector: countingDetector() });
-    await expect(s.result).rejects.toMatchObject({ code: 'TRACE_FILE_FAILED', message: /^NtTrace cannot open its trace file .*trace\.log \(Cannot open: .*trace\.log\); give a folder/ });
+    await expect(s.result).rejects.toMatchObject({
+      code: 'TRACE_FILE_FAILED',
+      message: /^NtTrace cannot open its trace file .*trace\.log \(Cannot open: .*trace\.log\); give a folder/,
+    });
   });
 });

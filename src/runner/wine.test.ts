@@ -89,7 +89,6 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
     return runCliWith(args, { env: prefix.env(exe), cwd: work, onOut: onOut && ((_, soFar) => onOut(soFar)) });
   }
 
-
   const builds = [
     { name: 'master', get: () => head },
     { name: 'v1.0', get: () => v10 },
@@ -162,16 +161,23 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
         const stopAnyway = setTimeout(() => {
           if (!signalled) process.emit('SIGINT');
         }, 20_000);
-        const res = await cli(['attach', '--model', MODEL, '--json', '--interval', '300ms', '--nttrace', tools.wrapper, String(pid)], head.exe, (text) => {
-          if (process.env.NTMD_WINE_VERBOSE) console.log(text.split('\n').at(-2));
-          if (!signalled && /"type":"verdict","calls":[1-9]/.test(text)) {
-            signalled = true;
-            process.emit('SIGINT');
-          }
-        });
+        const res = await cli(
+          ['attach', '--model', MODEL, '--json', '--interval', '300ms', '--nttrace', tools.wrapper, String(pid)],
+          head.exe,
+          (text) => {
+            if (process.env.NTMD_WINE_VERBOSE) console.log(text.split('\n').at(-2));
+            if (!signalled && /"type":"verdict","calls":[1-9]/.test(text)) {
+              signalled = true;
+              process.emit('SIGINT');
+            }
+          },
+        );
         clearTimeout(stopAnyway);
         expect(signalled).toBe(true);
-        const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; calls?: number; code?: number; verdict?: { malicious: boolean; verdict: string } });
+        const events = res.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { type: string; calls?: number; code?: number; verdict?: { malicious: boolean; verdict: string } });
         expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
         const final = events.at(-1)!;
         expect(final.type).toBe('final');
@@ -180,7 +186,9 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
         expect(res.code).toBe({ malicious: 1, benign: 0, unfamiliar: 3, insufficient: 3 }[final.verdict!.verdict]);
         // NtTrace's "Detached" arrives on its stdout, passed through to stderr.
         // (Wine's console writes it with CRLF.)
-        expect(res.stderr).toMatch(new RegExp(`^ntmaldetect: stopping: sending Ctrl\\+C to NtTrace so that it detaches from ${pid}\\.\\.\\.\\nDetached\\r?\\n$`));
+        expect(res.stderr).toMatch(
+          new RegExp(`^ntmaldetect: stopping: sending Ctrl\\+C to NtTrace so that it detaches from ${pid}\\.\\.\\.\\nDetached\\r?\\n$`),
+        );
         expect(await prefix.isRunning(pid)).toBe(true);
         expect(isAlive(target.pid!)).toBe(true);
       } finally {
@@ -190,7 +198,8 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
           /* already gone: the assertions above say why */
         }
         // Wine lists a killed process for a moment longer: let the next tests start clean.
-        for (let i = 0; i < 50 && (await prefix.processes()).some((p) => p.name === 'ping.exe'); i++) await new Promise((r) => setTimeout(r, 200));
+        for (let i = 0; i < 50 && (await prefix.processes()).some((p) => p.name === 'ping.exe'); i++)
+          await new Promise((r) => setTimeout(r, 200));
       }
     });
 
@@ -200,11 +209,27 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
         let killed = 0;
         const before = new Set((await prefix.processes()).map((p) => p.pid));
         const res = await cli(
-          ['run', '--model', MODEL, '--json', '--interval', '300ms', '--nttrace', tools.wrapper, '--', prefix.system32('ping.exe'), '-n', '120', '127.0.0.1'],
+          [
+            'run',
+            '--model',
+            MODEL,
+            '--json',
+            '--interval',
+            '300ms',
+            '--nttrace',
+            tools.wrapper,
+            '--',
+            prefix.system32('ping.exe'),
+            '-n',
+            '120',
+            '127.0.0.1',
+          ],
           head.exe,
           (text) => {
             if (killed === 0 && /"type":"verdict","calls":[1-9]/.test(text)) {
-              const tracer = processesInPrefix(prefix.path).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('NtTrace.exe'));
+              const tracer = processesInPrefix(prefix.path).filter((p) =>
+                readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('NtTrace.exe'),
+              );
               expect(tracer).toHaveLength(1);
               killed = tracer[0];
               process.kill(killed, signal);
@@ -212,7 +237,20 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
           },
         );
         expect(killed).toBeGreaterThan(0);
-        const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; calls?: number; code?: number | null; signal?: string | null; error?: { code: string }; verdict?: { malicious: boolean } });
+        const events = res.stdout
+          .trim()
+          .split('\n')
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                type: string;
+                calls?: number;
+                code?: number | null;
+                signal?: string | null;
+                error?: { code: string };
+                verdict?: { malicious: boolean };
+              },
+          );
         const final = events.at(-1)!;
         expect(final).toMatchObject({ type: 'final', error: { code: 'TRACER_FAILED' } });
         expect(final.calls).toBeGreaterThan(0);
@@ -234,10 +272,15 @@ describe.skipIf(!wine.ok)(`the runner on the real NtTrace under Wine${wine.ok ? 
 
     it('a missing program, a file that is no program, and a bad pid: typed errors, exit code 2', async (ctx) => {
       if (!head.ok) return ctx.skip(head.reason);
-      const missing = await cli(['run', '--model', MODEL, '--nttrace', tools.wrapper, '--', prefix.system32('no-such-program.exe')], head.exe);
+      const missing = await cli(
+        ['run', '--model', MODEL, '--nttrace', tools.wrapper, '--', prefix.system32('no-such-program.exe')],
+        head.exe,
+      );
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/program not found: ".*no-such-program\.exe"/);
-      await expect(traceProgram({ program: prefix.system32('no-such-program.exe'), nttrace: tools.wrapper, env: prefix.env(head.exe) }).result).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
+      await expect(
+        traceProgram({ program: prefix.system32('no-such-program.exe'), nttrace: tools.wrapper, env: prefix.env(head.exe) }).result,
+      ).rejects.toMatchObject({ code: 'PROGRAM_NOT_FOUND' });
 
       const notExe = prefix.driveC('ntmd', 'not-a-program.exe');
       writeFileSync(notExe, 'this is text, not a Windows executable\r\n');

@@ -38,7 +38,14 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
   beforeAll(async () => {
     db = await openTestDb(kind);
     detector = await testDetector();
-    server = await startServer({ db: db.db, port: 0, detector, limits: LIMITS, rateLimit: { perSecond: 1000, burst: 1000 }, jobs: { leaseMs: 60_000, timeLimitMs: 5000 } });
+    server = await startServer({
+      db: db.db,
+      port: 0,
+      detector,
+      limits: LIMITS,
+      rateLimit: { perSecond: 1000, burst: 1000 },
+      jobs: { leaseMs: 60_000, timeLimitMs: 5000 },
+    });
     base = server.url;
     for (const [name, scopes] of [
       ['detect', ['detect']],
@@ -64,7 +71,17 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     expect((await http(base, 'GET', '/v1/ready')).json).toEqual({ status: 'ready' });
     const doc = (await http(base, 'GET', '/v1/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/detect', '/v1/traces', '/v1/traces/{id}', '/v1/programs', '/v1/programs/{sha256}', '/v1/stats', '/v1/models']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/detect',
+        '/v1/traces',
+        '/v1/traces/{id}',
+        '/v1/programs',
+        '/v1/programs/{sha256}',
+        '/v1/stats',
+        '/v1/models',
+      ]),
+    );
     expect(doc.paths['/v1/detect'].post['x-scope']).toBe('detect');
   });
 
@@ -74,7 +91,12 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       const r = await http(base, 'POST', '/v1/detect', { token: tok.detect, body });
       expect(r.status).toBe(200);
       expect(r.json).toEqual(JSON.parse(JSON.stringify(detector.detect(body))));
-      expect(r.json.calls).toBe(body.toString().split('\n').filter((l) => l !== '').length);
+      expect(r.json.calls).toBe(
+        body
+          .toString()
+          .split('\n')
+          .filter((l) => l !== '').length,
+      );
       expect(r.json.members.length).toBeGreaterThan(0);
       // The one verdict JSON of every surface (docs/cli.md, "Verdict JSON").
       expect(r.json.schemaVersion).toBe(2);
@@ -85,17 +107,27 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       const short = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: 'NtOpenKey\nNtClose\n' });
       expect(short.status).toBe(200);
       expect(short.json).toMatchObject({ schemaVersion: 2, verdict: 'insufficient', members: [] });
-      const numbers = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: Array.from({ length: 500 }, (_, i) => i).join('\n') });
+      const numbers = await http(base, 'POST', '/v1/detect', {
+        token: tok.detect,
+        body: Array.from({ length: 500 }, (_, i) => i).join('\n'),
+      });
       expect(numbers.status).toBe(422);
       expect(numbers.json).toMatchObject({ code: 'NOT_A_TRACE' });
-      expect(numbers.json.detail).toMatch(/^request body is not a trace: 500 lines, 500 read as calls, of which 0 \(0\.0%\) are known calls/);
+      expect(numbers.json.detail).toMatch(
+        /^request body is not a trace: 500 lines, 500 read as calls, of which 0 \(0\.0%\) are known calls/,
+      );
     });
 
     it('takes a raw NtTrace log, gzip bodies, and octet-stream; raw and reduced agree', async () => {
       const raw = read(RAW_LOG);
       const reduced = read(REDUCED_OF_RAW);
       const a = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: raw });
-      const b = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: gzipSync(reduced), type: 'application/octet-stream', headers: { 'content-encoding': 'gzip' } });
+      const b = await http(base, 'POST', '/v1/detect', {
+        token: tok.detect,
+        body: gzipSync(reduced),
+        type: 'application/octet-stream',
+        headers: { 'content-encoding': 'gzip' },
+      });
       expect(a.status).toBe(200);
       expect(b.status).toBe(200);
       expect(a.json).toEqual(b.json);
@@ -110,10 +142,15 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect(none.headers.get('content-type')).toContain('application/problem+json');
       expect(none.json).toMatchObject({ status: 401, code: 'UNAUTHORIZED', title: 'Unauthorized', instance: '/v1/detect' });
       expect(JSON.stringify(none.json)).not.toMatch(/at .*\.(ts|js):\d+/);
-      expect((await http(base, 'POST', '/v1/detect', { body, headers: { authorization: 'Bearer nope' } })).json.detail).toMatch(/malformed/);
+      expect((await http(base, 'POST', '/v1/detect', { body, headers: { authorization: 'Bearer nope' } })).json.detail).toMatch(
+        /malformed/,
+      );
       const forged = tok.detect.slice(0, -4) + 'AAAA';
       expect((await http(base, 'POST', '/v1/detect', { body, token: forged })).status).toBe(401);
-      expect((await http(base, 'POST', '/v1/detect', { body, token: tok.revoked })).json).toMatchObject({ status: 401, detail: 'unknown or revoked token' });
+      expect((await http(base, 'POST', '/v1/detect', { body, token: tok.revoked })).json).toMatchObject({
+        status: 401,
+        detail: 'unknown or revoked token',
+      });
       const wrong = await http(base, 'POST', '/v1/detect', { body, token: tok.contribute });
       expect(wrong.status).toBe(403);
       expect(wrong.json).toMatchObject({ code: 'FORBIDDEN', needed: 'detect' });
@@ -193,7 +230,11 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect(html.status).toBe(415);
       const br = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: 'NtClose', headers: { 'content-encoding': 'br' } });
       expect(br.status).toBe(415);
-      const badGzip = await http(base, 'POST', '/v1/detect', { token: tok.detect, body: 'NtClose', headers: { 'content-encoding': 'gzip' } });
+      const badGzip = await http(base, 'POST', '/v1/detect', {
+        token: tok.detect,
+        body: 'NtClose',
+        headers: { 'content-encoding': 'gzip' },
+      });
       expect(badGzip.status).toBe(400);
       expect(badGzip.json.code).toBe('BAD_GZIP');
     });
@@ -208,7 +249,12 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
   describe('traces', () => {
     it('stores a labelled contribution in the store, with its provenance, and returns its id and verdict', async () => {
       const body = read(malicious[0]);
-      const r = await http(base, 'POST', '/v1/traces?label=malicious&name=sample-1.txt&programName=evil.exe&programSha256=' + 'ab'.repeat(32), { token: tok.contribute, body });
+      const r = await http(
+        base,
+        'POST',
+        '/v1/traces?label=malicious&name=sample-1.txt&programName=evil.exe&programSha256=' + 'ab'.repeat(32),
+        { token: tok.contribute, body },
+      );
       expect(r.status).toBe(201);
       expect(r.json).toMatchObject({ id: traceId(body), duplicate: false, label: 'malicious', calls: r.json.verdict.calls });
       expect(r.headers.get('location')).toBe(`/v1/traces/${r.json.id}`);
@@ -217,7 +263,14 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect(g.status).toBe(200);
       expect(g.json).toMatchObject({ id: r.json.id, label: 'malicious', calls: r.json.calls, verdict: r.json.verdict });
       expect(g.json.labels).toHaveLength(1);
-      expect(g.json.submissions).toEqual([expect.objectContaining({ name: 'sample-1.txt', submitter: 'token:contribute', programName: 'evil.exe', programSha256: 'ab'.repeat(32) })]);
+      expect(g.json.submissions).toEqual([
+        expect.objectContaining({
+          name: 'sample-1.txt',
+          submitter: 'token:contribute',
+          programName: 'evil.exe',
+          programSha256: 'ab'.repeat(32),
+        }),
+      ]);
       const stats = await server.backend.store.stats();
       expect(stats.bySource.find((s) => s.source === 'api')).toMatchObject({ submissions: 1, traces: 1 });
     });
@@ -241,18 +294,37 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect(r.status).toBe(201);
       expect(r.json.label).toBeNull();
       const id = r.json.id;
-      expect((await http(base, 'GET', `/v1/traces/${id}`, { token: tok.contribute })).json).toMatchObject({ id, label: null, labels: [], submissions: [expect.objectContaining({ name: 'unknown.txt' })] });
+      expect((await http(base, 'GET', `/v1/traces/${id}`, { token: tok.contribute })).json).toMatchObject({
+        id,
+        label: null,
+        labels: [],
+        submissions: [expect.objectContaining({ name: 'unknown.txt' })],
+      });
       expect((await http(base, 'POST', '/v1/traces', { token: tok.contribute, body })).status).toBe(409);
       const corpusBefore = await server.backend.store.loadCorpus();
       expect(corpusBefore.docs.some((d) => d.traceSha256 === id)).toBe(false);
       const s0 = (await http(base, 'GET', '/v1/stats', { token: tok.detect })).json;
 
-      expect((await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.contribute, body: '{"label":"benign"}', type: 'application/json' })).status).toBe(403);
-      expect((await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"evil"}', type: 'application/json' })).status).toBe(400);
-      const l = await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"benign"}', type: 'application/json' });
+      expect(
+        (await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.contribute, body: '{"label":"benign"}', type: 'application/json' }))
+          .status,
+      ).toBe(403);
+      expect(
+        (await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"evil"}', type: 'application/json' }))
+          .status,
+      ).toBe(400);
+      const l = await http(base, 'PUT', `/v1/traces/${id}/label`, {
+        token: tok.label,
+        body: '{"label":"benign"}',
+        type: 'application/json',
+      });
       expect(l.status).toBe(200);
       expect(l.json).toMatchObject({ id, label: 'benign' });
-      const l2 = await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"malicious"}', type: 'application/json' });
+      const l2 = await http(base, 'PUT', `/v1/traces/${id}/label`, {
+        token: tok.label,
+        body: '{"label":"malicious"}',
+        type: 'application/json',
+      });
       expect(l2.json.label).toBe('malicious');
       expect(l2.json.labels.map((x: { label: string; source: string }) => [x.label, x.source])).toEqual([
         ['benign', 'import'],
@@ -317,11 +389,19 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     const sha = createHash('sha256').update(exe).digest('hex');
 
     it('stores an upload by SHA-256 and queues it; a second upload is refused (traced once)', async () => {
-      const r = await http(base, 'POST', '/v1/programs?name=sample.exe', { token: tok.contribute, body: exe, type: 'application/octet-stream' });
+      const r = await http(base, 'POST', '/v1/programs?name=sample.exe', {
+        token: tok.contribute,
+        body: exe,
+        type: 'application/octet-stream',
+      });
       expect(r.status).toBe(202);
       expect(r.json).toMatchObject({ sha256: sha, name: 'sample.exe', size: exe.length, status: 'queued', attempts: 0, trace: null });
       expect(r.headers.get('location')).toBe(`/v1/programs/${sha}`);
-      const again = await http(base, 'POST', '/v1/programs?name=other.exe', { token: tok.contribute, body: exe, type: 'application/octet-stream' });
+      const again = await http(base, 'POST', '/v1/programs?name=other.exe', {
+        token: tok.contribute,
+        body: exe,
+        type: 'application/octet-stream',
+      });
       expect(again.status).toBe(409);
       expect(again.json).toMatchObject({ code: 'DUPLICATE_PROGRAM', id: sha });
       const g = await http(base, 'GET', `/v1/programs/${sha}`, { token: tok.detect });
@@ -329,12 +409,26 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     });
 
     it('refuses uploads that are empty, too large, encoded, or from a token without the contribute scope', async () => {
-      expect((await http(base, 'POST', '/v1/programs', { token: tok.contribute, body: Buffer.alloc(0), type: 'application/octet-stream' })).json.code).toBe('EMPTY_PROGRAM');
-      const big = await http(base, 'POST', '/v1/programs', { token: tok.contribute, body: Buffer.alloc(LIMITS.programBytes + 1), type: 'application/octet-stream' });
+      expect(
+        (await http(base, 'POST', '/v1/programs', { token: tok.contribute, body: Buffer.alloc(0), type: 'application/octet-stream' })).json
+          .code,
+      ).toBe('EMPTY_PROGRAM');
+      const big = await http(base, 'POST', '/v1/programs', {
+        token: tok.contribute,
+        body: Buffer.alloc(LIMITS.programBytes + 1),
+        type: 'application/octet-stream',
+      });
       expect(big.status).toBe(413);
-      const gz = await http(base, 'POST', '/v1/programs', { token: tok.contribute, body: gzipSync(exe), type: 'application/octet-stream', headers: { 'content-encoding': 'gzip' } });
+      const gz = await http(base, 'POST', '/v1/programs', {
+        token: tok.contribute,
+        body: gzipSync(exe),
+        type: 'application/octet-stream',
+        headers: { 'content-encoding': 'gzip' },
+      });
       expect(gz.status).toBe(415);
-      expect((await http(base, 'POST', '/v1/programs', { token: tok.detect, body: exe, type: 'application/octet-stream' })).status).toBe(403);
+      expect((await http(base, 'POST', '/v1/programs', { token: tok.detect, body: exe, type: 'application/octet-stream' })).status).toBe(
+        403,
+      );
       expect((await http(base, 'GET', '/v1/programs/' + '1'.repeat(64), { token: tok.detect })).status).toBe(404);
       expect((await http(base, 'GET', '/v1/programs/not-a-hash', { token: tok.detect })).status).toBe(400);
     });
@@ -351,7 +445,9 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     });
 
     it('lets only worker tokens claim, refuses posts without the live lease, and completes the job once', async () => {
-      expect((await http(base, 'POST', '/v1/jobs/claim', { token: tok.contribute, body: '{}', type: 'application/json' })).status).toBe(403);
+      expect((await http(base, 'POST', '/v1/jobs/claim', { token: tok.contribute, body: '{}', type: 'application/json' })).status).toBe(
+        403,
+      );
       // The token named "worker" is bound to the worker name "worker" (its name, by default).
       const c = await http(base, 'POST', '/v1/jobs/claim', { token: tok.worker, body: '{"worker":"worker"}', type: 'application/json' });
       expect(c.status).toBe(200);
@@ -360,7 +456,10 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect((await http(base, 'POST', '/v1/jobs/claim', { token: tok.worker, body: '{}', type: 'application/json' })).status).toBe(204);
       const dl = await http(base, 'GET', `/v1/programs/${sha}/content?lease=${lease}`, { token: tok.worker });
       expect(dl.bytes.equals(exe)).toBe(true);
-      expect((await http(base, 'GET', `/v1/programs/${sha}`, { token: tok.worker })).json).toMatchObject({ status: 'running', attempts: 1 });
+      expect((await http(base, 'GET', `/v1/programs/${sha}`, { token: tok.worker })).json).toMatchObject({
+        status: 'running',
+        attempts: 1,
+      });
 
       const trace = read(benign[7]);
       const noLease = await http(base, 'POST', `/v1/jobs/${sha}/trace`, { token: tok.worker, body: trace });
@@ -370,24 +469,43 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
       expect(wrong.json.code).toBe('CLAIM_LOST');
       const bad = await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${lease}`, { token: tok.worker, body: 'not a trace \u0000\u0001' });
       expect(bad.status).toBe(422);
-      const ok = await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${lease}`, { token: tok.worker, body: gzipSync(trace), headers: { 'content-encoding': 'gzip' } });
+      const ok = await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${lease}`, {
+        token: tok.worker,
+        body: gzipSync(trace),
+        headers: { 'content-encoding': 'gzip' },
+      });
       expect(ok.status).toBe(200);
-      expect(ok.json).toMatchObject({ sha256: sha, status: 'done', trace: { id: traceId(trace), verdict: JSON.parse(JSON.stringify(detector.detect(trace))) } });
+      expect(ok.json).toMatchObject({
+        sha256: sha,
+        status: 'done',
+        trace: { id: traceId(trace), verdict: JSON.parse(JSON.stringify(detector.detect(trace))) },
+      });
       const twice = await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${lease}`, { token: tok.worker, body: trace });
       expect(twice.status).toBe(409);
       expect((await http(base, 'GET', `/v1/programs/${sha}/content?lease=${lease}`, { token: tok.worker })).status).toBe(403);
       const g = await http(base, 'GET', `/v1/traces/${traceId(trace)}`, { token: tok.detect });
-      expect(g.json).toMatchObject({ label: null, submissions: [expect.objectContaining({ programSha256: sha, programName: 'sample.exe', submitter: 'token:worker' })] });
+      expect(g.json).toMatchObject({
+        label: null,
+        submissions: [expect.objectContaining({ programSha256: sha, programName: 'sample.exe', submitter: 'token:worker' })],
+      });
     });
   });
 
   it('applies a migration set once, and refuses a database newer than the code', async () => {
     const sql = server.backend.sql.db;
-    const set = { table: 'ntmd_test_migrations', lock: 0x74657374, what: 'the test tables', migrations: [{ version: 1, name: 't', statements: ['CREATE TABLE ntmd_test_t (x int)'] }] };
+    const set = {
+      table: 'ntmd_test_migrations',
+      lock: 0x74657374,
+      what: 'the test tables',
+      migrations: [{ version: 1, name: 't', statements: ['CREATE TABLE ntmd_test_t (x int)'] }],
+    };
     expect(await applyMigrationSet(sql, set)).toEqual([1]);
     expect(await applyMigrationSet(sql, set)).toEqual([]);
     await sql.query('INSERT INTO ntmd_test_migrations (version, name) VALUES (2, $1)', ['future']);
-    await expect(applyMigrationSet(sql, set)).rejects.toMatchObject({ code: 'SERVER_SCHEMA', message: expect.stringMatching(/version 2, newer than this ntmaldetect understands \(1\)/) });
+    await expect(applyMigrationSet(sql, set)).rejects.toMatchObject({
+      code: 'SERVER_SCHEMA',
+      message: expect.stringMatching(/version 2, newer than this ntmaldetect understands \(1\)/),
+    });
     await expect(applyMigrationSet(sql, { ...set, table: 'x; DROP TABLE y' })).rejects.toMatchObject({ code: 'SERVER_SCHEMA' });
     expect(await migrateServer(sql)).toEqual([]);
   });
@@ -439,7 +557,10 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
         expect((await http(long.url, 'POST', '/v1/detect', { token: a.token.slice(0, -4) + 'AAAA', body })).status).toBe(401);
         // Revoked through the API of that listener: refused on the next request.
         expect((await http(long.url, 'DELETE', `/v1/tokens/${a.id}`, { token: tok.admin })).status).toBe(204);
-        expect((await http(long.url, 'POST', '/v1/detect', { token: a.token, body })).json).toMatchObject({ status: 401, detail: 'unknown or revoked token' });
+        expect((await http(long.url, 'POST', '/v1/detect', { token: a.token, body })).json).toMatchObject({
+          status: 401,
+          detail: 'unknown or revoked token',
+        });
         // Revoked in the store by someone else (another process, the CLI): refused once the entry expires.
         expect((await http(short.url, 'POST', '/v1/detect', { token: b.token, body })).status).toBe(200);
         await server.backend.revokeToken(b.id);
@@ -471,8 +592,15 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     check('Stats', (await http(base, 'GET', '/v1/stats', { token: tok.detect })).json);
     check('Models', (await http(base, 'GET', '/v1/models', { token: tok.detect })).json);
     const exe = Buffer.from(`MZ schema check ${kind}`);
-    check('Program', (await http(base, 'POST', '/v1/programs?name=s.exe', { token: tok.contribute, body: exe, type: 'application/octet-stream' })).json);
-    const t = await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: '{"name":"schema","scopes":["detect"]}', type: 'application/json' });
+    check(
+      'Program',
+      (await http(base, 'POST', '/v1/programs?name=s.exe', { token: tok.contribute, body: exe, type: 'application/octet-stream' })).json,
+    );
+    const t = await http(base, 'POST', '/v1/tokens', {
+      token: tok.admin,
+      body: '{"name":"schema","scopes":["detect"]}',
+      type: 'application/json',
+    });
     check('Token', t.json);
     // The schemas are not vacuous: a wrong shape fails.
     expect(ajv.getSchema('api#/components/schemas/Verdict')!({ malicious: 'yes' })).toBe(false);
@@ -480,15 +608,32 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
 
   describe('tokens over the API (admin)', () => {
     it('creates, lists and revokes; the secret is shown once and revocation takes effect', async () => {
-      expect((await http(base, 'POST', '/v1/tokens', { token: tok.contribute, body: '{"name":"x","scopes":["detect"]}', type: 'application/json' })).status).toBe(403);
-      expect((await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: '{"name":"x","scopes":["root"]}', type: 'application/json' })).status).toBe(400);
-      const c = await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: '{"name":"ci","scopes":["detect"]}', type: 'application/json' });
+      expect(
+        (
+          await http(base, 'POST', '/v1/tokens', {
+            token: tok.contribute,
+            body: '{"name":"x","scopes":["detect"]}',
+            type: 'application/json',
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: '{"name":"x","scopes":["root"]}', type: 'application/json' }))
+          .status,
+      ).toBe(400);
+      const c = await http(base, 'POST', '/v1/tokens', {
+        token: tok.admin,
+        body: '{"name":"ci","scopes":["detect"]}',
+        type: 'application/json',
+      });
       expect(c.status).toBe(201);
       expect(c.json.token).toMatch(/^ntmd_/);
       const list = await http(base, 'GET', '/v1/tokens', { token: tok.admin });
       const row = list.json.find((t: { id: string }) => t.id === c.json.id);
       expect(row).toMatchObject({ name: 'ci', scopes: ['detect'], revokedAt: null });
-      expect(JSON.stringify(list.json)).not.toContain(c.json.token.slice('ntmd_'.length + 13) /* the secret: base64url, may itself hold '_' */);
+      expect(JSON.stringify(list.json)).not.toContain(
+        c.json.token.slice('ntmd_'.length + 13) /* the secret: base64url, may itself hold '_' */,
+      );
       expect(JSON.stringify(list.json)).not.toMatch(/hash/);
       const body = read(benign[0]);
       expect((await http(base, 'POST', '/v1/detect', { token: c.json.token, body })).status).toBe(200);
@@ -506,4 +651,3 @@ describeEachBackend(BACKENDS, 'HTTP API on %s', (kind) => {
     expect((await http(base, 'GET', '/v1/health')).status).toBe(200);
   });
 });
-

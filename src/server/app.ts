@@ -10,7 +10,16 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { JobClaim, LabelName, ProgramRecord, ServerBackend, TraceDetector, TraceInput, TraceProvenance, VerdictJson } from './backend.js';
+import type {
+  JobClaim,
+  LabelName,
+  ProgramRecord,
+  ServerBackend,
+  TraceDetector,
+  TraceInput,
+  TraceProvenance,
+  VerdictJson,
+} from './backend.js';
 import { BodyBudget, readBody } from './body.js';
 import type { BodyLimits, BodyReservation } from './body.js';
 import { isConnectionError } from '../store/driver.js';
@@ -148,12 +157,29 @@ function tokenKey(token: string): string {
   return sha256 ? sha256('sha256', token, 'base64') : createHash('sha256').update(token).digest('base64');
 }
 
-function problem(status: number, code: string, detail: string, instance: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-  return { type: `https://ntmaldetect.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, instance, ...extra };
+function problem(
+  status: number,
+  code: string,
+  detail: string,
+  instance: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return {
+    type: `https://ntmaldetect.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance,
+    ...extra,
+  };
 }
 
 function sendProblem(reply: FastifyReply, p: Record<string, unknown>): FastifyReply {
-  return reply.code(p.status as number).type('application/problem+json').send(JSON.stringify(p));
+  return reply
+    .code(p.status as number)
+    .type('application/problem+json')
+    .send(JSON.stringify(p));
 }
 
 /** SHA-256 of bytes, lower-case hex (the one helper, src/hash.ts). */
@@ -166,7 +192,16 @@ async function programJson(backend: ServerBackend, detector: TraceDetector, p: P
     const verdict = await verdictOf(backend, detector, p.traceId);
     if (verdict) trace = { id: p.traceId, verdict };
   }
-  return { sha256: p.sha256, name: p.name, size: p.size, status: p.status, submittedAt: p.submittedAt, attempts: p.attempts, error: p.error, trace };
+  return {
+    sha256: p.sha256,
+    name: p.name,
+    size: p.size,
+    status: p.status,
+    submittedAt: p.submittedAt,
+    attempts: p.attempts,
+    error: p.error,
+    trace,
+  };
 }
 
 /** The verdict of the current model for a stored trace: cached, or computed and cached. */
@@ -248,7 +283,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return readBody(payload, request.headers, bodyLimits(kind), reservation);
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
-    done(new UnsupportedMediaError(`Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted: send text/plain or application/octet-stream (traces, programs) or application/json`), undefined);
+    done(
+      new UnsupportedMediaError(
+        `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted: send text/plain or application/octet-stream (traces, programs) or application/json`,
+      ),
+      undefined,
+    );
   });
 
   app.setErrorHandler((err: unknown, request, reply) => {
@@ -260,10 +300,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return sendProblem(reply, problem(err.status, err.code, err.message, instance, err.extra));
     }
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
-    if (e.validation) return sendProblem(reply, problem(400, 'VALIDATION', validationMessage(e) ?? e.message ?? 'invalid request', instance));
+    if (e.validation)
+      return sendProblem(reply, problem(400, 'VALIDATION', validationMessage(e) ?? e.message ?? 'invalid request', instance));
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       if (e.statusCode === 413) reply.header('connection', 'close');
-      return sendProblem(reply, problem(e.statusCode, e.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', e.message ?? 'bad request', instance));
+      return sendProblem(
+        reply,
+        problem(e.statusCode, e.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', e.message ?? 'bad request', instance),
+      );
     }
     // The database is down or restarting: not a bug, and worth a retry (503 + Retry-After).
     if (isConnectionError(err)) {
@@ -272,10 +316,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return sendProblem(reply, problem(down.status, down.code, down.message, instance, down.extra));
     }
     request.log.error(err);
-    if (!options.logger) process.stderr.write(`ntmaldetect serve: internal error on ${request.method} ${instance}: ${(err as Error)?.stack ?? String(err)}\n`);
+    if (!options.logger)
+      process.stderr.write(`ntmaldetect serve: internal error on ${request.method} ${instance}: ${(err as Error)?.stack ?? String(err)}\n`);
     return sendProblem(reply, problem(500, 'INTERNAL', 'internal server error', instance));
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0])));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url.split('?')[0])),
+  );
 
   // Authentication, scope check and rate limit, before the body is read. A verified token
   // is remembered for `tokenCacheMs`, keyed by the SHA-256 of the whole token (the secret is
@@ -341,59 +388,68 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // One hook per route, with the route's scope and body kind in its closure (Fastify's
   // request.routeOptions builds a new object on every read).
   type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
-  const routeHook = (needed: Scope | 'any' | 'none', body: 'trace' | 'program' | 'json' | 'none'): Hook => (request, reply, done) => {
-    request.ntmdBody = body;
-    if (needed === 'none') return done();
-    try {
-      const header = request.headers.authorization;
-      const m = header === undefined ? null : BEARER.exec(header);
-      const now = performance.now();
-      const key = m ? tokenKey(m[1]) : undefined;
-      if (key !== undefined) {
-        const cached = tokenCache.get(key);
-        if (cached !== undefined && cached.until > now) {
-          if (!tokenExpired(cached.record)) {
-            admit(request, reply, needed, cached.record);
-            return done();
+  const routeHook =
+    (needed: Scope | 'any' | 'none', body: 'trace' | 'program' | 'json' | 'none'): Hook =>
+    (request, reply, done) => {
+      request.ntmdBody = body;
+      if (needed === 'none') return done();
+      try {
+        const header = request.headers.authorization;
+        const m = header === undefined ? null : BEARER.exec(header);
+        const now = performance.now();
+        const key = m ? tokenKey(m[1]) : undefined;
+        if (key !== undefined) {
+          const cached = tokenCache.get(key);
+          if (cached !== undefined && cached.until > now) {
+            if (!tokenExpired(cached.record)) {
+              admit(request, reply, needed, cached.record);
+              return done();
+            }
+            tokenCache.delete(key);
           }
-          tokenCache.delete(key);
         }
+        // Not a token verified lately: an address that failed too often is refused before
+        // anything is looked up.
+        const ip = request.ip;
+        const wait = authFailures.wait(ip);
+        if (wait > 0) throw new AuthRateLimitedError(wait, authFailures.perSecond);
+        if (!m) throw refuse(ip, undefined, undefined, false, 'a bearer token is required: send "Authorization: Bearer ntmd_..."');
+        const parsed = parseToken(m[1]);
+        if (!parsed) throw refuse(ip, undefined, undefined, false, 'the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
+        if (refusedRecently(key!, parsed.id, now))
+          throw refuse(ip, undefined, undefined, false, 'unknown or revoked token (refused recently: not looked up again yet)');
+        const generation = revocations;
+        verify(key!, parsed).then(
+          (found) => {
+            try {
+              if (found === 'unknown' || found === 'refused') {
+                tokenCache.delete(key!);
+                throw refuse(ip, key, parsed.id, found === 'unknown', 'unknown or revoked token');
+              }
+              if (tokenExpired(found)) {
+                throw refuse(
+                  ip,
+                  key,
+                  parsed.id,
+                  false,
+                  `the token expired at ${found.expiresAt!.toISOString()}: ask an administrator to renew or rotate it`,
+                );
+              }
+              if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
+              // Not remembered if a revocation went through while the store was asked.
+              if (generation === revocations) tokenCache.set(key!, { record: found, until: performance.now() + tokenCacheMs });
+              admit(request, reply, needed, found);
+              done();
+            } catch (e) {
+              done(e as Error);
+            }
+          },
+          (e: unknown) => done(e as Error),
+        );
+      } catch (e) {
+        done(e as Error);
       }
-      // Not a token verified lately: an address that failed too often is refused before
-      // anything is looked up.
-      const ip = request.ip;
-      const wait = authFailures.wait(ip);
-      if (wait > 0) throw new AuthRateLimitedError(wait, authFailures.perSecond);
-      if (!m) throw refuse(ip, undefined, undefined, false, 'a bearer token is required: send "Authorization: Bearer ntmd_..."');
-      const parsed = parseToken(m[1]);
-      if (!parsed) throw refuse(ip, undefined, undefined, false, 'the bearer token is malformed: expected ntmd_<12 hex>_<43 base64url>');
-      if (refusedRecently(key!, parsed.id, now)) throw refuse(ip, undefined, undefined, false, 'unknown or revoked token (refused recently: not looked up again yet)');
-      const generation = revocations;
-      verify(key!, parsed).then(
-        (found) => {
-          try {
-            if (found === 'unknown' || found === 'refused') {
-              tokenCache.delete(key!);
-              throw refuse(ip, key, parsed.id, found === 'unknown', 'unknown or revoked token');
-            }
-            if (tokenExpired(found)) {
-              throw refuse(ip, key, parsed.id, false, `the token expired at ${found.expiresAt!.toISOString()}: ask an administrator to renew or rotate it`);
-            }
-            if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
-            // Not remembered if a revocation went through while the store was asked.
-            if (generation === revocations) tokenCache.set(key!, { record: found, until: performance.now() + tokenCacheMs });
-            admit(request, reply, needed, found);
-            done();
-          } catch (e) {
-            done(e as Error);
-          }
-        },
-        (e: unknown) => done(e as Error),
-      );
-    } catch (e) {
-      done(e as Error);
-    }
-  };
+    };
 
   const submitter = (request: FastifyRequest): string => `token:${request.ntmdToken?.name ?? 'anonymous'}`;
   const traceBody = (request: FastifyRequest): Buffer => {
@@ -404,7 +460,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     revocations++;
     for (const [k, v] of tokenCache) if (v.record.id === id) tokenCache.delete(k);
   };
-  const traceInput = (body: Buffer, verdict: VerdictJson, label: LabelName | undefined, provenance: TraceProvenance, tokenId?: string): TraceInput => ({
+  const traceInput = (
+    body: Buffer,
+    verdict: VerdictJson,
+    label: LabelName | undefined,
+    provenance: TraceProvenance,
+    tokenId?: string,
+  ): TraceInput => ({
     body,
     label,
     provenance,
@@ -431,11 +493,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const body = traceBody(request);
       const verdict = await detector.detect(body);
       const stored = await backend.addTrace(
-        traceInput(body, verdict, q.label as LabelName | undefined, { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName }, request.ntmdToken?.id),
+        traceInput(
+          body,
+          verdict,
+          q.label as LabelName | undefined,
+          { name: q.name, submitter: submitter(request), programSha256: q.programSha256, programName: q.programName },
+          request.ntmdToken?.id,
+        ),
       );
       if (stored.duplicate) {
         reply.header('location', `/v1/traces/${stored.id}`);
-        throw new ConflictError('DUPLICATE_TRACE', `an identical trace is already stored as ${stored.id}: nothing was stored`, { id: stored.id });
+        throw new ConflictError('DUPLICATE_TRACE', `an identical trace is already stored as ${stored.id}: nothing was stored`, {
+          id: stored.id,
+        });
       }
       reply.code(201).header('location', `/v1/traces/${stored.id}`);
       return { ...stored, verdict };
@@ -463,11 +533,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     submitProgram: async (request, reply) => {
       const q = request.query as Q;
       const body = request.body;
-      if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'EMPTY_PROGRAM', 'the program body is empty: send the executable as application/octet-stream');
+      if (!Buffer.isBuffer(body) || body.length === 0)
+        throw new ApiError(400, 'EMPTY_PROGRAM', 'the program body is empty: send the executable as application/octet-stream');
       const sha = sha256Hex(body);
       const { program, duplicate } = await backend.addProgram(sha, q.name ?? sha, body, submitter(request));
       reply.header('location', `/v1/programs/${sha}`);
-      if (duplicate) throw new ConflictError('DUPLICATE_PROGRAM', `program ${sha} was already submitted (status ${program.status}): it is traced once`, { id: sha });
+      if (duplicate)
+        throw new ConflictError('DUPLICATE_PROGRAM', `program ${sha} was already submitted (status ${program.status}): it is traced once`, {
+          id: sha,
+        });
       reply.code(202);
       return programJson(backend, detector, program);
     },
@@ -501,9 +575,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const b = (request.body ?? {}) as { worker?: string };
       // A bound worker token claims under its own name only; a legacy (unbound) worker
       // token or an admin token under the name it sends.
-      if (token.workerName !== null && b.worker !== undefined && b.worker !== token.workerName) throw new WorkerMismatchError(token.workerName, b.worker);
+      if (token.workerName !== null && b.worker !== undefined && b.worker !== token.workerName)
+        throw new WorkerMismatchError(token.workerName, b.worker);
       const worker = token.workerName ?? b.worker ?? submitter(request);
-      const claim: JobClaim | undefined = await backend.claimJob({ tokenId: token.id, worker, leaseMs: jobs.leaseMs, maxAttempts: jobs.maxAttempts, maxClaims: jobs.maxClaims });
+      const claim: JobClaim | undefined = await backend.claimJob({
+        tokenId: token.id,
+        worker,
+        leaseMs: jobs.leaseMs,
+        maxAttempts: jobs.maxAttempts,
+        maxClaims: jobs.maxClaims,
+      });
       if (!claim) return reply.code(204).send();
       return { ...claim, worker, timeLimitMs: jobs.timeLimitMs };
     },
@@ -514,15 +595,25 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const p = await backend.getProgram(sha256!);
       if (!p) throw new NotFoundError('program', sha256!);
       const verdict = await detector.detect(body);
-      const input = traceInput(body, verdict, undefined, {
-        name: `${p.name}.trace.txt`,
-        submitter: submitter(request),
-        programSha256: p.sha256,
-        programName: p.name,
-        tracer: { tracer: 'nttrace', timeLimitMs: jobs.timeLimitMs },
-      }, request.ntmdToken!.id);
+      const input = traceInput(
+        body,
+        verdict,
+        undefined,
+        {
+          name: `${p.name}.trace.txt`,
+          submitter: submitter(request),
+          programSha256: p.sha256,
+          programName: p.name,
+          tracer: { tracer: 'nttrace', timeLimitMs: jobs.timeLimitMs },
+        },
+        request.ntmdToken!.id,
+      );
       const done = await backend.completeJob(sha256!, lease!, request.ntmdToken!.id, input);
-      if (!done) throw new ConflictError('CLAIM_LOST', `the claim on ${sha256} is not held by this token with this lease (expired and retried, already done, or another token's): the trace was not stored`);
+      if (!done)
+        throw new ConflictError(
+          'CLAIM_LOST',
+          `the claim on ${sha256} is not held by this token with this lease (expired and retried, already done, or another token's): the trace was not stored`,
+        );
       return programJson(backend, detector, done.program);
     },
     failJob: async (request) => {
@@ -546,14 +637,22 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       const r = await backend.requeueProgram(sha256!);
       if (!r) throw new NotFoundError('program', sha256!);
       if (!r.requeued) {
-        throw new ConflictError('NOT_REQUEUEABLE', `program ${sha256} is ${r.program.status}: only a failed program, or one done by a revoked token, can be queued again`, { id: sha256 });
+        throw new ConflictError(
+          'NOT_REQUEUEABLE',
+          `program ${sha256} is ${r.program.status}: only a failed program, or one done by a revoked token, can be queued again`,
+          { id: sha256 },
+        );
       }
       return programJson(backend, detector, r.program);
     },
     createToken: async (request, reply) => {
       const { name, scopes, worker, ttlSeconds } = request.body as { name: string; scopes: Scope[]; worker?: string; ttlSeconds?: number };
-      if (worker !== undefined && !scopes.includes('worker')) throw new BadRequestError('VALIDATION', 'body/worker: only a token with the "worker" scope is bound to a worker name');
-      const t = await backend.createToken(name, [...new Set(scopes)], { worker, ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 });
+      if (worker !== undefined && !scopes.includes('worker'))
+        throw new BadRequestError('VALIDATION', 'body/worker: only a token with the "worker" scope is bound to a worker name');
+      const t = await backend.createToken(name, [...new Set(scopes)], {
+        worker,
+        ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000,
+      });
       forgetRefusals(t.id);
       reply.code(201);
       return { ...tokenJson(t.record), token: t.token };
@@ -562,7 +661,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     updateToken: async (request) => {
       const { id } = request.params as Q;
       const { worker, ttlSeconds } = request.body as { worker?: string; ttlSeconds?: number };
-      if (worker === undefined && ttlSeconds === undefined) throw new BadRequestError('VALIDATION', 'body: give "worker" (bind a legacy worker token) and/or "ttlSeconds" (renew)');
+      if (worker === undefined && ttlSeconds === undefined)
+        throw new BadRequestError('VALIDATION', 'body: give "worker" (bind a legacy worker token) and/or "ttlSeconds" (renew)');
       let record: TokenRecord | undefined;
       // Bind (a legacy worker token; the lifetime, if given, becomes its first expiry), or
       // renew (the expiry becomes now + ttlSeconds).
@@ -571,7 +671,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         const b = await backend.bindToken(id!, worker, ttlSeconds === undefined ? undefined : ttlSeconds * 1000);
         if (!b) throw new NotFoundError('active worker token', id!);
         if (!b.bound && b.record.workerName !== worker) {
-          throw new ConflictError('ALREADY_BOUND', `token ${id} is bound to worker ${JSON.stringify(b.record.workerName)}: a binding is made once; rotate or create a token for another worker`, { id });
+          throw new ConflictError(
+            'ALREADY_BOUND',
+            `token ${id} is bound to worker ${JSON.stringify(b.record.workerName)}: a binding is made once; rotate or create a token for another worker`,
+            { id },
+          );
         }
         record = b.record;
         if (b.bound) renew = false;
@@ -587,7 +691,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     rotateToken: async (request, reply) => {
       const { id } = request.params as Q;
       const { graceSeconds, ttlSeconds } = (request.body ?? {}) as { graceSeconds?: number; ttlSeconds?: number };
-      const t = await backend.rotateToken(id!, (graceSeconds ?? 0) * 1000, { ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 });
+      const t = await backend.rotateToken(id!, (graceSeconds ?? 0) * 1000, {
+        ttlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000,
+      });
       if (!t) throw new NotFoundError('active token', id!);
       dropTokenCache(id!);
       forgetRefusals(t.id);
@@ -633,7 +739,9 @@ function emptyJsonBody(request: FastifyRequest, _reply: FastifyReply, done: () =
  * name, a query parameter the endpoint does not take.
  */
 function validationMessage(e: { validation?: unknown; validationContext?: string }): string | undefined {
-  const first = Array.isArray(e.validation) ? (e.validation[0] as { keyword?: string; instancePath?: string; params?: Record<string, unknown> }) : undefined;
+  const first = Array.isArray(e.validation)
+    ? (e.validation[0] as { keyword?: string; instancePath?: string; params?: Record<string, unknown> })
+    : undefined;
   if (!first) return undefined;
   const where = `${e.validationContext ?? 'request'}${first.instancePath ?? ''}`;
   if (first.keyword === 'pattern' && first.params?.pattern === NAME_PATTERN) {

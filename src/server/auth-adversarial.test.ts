@@ -62,11 +62,17 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
   });
   // Each test starts on an empty queue (programs left by the one before are set aside).
   beforeEach(async () => {
-    await server.backend.sql.db.query(`UPDATE ntmd_jobs SET status = 'failed', lease = NULL, token_id = NULL, error = 'set aside by the test' WHERE status IN ('queued', 'running')`);
+    await server.backend.sql.db.query(
+      `UPDATE ntmd_jobs SET status = 'failed', lease = NULL, token_id = NULL, error = 'set aside by the test' WHERE status IN ('queued', 'running')`,
+    );
   });
 
   const submit = async (): Promise<string> => {
-    const r = await http(base, 'POST', `/v1/programs?name=p.exe`, { token: tok.admin, body: randomBytes(64), type: 'application/octet-stream' });
+    const r = await http(base, 'POST', `/v1/programs?name=p.exe`, {
+      token: tok.admin,
+      body: randomBytes(64),
+      type: 'application/octet-stream',
+    });
     expect(r.status).toBe(202);
     return r.json.sha256 as string;
   };
@@ -74,7 +80,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
   const program = async (sha: string) => (await http(base, 'GET', `/v1/programs/${sha}`, { token: tok.admin })).json;
   const release = (token: string, sha: string, lease: string) => http(base, 'POST', `/v1/claims/${sha}/release?lease=${lease}`, { token });
   const pendingOf = async (sha: string): Promise<number> =>
-    (await server.backend.sql.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_api_pending WHERE program_sha256 = $1', [sha]))[0].n;
+    (
+      await server.backend.sql.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_api_pending WHERE program_sha256 = $1', [sha])
+    )[0].n;
 
   it('binds a worker token to one name at creation, with a default lifetime', async () => {
     const a = (await server.backend.listTokens()).find((t) => t.id === ids['win-a'])!;
@@ -84,11 +92,19 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     expect(days).toBeGreaterThan(29.99);
     expect(days).toBeLessThan(30.01);
     // Through the API: `worker` names the binding; refused on a token without the scope.
-    const c = await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: JSON.stringify({ name: 'box-7', scopes: ['worker'], worker: 'vm-7', ttlSeconds: 3600 }), type: JSON_TYPE });
+    const c = await http(base, 'POST', '/v1/tokens', {
+      token: tok.admin,
+      body: JSON.stringify({ name: 'box-7', scopes: ['worker'], worker: 'vm-7', ttlSeconds: 3600 }),
+      type: JSON_TYPE,
+    });
     expect(c.status).toBe(201);
     expect(c.json).toMatchObject({ worker: 'vm-7', legacy: false });
     expect(Date.parse(c.json.expiresAt) - Date.parse(c.json.createdAt)).toBeGreaterThan(3590_000);
-    const bad = await http(base, 'POST', '/v1/tokens', { token: tok.admin, body: JSON.stringify({ name: 'x', scopes: ['detect'], worker: 'vm-8' }), type: JSON_TYPE });
+    const bad = await http(base, 'POST', '/v1/tokens', {
+      token: tok.admin,
+      body: JSON.stringify({ name: 'x', scopes: ['detect'], worker: 'vm-8' }),
+      type: JSON_TYPE,
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.detail).toMatch(/worker/);
   });
@@ -102,7 +118,10 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     const own = await claim(tok['win-b']);
     expect(own.status).toBe(200);
     expect(own.json).toMatchObject({ sha256: sha, worker: 'win-b' });
-    const [row] = await server.backend.sql.db.query<{ worker: string; token_id: string }>('SELECT worker, token_id FROM ntmd_jobs WHERE program_sha256 = $1', [sha]);
+    const [row] = await server.backend.sql.db.query<{ worker: string; token_id: string }>(
+      'SELECT worker, token_id FROM ntmd_jobs WHERE program_sha256 = $1',
+      [sha],
+    );
     expect(row).toEqual({ worker: 'win-b', token_id: ids['win-b'] });
     // Released (a worker-side fault before the run): queued again, the attempt not counted.
     const r = await release(tok['win-b'], sha, own.json.lease);
@@ -113,11 +132,19 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     expect((await release(tok['win-b'], sha, own.json.lease)).status).toBe(409);
     const again = await claim(tok['win-b']);
     expect(again.json.sha256).toBe(sha);
-    expect((await http(base, 'POST', `/v1/claims/${sha}/release?lease=${again.json.lease}`, { token: tok['win-b'], body: '{"reason":"nttrace missing"}', type: JSON_TYPE })).status).toBe(200);
+    expect(
+      (
+        await http(base, 'POST', `/v1/claims/${sha}/release?lease=${again.json.lease}`, {
+          token: tok['win-b'],
+          body: '{"reason":"nttrace missing"}',
+          type: JSON_TYPE,
+        })
+      ).status,
+    ).toBe(200);
     expect(await program(sha)).toMatchObject({ status: 'queued', attempts: 0, error: 'released by the worker: nttrace missing' });
   });
 
-  it("lets no other token download, post, fail or release a claim, even with its lease", async () => {
+  it('lets no other token download, post, fail or release a claim, even with its lease', async () => {
     const sha = await submit();
     const c = await claim(tok['win-a']);
     expect(c.json.sha256).toBe(sha);
@@ -128,7 +155,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     const post = await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${lease}`, { token: other, body: trace });
     expect(post.status).toBe(409);
     expect(post.json.code).toBe('CLAIM_LOST');
-    expect((await http(base, 'POST', `/v1/jobs/${sha}/fail?lease=${lease}`, { token: other, body: '{"error":"x"}', type: JSON_TYPE })).status).toBe(409);
+    expect(
+      (await http(base, 'POST', `/v1/jobs/${sha}/fail?lease=${lease}`, { token: other, body: '{"error":"x"}', type: JSON_TYPE })).status,
+    ).toBe(409);
     expect((await release(other, sha, lease)).status).toBe(409);
     expect(await program(sha)).toMatchObject({ status: 'running', attempts: 1 });
     expect(await pendingOf(sha)).toBe(0);
@@ -139,7 +168,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     expect(ok.status).toBe(200);
     expect(ok.json.status).toBe('done');
     const t = await http(base, 'GET', `/v1/traces/${ok.json.trace.id}`, { token: tok.admin });
-    expect(t.json.producers).toEqual([expect.objectContaining({ tokenId: ids['win-a'], kind: 'worker', programSha256: sha, suspect: false })]);
+    expect(t.json.producers).toEqual([
+      expect.objectContaining({ tokenId: ids['win-a'], kind: 'worker', programSha256: sha, suspect: false }),
+    ]);
   });
 
   it('lets a token hold at most maxClaims live claims', async () => {
@@ -161,7 +192,12 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     expect((await release(tok['win-b'], first.json.sha256, first.json.lease)).status).toBe(200);
     const fourth = await claim(tok['win-b']);
     expect(fourth.status).toBe(200);
-    for (const [t, c] of [[tok['win-b'], second], [tok['win-b'], fourth], [tok['win-a'], a]] as const) expect((await release(t, c.json.sha256, c.json.lease)).status).toBe(200);
+    for (const [t, c] of [
+      [tok['win-b'], second],
+      [tok['win-b'], fourth],
+      [tok['win-a'], a],
+    ] as const)
+      expect((await release(t, c.json.sha256, c.json.lease)).status).toBe(200);
   });
 
   it('holds the claim bound under concurrent claims of one token', async () => {
@@ -169,7 +205,10 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     const racing = await Promise.all(Array.from({ length: 6 }, () => claim(tok['win-a'])));
     const statuses = racing.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 200, 409, 409, 409, 409]);
-    const [held] = await server.backend.sql.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ntmd_jobs WHERE token_id = $1 AND status = 'running'`, [ids['win-a']]);
+    const [held] = await server.backend.sql.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ntmd_jobs WHERE token_id = $1 AND status = 'running'`,
+      [ids['win-a']],
+    );
     expect(held.n).toBe(2);
   });
 
@@ -210,7 +249,10 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
   it("marks a revoked worker token's results; re-assessment leaves them out until a person relabels them", async () => {
     // A labelled corpus, then a trace posted by a worker whose token is later found stolen,
     // labelled benign by someone trusting its verdict.
-    const corpus = [...benign.slice(2, 8).map((p) => ({ p, label: 'benign' as const })), ...malicious.slice(0, 6).map((p) => ({ p, label: 'malicious' as const }))];
+    const corpus = [
+      ...benign.slice(2, 8).map((p) => ({ p, label: 'benign' as const })),
+      ...malicious.slice(0, 6).map((p) => ({ p, label: 'malicious' as const })),
+    ];
     const report = await server.backend.store.import(corpus.map(({ p, label }) => ({ name: basename(p), label, bytes: read(p) })));
     expect(report.traces).toBe(12);
     const thief = await server.backend.createToken('thief', ['worker']);
@@ -220,7 +262,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     const fake = read(malicious[10]);
     const id = traceId(fake);
     expect((await http(base, 'POST', `/v1/jobs/${sha}/trace?lease=${c.json.lease}`, { token: thief.token, body: fake })).status).toBe(200);
-    expect((await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"benign"}', type: JSON_TYPE })).status).toBe(200);
+    expect(
+      (await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"benign"}', type: JSON_TYPE })).status,
+    ).toBe(200);
     // A live claim of the thief goes back to the queue on revocation.
     const held = await submit();
     expect((await claim(thief.token)).json.sha256).toBe(held);
@@ -231,7 +275,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     expect(del.headers.get('ntmd-released-claims')).toBe('1');
     expect(await program(held)).toMatchObject({ status: 'queued' });
     const t = await http(base, 'GET', `/v1/traces/${id}`, { token: tok.admin });
-    expect(t.json.producers).toEqual([expect.objectContaining({ tokenId: thief.id, suspect: true, reason: expect.stringMatching(/revoked/) })]);
+    expect(t.json.producers).toEqual([
+      expect.objectContaining({ tokenId: thief.id, suspect: true, reason: expect.stringMatching(/revoked/) }),
+    ]);
     expect(await suspectTraces(server.backend.sql.db)).toEqual([id]);
 
     const run = await reassess(server.backend.store, { candidates: ['default'], folds: 2, minNew: 0, trigger: 'test' });
@@ -247,7 +293,9 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     const rq = await http(base, 'POST', `/v1/programs/${sha}/requeue`, { token: tok.admin });
     expect(rq.status).toBe(200);
     expect(rq.json).toMatchObject({ status: 'queued', attempts: 0, trace: null });
-    expect((await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"malicious"}', type: JSON_TYPE })).status).toBe(200);
+    expect(
+      (await http(base, 'PUT', `/v1/traces/${id}/label`, { token: tok.label, body: '{"label":"malicious"}', type: JSON_TYPE })).status,
+    ).toBe(200);
     expect(await suspectTraces(server.backend.sql.db)).toEqual([]);
     const after = await http(base, 'GET', `/v1/traces/${id}`, { token: tok.admin });
     expect(after.json.producers[0]).toMatchObject({ suspect: false, clearedBy: 'token:label' });
@@ -258,7 +306,15 @@ describeEachBackend(BACKENDS, 'worker identity on %s', (kind) => {
     for (let i = 0; i < 2; i++) {
       const c = await claim(tok['win-a']);
       expect(c.json.sha256).toBe(sha);
-      expect((await http(base, 'POST', `/v1/jobs/${sha}/fail?lease=${c.json.lease}`, { token: tok['win-a'], body: '{"error":"tracer crashed"}', type: JSON_TYPE })).status).toBe(200);
+      expect(
+        (
+          await http(base, 'POST', `/v1/jobs/${sha}/fail?lease=${c.json.lease}`, {
+            token: tok['win-a'],
+            body: '{"error":"tracer crashed"}',
+            type: JSON_TYPE,
+          })
+        ).status,
+      ).toBe(200);
     }
     expect(await program(sha)).toMatchObject({ status: 'failed', attempts: 2 });
     expect((await http(base, 'POST', `/v1/programs/${sha}/requeue`, { token: tok['win-a'] })).status).toBe(403);
@@ -287,11 +343,26 @@ describeEachBackend(BACKENDS, 'tokens made before worker identity, on %s', (kind
     db = await openTestDb(kind);
     // A store whose server tables are at version 1, with a worker token made then.
     const store = await openStore({ db: db.db });
-    await applyMigrationSet(store.driver, { table: 'ntmd_server_migrations', lock: 0x6e747376, what: 'the server tables', migrations: SERVER_MIGRATIONS.slice(0, 1) });
+    await applyMigrationSet(store.driver, {
+      table: 'ntmd_server_migrations',
+      lock: 0x6e747376,
+      what: 'the server tables',
+      migrations: SERVER_MIGRATIONS.slice(0, 1),
+    });
     const legacy = generateToken();
-    await store.driver.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash) VALUES ($1, $2, $3, $4)', [legacy.id, 'old-worker', ['worker'], legacy.hash]);
+    await store.driver.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash) VALUES ($1, $2, $3, $4)', [
+      legacy.id,
+      'old-worker',
+      ['worker'],
+      legacy.hash,
+    ]);
     const admin = generateToken();
-    await store.driver.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash) VALUES ($1, $2, $3, $4)', [admin.id, 'old-admin', ['admin'], admin.hash]);
+    await store.driver.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash) VALUES ($1, $2, $3, $4)', [
+      admin.id,
+      'old-admin',
+      ['admin'],
+      admin.hash,
+    ]);
     await store.close();
 
     const warnings: string[] = [];
@@ -299,7 +370,13 @@ describeEachBackend(BACKENDS, 'tokens made before worker identity, on %s', (kind
     const rec = (await server.backend.findToken(legacy.id))!;
     expect(rec).toMatchObject({ legacy: true, workerName: null, expiresAt: null });
     expect((await server.backend.findToken(admin.id))!.legacy).toBe(false);
-    const sha = (await http(server.url, 'POST', '/v1/programs?name=x.exe', { token: admin.token, body: randomBytes(32), type: 'application/octet-stream' })).json.sha256;
+    const sha = (
+      await http(server.url, 'POST', '/v1/programs?name=x.exe', {
+        token: admin.token,
+        body: randomBytes(32),
+        type: 'application/octet-stream',
+      })
+    ).json.sha256;
     // It claims under the name it sends, as before, with a warning (header, and once in the log).
     const c = await http(server.url, 'POST', '/v1/jobs/claim', { token: legacy.token, body: '{"worker":"anything"}', type: JSON_TYPE });
     expect(c.status).toBe(200);
@@ -310,7 +387,11 @@ describeEachBackend(BACKENDS, 'tokens made before worker identity, on %s', (kind
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(legacy.id);
     // The administrator binds it: no more warning, other names refused, an expiry set.
-    const b = await http(server.url, 'PATCH', `/v1/tokens/${legacy.id}`, { token: admin.token, body: '{"worker":"vm-1"}', type: JSON_TYPE });
+    const b = await http(server.url, 'PATCH', `/v1/tokens/${legacy.id}`, {
+      token: admin.token,
+      body: '{"worker":"vm-1"}',
+      type: JSON_TYPE,
+    });
     expect(b.status).toBe(200);
     expect(b.json).toMatchObject({ worker: 'vm-1', legacy: false });
     expect(Date.parse(b.json.expiresAt)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
@@ -321,7 +402,11 @@ describeEachBackend(BACKENDS, 'tokens made before worker identity, on %s', (kind
     expect(ok.headers.get('ntmd-warning')).toBeNull();
     expect(ok.json.worker).toBe('vm-1');
     // A binding is made once.
-    const rebind = await http(server.url, 'PATCH', `/v1/tokens/${legacy.id}`, { token: admin.token, body: '{"worker":"vm-2"}', type: JSON_TYPE });
+    const rebind = await http(server.url, 'PATCH', `/v1/tokens/${legacy.id}`, {
+      token: admin.token,
+      body: '{"worker":"vm-2"}',
+      type: JSON_TYPE,
+    });
     expect(rebind.status).toBe(409);
     expect(rebind.json.code).toBe('ALREADY_BOUND');
   });

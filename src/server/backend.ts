@@ -165,7 +165,11 @@ export interface ServerBackend {
   /** Sets an active token's expiry to now + `ttlMs`. */
   renewToken(id: string, ttlMs: number): Promise<TokenRecord | undefined>;
   /** Replaces an active token by a new one (same name, scopes, binding); the old one expires after `graceMs`. */
-  rotateToken(id: string, graceMs: number, options?: TokenOptions): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined>;
+  rotateToken(
+    id: string,
+    graceMs: number,
+    options?: TokenOptions,
+  ): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined>;
 
   /** Stores a trace unless an identical one exists (then `duplicate` and nothing stored). */
   addTrace(input: TraceInput): Promise<TraceStored>;
@@ -196,7 +200,12 @@ export interface ServerBackend {
    * `lease` is still the live claim of the token `tokenId`; records the token as the trace's
    * producer. Returns undefined when the claim was lost.
    */
-  completeJob(sha256: string, lease: string, tokenId: string, trace: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined>;
+  completeJob(
+    sha256: string,
+    lease: string,
+    tokenId: string,
+    trace: TraceInput,
+  ): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined>;
   /** Gives a claimed program back (retried, or `failed` after `maxAttempts`). undefined when the claim was lost. */
   failJob(sha256: string, lease: string, tokenId: string, error: string, maxAttempts: number): Promise<ProgramRecord | undefined>;
   /** Gives a claimed program back without counting the attempt (a worker-side fault found before it ran). */

@@ -146,7 +146,12 @@ export interface BodyHeaders {
  * streaming. Rejects with {@link BodyTooLargeError} (413), {@link UnsupportedMediaError}
  * (415, unknown encoding) or {@link BadRequestError} (400, corrupt gzip).
  */
-export async function readBody(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits, reservation?: BodyReservation): Promise<Buffer> {
+export async function readBody(
+  stream: NodeJS.ReadableStream,
+  headers: BodyHeaders,
+  limits: BodyLimits,
+  reservation?: BodyReservation,
+): Promise<Buffer> {
   let body = await readWire(stream, headers, limits, reservation);
   if (limits.unwrapGzipFile) {
     const cap = limits.inflatedLimit ?? limits.limit;
@@ -232,13 +237,20 @@ export function ownsBuffer(b: Uint8Array): boolean {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
 }
 
-function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: BodyLimits, reservation: BodyReservation | undefined): Promise<Buffer> {
+function readWire(
+  stream: NodeJS.ReadableStream,
+  headers: BodyHeaders,
+  limits: BodyLimits,
+  reservation: BodyReservation | undefined,
+): Promise<Buffer> {
   const limit = limits.limit;
   const inflatedLimit = limits.inflatedLimit ?? limit;
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
   if (!gzip && encoding !== 'identity' && encoding !== '') {
-    return Promise.reject(new UnsupportedMediaError(`Content-Encoding ${JSON.stringify(encoding)} is not supported: send identity or gzip`));
+    return Promise.reject(
+      new UnsupportedMediaError(`Content-Encoding ${JSON.stringify(encoding)} is not supported: send identity or gzip`),
+    );
   }
   if (gzip && limits.allowGzip === false) {
     return Promise.reject(new UnsupportedMediaError('this endpoint takes the body as sent, without Content-Encoding'));
@@ -317,8 +329,7 @@ function readWire(stream: NodeJS.ReadableStream, headers: BodyHeaders, limits: B
           return fail(e as Error);
         }
         gunzip.write(buf, () => reservation?.give(buf.length));
-      }
-      else keep(buf, limit, 'body');
+      } else keep(buf, limit, 'body');
     };
 
     if (gunzip) {

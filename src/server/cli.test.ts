@@ -11,11 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, corpusFiles, http, projectRoot, read, requireBuilt, tempDir, testDetector, testModelPath } from './test-helpers/harness.js';
 
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '', ...env }, timeout: 120_000 });
+  spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NTMD_DATABASE_URL: '', ...env },
+    timeout: 120_000,
+  });
 
 /** Starts `ntmaldetect serve ARGS`; resolves once it listens, with its URL and output so far. */
 async function spawnServe(args: string[]): Promise<{ proc: ReturnType<typeof spawn>; url: string; output: () => string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, NTMD_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, 'serve', ...args], {
+    env: { ...process.env, NTMD_DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -76,7 +83,10 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     const d = run(['tokens', 'create', '--db', db, '--name', 'triage', '--scopes', 'detect,contribute']);
     detectToken = d.stdout.trim();
     const list = run(['tokens', 'list', '--db', db, '--json']);
-    const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.name, r.scopes])).toEqual([
       ['ops', ['admin']],
       ['triage', ['detect', 'contribute']],
@@ -111,7 +121,11 @@ describe('ntmaldetect tokens and serve --threads 2 (child processes, PGlite owne
     expect(holder).toBeDefined();
     expect(holder).not.toBe(server.pid);
     // Tokens can still be managed through the API.
-    const t = await http(url, 'POST', '/v1/tokens', { token: admin, body: '{"name":"late","scopes":["worker"]}', type: 'application/json' });
+    const t = await http(url, 'POST', '/v1/tokens', {
+      token: admin,
+      body: '{"name":"late","scopes":["worker"]}',
+      type: 'application/json',
+    });
     expect(t.status).toBe(201);
   }, 600_000);
 
@@ -163,11 +177,21 @@ describe('subpath export', () => {
     requireBuilt();
     const dir = tempDir();
     const log = join(dir, 'loaded.txt');
-    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
-    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+    );
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+    );
     const load = (spec: string) => {
       writeFileSync(log, '');
-      const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', `await import(${JSON.stringify(spec)});`], { cwd: projectRoot, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', `await import(${JSON.stringify(spec)});`],
+        { cwd: projectRoot, encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).toBe(0);
       return readFileSync(log, 'utf8');
     };

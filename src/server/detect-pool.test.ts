@@ -17,7 +17,9 @@ describe('DetectorPool (built)', () => {
   beforeAll(async () => {
     requireBuilt();
     detector = await testDetector();
-    const mod = (await import(pathToFileURL(resolve(projectRoot, 'dist', 'server', 'detect-pool.js')).href)) as typeof import('./detect-pool.js');
+    const mod = (await import(
+      pathToFileURL(resolve(projectRoot, 'dist', 'server', 'detect-pool.js')).href
+    )) as typeof import('./detect-pool.js');
     pool = await mod.DetectorPool.create(detector.loaded.toBytes(), detector.model, 2);
   }, 120_000);
   afterAll(async () => {

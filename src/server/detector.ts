@@ -58,7 +58,11 @@ export async function loadDetector(modelPath?: string): Promise<ModelDetector> {
   const r = await resolveModel({ model: modelPath });
   const path = r.path!; // a path or the default model: both are files
   const bytes = r.bytes ?? (await readFile(path));
-  return new ModelDetector(r.model, { name: basename(path), source: r.origin === 'default' ? 'default' : 'file', fileSha256: createHash('sha256').update(bytes).digest('hex') });
+  return new ModelDetector(r.model, {
+    name: basename(path),
+    source: r.origin === 'default' ? 'default' : 'file',
+    fileSha256: createHash('sha256').update(bytes).digest('hex'),
+  });
 }
 
 /** Most detection threads `serve` starts by itself (each holds a copy of the model). */
@@ -78,7 +82,10 @@ export function defaultServeThreads(cores: number = availableParallelism()): num
  * The detector of `serve`: {@link loadDetector}, and with `threads > 0` a
  * {@link DetectorPool} of that many threads running the same model.
  */
-export async function loadServeDetector(modelPath: string | undefined, threads = 0): Promise<TraceDetector & { close?: () => Promise<void> }> {
+export async function loadServeDetector(
+  modelPath: string | undefined,
+  threads = 0,
+): Promise<TraceDetector & { close?: () => Promise<void> }> {
   const single = await loadDetector(modelPath);
   if (threads <= 0) return new InlineDetector(single);
   const { DetectorPool } = await import('./detect-pool.js');

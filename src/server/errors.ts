@@ -33,7 +33,12 @@ export class UnauthorizedError extends ApiError {
 /** 403: the token is valid but lacks the scope the endpoint needs. */
 export class ForbiddenError extends ApiError {
   constructor(needed: string, have: readonly string[]) {
-    super(403, 'FORBIDDEN', `this endpoint needs the "${needed}" scope; the token has ${have.length ? have.map((s) => `"${s}"`).join(', ') : 'no scope'}`, { needed });
+    super(
+      403,
+      'FORBIDDEN',
+      `this endpoint needs the "${needed}" scope; the token has ${have.length ? have.map((s) => `"${s}"`).join(', ') : 'no scope'}`,
+      { needed },
+    );
   }
 }
 
@@ -85,7 +90,9 @@ export class RateLimitedError extends ApiError {
   readonly retryAfter: number;
 
   constructor(retryAfter: number, limit: number, message?: string) {
-    super(429, 'RATE_LIMITED', message ?? `too many requests for this token: the limit is ${limit} per second; retry in ${retryAfter} s`, { retryAfter });
+    super(429, 'RATE_LIMITED', message ?? `too many requests for this token: the limit is ${limit} per second; retry in ${retryAfter} s`, {
+      retryAfter,
+    });
     this.retryAfter = retryAfter;
   }
 }
@@ -96,21 +103,35 @@ export class RateLimitedError extends ApiError {
  */
 export class AuthRateLimitedError extends RateLimitedError {
   constructor(retryAfter: number, perSecond: number) {
-    super(retryAfter, perSecond, `too many failed authentications from this address (more than ${perSecond} per second sustained): retry in ${retryAfter} s`);
+    super(
+      retryAfter,
+      perSecond,
+      `too many failed authentications from this address (more than ${perSecond} per second sustained): retry in ${retryAfter} s`,
+    );
   }
 }
 
 /** 403: a worker token claimed under a worker name other than the one it is bound to. */
 export class WorkerMismatchError extends ApiError {
   constructor(bound: string, asked: string) {
-    super(403, 'WORKER_MISMATCH', `this token is bound to worker ${JSON.stringify(bound)} and cannot claim as ${JSON.stringify(asked)}: omit "worker" or send the bound name`, { needed: bound });
+    super(
+      403,
+      'WORKER_MISMATCH',
+      `this token is bound to worker ${JSON.stringify(bound)} and cannot claim as ${JSON.stringify(asked)}: omit "worker" or send the bound name`,
+      { needed: bound },
+    );
   }
 }
 
 /** 409: the token already holds as many live claims as it may. */
 export class ClaimLimitError extends ApiError {
   constructor(limit: number) {
-    super(409, 'CLAIM_LIMIT', `this token already holds ${limit} live claim${limit === 1 ? '' : 's'}, the most it may hold: finish, fail or release one first`, { limit });
+    super(
+      409,
+      'CLAIM_LIMIT',
+      `this token already holds ${limit} live claim${limit === 1 ? '' : 's'}, the most it may hold: finish, fail or release one first`,
+      { limit },
+    );
   }
 }
 

@@ -21,7 +21,10 @@ function youngGenerationSizes(flags: readonly string[]): number[] {
       await new Promise((r) => setImmediate(r));
     }
     console.log(JSON.stringify(sizes));`;
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as number[];
 }

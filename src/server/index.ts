@@ -32,7 +32,19 @@ export { RateLimiter } from './rate-limit.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { readBody } from './body.js';
 export type { BodyLimits, BodyHeaders } from './body.js';
-export { SCOPES, generateToken, parseToken, parseScopes, hasScope, hashSecret, secretMatches, tokenExpired, parseLifetime, DEFAULT_WORKER_TOKEN_TTL_MS, MAX_TOKEN_TTL_MS } from './tokens.js';
+export {
+  SCOPES,
+  generateToken,
+  parseToken,
+  parseScopes,
+  hasScope,
+  hashSecret,
+  secretMatches,
+  tokenExpired,
+  parseLifetime,
+  DEFAULT_WORKER_TOKEN_TTL_MS,
+  MAX_TOKEN_TTL_MS,
+} from './tokens.js';
 export type { Scope, TokenRecord, NewToken, TokenOptions } from './tokens.js';
 export { buildOpenApi } from './openapi.js';
 export type { RouteSpec, ResponseSpec } from './openapi.js';
@@ -106,10 +118,20 @@ function listenError(e: unknown, host: string, port: number): unknown {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   switch (code) {
     case 'EADDRINUSE':
-      return new ListenError(code, host, port, `cannot listen on ${where}: port ${port} is already in use (another server?); choose another with --port, or --port 0 for a free one`);
+      return new ListenError(
+        code,
+        host,
+        port,
+        `cannot listen on ${where}: port ${port} is already in use (another server?); choose another with --port, or --port 0 for a free one`,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new ListenError(code, host, port, `cannot listen on ${where}: permission denied${port < 1024 ? ` (port ${port} is a privileged port: use one from 1024 up)` : ''}`);
+      return new ListenError(
+        code,
+        host,
+        port,
+        `cannot listen on ${where}: permission denied${port < 1024 ? ` (port ${port} is a privileged port: use one from 1024 up)` : ''}`,
+      );
     case 'EADDRNOTAVAIL':
       return new ListenError(code, host, port, `cannot listen on ${where}: ${host} is not an address of this machine`);
     case 'ENOTFOUND':
@@ -122,7 +144,8 @@ function listenError(e: unknown, host: string, port: number): unknown {
 
 /** Opens the store, loads the model, and listens. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const detector: TraceDetector & { close?: () => Promise<void> } = options.detector ?? (await loadServeDetector(options.model, options.threads));
+  const detector: TraceDetector & { close?: () => Promise<void> } =
+    options.detector ?? (await loadServeDetector(options.model, options.threads));
   const ownDetector = options.detector === undefined;
   let backend: StoreBackend;
   try {
@@ -133,8 +156,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   let app: FastifyInstance;
   try {
-    const appOptions: AppOptions = { backend, detector, limits: options.limits, rateLimit: options.rateLimit, jobs: options.jobs, tokenCacheMs: options.tokenCacheMs,
-      negativeCacheMs: options.negativeCacheMs, authFailureLimit: options.authFailureLimit, onWarning: options.onWarning, logger: options.logger };
+    const appOptions: AppOptions = {
+      backend,
+      detector,
+      limits: options.limits,
+      rateLimit: options.rateLimit,
+      jobs: options.jobs,
+      tokenCacheMs: options.tokenCacheMs,
+      negativeCacheMs: options.negativeCacheMs,
+      authFailureLimit: options.authFailureLimit,
+      onWarning: options.onWarning,
+      logger: options.logger,
+    };
     if (options.tls) appOptions.tls = options.tls;
     app = await createApp(appOptions);
     const host = options.host ?? '127.0.0.1';

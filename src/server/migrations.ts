@@ -163,7 +163,10 @@ export async function applyMigrationSet(db: SqlDriver, set: MigrationSet): Promi
     table: set.table,
     lockKey: set.lock,
     migrations: set.migrations,
-    tooNew: (current, latest) => new ServerSchemaError(`${set.what} are at version ${current}, newer than this ntmaldetect understands (${latest}): upgrade ntmaldetect`),
+    tooNew: (current, latest) =>
+      new ServerSchemaError(
+        `${set.what} are at version ${current}, newer than this ntmaldetect understands (${latest}): upgrade ntmaldetect`,
+      ),
   });
 }
 

@@ -69,26 +69,49 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Record<string, unkno
       op['x-scope'] = r.scope;
     } else op.security = [];
     const parameters: unknown[] = [];
-    for (const [name, schema] of Object.entries(r.params ?? {})) parameters.push({ name, in: 'path', required: true, schema: toOpenApi(schema) });
+    for (const [name, schema] of Object.entries(r.params ?? {}))
+      parameters.push({ name, in: 'path', required: true, schema: toOpenApi(schema) });
     for (const [name, schema] of Object.entries(r.query ?? {})) {
-      parameters.push({ name, in: 'query', required: (r.requiredQuery ?? []).includes(name), schema: toOpenApi(schema), description: (schema as { description?: string }).description });
+      parameters.push({
+        name,
+        in: 'query',
+        required: (r.requiredQuery ?? []).includes(name),
+        schema: toOpenApi(schema),
+        description: (schema as { description?: string }).description,
+      });
     }
     if (parameters.length) op.parameters = parameters;
     if (r.body === 'trace') {
       op.requestBody = {
         required: true,
-        description: 'An NtTrace log (raw) or a reduced trace (one call name per line). `Content-Encoding: gzip` accepted; size limits apply on the wire and after inflating.',
-        content: { 'text/plain': { schema: { type: 'string' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        description:
+          'An NtTrace log (raw) or a reduced trace (one call name per line). `Content-Encoding: gzip` accepted; size limits apply on the wire and after inflating.',
+        content: {
+          'text/plain': { schema: { type: 'string' } },
+          'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+        },
       };
     } else if (r.body === 'program') {
-      op.requestBody = { required: true, description: 'The executable, as is. Stored by SHA-256, never executed by the server.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+      op.requestBody = {
+        required: true,
+        description: 'The executable, as is. Stored by SHA-256, never executed by the server.',
+        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+      };
     } else if (r.body === 'json' && r.jsonBody) {
       op.requestBody = { required: true, content: { 'application/json': { schema: toOpenApi(r.jsonBody) } } };
     }
     const responses: Record<string, unknown> = {};
     for (const [code, res] of Object.entries(r.responses)) {
-      if (res.schema) responses[code] = { description: res.description, content: { [res.contentType ?? 'application/json']: { schema: toOpenApi(res.schema) } } };
-      else if (res.contentType) responses[code] = { description: res.description, content: { [res.contentType]: { schema: { type: 'string', format: 'binary' } } } };
+      if (res.schema)
+        responses[code] = {
+          description: res.description,
+          content: { [res.contentType ?? 'application/json']: { schema: toOpenApi(res.schema) } },
+        };
+      else if (res.contentType)
+        responses[code] = {
+          description: res.description,
+          content: { [res.contentType]: { schema: { type: 'string', format: 'binary' } } },
+        };
       else responses[code] = { description: res.description };
     }
     if (r.params || r.query || r.body === 'json') responses['400'] ??= problemResponse('Invalid parameter, query or body.');
@@ -112,11 +135,19 @@ export function buildOpenApi(routes: readonly RouteSpec[]): Record<string, unkno
     info: {
       title: 'ntmaldetect API',
       version: '1',
-      description: 'Submit NtTrace traces and Windows programs, get malware verdicts, contribute labelled traces. Errors are RFC 9457 problem objects.',
+      description:
+        'Submit NtTrace traces and Windows programs, get malware verdicts, contribute labelled traces. Errors are RFC 9457 problem objects.',
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token `ntmd_<id>_<secret>` made by `ntmaldetect tokens create`; scopes: detect, contribute, label, worker, admin (admin implies all).' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A token `ntmd_<id>_<secret>` made by `ntmaldetect tokens create`; scopes: detect, contribute, label, worker, admin (admin implies all).',
+        },
+      },
       schemas,
     },
     paths,

@@ -14,7 +14,8 @@ port.on('message', (m: { id: number; body: Uint8Array; name: string }) => {
     const file = prepareFile(m.body, m.name, { keepRaw: true });
     const transfer: ArrayBuffer[] = [];
     for (const b of [file.original, 'raw' in file ? file.raw : null, 'sequence' in file ? file.sequence : null]) {
-      if (b && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !transfer.includes(b.buffer as ArrayBuffer)) transfer.push(b.buffer as ArrayBuffer);
+      if (b && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !transfer.includes(b.buffer as ArrayBuffer))
+        transfer.push(b.buffer as ArrayBuffer);
     }
     port.postMessage({ id: m.id, file, threadId }, transfer);
   } catch (e) {

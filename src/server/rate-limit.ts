@@ -28,7 +28,10 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep = 0;
 
-  constructor(options: RateLimitOptions, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    options: RateLimitOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.perSecond = options.perSecond;
     this.burst = options.burst ?? Math.max(1, options.perSecond);
   }

@@ -36,7 +36,13 @@ function bigTrace(bytes: number): Buffer {
 /** Starts a POST whose body is sent only in part: the request stays in flight until destroyed. */
 function partialUpload(base: string, path: string, token: string, declared: number, sent: Buffer): ClientRequest {
   const url = new URL(path, base);
-  const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', 'content-length': String(declared) } });
+  const req = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', 'content-length': String(declared) },
+  });
   req.on('error', () => undefined);
   req.write(sent);
   return req;
@@ -54,7 +60,13 @@ describe('one memory budget for every request body in flight', () => {
   let server: RunningServer;
   let token: string;
   beforeAll(async () => {
-    server = await startServer({ db: 'memory://', port: 0, detector: await testDetector(), limits: { bodyMemoryBytes: 4 * MiB }, rateLimit: { perSecond: 0 } });
+    server = await startServer({
+      db: 'memory://',
+      port: 0,
+      detector: await testDetector(),
+      limits: { bodyMemoryBytes: 4 * MiB },
+      rateLimit: { perSecond: 0 },
+    });
     token = (await server.backend.createToken('t', ['detect', 'contribute'])).token;
   });
   afterAll(async () => {
@@ -72,7 +84,12 @@ describe('one memory budget for every request body in flight', () => {
     expect(budget.peak).toBeLessThanOrEqual(4 * MiB);
     await until('the budget to be given back', () => budget.inUse === 0);
     // Sent as Content-Encoding: gzip, the same.
-    const enc = await http(server.url, 'POST', '/v1/detect', { token, body: bomb, type: 'text/plain', headers: { 'content-encoding': 'gzip' } });
+    const enc = await http(server.url, 'POST', '/v1/detect', {
+      token,
+      body: bomb,
+      type: 'text/plain',
+      headers: { 'content-encoding': 'gzip' },
+    });
     expect(enc.status).toBe(503);
     expect(enc.json.code).toBe('SERVER_BUSY');
     await until('the budget to be given back', () => budget.inUse === 0);
@@ -158,11 +175,18 @@ describe('a database outage: 503 with Retry-After, /v1/ready false', () => {
   });
 
   // A private PostgreSQL cluster this test stops and starts (as the postgres user when run as root).
-  const bin = ['/usr/local/bin', ...(existsSync('/usr/lib/postgresql') ? spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin']).stdout.toString().trim().split('\n') : [])].find(
-    (d) => d && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')),
-  );
+  const bin = [
+    '/usr/local/bin',
+    ...(existsSync('/usr/lib/postgresql')
+      ? spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin']).stdout.toString().trim().split('\n')
+      : []),
+  ].find((d) => d && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
   const asRoot = process.getuid?.() === 0;
-  const skip = !bin ? 'no initdb/pg_ctl found' : asRoot && spawnSync('id', ['postgres']).status !== 0 ? 'running as root without a postgres user for initdb' : '';
+  const skip = !bin
+    ? 'no initdb/pg_ctl found'
+    : asRoot && spawnSync('id', ['postgres']).status !== 0
+      ? 'running as root without a postgres user for initdb'
+      : '';
   itUnless(skip, 'PostgreSQL stopped and started again: 503 while down, answers again without a restart', async () => {
     const dir = tempDir('ntmd-pg-');
     chmodSync(dir, 0o777);
@@ -183,7 +207,12 @@ describe('a database outage: 503 with Retry-After, /v1/ready false', () => {
     start();
     let server: RunningServer | undefined;
     try {
-      server = await startServer({ db: `postgres://ntmd@127.0.0.1:${port}/postgres`, port: 0, detector: await testDetector(), tokenCacheMs: 0 });
+      server = await startServer({
+        db: `postgres://ntmd@127.0.0.1:${port}/postgres`,
+        port: 0,
+        detector: await testDetector(),
+        tokenCacheMs: 0,
+      });
       const token = (await server.backend.createToken('t', ['detect', 'contribute'])).token;
       expect((await http(server.url, 'GET', '/v1/stats', { token })).status).toBe(200);
       stop();
@@ -230,8 +259,14 @@ describe('names, query parameters and the model digest', () => {
     for (const name of ['.', '..', 'a/b', 'a\\b']) {
       const r = await http(server.url, 'POST', `/v1/traces?name=${encodeURIComponent(name)}&label=malicious`, { token, body });
       expect(r.status, name).toBe(400);
-      expect(r.json.detail, name).toBe('querystring/name must be a plain file name: 1-255 printable characters, not "." or "..", without / or \\');
-      const p = await http(server.url, 'POST', `/v1/programs?name=${encodeURIComponent(name)}`, { token, body: Buffer.from('MZ fake'), type: 'application/octet-stream' });
+      expect(r.json.detail, name).toBe(
+        'querystring/name must be a plain file name: 1-255 printable characters, not "." or "..", without / or \\',
+      );
+      const p = await http(server.url, 'POST', `/v1/programs?name=${encodeURIComponent(name)}`, {
+        token,
+        body: Buffer.from('MZ fake'),
+        type: 'application/octet-stream',
+      });
       expect(p.status, name).toBe(400);
     }
     // Names that merely contain dots are fine.
@@ -275,14 +310,29 @@ describe('racing submissions of one trace', () => {
     const outcomes: string[] = [];
     for (const body of files) {
       const verdict = detector.detect(body);
-      const input = (label?: 'malicious') => ({ body, label, verdict, modelSha256: detector.model.sha256, provenance: { submitter: 'token:t' } });
+      const input = (label?: 'malicious') => ({
+        body,
+        label,
+        verdict,
+        modelSha256: detector.model.sha256,
+        provenance: { submitter: 'token:t' },
+      });
       // Straight to the back-end, all three at once (HTTP would let the first finish before the others arrive).
-      const rs = await Promise.all([server.backend.addTrace(input('malicious')), server.backend.addTrace(input()), server.backend.addTrace(input())]);
+      const rs = await Promise.all([
+        server.backend.addTrace(input('malicious')),
+        server.backend.addTrace(input()),
+        server.backend.addTrace(input()),
+      ]);
       const [row] = await server.backend.store.driver.query<{ n: number }>(
         'SELECT (SELECT count(*)::int FROM ntmd_api_pending WHERE trace_sha256 = $1) + (SELECT count(*)::int FROM ntmd_traces WHERE sha256 = $1) AS n',
         [rs[0].id],
       );
-      outcomes.push(`${rs.map((r) => (r.duplicate ? 'dup' : 'new')).sort().join(',')} rows=${row.n}`);
+      outcomes.push(
+        `${rs
+          .map((r) => (r.duplicate ? 'dup' : 'new'))
+          .sort()
+          .join(',')} rows=${row.n}`,
+      );
     }
     expect(outcomes).toEqual(Array(files.length).fill('dup,dup,new rows=1'));
     const [left] = await server.backend.store.driver.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_api_intake');
@@ -292,35 +342,85 @@ describe('racing submissions of one trace', () => {
 
 describe('TLS on the server side', () => {
   const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
-  it.skipIf(!haveOpenssl)(`serve --tls-cert/--tls-key: startServer({ tls }) answers HTTPS, and the CLI refuses half a pair with exit 2${haveOpenssl ? '' : ' (skipped: openssl not found)'}`, async () => {
-    const dir = tempDir('ntmd-tls-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const { readFileSync } = await import('node:fs');
-    const { request } = await import('node:https');
-    const server = await startServer({ db: 'memory://', port: 0, detector: await testDetector(), tls: { cert: readFileSync(cert), key: readFileSync(key) } });
-    try {
-      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      const body = await new Promise<string>((res, rej) => {
-        const req = request(`${server.url}/v1/health`, { ca: readFileSync(cert) }, (r) => {
-          let text = '';
-          r.on('data', (d: Buffer) => (text += d.toString()));
-          r.on('end', () => res(text));
-        });
-        req.on('error', rej);
-        req.end();
+  it.skipIf(!haveOpenssl)(
+    `serve --tls-cert/--tls-key: startServer({ tls }) answers HTTPS, and the CLI refuses half a pair with exit 2${haveOpenssl ? '' : ' (skipped: openssl not found)'}`,
+    async () => {
+      const dir = tempDir('ntmd-tls-');
+      const cert = join(dir, 'cert.pem');
+      const key = join(dir, 'key.pem');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      const { readFileSync } = await import('node:fs');
+      const { request } = await import('node:https');
+      const server = await startServer({
+        db: 'memory://',
+        port: 0,
+        detector: await testDetector(),
+        tls: { cert: readFileSync(cert), key: readFileSync(key) },
       });
-      expect(JSON.parse(body)).toEqual({ status: 'ok' });
-    } finally {
-      await server.close();
-    }
-    requireBuilt();
-    const cli = spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', cert], { encoding: 'utf8', timeout: 60_000 });
-    expect(cli.status).toBe(2);
-    expect(cli.stderr).toContain('--tls-cert and --tls-key go together');
-    const bad = spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', join(dir, 'missing.pem'), '--tls-key', key], { encoding: 'utf8', timeout: 60_000 });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain(`--tls-cert ${join(dir, 'missing.pem')}`);
-  });
+      try {
+        expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        const body = await new Promise<string>((res, rej) => {
+          const req = request(`${server.url}/v1/health`, { ca: readFileSync(cert) }, (r) => {
+            let text = '';
+            r.on('data', (d: Buffer) => (text += d.toString()));
+            r.on('end', () => res(text));
+          });
+          req.on('error', rej);
+          req.end();
+        });
+        expect(JSON.parse(body)).toEqual({ status: 'ok' });
+      } finally {
+        await server.close();
+      }
+      requireBuilt();
+      const cli = spawnSync(
+        process.execPath,
+        [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', cert],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(cli.status).toBe(2);
+      expect(cli.stderr).toContain('--tls-cert and --tls-key go together');
+      const bad = spawnSync(
+        process.execPath,
+        [
+          join(projectRoot, 'dist', 'cli', 'main.js'),
+          'serve',
+          '--v8-gc-defaults',
+          '--db',
+          'memory://',
+          '--port',
+          '0',
+          '--tls-cert',
+          join(dir, 'missing.pem'),
+          '--tls-key',
+          key,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(`--tls-cert ${join(dir, 'missing.pem')}`);
+    },
+  );
 });

@@ -10,11 +10,20 @@ import { NAME_PATTERN, SHA256_PATTERN, TOKEN_ID_PATTERN, TRACE_ID_PATTERN, label
 const traceId = { id: { type: 'string', pattern: TRACE_ID_PATTERN, description: 'Trace id: SHA-256 of the canonical reduced trace.' } };
 const sha = { sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the program, lower-case hex.' } };
 const lease = { lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'The lease returned by the claim.' } };
-const name = (what: string) => ({ type: 'string', pattern: NAME_PATTERN, description: `${what} (1-255 printable characters, no / or \\).` });
+const name = (what: string) => ({
+  type: 'string',
+  pattern: NAME_PATTERN,
+  description: `${what} (1-255 printable characters, no / or \\).`,
+});
 const ref = (id: string) => ({ $ref: `${id}#` });
 const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } };
 const tokenIdParam = { id: { type: 'string', pattern: TOKEN_ID_PATTERN, description: 'Token id (12 hex digits).' } };
-const ttlSeconds = { type: 'integer', minimum: 60, maximum: 366 * 86400, description: 'Lifetime in seconds from now (1 minute to 366 days).' };
+const ttlSeconds = {
+  type: 'integer',
+  minimum: 60,
+  maximum: 366 * 86400,
+  description: 'Lifetime in seconds from now (1 minute to 366 days).',
+};
 const problem = (description: string) => ({ description, schema: ref('Problem'), contentType: 'application/problem+json' });
 
 /** Every endpoint of the API. */
@@ -35,7 +44,10 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Readiness: the store answers.',
     scope: 'none',
     body: 'none',
-    responses: { 200: { description: 'Ready.', schema: status }, 503: { description: 'Not ready.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'Ready.', schema: status },
+      503: { description: 'Not ready.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'openapi',
@@ -60,7 +72,8 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'POST',
     path: '/v1/traces',
     summary: 'Contribute a trace (optionally labelled) to the store.',
-    description: 'Identical traces are stored once: a duplicate is refused with 409 and the id of the stored trace (problem member `id`, and `Location`).',
+    description:
+      'Identical traces are stored once: a duplicate is refused with 409 and the id of the stored trace (problem member `id`, and `Location`).',
     scope: 'contribute',
     body: 'trace',
     query: {
@@ -69,7 +82,10 @@ export const ROUTES: readonly RouteSpec[] = [
       programSha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the traced program.' },
       programName: name('Name of the traced program'),
     },
-    responses: { 201: { description: 'Stored.', schema: ref('TraceSubmitted') }, 409: { description: 'Already stored (member `id`).', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      201: { description: 'Stored.', schema: ref('TraceSubmitted') },
+      409: { description: 'Already stored (member `id`).', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'getTrace',
@@ -79,7 +95,10 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'any',
     body: 'none',
     params: traceId,
-    responses: { 200: { description: 'The trace.', schema: ref('TraceInfo') }, 404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'The trace.', schema: ref('TraceInfo') },
+      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'labelTrace',
@@ -90,7 +109,10 @@ export const ROUTES: readonly RouteSpec[] = [
     body: 'json',
     params: traceId,
     jsonBody: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: labelSchema } },
-    responses: { 200: { description: 'The relabelled trace.', schema: ref('TraceInfo') }, 404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'The relabelled trace.', schema: ref('TraceInfo') },
+      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'deleteTrace',
@@ -100,7 +122,10 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'admin',
     body: 'none',
     params: traceId,
-    responses: { 204: { description: 'Deleted.' }, 404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      204: { description: 'Deleted.' },
+      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'stats',
@@ -128,7 +153,14 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'contribute',
     body: 'program',
     query: { name: name('Program file name') },
-    responses: { 202: { description: 'Queued.', schema: ref('Program') }, 409: { description: 'Already submitted (it is traced once; see `Location`).', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      202: { description: 'Queued.', schema: ref('Program') },
+      409: {
+        description: 'Already submitted (it is traced once; see `Location`).',
+        schema: ref('Problem'),
+        contentType: 'application/problem+json',
+      },
+    },
   },
   {
     operationId: 'getProgram',
@@ -138,7 +170,10 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'any',
     body: 'none',
     params: sha,
-    responses: { 200: { description: 'The program.', schema: ref('Program') }, 404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'The program.', schema: ref('Program') },
+      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'programContent',
@@ -149,7 +184,11 @@ export const ROUTES: readonly RouteSpec[] = [
     body: 'none',
     params: sha,
     query: lease,
-    responses: { 200: { description: 'The executable.', contentType: 'application/octet-stream' }, 403: { description: 'Neither admin nor the lease holder.', schema: ref('Problem'), contentType: 'application/problem+json' }, 404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'The executable.', contentType: 'application/octet-stream' },
+      403: { description: 'Neither admin nor the lease holder.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'claim',
@@ -171,7 +210,15 @@ export const ROUTES: readonly RouteSpec[] = [
     params: sha,
     query: lease,
     requiredQuery: ['lease'],
-    responses: { 200: { description: 'Done.', schema: ref('Program') }, 404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' }, 409: { description: 'The claim was lost (expired and retried, or done): nothing stored.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      200: { description: 'Done.', schema: ref('Program') },
+      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      409: {
+        description: 'The claim was lost (expired and retried, or done): nothing stored.',
+        schema: ref('Problem'),
+        contentType: 'application/problem+json',
+      },
+    },
   },
   {
     operationId: 'failJob',
@@ -183,21 +230,39 @@ export const ROUTES: readonly RouteSpec[] = [
     params: sha,
     query: lease,
     requiredQuery: ['lease'],
-    jsonBody: { type: 'object', additionalProperties: false, required: ['error'], properties: { error: { type: 'string', maxLength: 2000 } } },
-    responses: { 200: { description: 'Requeued or failed.', schema: ref('Program') }, 409: { description: 'The claim was lost.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    jsonBody: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['error'],
+      properties: { error: { type: 'string', maxLength: 2000 } },
+    },
+    responses: {
+      200: { description: 'Requeued or failed.', schema: ref('Program') },
+      409: { description: 'The claim was lost.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
   {
     operationId: 'releaseJob',
     method: 'POST',
     path: '/v1/claims/{sha256}/release',
-    summary: 'Worker: give a claim back before running its program (a fault on the worker side, found by its pre-flight check); the program is queued again at once and the claim does not count as an attempt. The body (a JSON `reason`) is optional.',
+    summary:
+      'Worker: give a claim back before running its program (a fault on the worker side, found by its pre-flight check); the program is queued again at once and the claim does not count as an attempt. The body (a JSON `reason`) is optional.',
     scope: 'worker',
     body: 'json',
     params: sha,
     query: lease,
     requiredQuery: ['lease'],
-    jsonBody: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000, description: 'Why the worker gives the claim back (kept as the program\'s last error).' } } },
-    responses: { 200: { description: 'Queued again.', schema: ref('Program') }, 409: problem('The claim is not held by this token with this lease.') },
+    jsonBody: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        reason: { type: 'string', maxLength: 2000, description: "Why the worker gives the claim back (kept as the program's last error)." },
+      },
+    },
+    responses: {
+      200: { description: 'Queued again.', schema: ref('Program') },
+      409: problem('The claim is not held by this token with this lease.'),
+    },
   },
   {
     operationId: 'requeueProgram',
@@ -207,7 +272,11 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'admin',
     body: 'none',
     params: sha,
-    responses: { 200: { description: 'Queued.', schema: ref('Program') }, 404: problem('No such program.'), 409: problem('The program is neither failed nor done by a revoked token (`NOT_REQUEUEABLE`).') },
+    responses: {
+      200: { description: 'Queued.', schema: ref('Program') },
+      404: problem('No such program.'),
+      409: problem('The program is neither failed nor done by a revoked token (`NOT_REQUEUEABLE`).'),
+    },
   },
   {
     operationId: 'createToken',
@@ -222,7 +291,12 @@ export const ROUTES: readonly RouteSpec[] = [
       required: ['name', 'scopes'],
       properties: {
         name: name('Token name'),
-        scopes: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } },
+        scopes: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 5,
+          items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] },
+        },
         worker: name('Worker name a `worker` token is bound to (default: the token name)'),
         ttlSeconds: { ...ttlSeconds, description: 'Lifetime in seconds (default: 30 days for a `worker` token, none for the others).' },
       },
@@ -246,28 +320,48 @@ export const ROUTES: readonly RouteSpec[] = [
     scope: 'admin',
     body: 'json',
     params: tokenIdParam,
-    jsonBody: { type: 'object', additionalProperties: false, properties: { worker: name('Worker name to bind a legacy worker token to'), ttlSeconds } },
-    responses: { 200: { description: 'The token.', schema: ref('Token') }, 404: problem('No such active token.'), 409: problem('Already bound to another worker name (`ALREADY_BOUND`).') },
+    jsonBody: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { worker: name('Worker name to bind a legacy worker token to'), ttlSeconds },
+    },
+    responses: {
+      200: { description: 'The token.', schema: ref('Token') },
+      404: problem('No such active token.'),
+      409: problem('Already bound to another worker name (`ALREADY_BOUND`).'),
+    },
   },
   {
     operationId: 'rotateToken',
     method: 'POST',
     path: '/v1/tokens/{id}/rotate',
-    summary: 'Admin: replace a token by a new one (same name, scopes, worker binding); the old one expires after `graceSeconds` (default 0). Its results are not marked.',
+    summary:
+      'Admin: replace a token by a new one (same name, scopes, worker binding); the old one expires after `graceSeconds` (default 0). Its results are not marked.',
     scope: 'admin',
     body: 'json',
     params: tokenIdParam,
-    jsonBody: { type: 'object', additionalProperties: false, properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 86400 }, ttlSeconds } },
-    responses: { 201: { description: 'The new token (its secret is in this response only).', schema: ref('Token') }, 404: problem('No such active token.') },
+    jsonBody: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 86400 }, ttlSeconds },
+    },
+    responses: {
+      201: { description: 'The new token (its secret is in this response only).', schema: ref('Token') },
+      404: problem('No such active token.'),
+    },
   },
   {
     operationId: 'revokeToken',
     method: 'DELETE',
     path: '/v1/tokens/{id}',
-    summary: "Admin: revoke a token. The traces it produced are marked suspect (left out of re-assessment until a person relabels or deletes them) and its claims go back to the queue; the counts are in the headers `Ntmd-Marked-Traces` and `Ntmd-Released-Claims`.",
+    summary:
+      'Admin: revoke a token. The traces it produced are marked suspect (left out of re-assessment until a person relabels or deletes them) and its claims go back to the queue; the counts are in the headers `Ntmd-Marked-Traces` and `Ntmd-Released-Claims`.',
     scope: 'admin',
     body: 'none',
     params: { id: { type: 'string', pattern: TOKEN_ID_PATTERN } },
-    responses: { 204: { description: 'Revoked.' }, 404: { description: 'No such token.', schema: ref('Problem'), contentType: 'application/problem+json' } },
+    responses: {
+      204: { description: 'Revoked.' },
+      404: { description: 'No such token.', schema: ref('Problem'), contentType: 'application/problem+json' },
+    },
   },
 ];

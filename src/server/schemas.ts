@@ -46,7 +46,18 @@ export const verdictSchema: JsonSchema = {
   $id: 'Verdict',
   type: 'object',
   description: 'The verdict record of every ntmaldetect surface (docs/cli.md, "Verdict JSON"; `scan --json` adds `file`).',
-  required: ['schemaVersion', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'unknownNgramFraction'],
+  required: [
+    'schemaVersion',
+    'verdict',
+    'malicious',
+    'unfamiliar',
+    'insufficient',
+    'policy',
+    'members',
+    'calls',
+    'ngrams',
+    'unknownNgramFraction',
+  ],
   properties: {
     schemaVersion: { type: 'integer', enum: [2], description: 'Version of the verdict JSON.' },
     verdict: {
@@ -56,7 +67,10 @@ export const verdictSchema: JsonSchema = {
         'malicious or benign: the decision; unfamiliar: too little of the trace is known to the model to judge it (no decision); insufficient: too few calls for one n-gram.',
     },
     malicious: { type: 'boolean' },
-    unfamiliar: { type: 'boolean', description: "verdict = 'unfamiliar': too few of the trace's n-grams are known to the model to judge it." },
+    unfamiliar: {
+      type: 'boolean',
+      description: "verdict = 'unfamiliar': too few of the trace's n-grams are known to the model to judge it.",
+    },
     insufficient: { type: 'boolean', description: 'True when the trace is too short to decide (fewer calls than the n-gram length).' },
     reason: { type: 'string' },
     warning: { type: 'string' },
@@ -64,7 +78,7 @@ export const verdictSchema: JsonSchema = {
     probability: { type: 'number' },
     members: {
       type: 'array',
-      description: 'Every member\'s vote, in model order; empty when there is no decision (unfamiliar, insufficient).',
+      description: "Every member's vote, in model order; empty when there is no decision (unfamiliar, insufficient).",
       items: {
         type: 'object',
         required: ['name', 'malicious', 'score'],
@@ -78,8 +92,15 @@ export const verdictSchema: JsonSchema = {
     },
     calls: { type: 'integer' },
     ngrams: { type: 'integer' },
-    knownNgrams: { type: 'integer', description: "Distinct n-grams of the trace in the model's vocabulary (absent in verdicts stored before 0.2)." },
-    unknownNgramFraction: { type: 'number', nullable: true, description: 'Share of n-gram occurrences the model does not know; null when the trace has none.' },
+    knownNgrams: {
+      type: 'integer',
+      description: "Distinct n-grams of the trace in the model's vocabulary (absent in verdicts stored before 0.2).",
+    },
+    unknownNgramFraction: {
+      type: 'number',
+      nullable: true,
+      description: 'Share of n-gram occurrences the model does not know; null when the trace has none.',
+    },
   },
 };
 
@@ -90,7 +111,11 @@ export const traceSubmittedSchema: JsonSchema = {
   type: 'object',
   required: ['id', 'duplicate', 'calls', 'label', 'verdict'],
   properties: {
-    id: { type: 'string', pattern: TRACE_ID_PATTERN, description: 'SHA-256 of the canonical reduced call sequence: identical traces (raw or reduced) share it and are stored once.' },
+    id: {
+      type: 'string',
+      pattern: TRACE_ID_PATTERN,
+      description: 'SHA-256 of the canonical reduced call sequence: identical traces (raw or reduced) share it and are stored once.',
+    },
     duplicate: { type: 'boolean', description: 'True when this trace was already in the store (nothing new stored but the submission).' },
     calls: { type: 'integer' },
     label: { ...label, nullable: true },
@@ -109,7 +134,11 @@ export const traceInfoSchema: JsonSchema = {
     labels: {
       type: 'array',
       description: 'Label history, oldest first.',
-      items: { type: 'object', required: ['label', 'source', 'at'], properties: { label, source: { type: 'string' }, at: { type: 'string', format: 'date-time' } } },
+      items: {
+        type: 'object',
+        required: ['label', 'source', 'at'],
+        properties: { label, source: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+      },
     },
     submissions: {
       type: 'array',
@@ -128,7 +157,8 @@ export const traceInfoSchema: JsonSchema = {
     verdict: { $ref: 'Verdict#' },
     producers: {
       type: 'array',
-      description: 'The tokens that produced the trace (a worker\'s post, a contribution). `suspect`: the token was revoked and no person has labelled the trace since; re-assessment leaves it out.',
+      description:
+        "The tokens that produced the trace (a worker's post, a contribution). `suspect`: the token was revoked and no person has labelled the trace since; re-assessment leaves it out.",
       items: {
         type: 'object',
         required: ['tokenId', 'kind', 'at', 'suspect'],
@@ -157,7 +187,8 @@ export const statsSchema: JsonSchema = {
     submissions: { type: 'integer' },
     byLabel: {
       type: 'object',
-      description: 'Distinct traces by current label; `unlabelled`: contributed without a label or traced by a worker, waiting for one (not in the training corpus).',
+      description:
+        'Distinct traces by current label; `unlabelled`: contributed without a label or traced by a worker, waiting for one (not in the training corpus).',
       required: ['benign', 'malicious', 'unlabelled'],
       properties: { benign: { type: 'integer' }, malicious: { type: 'integer' }, unlabelled: { type: 'integer' } },
     },
@@ -182,7 +213,11 @@ export const modelsSchema: JsonSchema = {
         name: { type: 'string' },
         sha256: { type: 'string', pattern: SHA256_PATTERN, description: 'SHA-256 of the `.ntmd` bytes.' },
         source: { type: 'string', enum: ['default', 'file'], description: '`default`: the shipped model; `file`: `--model F`.' },
-        info: { type: 'object', additionalProperties: true, description: 'The model file\'s own description: configuration, training corpus, metrics.' },
+        info: {
+          type: 'object',
+          additionalProperties: true,
+          description: "The model file's own description: configuration, training corpus, metrics.",
+        },
       },
     },
   },
@@ -220,8 +255,12 @@ export const jobSchema: JsonSchema = {
   required: ['sha256', 'name', 'size', 'lease', 'expiresAt', 'timeLimitMs'],
   properties: {
     ...programIdentity,
-    lease: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Proof of the claim: required, with the token that made the claim, to download the program and post its trace.' },
-    worker: { type: 'string', description: 'The worker name the claim is recorded under (a bound token\'s own name).' },
+    lease: {
+      type: 'string',
+      pattern: '^[0-9a-f]{32}$',
+      description: 'Proof of the claim: required, with the token that made the claim, to download the program and post its trace.',
+    },
+    worker: { type: 'string', description: "The worker name the claim is recorded under (a bound token's own name)." },
     expiresAt: { type: 'string', format: 'date-time' },
     timeLimitMs: { type: 'integer', description: 'How long the worker may trace the program.' },
   },
@@ -237,9 +276,21 @@ export const tokenSchema: JsonSchema = {
     scopes: { type: 'array', items: { type: 'string', enum: ['detect', 'contribute', 'label', 'worker', 'admin'] } },
     createdAt: { type: 'string', format: 'date-time' },
     revokedAt: { type: 'string', format: 'date-time', nullable: true },
-    worker: { type: 'string', nullable: true, description: 'The worker name a `worker` token is bound to (null: not a worker token, or a legacy one).' },
-    expiresAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the token stops being accepted (null: no expiry).' },
-    legacy: { type: 'boolean', description: 'A worker token made before worker identity: unbound, no expiry; accepted with a warning until bound or replaced.' },
+    worker: {
+      type: 'string',
+      nullable: true,
+      description: 'The worker name a `worker` token is bound to (null: not a worker token, or a legacy one).',
+    },
+    expiresAt: {
+      type: 'string',
+      format: 'date-time',
+      nullable: true,
+      description: 'When the token stops being accepted (null: no expiry).',
+    },
+    legacy: {
+      type: 'boolean',
+      description: 'A worker token made before worker identity: unbound, no expiry; accepted with a warning until bound or replaced.',
+    },
     rotatedTo: { type: 'string', nullable: true, description: 'The token that replaced this one by rotation.' },
     token: { type: 'string', description: 'The secret token: only in the response that creates it.' },
   },

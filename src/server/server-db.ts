@@ -92,7 +92,12 @@ export class ServerDb {
     return this.insertToken(this.db, name, scopes, options);
   }
 
-  private async insertToken(q: Queryable, name: string, scopes: Scope[], options: TokenOptions): Promise<NewToken & { record: TokenRecord }> {
+  private async insertToken(
+    q: Queryable,
+    name: string,
+    scopes: Scope[],
+    options: TokenOptions,
+  ): Promise<NewToken & { record: TokenRecord }> {
     const t = generateToken();
     const worker = scopes.includes('worker') ? (options.worker ?? name) : null;
     const rows = await q.query<TokenRow>(
@@ -117,7 +122,10 @@ export class ServerDb {
    */
   async revokeToken(id: string): Promise<RevokeReport | undefined> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ name: string }>('UPDATE ntmd_api_tokens SET revoked_at = clock_timestamp() WHERE id = $1 AND revoked_at IS NULL RETURNING name', [id]);
+      const rows = await tx.query<{ name: string }>(
+        'UPDATE ntmd_api_tokens SET revoked_at = clock_timestamp() WHERE id = $1 AND revoked_at IS NULL RETURNING name',
+        [id],
+      );
       if (rows.length === 0) return undefined;
       const marked = await tx.query(
         `UPDATE ntmd_api_trace_producers SET suspect_at = clock_timestamp(), suspect_reason = $2
@@ -138,7 +146,11 @@ export class ServerDb {
    * had none (`ttlMs`, default 30 days) and is no longer legacy. Undefined when there is no
    * such active worker token; `bound: false` when it is already bound (a binding is made once).
    */
-  async bindToken(id: string, worker: string, ttlMs = DEFAULT_WORKER_TOKEN_TTL_MS): Promise<{ bound: boolean; record: TokenRecord } | undefined> {
+  async bindToken(
+    id: string,
+    worker: string,
+    ttlMs = DEFAULT_WORKER_TOKEN_TTL_MS,
+  ): Promise<{ bound: boolean; record: TokenRecord } | undefined> {
     const rows = await this.db.query<TokenRow>(
       `UPDATE ntmd_api_tokens
           SET worker_name = $2, legacy = false,
@@ -170,7 +182,11 @@ export class ServerDb {
    * The old token expires after `graceMs` (0: at once); its results are not marked (a
    * rotation is not a revocation). Undefined when there is no such active token.
    */
-  async rotateToken(id: string, graceMs: number, options: TokenOptions = {}): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined> {
+  async rotateToken(
+    id: string,
+    graceMs: number,
+    options: TokenOptions = {},
+  ): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<TokenRow>(
         `SELECT ${TOKEN_COLUMNS} FROM ntmd_api_tokens
@@ -180,7 +196,10 @@ export class ServerDb {
       );
       if (!row) return undefined;
       const old = tokenRecord(row);
-      const fresh = await this.insertToken(tx, old.name, old.scopes, { worker: options.worker ?? old.workerName ?? undefined, ttlMs: options.ttlMs });
+      const fresh = await this.insertToken(tx, old.name, old.scopes, {
+        worker: options.worker ?? old.workerName ?? undefined,
+        ttlMs: options.ttlMs,
+      });
       const [updated] = await tx.query<TokenRow>(
         `UPDATE ntmd_api_tokens
             SET rotated_to = $2,
@@ -192,7 +211,12 @@ export class ServerDb {
     });
   }
 
-  async addProgram(sha256: string, name: string, bytes: Uint8Array, submitter: string): Promise<{ program: ProgramRecord; duplicate: boolean }> {
+  async addProgram(
+    sha256: string,
+    name: string,
+    bytes: Uint8Array,
+    submitter: string,
+  ): Promise<{ program: ProgramRecord; duplicate: boolean }> {
     return this.db.transaction(async (tx) => {
       const inserted = await tx.query(
         'INSERT INTO ntmd_programs (sha256, name, size, content, submitter) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING sha256',
@@ -209,7 +233,10 @@ export class ServerDb {
   }
 
   async programIn(q: Queryable, sha256: string): Promise<ProgramRecord | undefined> {
-    const rows = await q.query<ProgramRow>(`SELECT ${PROGRAM_COLUMNS} FROM ntmd_programs p JOIN ntmd_jobs j ON j.program_sha256 = p.sha256 WHERE p.sha256 = $1`, [sha256]);
+    const rows = await q.query<ProgramRow>(
+      `SELECT ${PROGRAM_COLUMNS} FROM ntmd_programs p JOIN ntmd_jobs j ON j.program_sha256 = p.sha256 WHERE p.sha256 = $1`,
+      [sha256],
+    );
     return rows.length ? programRecord(rows[0]) : undefined;
   }
 
@@ -294,7 +321,10 @@ export class ServerDb {
    * token is refused). True when the caller holds the job.
    */
   async holdLease(tx: Queryable, sha256: string, lease: string, tokenId: string): Promise<boolean> {
-    const rows = await tx.query(`SELECT 1 FROM ntmd_jobs WHERE program_sha256 = $1 AND lease = $2 AND token_id = $3 AND status = 'running' FOR UPDATE`, [sha256, lease, tokenId]);
+    const rows = await tx.query(
+      `SELECT 1 FROM ntmd_jobs WHERE program_sha256 = $1 AND lease = $2 AND token_id = $3 AND status = 'running' FOR UPDATE`,
+      [sha256, lease, tokenId],
+    );
     return rows.length === 1;
   }
 
@@ -365,13 +395,33 @@ export class ServerDb {
   }
 
   /** Records that the token `tokenId` produced the trace (a worker's post or a contribution). */
-  async recordProducer(q: Queryable, traceSha256: string, tokenId: string, kind: 'worker' | 'contribute', programSha256: string | null): Promise<void> {
-    await q.query('INSERT INTO ntmd_api_trace_producers (trace_sha256, token_id, kind, program_sha256) VALUES ($1, $2, $3, $4)', [traceSha256, tokenId, kind, programSha256]);
+  async recordProducer(
+    q: Queryable,
+    traceSha256: string,
+    tokenId: string,
+    kind: 'worker' | 'contribute',
+    programSha256: string | null,
+  ): Promise<void> {
+    await q.query('INSERT INTO ntmd_api_trace_producers (trace_sha256, token_id, kind, program_sha256) VALUES ($1, $2, $3, $4)', [
+      traceSha256,
+      tokenId,
+      kind,
+      programSha256,
+    ]);
   }
 
   /** The tokens that produced a trace, oldest first, with their suspect marks. */
   async producers(traceSha256: string): Promise<TraceSuspicion[]> {
-    const rows = await this.db.query<{ token_id: string; kind: 'worker' | 'contribute'; program_sha256: string | null; produced_at: Date | string; suspect_at: Date | string | null; suspect_reason: string | null; cleared_at: Date | string | null; cleared_by: string | null }>(
+    const rows = await this.db.query<{
+      token_id: string;
+      kind: 'worker' | 'contribute';
+      program_sha256: string | null;
+      produced_at: Date | string;
+      suspect_at: Date | string | null;
+      suspect_reason: string | null;
+      cleared_at: Date | string | null;
+      cleared_by: string | null;
+    }>(
       'SELECT token_id, kind, program_sha256, produced_at, suspect_at, suspect_reason, cleared_at, cleared_by FROM ntmd_api_trace_producers WHERE trace_sha256 = $1 ORDER BY id',
       [traceSha256],
     );
@@ -400,7 +450,9 @@ export class ServerDb {
 
   async programCounts(): Promise<Record<ProgramStatus, number>> {
     const out: Record<ProgramStatus, number> = { queued: 0, running: 0, done: 0, failed: 0 };
-    const rows = await this.db.query<{ status: ProgramStatus; n: number }>('SELECT status, count(*)::int AS n FROM ntmd_jobs GROUP BY status');
+    const rows = await this.db.query<{ status: ProgramStatus; n: number }>(
+      'SELECT status, count(*)::int AS n FROM ntmd_jobs GROUP BY status',
+    );
     for (const r of rows) out[r.status] = r.n;
     return out;
   }

@@ -88,7 +88,13 @@ function withVerdictState(v: VerdictJson): VerdictJson {
   const verdict = typeof v.verdict === 'string' ? v.verdict : v.insufficient ? 'insufficient' : v.malicious ? 'malicious' : 'benign';
   const undecided = verdict === 'insufficient' || verdict === 'unfamiliar';
   const { schemaVersion: _old, ...rest } = v;
-  return { schemaVersion: VERDICT_SCHEMA_VERSION, ...rest, verdict, unfamiliar: verdict === 'unfamiliar', ...(undecided ? { members: [] } : {}) };
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    ...rest,
+    verdict,
+    unfamiliar: verdict === 'unfamiliar',
+    ...(undecided ? { members: [] } : {}),
+  };
 }
 
 export class StoreBackend implements ServerBackend {
@@ -140,7 +146,11 @@ export class StoreBackend implements ServerBackend {
   renewToken(id: string, ttlMs: number): Promise<TokenRecord | undefined> {
     return this.sql.renewToken(id, ttlMs);
   }
-  rotateToken(id: string, graceMs: number, options?: TokenOptions): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined> {
+  rotateToken(
+    id: string,
+    graceMs: number,
+    options?: TokenOptions,
+  ): Promise<(NewToken & { record: TokenRecord; old: TokenRecord }) | undefined> {
     return this.sql.rotateToken(id, graceMs, options);
   }
 
@@ -166,7 +176,8 @@ export class StoreBackend implements ServerBackend {
         [id, owner, INTAKE_STALE_SECONDS],
       );
       if (got.length === 1) break;
-      if (Date.now() > deadline) throw new ConflictError('SUBMISSION_IN_PROGRESS', `trace ${id} is being stored by another submission: retry later`, { id });
+      if (Date.now() > deadline)
+        throw new ConflictError('SUBMISSION_IN_PROGRESS', `trace ${id} is being stored by another submission: retry later`, { id });
       await new Promise((r) => setTimeout(r, wait));
     }
     try {
@@ -212,7 +223,8 @@ export class StoreBackend implements ServerBackend {
     } else {
       duplicate = !(await this.insertPending(this.driver, file, name, input));
     }
-    if (!duplicate && input.tokenId !== undefined) await this.sql.recordProducer(this.driver, id, input.tokenId, 'contribute', input.provenance.programSha256 ?? null);
+    if (!duplicate && input.tokenId !== undefined)
+      await this.sql.recordProducer(this.driver, id, input.tokenId, 'contribute', input.provenance.programSha256 ?? null);
     await this.saveVerdict(id, input.modelSha256, input.verdict);
     return stored(duplicate, duplicate ? null : (input.label ?? null));
   }
@@ -222,14 +234,27 @@ export class StoreBackend implements ServerBackend {
     const rows = await q.query(
       `INSERT INTO ntmd_api_pending (trace_sha256, name, calls, body, body_bytes, submitter, program_sha256, program_name, tracer_options)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (trace_sha256) DO NOTHING RETURNING trace_sha256`,
-      [file.traceSha256, name, file.calls, await gzipAsync(input.body), input.body.length, p.submitter, p.programSha256 ?? null, p.programName ?? null, JSON.stringify(p.tracer ?? {})],
+      [
+        file.traceSha256,
+        name,
+        file.calls,
+        await gzipAsync(input.body),
+        input.body.length,
+        p.submitter,
+        p.programSha256 ?? null,
+        p.programName ?? null,
+        JSON.stringify(p.tracer ?? {}),
+      ],
     );
     return rows.length === 1;
   }
 
   async getTrace(id: string, modelSha256: string): Promise<TraceDetails | undefined> {
     const q = this.driver;
-    const verdictRows = await q.query<{ verdict: VerdictJson }>('SELECT verdict FROM ntmd_api_verdicts WHERE trace_sha256 = $1 AND model_sha256 = $2', [id, modelSha256]);
+    const verdictRows = await q.query<{ verdict: VerdictJson }>(
+      'SELECT verdict FROM ntmd_api_verdicts WHERE trace_sha256 = $1 AND model_sha256 = $2',
+      [id, modelSha256],
+    );
     const verdict = verdictRows.length ? withVerdictState(verdictRows[0].verdict) : undefined;
     const iso = (d: Date | string): string => new Date(d).toISOString();
     const [t] = await q.query<{ calls: number; label: number | null }>(
@@ -241,7 +266,13 @@ export class StoreBackend implements ServerBackend {
         `SELECT l.label::int AS label, l.source, l.created_at FROM ntmd_labels l JOIN ntmd_traces t ON t.id = l.trace_id WHERE t.sha256 = $1 ORDER BY l.id`,
         [id],
       );
-      const subs = await q.query<{ name: string; submitter: string | null; program_sha256: string | null; program_name: string | null; submitted_at: Date }>(
+      const subs = await q.query<{
+        name: string;
+        submitter: string | null;
+        program_sha256: string | null;
+        program_name: string | null;
+        submitted_at: Date;
+      }>(
         `SELECT s.name, p.submitter, p.program_sha256, p.program_name, s.submitted_at
            FROM ntmd_submissions s JOIN ntmd_traces t ON t.id = s.trace_id LEFT JOIN ntmd_provenance p ON p.id = s.provenance_id
           WHERE t.sha256 = $1 ORDER BY s.id`,
@@ -252,7 +283,13 @@ export class StoreBackend implements ServerBackend {
         calls: t.calls,
         label: t.label === null ? null : LABELS[t.label],
         labels: labels.map((l) => ({ label: LABELS[l.label], source: l.source, at: iso(l.created_at) })),
-        submissions: subs.map((s) => ({ name: s.name, submitter: s.submitter, programSha256: s.program_sha256, programName: s.program_name, at: iso(s.submitted_at) })),
+        submissions: subs.map((s) => ({
+          name: s.name,
+          submitter: s.submitter,
+          programSha256: s.program_sha256,
+          programName: s.program_name,
+          at: iso(s.submitted_at),
+        })),
         verdict,
         producers: await this.sql.producers(id),
         content: async () => {
@@ -261,17 +298,23 @@ export class StoreBackend implements ServerBackend {
         },
       };
     }
-    const [p] = await q.query<{ name: string; calls: number; submitter: string | null; program_sha256: string | null; program_name: string | null; submitted_at: Date }>(
-      'SELECT name, calls, submitter, program_sha256, program_name, submitted_at FROM ntmd_api_pending WHERE trace_sha256 = $1',
-      [id],
-    );
+    const [p] = await q.query<{
+      name: string;
+      calls: number;
+      submitter: string | null;
+      program_sha256: string | null;
+      program_name: string | null;
+      submitted_at: Date;
+    }>('SELECT name, calls, submitter, program_sha256, program_name, submitted_at FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
     if (!p) return undefined;
     return {
       id,
       calls: p.calls,
       label: null,
       labels: [],
-      submissions: [{ name: p.name, submitter: p.submitter, programSha256: p.program_sha256, programName: p.program_name, at: iso(p.submitted_at) }],
+      submissions: [
+        { name: p.name, submitter: p.submitter, programSha256: p.program_sha256, programName: p.program_name, at: iso(p.submitted_at) },
+      ],
       verdict,
       producers: await this.sql.producers(id),
       content: async () => {
@@ -296,10 +339,14 @@ export class StoreBackend implements ServerBackend {
       await this.store.label(id, label, { source, reason: 'API' });
       return true;
     }
-    const [p] = await this.driver.query<{ name: string; body: Uint8Array; submitter: string | null; program_sha256: string | null; program_name: string | null; tracer_options: Record<string, unknown> }>(
-      'SELECT name, body, submitter, program_sha256, program_name, tracer_options FROM ntmd_api_pending WHERE trace_sha256 = $1',
-      [id],
-    );
+    const [p] = await this.driver.query<{
+      name: string;
+      body: Uint8Array;
+      submitter: string | null;
+      program_sha256: string | null;
+      program_name: string | null;
+      tracer_options: Record<string, unknown>;
+    }>('SELECT name, body, submitter, program_sha256, program_name, tracer_options FROM ntmd_api_pending WHERE trace_sha256 = $1', [id]);
     if (!p) return false;
     // Into the store first, then out of the waiting room: a crash in between leaves a
     // pending row whose trace is already stored, which reads and labels as the stored one.
@@ -346,7 +393,14 @@ export class StoreBackend implements ServerBackend {
   }
 
   async stats(): Promise<StatsJson> {
-    const [c] = await this.driver.query<{ traces: number; submissions: number; benign: number; malicious: number; pending: number; pending_new: number }>(
+    const [c] = await this.driver.query<{
+      traces: number;
+      submissions: number;
+      benign: number;
+      malicious: number;
+      pending: number;
+      pending_new: number;
+    }>(
       `SELECT (SELECT count(*)::int FROM ntmd_traces) AS traces,
               (SELECT count(*)::int FROM ntmd_submissions) AS submissions,
               (SELECT count(*)::int FROM ntmd_current_labels WHERE label = 0) AS benign,
@@ -393,13 +447,25 @@ export class StoreBackend implements ServerBackend {
    * producer, cache the verdict, mark the program done. A lost lease stores nothing, so a
    * program is never traced twice into the store.
    */
-  async completeJob(sha256: string, lease: string, tokenId: string, input: TraceInput): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
+  async completeJob(
+    sha256: string,
+    lease: string,
+    tokenId: string,
+    input: TraceInput,
+  ): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
     const name = input.provenance.name ?? `${sha256}.trace.txt`;
     const file = await prepare(this.parsePool, input.body, name);
     return this.withIntake(file.traceSha256, () => this.completePrepared(sha256, lease, tokenId, input, file, name));
   }
 
-  private completePrepared(sha256: string, lease: string, tokenId: string, input: TraceInput, file: PreparedTrace, name: string): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
+  private completePrepared(
+    sha256: string,
+    lease: string,
+    tokenId: string,
+    input: TraceInput,
+    file: PreparedTrace,
+    name: string,
+  ): Promise<{ program: ProgramRecord; trace: TraceStored } | undefined> {
     return this.driver.transaction(async (tx) => {
       if (!(await this.sql.holdLease(tx, sha256, lease, tokenId))) return undefined;
       const known = (await tx.query('SELECT 1 FROM ntmd_traces WHERE sha256 = $1', [file.traceSha256])).length === 1;

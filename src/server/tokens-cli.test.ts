@@ -10,7 +10,8 @@ import { openServerBackend } from './store-backend.js';
 import { sha256Hex } from './app.js';
 import { CLI, requireBuilt, tempDir } from './test-helpers/harness.js';
 
-const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '' }, timeout: 120_000 });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTMD_DATABASE_URL: '' }, timeout: 120_000 });
 const list = (db: string) =>
   run(['tokens', 'list', '--db', db, '--json'])
     .stdout.trim()
@@ -29,7 +30,12 @@ describe('ntmaldetect tokens and programs (child processes, PGlite)', () => {
       // A worker token as a store from before worker identity holds it (the migration marks such rows legacy).
       const t = generateToken();
       legacyId = t.id;
-      await backend.sql.db.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash, legacy) VALUES ($1, $2, $3, $4, true)', [t.id, 'old', ['worker'], t.hash]);
+      await backend.sql.db.query('INSERT INTO ntmd_api_tokens (id, name, scopes, hash, legacy) VALUES ($1, $2, $3, $4, true)', [
+        t.id,
+        'old',
+        ['worker'],
+        t.hash,
+      ]);
       const w = await backend.createToken('w', ['worker']);
       const bytes = randomBytes(40);
       failed = sha256Hex(bytes);

@@ -82,7 +82,8 @@ export function parseLifetime(text: string, option = '--ttl'): number {
   const m = /^\s*(\d+)\s*([mhd])\s*$/i.exec(text);
   if (!m) throw new TokenFormatError(`${option}: expected a lifetime such as 90m, 12h or 30d, got ${JSON.stringify(text)}`);
   const ms = Number(m[1]) * LIFETIME_UNIT_MS[m[2].toLowerCase()];
-  if (ms < 60_000 || ms > MAX_TOKEN_TTL_MS) throw new TokenFormatError(`${option}: a lifetime must lie between 1m and 366d, got ${JSON.stringify(text)}`);
+  if (ms < 60_000 || ms > MAX_TOKEN_TTL_MS)
+    throw new TokenFormatError(`${option}: a lifetime must lie between 1m and 366d, got ${JSON.stringify(text)}`);
   return ms;
 }
 
@@ -133,11 +134,15 @@ export function hasScope(scopes: readonly Scope[], needed: Scope): boolean {
  * an empty list.
  */
 export function parseScopes(text: string): Scope[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new TokenFormatError(`no scope given: choose from ${SCOPES.join(', ')}`);
   const out: Scope[] = [];
   for (const p of parts) {
-    if (!(SCOPES as readonly string[]).includes(p)) throw new TokenFormatError(`unknown scope ${JSON.stringify(p)}: choose from ${SCOPES.join(', ')}`);
+    if (!(SCOPES as readonly string[]).includes(p))
+      throw new TokenFormatError(`unknown scope ${JSON.stringify(p)}: choose from ${SCOPES.join(', ')}`);
     if (!out.includes(p as Scope)) out.push(p as Scope);
   }
   return out.sort((x, y) => SCOPES.indexOf(x) - SCOPES.indexOf(y));

@@ -80,7 +80,10 @@ describe('readBody', () => {
 
   it('refuses a declared Content-Length over the limit without reading', async () => {
     const s = new PassThrough();
-    await expect(readBody(s, { 'content-length': String(2 ** 30) }, { limit: 1024 })).rejects.toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
+    await expect(readBody(s, { 'content-length': String(2 ** 30) }, { limit: 1024 })).rejects.toMatchObject({
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+    });
     expect(s.readableFlowing).toBeNull();
   });
 
@@ -100,23 +103,32 @@ describe('readBody', () => {
   it('caps the inflated size of a gzip body (zip bomb)', async () => {
     const bomb = gzipSync(Buffer.alloc(50_000_000));
     expect(bomb.length).toBeLessThan(100_000);
-    await expect(readBody(chunked(bomb, 4096), { 'content-encoding': 'gzip' }, { limit: 1_000_000, inflatedLimit: 2_000_000 })).rejects.toMatchObject({
+    await expect(
+      readBody(chunked(bomb, 4096), { 'content-encoding': 'gzip' }, { limit: 1_000_000, inflatedLimit: 2_000_000 }),
+    ).rejects.toMatchObject({
       status: 413,
       message: 'the request inflated body exceeds the limit of 2000000 bytes',
     });
   });
 
   it('refuses corrupt gzip, unknown encodings and gzip where not allowed', async () => {
-    await expect(readBody(Readable.from([Buffer.from('not gzip at all')]), { 'content-encoding': 'gzip' }, { limit: 100 })).rejects.toMatchObject({ status: 400, code: 'BAD_GZIP' });
-    await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'br' }, { limit: 100 })).rejects.toMatchObject({ status: 415 });
-    await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'gzip' }, { limit: 100, allowGzip: false })).rejects.toMatchObject({ status: 415 });
+    await expect(
+      readBody(Readable.from([Buffer.from('not gzip at all')]), { 'content-encoding': 'gzip' }, { limit: 100 }),
+    ).rejects.toMatchObject({ status: 400, code: 'BAD_GZIP' });
+    await expect(readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'br' }, { limit: 100 })).rejects.toMatchObject({
+      status: 415,
+    });
+    await expect(
+      readBody(Readable.from([Buffer.from('x')]), { 'content-encoding': 'gzip' }, { limit: 100, allowGzip: false }),
+    ).rejects.toMatchObject({ status: 415 });
   });
 });
 
 describe('readBody: the body in one buffer of its own', () => {
   const bytes = Buffer.from('NtOpenFile\nNtReadFile\nNtClose\n'.repeat(1000));
   // A socket read hands out views into a larger buffer (headers before, the next request after).
-  const inSocketBuffer = (b: Buffer): Buffer => Buffer.concat([Buffer.from('POST / HTTP/1.1\r\n\r\n'), b, Buffer.from('POST /next')]).subarray(19, 19 + b.length);
+  const inSocketBuffer = (b: Buffer): Buffer =>
+    Buffer.concat([Buffer.from('POST / HTTP/1.1\r\n\r\n'), b, Buffer.from('POST /next')]).subarray(19, 19 + b.length);
 
   it('owns its whole ArrayBuffer (transferable), with or without a declared length, whatever the chunking', async () => {
     expect(ownsBuffer(inSocketBuffer(bytes))).toBe(false);
@@ -153,7 +165,10 @@ describe('defaultServeThreads', () => {
 
 describe('OpenAPI document', () => {
   it('documents every route with its scope and problem responses, resolving every $ref', () => {
-    const doc = buildOpenApi(ROUTES) as { paths: Record<string, Record<string, { responses: Record<string, unknown>; 'x-scope'?: string }>>; components: { schemas: Record<string, unknown> } };
+    const doc = buildOpenApi(ROUTES) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; 'x-scope'?: string }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     let ops = 0;
     for (const r of ROUTES) {
       const op = doc.paths[r.path][r.method.toLowerCase()];
@@ -179,7 +194,9 @@ describe('readBody with unwrapGzipFile', () => {
     const out = await readBody(Readable.from([gzipSync(gzipSync(text))]), {}, { limit: 10_000, unwrapGzipFile: true });
     expect(out.toString()).toBe(text.toString());
     const bomb = gzipSync(Buffer.alloc(10_000_000));
-    await expect(readBody(Readable.from([bomb]), {}, { limit: 100_000, inflatedLimit: 1_000_000, unwrapGzipFile: true })).rejects.toMatchObject({ status: 413 });
+    await expect(
+      readBody(Readable.from([bomb]), {}, { limit: 100_000, inflatedLimit: 1_000_000, unwrapGzipFile: true }),
+    ).rejects.toMatchObject({ status: 413 });
     const raw = await readBody(Readable.from([bomb]), {}, { limit: 100_000 });
     expect(raw.length).toBe(bomb.length);
   });

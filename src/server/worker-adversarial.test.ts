@@ -54,7 +54,18 @@ interface FakeServer {
 }
 
 function job(bytes: Buffer, name = 'sample.exe', extra: Record<string, unknown> = {}): Job {
-  return { bytes, claim: { sha256: sha(bytes), name, size: bytes.length, lease: LEASE, expiresAt: new Date(Date.now() + 600_000).toISOString(), timeLimitMs: 30_000, ...extra } };
+  return {
+    bytes,
+    claim: {
+      sha256: sha(bytes),
+      name,
+      size: bytes.length,
+      lease: LEASE,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      timeLimitMs: 30_000,
+      ...extra,
+    },
+  };
 }
 
 async function fakeServer(opts: { tls?: { key: Buffer; cert: Buffer }; host?: string } = {}): Promise<FakeServer> {
@@ -283,7 +294,23 @@ describe('fault 3: TLS and plain HTTP', () => {
   beforeAll(() => {
     const made = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
       { stdio: 'pipe' },
     );
     if (made.error || made.status !== 0) why = `openssl cannot make a certificate: ${made.error?.message ?? made.stderr.toString().trim()}`;
@@ -315,7 +342,10 @@ describe('fault 3: TLS and plain HTTP', () => {
       // A real server reachable on a non-loopback address of this machine.
       const s = await started({ host: '0.0.0.0' });
       const remote = `http://${ip}:${s.port}`;
-      await expect(runWorker({ ...base(s), server: remote })).rejects.toMatchObject({ code: 'WORKER_CONFIG', message: expect.stringMatching(/--insecure-http/) });
+      await expect(runWorker({ ...base(s), server: remote })).rejects.toMatchObject({
+        code: 'WORKER_CONFIG',
+        message: expect.stringMatching(/--insecure-http/),
+      });
       expect(s.requests).toEqual([]);
       expect(await runWorker({ ...base(s), server: remote, insecureHttp: true })).toEqual({ posted: 0, failed: 0, lost: 0 });
       expect(s.requests).toEqual(['POST /v1/jobs/claim']);
@@ -339,7 +369,14 @@ describe('fault 1: the traced program gets a minimal environment, never the toke
     const summary = await runWorker(
       base(s, {
         nttraceArgs: ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-env', envFile, '-fake-argv', argvFile],
-        env: { ...process.env, NTMD_TOKEN: TOKEN, NTMD_DATABASE_URL: 'postgres://secret', AWS_SECRET_ACCESS_KEY: 'aws-secret', KEEP_ME: 'passed on', PATH: '/usr/bin:/bin' },
+        env: {
+          ...process.env,
+          NTMD_TOKEN: TOKEN,
+          NTMD_DATABASE_URL: 'postgres://secret',
+          AWS_SECRET_ACCESS_KEY: 'aws-secret',
+          KEEP_ME: 'passed on',
+          PATH: '/usr/bin:/bin',
+        },
         passEnv: ['KEEP_ME'],
       }),
     );
@@ -364,13 +401,15 @@ describe('fault 1: the traced program gets a minimal environment, never the toke
     expect(() => checkPassEnvName('ntmd_token')).toThrow(/NTMD_\* variables/);
     expect(() => checkPassEnvName('A=B')).toThrow(/not an environment variable name/);
     expect(checkPassEnvName('ProgramFiles(x86)')).toBe('ProgramFiles(x86)');
-    expect(childEnv({ NTMD_TOKEN: 'x', ntmd_token: 'y', Path: 'C:\\x', SystemRoot: 'C:\\Windows', HOME: '/root' }, { platform: 'win32' })).toEqual({
+    expect(
+      childEnv({ NTMD_TOKEN: 'x', ntmd_token: 'y', Path: 'C:\\x', SystemRoot: 'C:\\Windows', HOME: '/root' }, { platform: 'win32' }),
+    ).toEqual({
       Path: 'C:\\x',
       SystemRoot: 'C:\\Windows',
     });
   });
 
-  it('the CLI: a token from --token-file or NTMD_TOKEN reaches neither the tracer\'s environment nor its command line', async () => {
+  it("the CLI: a token from --token-file or NTMD_TOKEN reaches neither the tracer's environment nor its command line", async () => {
     requireBuilt();
     const s = await started();
     const dir = scratchDir('ntmd-adv-cli-');
@@ -380,8 +419,18 @@ describe('fault 1: the traced program gets a minimal environment, never the toke
       queue(s, job(Buffer.from(`MZ cli ${how}`)));
       const envFile = join(dir, `env-${how}.json`);
       const argvFile = join(dir, `argv-${how}.json`);
-      const args = [CLI, 'worker', '--server', s.url, '--nttrace', FAKE_NTTRACE, '--once', ...(how === 'file' ? ['--token-file', tokenFile] : [])];
-      for (const a of ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-env', envFile, '-fake-argv', argvFile]) args.push(`--nttrace-arg=${a}`);
+      const args = [
+        CLI,
+        'worker',
+        '--server',
+        s.url,
+        '--nttrace',
+        FAKE_NTTRACE,
+        '--once',
+        ...(how === 'file' ? ['--token-file', tokenFile] : []),
+      ];
+      for (const a of ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-env', envFile, '-fake-argv', argvFile])
+        args.push(`--nttrace-arg=${a}`);
       const out = await cli(args, { ...process.env, NTMD_TOKEN: how === 'env' ? TOKEN : 'ntmd_other_value_not_used' });
       expect(out, out.stderr).toMatchObject({ code: 0 });
       const seen = readFileSync(envFile, 'utf8') + readFileSync(argvFile, 'utf8');
@@ -392,8 +441,16 @@ describe('fault 1: the traced program gets a minimal environment, never the toke
   }, 60_000);
 });
 
-const nobody = process.platform === 'linux' && process.getuid?.() === 0 ? spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }) : undefined;
-const runAsSkip = process.platform !== 'linux' ? `--run-as is tested on Linux (this is ${process.platform})` : process.getuid?.() !== 0 ? 'the test run is not root, so it cannot switch accounts' : nobody?.status !== 0 ? 'no account "nobody"' : '';
+const nobody =
+  process.platform === 'linux' && process.getuid?.() === 0 ? spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }) : undefined;
+const runAsSkip =
+  process.platform !== 'linux'
+    ? `--run-as is tested on Linux (this is ${process.platform})`
+    : process.getuid?.() !== 0
+      ? 'the test run is not root, so it cannot switch accounts'
+      : nobody?.status !== 0
+        ? 'no account "nobody"'
+        : '';
 
 describe('fault 1: --run-as, the traced program under another account', () => {
   it('refuses what cannot work: Windows, a worker that is not root, root itself, unknown accounts', () => {
@@ -404,35 +461,54 @@ describe('fault 1: --run-as, the traced program under another account', () => {
     expect(() => resolveRunAs('-x;rm', 'linux', 0)).toThrow(/not an account name/);
   });
 
-  it.skipIf(runAsSkip !== '')(`the program runs as "nobody": it cannot read the worker's token file${runAsSkip ? ` (skipped: ${runAsSkip})` : ''}`, async () => {
-    const s = await started();
-    const secret = scratchDir('ntmd-adv-secret-');
-    const tokenFile = join(secret, 'token');
-    writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
-    const out = scratchDir('ntmd-adv-runas-');
-    chmodSync(out, 0o777);
-    const program = Buffer.from(
-      ['#!/bin/sh', 'id -u > "$T_OUT/uid"', 'if cat "$T_TOKEN_FILE" > "$T_OUT/stolen" 2>/dev/null; then echo read; else echo denied; fi > "$T_OUT/token"', ''].join('\n'),
-    );
-    queue(s, job(program, 'thief.sh'));
-    const summary = await runWorker(
-      base(s, {
-        runAs: 'nobody',
-        nttraceArgs: ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-spawn', '-fake-pidfile', join(out, 'pid'), '-fake-env', join(out, 'env.json')],
-        env: { ...process.env, NTMD_TOKEN: TOKEN, T_OUT: out, T_TOKEN_FILE: tokenFile },
-        passEnv: ['T_OUT', 'T_TOKEN_FILE'],
-      }),
-    );
-    expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
-    expect(readFileSync(join(out, 'uid'), 'utf8').trim()).toBe(nobody!.stdout.trim());
-    expect(readFileSync(join(out, 'token'), 'utf8').trim()).toBe('denied');
-    const env = JSON.parse(readFileSync(join(out, 'env.json'), 'utf8')) as Record<string, string>;
-    expect(JSON.stringify(env)).not.toContain(TOKEN);
-    expect(env.NTMD_RUN_AS).toBeUndefined();
-    expect(env.USER).toBe('nobody');
-    // NtTrace (here the stand-in, as nobody) wrote the trace the worker posted.
-    expect(s.posted[0].equals(expectedTrace(Number(readFileSync(join(out, 'pid'), 'utf8'))))).toBe(true);
-  }, 30_000);
+  it.skipIf(runAsSkip !== '')(
+    `the program runs as "nobody": it cannot read the worker's token file${runAsSkip ? ` (skipped: ${runAsSkip})` : ''}`,
+    async () => {
+      const s = await started();
+      const secret = scratchDir('ntmd-adv-secret-');
+      const tokenFile = join(secret, 'token');
+      writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
+      const out = scratchDir('ntmd-adv-runas-');
+      chmodSync(out, 0o777);
+      const program = Buffer.from(
+        [
+          '#!/bin/sh',
+          'id -u > "$T_OUT/uid"',
+          'if cat "$T_TOKEN_FILE" > "$T_OUT/stolen" 2>/dev/null; then echo read; else echo denied; fi > "$T_OUT/token"',
+          '',
+        ].join('\n'),
+      );
+      queue(s, job(program, 'thief.sh'));
+      const summary = await runWorker(
+        base(s, {
+          runAs: 'nobody',
+          nttraceArgs: [
+            '-fake-replay',
+            RAW_LOG,
+            '-fake-batch',
+            '100000',
+            '-fake-spawn',
+            '-fake-pidfile',
+            join(out, 'pid'),
+            '-fake-env',
+            join(out, 'env.json'),
+          ],
+          env: { ...process.env, NTMD_TOKEN: TOKEN, T_OUT: out, T_TOKEN_FILE: tokenFile },
+          passEnv: ['T_OUT', 'T_TOKEN_FILE'],
+        }),
+      );
+      expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
+      expect(readFileSync(join(out, 'uid'), 'utf8').trim()).toBe(nobody!.stdout.trim());
+      expect(readFileSync(join(out, 'token'), 'utf8').trim()).toBe('denied');
+      const env = JSON.parse(readFileSync(join(out, 'env.json'), 'utf8')) as Record<string, string>;
+      expect(JSON.stringify(env)).not.toContain(TOKEN);
+      expect(env.NTMD_RUN_AS).toBeUndefined();
+      expect(env.USER).toBe('nobody');
+      // NtTrace (here the stand-in, as nobody) wrote the trace the worker posted.
+      expect(s.posted[0].equals(expectedTrace(Number(readFileSync(join(out, 'pid'), 'utf8'))))).toBe(true);
+    },
+    30_000,
+  );
 });
 
 describe('fault 13: the traced program cannot write its own verdict', () => {
@@ -459,7 +535,9 @@ describe('fault 13: the traced program cannot write its own verdict', () => {
       ].join('\n'),
     );
     queue(s, job(evil, 'evil.sh'));
-    const summary = await runWorker(base(s, { nttraceArgs: ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-spawn', '-fake-pidfile', pidFile] }));
+    const summary = await runWorker(
+      base(s, { nttraceArgs: ['-fake-replay', RAW_LOG, '-fake-batch', '100000', '-fake-spawn', '-fake-pidfile', pidFile] }),
+    );
     expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
     expect(s.posted).toHaveLength(1);
     const posted = s.posted[0];
@@ -469,8 +547,8 @@ describe('fault 13: the traced program cannot write its own verdict', () => {
   }, 30_000);
 });
 
-describe('fault 8: a fault on the worker\'s side is found before the program runs', () => {
-  it('resolves a relative --nttrace against the worker\'s folder, not the job\'s', async () => {
+describe("fault 8: a fault on the worker's side is found before the program runs", () => {
+  it("resolves a relative --nttrace against the worker's folder, not the job's", async () => {
     const s = await started();
     queue(s, job(Buffer.from('MZ relative nttrace 1')), job(Buffer.from('MZ relative nttrace 2')));
     const summary = await runWorker(base(s, { nttrace: relative(projectRoot, FAKE_NTTRACE), cwd: projectRoot }));
@@ -494,7 +572,10 @@ describe('fault 8: a fault on the worker\'s side is found before the program run
     const broken = join(dir, 'nttrace-broken');
     writeFileSync(broken, '#!/bin/sh\nexec /nonexistent/wine64 "$@"\n', { mode: 0o755 });
     queue(s, job(Buffer.from('MZ b1')));
-    await expect(runWorker(base(s, { nttrace: broken }))).rejects.toMatchObject({ code: 'WORKER_PREFLIGHT', message: expect.stringMatching(/exit code 127/) });
+    await expect(runWorker(base(s, { nttrace: broken }))).rejects.toMatchObject({
+      code: 'WORKER_PREFLIGHT',
+      message: expect.stringMatching(/exit code 127/),
+    });
     expect(s.requests).toEqual([]);
   });
 
@@ -563,7 +644,10 @@ describe('fault 8: a fault on the worker\'s side is found before the program run
     requireBuilt();
     const s = await started();
     queue(s, job(Buffer.from('MZ cli preflight')));
-    const r = await cli([CLI, 'worker', '--server', s.url, '--nttrace', '/nonexistent/NtTrace.exe', '--once'], { ...process.env, NTMD_TOKEN: TOKEN });
+    const r = await cli([CLI, 'worker', '--server', s.url, '--nttrace', '/nonexistent/NtTrace.exe', '--once'], {
+      ...process.env,
+      NTMD_TOKEN: TOKEN,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the worker cannot use its tracer: .*\/nonexistent\/NtTrace\.exe/);
     expect(s.requests).toEqual([]);
@@ -573,7 +657,13 @@ describe('fault 8: a fault on the worker\'s side is found before the program run
 const wine = findWine();
 const head = headBuild();
 const mingw = spawnSync('x86_64-w64-mingw32-gcc', ['--version'], { stdio: 'ignore' });
-const wineSkip = !wine.ok ? wine.reason : !head.ok ? head.reason : mingw.status !== 0 ? 'x86_64-w64-mingw32-gcc not installed (apt-get install gcc-mingw-w64-x86-64)' : '';
+const wineSkip = !wine.ok
+  ? wine.reason
+  : !head.ok
+    ? head.reason
+    : mingw.status !== 0
+      ? 'x86_64-w64-mingw32-gcc not installed (apt-get install gcc-mingw-w64-x86-64)'
+      : '';
 
 describe.skipIf(wineSkip !== '')(`fault 1 with the real NtTrace under Wine${wineSkip ? ` (skipped: ${wineSkip})` : ''}`, () => {
   let prefix: WinePrefix;
@@ -581,7 +671,11 @@ describe.skipIf(wineSkip !== '')(`fault 1 with the real NtTrace under Wine${wine
   beforeAll(async () => {
     prefix = await WinePrefix.create((wine as { tools: WineTools }).tools);
     mkdirSync(prefix.driveC('ntmd'), { recursive: true });
-    const built = spawnSync('x86_64-w64-mingw32-gcc', ['-O2', '-o', join(dir, 'printenv.exe'), join(projectRoot, 'fixtures', 'programs', 'ntmd-printenv.c')], { stdio: 'pipe' });
+    const built = spawnSync(
+      'x86_64-w64-mingw32-gcc',
+      ['-O2', '-o', join(dir, 'printenv.exe'), join(projectRoot, 'fixtures', 'programs', 'ntmd-printenv.c')],
+      { stdio: 'pipe' },
+    );
     if (built.status !== 0) throw new Error(`building ntmd-printenv.exe failed: ${built.stderr.toString()}`);
   }, 300_000);
   afterAll(() => {

@@ -62,7 +62,10 @@ export function checkClaim(raw: unknown, maxProgramBytes = DEFAULT_MAX_PROGRAM_B
   }
   const timeLimitMs = c.timeLimitMs;
   if (typeof timeLimitMs !== 'number' || !Number.isSafeInteger(timeLimitMs) || timeLimitMs <= 0 || timeLimitMs > MAX_TIME_LIMIT_MS) {
-    throw new ClaimRejectedError('timeLimitMs', `${describe(timeLimitMs)} is not a whole number of milliseconds from 1 to ${MAX_TIME_LIMIT_MS}`);
+    throw new ClaimRejectedError(
+      'timeLimitMs',
+      `${describe(timeLimitMs)} is not a whole number of milliseconds from 1 to ${MAX_TIME_LIMIT_MS}`,
+    );
   }
   // Only the checked fields are kept: anything else the server sent is dropped unread.
   return { sha256, name, size, lease, expiresAt, timeLimitMs };

@@ -34,8 +34,10 @@ export function checkServerUrl(server: string, insecureHttp = false): URL {
   } catch {
     throw new WorkerConfigError(`--server ${JSON.stringify(server)} is not a URL (e.g. https://10.0.0.5:8735)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WorkerConfigError(`--server ${server}: only http:// and https:// are supported`);
-  if (url.username || url.password || url.search || url.hash) throw new WorkerConfigError(`--server ${server}: give only scheme, host, port and path`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WorkerConfigError(`--server ${server}: only http:// and https:// are supported`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new WorkerConfigError(`--server ${server}: give only scheme, host, port and path`);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !insecureHttp) {
     throw new WorkerConfigError(
       `--server ${server}: plain http:// to another machine sends the worker token and the programs in clear, and anyone on the path can answer as the server; ` +
@@ -86,7 +88,12 @@ export function request(url: URL, options: RequestOptions): Promise<SmallRespons
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > options.maxBytes) {
           res.destroy();
-          return reject(new WorkerProtocolError(`${options.method} ${url.pathname}: the response of ${declared} bytes exceeds the limit of ${options.maxBytes}`, res.statusCode));
+          return reject(
+            new WorkerProtocolError(
+              `${options.method} ${url.pathname}: the response of ${declared} bytes exceeds the limit of ${options.maxBytes}`,
+              res.statusCode,
+            ),
+          );
         }
         const parts: Buffer[] = [];
         let n = 0;
@@ -94,7 +101,12 @@ export function request(url: URL, options: RequestOptions): Promise<SmallRespons
           n += chunk.length;
           if (n > options.maxBytes) {
             res.destroy();
-            reject(new WorkerProtocolError(`${options.method} ${url.pathname}: the response exceeds the limit of ${options.maxBytes} bytes`, res.statusCode));
+            reject(
+              new WorkerProtocolError(
+                `${options.method} ${url.pathname}: the response exceeds the limit of ${options.maxBytes} bytes`,
+                res.statusCode,
+              ),
+            );
             return;
           }
           parts.push(chunk);

@@ -41,7 +41,13 @@ export function resolveTracer(nttrace: string | undefined, env: Record<string, s
 export function checkTracerStarts(command: TracerCommand, env: Record<string, string>, timeoutMs = 120_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (why: string, cause?: unknown) =>
-      reject(new WorkerPreflightError('tracer', `the tracer ${command.tracer} does not run: ${why}`, cause !== undefined ? { cause } : undefined));
+      reject(
+        new WorkerPreflightError(
+          'tracer',
+          `the tracer ${command.tracer} does not run: ${why}`,
+          cause !== undefined ? { cause } : undefined,
+        ),
+      );
     let child;
     try {
       child = spawn(command.file, [...command.prefix], { env, stdio: ['ignore', 'ignore', 'pipe'], shell: false, windowsHide: true });
@@ -61,7 +67,8 @@ export function checkTracerStarts(command: TracerCommand, env: Record<string, st
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (signal !== null) return fail(`it was ended by ${signal}`);
-      if (code === 126 || code === 127) return fail(`exit code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`);
+      if (code === 126 || code === 127)
+        return fail(`exit code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`);
       resolve();
     });
   });
@@ -78,7 +85,11 @@ export function checkBeforeJob(command: TracerCommand, jobDir: string, platform:
     if (!statSync(command.tracer).isFile()) throw new Error('not a file');
     if (platform !== 'win32' && !/^\.[cm]?js$/i.test(extname(command.tracer))) accessSync(command.tracer, constants.X_OK);
   } catch (e) {
-    throw new WorkerPreflightError('tracer', `the tracer ${command.tracer} is gone or no longer executable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new WorkerPreflightError(
+      'tracer',
+      `the tracer ${command.tracer} is gone or no longer executable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { cause: e },
+    );
   }
   const probe = join(jobDir, '.ntmd-preflight');
   try {
@@ -91,6 +102,10 @@ export function checkBeforeJob(command: TracerCommand, jobDir: string, platform:
     if (readFileSync(probe, 'utf8') !== 'ntmd') throw new Error('the probe file read back differs');
     unlinkSync(probe);
   } catch (e) {
-    throw new WorkerPreflightError('folder', `the job folder ${jobDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new WorkerPreflightError(
+      'folder',
+      `the job folder ${jobDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { cause: e },
+    );
   }
 }

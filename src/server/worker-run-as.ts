@@ -35,7 +35,9 @@ function passwdLine(user: string): string | undefined {
   const got = spawnSync('getent', ['passwd', user], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   if (got.status === 0 && got.stdout.trim() !== '') return got.stdout.trim().split('\n')[0];
   try {
-    return readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === user);
+    return readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[0] === user);
   } catch {
     return undefined;
   }
@@ -49,11 +51,16 @@ function passwdLine(user: string): string | undefined {
  */
 export function resolveRunAs(user: string, platform: NodeJS.Platform = process.platform, uid = process.getuid?.()): RunAsAccount {
   if (platform === 'win32') {
-    throw new WorkerConfigError('--run-as is not available on Windows: run the worker itself under a separate, unprivileged local account (docs/security.md)');
+    throw new WorkerConfigError(
+      '--run-as is not available on Windows: run the worker itself under a separate, unprivileged local account (docs/security.md)',
+    );
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/.test(user)) throw new WorkerConfigError(`--run-as ${JSON.stringify(user)}: not an account name`);
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/.test(user))
+    throw new WorkerConfigError(`--run-as ${JSON.stringify(user)}: not an account name`);
   if (uid !== 0) {
-    throw new WorkerConfigError(`--run-as ${user}: the worker must run as root (or with CAP_SETUID and CAP_SETGID) to start the tracer as another account`);
+    throw new WorkerConfigError(
+      `--run-as ${user}: the worker must run as root (or with CAP_SETUID and CAP_SETGID) to start the tracer as another account`,
+    );
   }
   const line = passwdLine(user);
   const f = line?.split(':');

@@ -10,7 +10,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, runWorker } from './index.js';
 import type { RunningServer, WorkerEvent } from './index.js';
 import { prepareFile } from '../store/parse.js';
-import { BACKENDS, CLI, FAKE_NTTRACE, RAW_LOG, corpusDir, corpusFiles, http, openTestDb, read, requireBuilt, testDetector } from './test-helpers/harness.js';
+import {
+  BACKENDS,
+  CLI,
+  FAKE_NTTRACE,
+  RAW_LOG,
+  corpusDir,
+  corpusFiles,
+  http,
+  openTestDb,
+  read,
+  requireBuilt,
+  testDetector,
+} from './test-helpers/harness.js';
 import { join } from 'node:path';
 
 const RAW_OTHER = join(corpusDir, 'raw', 'benign', 'LOG_cacls.exe.txt');
@@ -60,7 +72,10 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
   };
   const status = async (sha: string) => (await http(server.url, 'GET', `/v1/programs/${sha}`, { token })).json;
   const tracesOf = async (sha: string): Promise<number> => {
-    const [a] = await server.backend.sql.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ntmd_api_pending WHERE program_sha256 = $1', [sha]);
+    const [a] = await server.backend.sql.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM ntmd_api_pending WHERE program_sha256 = $1',
+      [sha],
+    );
     const [b] = await server.backend.sql.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM ntmd_submissions s JOIN ntmd_provenance p ON p.id = s.provenance_id WHERE p.program_sha256 = $1',
       [sha],
@@ -75,14 +90,25 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
     const p = program('one');
     await submit(p, 'one.exe');
     const events: WorkerEvent[] = [];
-    const summary = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded, onEvent: (e) => events.push(e) });
+    const summary = await runWorker({
+      server: server.url,
+      token: workerToken,
+      nttrace: FAKE_NTTRACE,
+      nttraceArgs: fakeArgs(),
+      once: true,
+      model: detector.loaded,
+      onEvent: (e) => events.push(e),
+    });
     expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
     expect(events.map((e) => e.type)).toEqual(['claimed', 'traced', 'posted', 'idle']);
     const s = await status(p.sha);
     expect(s).toMatchObject({ sha256: p.sha, status: 'done', attempts: 1, error: null, trace: { id: rawTraceId } });
     expect(s.trace.verdict).toEqual(JSON.parse(JSON.stringify(detector.detect(read(RAW_LOG)))));
     const t = await http(server.url, 'GET', `/v1/traces/${rawTraceId}`, { token });
-    expect(t.json).toMatchObject({ label: null, submissions: [expect.objectContaining({ programSha256: p.sha, programName: 'one.exe', submitter: 'token:win-1' })] });
+    expect(t.json).toMatchObject({
+      label: null,
+      submissions: [expect.objectContaining({ programSha256: p.sha, programName: 'one.exe', submitter: 'token:win-1' })],
+    });
     expect(await tracesOf(p.sha)).toBe(1);
   });
 
@@ -96,7 +122,18 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
     const killedTmp = scratchDir('ntmd-worker-killed-');
     const child = spawn(
       process.execPath,
-      [CLI, 'worker', '--server', server.url, '--nttrace', FAKE_NTTRACE, ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`), '--once', '--name', 'win-1'],
+      [
+        CLI,
+        'worker',
+        '--server',
+        server.url,
+        '--nttrace',
+        FAKE_NTTRACE,
+        ...otherArgs('-fake-mode', 'hang').map((a) => `--nttrace-arg=${a}`),
+        '--once',
+        '--name',
+        'win-1',
+      ],
       { env: { ...process.env, NTMD_TOKEN: workerToken, TMPDIR: killedTmp }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -118,11 +155,26 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
     expect(tracers.filter(isAlive)).toEqual([]);
 
     // Before the claim expires, nobody else gets the job.
-    const early = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: otherArgs(), once: true, model: detector.loaded });
+    const early = await runWorker({
+      server: server.url,
+      token: workerToken,
+      nttrace: FAKE_NTTRACE,
+      nttraceArgs: otherArgs(),
+      once: true,
+      model: detector.loaded,
+    });
     expect(early).toEqual({ posted: 0, failed: 0, lost: 0 });
     await sleep(LEASE_MS + 200);
     const events: WorkerEvent[] = [];
-    const summary = await runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: otherArgs(), once: true, model: detector.loaded, onEvent: (e) => events.push(e) });
+    const summary = await runWorker({
+      server: server.url,
+      token: workerToken,
+      nttrace: FAKE_NTTRACE,
+      nttraceArgs: otherArgs(),
+      once: true,
+      model: detector.loaded,
+      onEvent: (e) => events.push(e),
+    });
     expect(summary).toEqual({ posted: 1, failed: 0, lost: 0 });
     expect(await status(p.sha)).toMatchObject({ status: 'done', attempts: 2, trace: { id: traceIdOf(read(RAW_OTHER)) } });
     expect(await tracesOf(p.sha)).toBe(1);
@@ -131,7 +183,8 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
   it('refuses the late post of an expired claim once the job was claimed again: nothing stored twice', async () => {
     const p = program('late');
     await submit(p, 'late.exe');
-    const claim = async () => (await http(server.url, 'POST', '/v1/jobs/claim', { token: workerToken, body: '{}', type: 'application/json' })).json;
+    const claim = async () =>
+      (await http(server.url, 'POST', '/v1/jobs/claim', { token: workerToken, body: '{}', type: 'application/json' })).json;
     const a = await claim();
     expect(a.sha256).toBe(p.sha);
     await sleep(LEASE_MS + 200);
@@ -153,7 +206,15 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
     const p = program('crash');
     await submit(p, 'crash.exe');
     const run = () =>
-      runWorker({ server: server.url, token: workerToken, nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs('-fake-mode', 'fail', '-fake-after', '3'), maxJobs: 1, once: true, model: detector.loaded });
+      runWorker({
+        server: server.url,
+        token: workerToken,
+        nttrace: FAKE_NTTRACE,
+        nttraceArgs: fakeArgs('-fake-mode', 'fail', '-fake-after', '3'),
+        maxJobs: 1,
+        once: true,
+        model: detector.loaded,
+      });
     expect(await run()).toEqual({ posted: 0, failed: 1, lost: 0 });
     expect(await status(p.sha)).toMatchObject({ status: 'queued', attempts: 1 });
     expect((await status(p.sha)).error).toMatch(/\S/);
@@ -168,7 +229,16 @@ describeEachBackend(BACKENDS, 'worker on %s', (kind) => {
     // One token per worker: a worker token is bound to one worker name.
     const tokens = [workerToken, (await server.backend.createToken('win-2', ['worker'])).token];
     const results = await Promise.all(
-      [0, 1].map((i) => runWorker({ server: server.url, token: tokens[i], nttrace: FAKE_NTTRACE, nttraceArgs: fakeArgs(), once: true, model: detector.loaded })),
+      [0, 1].map((i) =>
+        runWorker({
+          server: server.url,
+          token: tokens[i],
+          nttrace: FAKE_NTTRACE,
+          nttraceArgs: fakeArgs(),
+          once: true,
+          model: detector.loaded,
+        }),
+      ),
     );
     expect(results[0].posted + results[1].posted).toBe(4);
     expect(results[0].failed + results[1].failed).toBe(0);

@@ -69,7 +69,11 @@ export class WorkerClient {
     this.maxProgramBytes = options.maxProgramBytes ?? DEFAULT_MAX_PROGRAM_BYTES;
   }
 
-  private call(method: string, path: string, init: { body?: Uint8Array | string; headers?: Record<string, string>; maxBytes?: number } = {}) {
+  private call(
+    method: string,
+    path: string,
+    init: { body?: Uint8Array | string; headers?: Record<string, string>; maxBytes?: number } = {},
+  ) {
     const url = new URL(this.base.pathname.replace(/\/+$/, '') + path, this.base);
     return request(url, {
       method,
@@ -105,7 +109,10 @@ export class WorkerClient {
    * @throws {@link ClaimRejectedError} when a field of the claim fails its check
    */
   async claim(worker: string | undefined): Promise<ClaimedJob | undefined> {
-    const res = await this.call('POST', '/v1/jobs/claim', { body: JSON.stringify({ worker }), headers: { 'content-type': 'application/json' } });
+    const res = await this.call('POST', '/v1/jobs/claim', {
+      body: JSON.stringify({ worker }),
+      headers: { 'content-type': 'application/json' },
+    });
     if (res.status === 204) return undefined;
     if (res.status !== 200) return WorkerClient.fail(res, 'claim');
     return checkClaim(WorkerClient.json(res, 'claim'), this.maxProgramBytes);
@@ -116,7 +123,8 @@ export class WorkerClient {
     const res = await this.call('GET', `/v1/programs/${job.sha256}/content?lease=${job.lease}`, { maxBytes: job.size });
     if (res.status !== 200) return WorkerClient.fail(res, `download of ${job.sha256}`);
     const bytes = res.body;
-    if (bytes.length !== job.size) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has ${bytes.length} bytes, the claim said ${job.size}`);
+    if (bytes.length !== job.size)
+      throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has ${bytes.length} bytes, the claim said ${job.size}`);
     const got = sha256Hex(bytes);
     if (got !== job.sha256) throw new WorkerProtocolError(`the program downloaded for ${job.sha256} has SHA-256 ${got}`);
     return bytes;
@@ -256,10 +264,14 @@ function safeExtension(name: string): string {
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -274,7 +286,11 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * @throws {@link ClaimRejectedError} when the server sends a claim that fails its check
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
-  const client = new WorkerClient(options.server, options.token, { ca: options.ca, insecureHttp: options.insecureHttp, maxProgramBytes: options.maxProgramBytes });
+  const client = new WorkerClient(options.server, options.token, {
+    ca: options.ca,
+    insecureHttp: options.insecureHttp,
+    maxProgramBytes: options.maxProgramBytes,
+  });
   const name = options.name;
   const emit = options.onEvent ?? (() => undefined);
   const summary: WorkerSummary = { posted: 0, failed: 0, lost: 0 };
@@ -345,7 +361,12 @@ interface JobSetup {
  * Gives the claim back after a pre-flight failure (no attempt counted) and rethrows it: the
  * worker stops, since every later program would fail the same way.
  */
-async function releaseAndStop(client: WorkerClient, job: ClaimedJob, e: WorkerPreflightError, emit: (e: WorkerEvent) => void): Promise<never> {
+async function releaseAndStop(
+  client: WorkerClient,
+  job: ClaimedJob,
+  e: WorkerPreflightError,
+  emit: (e: WorkerEvent) => void,
+): Promise<never> {
   let outcome: 'released' | 'lost' | 'unsupported' | 'error';
   try {
     outcome = await client.releaseClaim(job, e.message);
@@ -387,7 +408,12 @@ async function traceJob(
   } catch (e) {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     if (traceDir !== undefined) await rm(traceDir, { recursive: true, force: true });
-    const failure = e instanceof WorkerPreflightError ? e : new WorkerPreflightError('folder', `the worker cannot make the job's folders under ${root}: ${(e as Error).message}`, { cause: e });
+    const failure =
+      e instanceof WorkerPreflightError
+        ? e
+        : new WorkerPreflightError('folder', `the worker cannot make the job's folders under ${root}: ${(e as Error).message}`, {
+            cause: e,
+          });
     return releaseAndStop(client, job, failure, emit);
   }
   try {

@@ -27,16 +27,19 @@ describe('ROC', () => {
   });
   it('equals the Mann-Whitney statistic on random data', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 5 })), { minLength: 2, maxLength: 40 }), (pairs) => {
-        const yy = pairs.map((p) => p[0]);
-        const ss = pairs.map((p) => p[1]);
-        const pos = yy.filter((v) => v === 1).length;
-        fc.pre(pos > 0 && pos < yy.length);
-        let u = 0;
-        for (let i = 0; i < yy.length; i++)
-          for (let j = 0; j < yy.length; j++) if (yy[i] === 1 && yy[j] === 0) u += ss[i] > ss[j] ? 1 : ss[i] === ss[j] ? 0.5 : 0;
-        return Math.abs(rocAuc(yy, ss) - u / (pos * (yy.length - pos))) < 1e-12;
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 5 })), { minLength: 2, maxLength: 40 }),
+        (pairs) => {
+          const yy = pairs.map((p) => p[0]);
+          const ss = pairs.map((p) => p[1]);
+          const pos = yy.filter((v) => v === 1).length;
+          fc.pre(pos > 0 && pos < yy.length);
+          let u = 0;
+          for (let i = 0; i < yy.length; i++)
+            for (let j = 0; j < yy.length; j++) if (yy[i] === 1 && yy[j] === 0) u += ss[i] > ss[j] ? 1 : ss[i] === ss[j] ? 0.5 : 0;
+          return Math.abs(rocAuc(yy, ss) - u / (pos * (yy.length - pos))) < 1e-12;
+        },
+      ),
     );
   });
   it('refuses a single class and NaN scores', () => {

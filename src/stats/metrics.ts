@@ -64,7 +64,10 @@ export function confusion(y: ArrayLike<number>, predicted: ArrayLike<number>): C
  * step `k`, every document with score >= `thresholds[k]` is called positive.
  * `tps[k]`/`fps[k]` are the true/false positives then (scikit-learn's `_binary_clf_curve`).
  */
-export function thresholdCounts(y: ArrayLike<number>, scores: ArrayLike<number>): { thresholds: Float64Array; tps: Int32Array; fps: Int32Array } {
+export function thresholdCounts(
+  y: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): { thresholds: Float64Array; tps: Int32Array; fps: Int32Array } {
   check(y, scores, 'curve');
   const n = y.length;
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -174,7 +177,12 @@ function ratio(a: number, b: number): number {
  * @param recallTarget - the recall at which false positives are counted (default 0.986).
  * @returns the metrics; the curve-based ones are NaN when one class is absent.
  */
-export function binaryMetrics(y: ArrayLike<number>, scores: ArrayLike<number>, predicted: ArrayLike<number>, recallTarget = 0.986): BinaryMetrics {
+export function binaryMetrics(
+  y: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  recallTarget = 0.986,
+): BinaryMetrics {
   const c = confusion(y, predicted);
   const precision = ratio(c.tp, c.tp + c.fp);
   const recall = ratio(c.tp, c.tp + c.fn);

@@ -29,10 +29,21 @@ describeEachBackend(backends, 'ntmaldetect store on $name', (backend) => {
       expect(init.out).toMatch(new RegExp(`store ready at .* \\(${backend.name}, schema version 2\\)`));
 
       const imp = await run([
-        'store', 'import', ...db,
-        '--benign', ben('LOG_calc.exe.txt'), '--benign', ben('LOG_Languages.txt'),
-        '--malicious', mal('LOG_Mh1.exe.txt'), '--malicious', mal('LOG_Mh2.exe.txt'),
-        '--source', 'lab', '--submitter', 'alice',
+        'store',
+        'import',
+        ...db,
+        '--benign',
+        ben('LOG_calc.exe.txt'),
+        '--benign',
+        ben('LOG_Languages.txt'),
+        '--malicious',
+        mal('LOG_Mh1.exe.txt'),
+        '--malicious',
+        mal('LOG_Mh2.exe.txt'),
+        '--source',
+        'lab',
+        '--submitter',
+        'alice',
       ]);
       expect(imp.code).toBe(0);
       expect(imp.out).toContain('new: 4 submissions, 2 distinct traces, 0 raw logs');
@@ -40,19 +51,32 @@ describeEachBackend(backends, 'ntmaldetect store on $name', (backend) => {
       expect(imp.out).toContain('empty files (recorded, not traces): 1\n    sysBEN/LOG_Languages.txt');
 
       const stats = JSON.parse((await run(['store', 'stats', ...db, '--json'])).out);
-      expect(stats).toMatchObject({ submissions: 4, traces: 2, emptySubmissions: 1, duplicateSubmissions: 1, bySource: [{ source: 'lab', submissions: 4 }] });
+      expect(stats).toMatchObject({
+        submissions: 4,
+        traces: 2,
+        emptySubmissions: 1,
+        duplicateSubmissions: 1,
+        bySource: [{ source: 'lab', submissions: 4 }],
+      });
 
       const relabel = await run(['store', 'label', 'LOG_calc.exe.txt', 'malicious', '--reason', 'test', ...db]);
       expect(relabel.out).toMatch(/^[0-9a-f]{12} \(LOG_calc\.exe\.txt\): benign -> malicious\n$/);
       const history = await run(['store', 'label', 'sysBEN/LOG_calc.exe.txt', ...db]);
-      expect(history.out.trim().split('\n').map((l) => l.split(/\s+/).slice(2).join(' '))).toEqual(['benign import: lab: LOG_calc.exe.txt', 'malicious cli: test']);
+      expect(
+        history.out
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/).slice(2).join(' ')),
+      ).toEqual(['benign import: lab: LOG_calc.exe.txt', 'malicious cli: test']);
 
       const out = join(scratch, `cli-export-${backend.name}`);
       const exp = await run(['store', 'export', out, '--label', 'malicious', ...db]);
       expect(exp.code).toBe(0);
       expect(exp.out).toMatch(/^exported 3 files/);
       expect(readFileSync(join(out, 'sysMAL', 'LOG_calc.exe.txt')).equals(readFileSync(ben('LOG_calc.exe.txt')))).toBe(true);
-      expect((await run(['store', 'export', out, '--label', 'malicious', ...db])).err).toMatch(/already exists: export into an empty folder/);
+      expect((await run(['store', 'export', out, '--label', 'malicious', ...db])).err).toMatch(
+        /already exists: export into an empty folder/,
+      );
 
       expect((await run(['store', 'delete', 'LOG_Mh1.exe.txt', ...db])).out).toBe('deleted 0 traces, 1 submissions, 0 raw logs\n');
       expect((await run(['store', 'retention', '30', ...db])).out).toBe('raw logs kept 30 days\n');

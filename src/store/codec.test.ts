@@ -8,7 +8,10 @@ import { resolveFilter, whereClause } from './filter.js';
 /** A sequence over `n` distinct names (first-seen order) of `len` calls. */
 const sequences = fc
   .record({
-    names: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 24, unit: 'grapheme' }).filter((s) => !s.includes('\n')), { minLength: 1, maxLength: 300 }),
+    names: fc.uniqueArray(
+      fc.string({ minLength: 1, maxLength: 24, unit: 'grapheme' }).filter((s) => !s.includes('\n')),
+      { minLength: 1, maxLength: 300 },
+    ),
     picks: fc.array(fc.nat(), { minLength: 0, maxLength: 2000 }),
   })
   .map(({ names, picks }) => ({ names, ids: Int32Array.from(picks, (p) => p % names.length) }));
@@ -51,14 +54,19 @@ describe('sequence codec', () => {
 
   it('recognises the canonical text of a sequence, and nothing that differs by one byte', () => {
     fc.assert(
-      fc.property(sequences.filter((s) => s.ids.length > 0), fc.nat(), fc.integer({ min: 1, max: 255 }), (seq, at, delta) => {
-        const text = renderReduced(seq);
-        expect(isCanonical(seq, text)).toBe(true);
-        const changed = text.slice();
-        changed[at % changed.length] = (changed[at % changed.length] + delta) & 0xff;
-        expect(isCanonical(seq, changed)).toBe(false);
-        expect(isCanonical(seq, text.subarray(0, text.length - 1))).toBe(false);
-      }),
+      fc.property(
+        sequences.filter((s) => s.ids.length > 0),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (seq, at, delta) => {
+          const text = renderReduced(seq);
+          expect(isCanonical(seq, text)).toBe(true);
+          const changed = text.slice();
+          changed[at % changed.length] = (changed[at % changed.length] + delta) & 0xff;
+          expect(isCanonical(seq, changed)).toBe(false);
+          expect(isCanonical(seq, text.subarray(0, text.length - 1))).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -84,7 +92,9 @@ describe('corpus filter', () => {
     const f = resolveFilter({ labels: ['malicious', 0, 1], sources: ["x'; DROP TABLE ntmd_traces; --"], since: '2026-01-01T00:00:00Z' });
     expect(f.labels).toEqual([1, 0]);
     const w = whereClause(f, 3);
-    expect(w.sql).toBe('WHERE coalesce(cl.label, s.label) = ANY($3::smallint[]) AND s.source = ANY($4::text[]) AND s.submitted_at >= $5::timestamptz');
+    expect(w.sql).toBe(
+      'WHERE coalesce(cl.label, s.label) = ANY($3::smallint[]) AND s.source = ANY($4::text[]) AND s.submitted_at >= $5::timestamptz',
+    );
     expect(w.params).toEqual([[1, 0], ["x'; DROP TABLE ntmd_traces; --"], '2026-01-01T00:00:00.000Z']);
     expect(whereClause(resolveFilter(undefined)).sql).toBe('');
   });

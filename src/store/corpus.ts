@@ -54,7 +54,17 @@ export interface DocRow {
 /** Sorts documents in corpus order: benign before malicious, then by name, then by file hash. */
 function sortDocs<T extends { name: string; label: number; sha256: string }>(docs: T[]): T[] {
   return docs.sort((a, b) =>
-    a.label !== b.label ? a.label - b.label : a.name < b.name ? -1 : a.name > b.name ? 1 : a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0,
+    a.label !== b.label
+      ? a.label - b.label
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : a.sha256 < b.sha256
+            ? -1
+            : a.sha256 > b.sha256
+              ? 1
+              : 0,
   );
 }
 

@@ -40,9 +40,9 @@ export async function deleteTraces(db: SqlDriver, ref: string, options: { rawOnl
       traceIds = [];
     } else {
       traceIds = (await resolveTraces(tx, ref)).map((t) => t.id);
-      subIds = (await tx.query<{ id: number | string }>('SELECT id FROM ntmd_submissions WHERE trace_id = ANY($1::bigint[])', [traceIds])).map((r) =>
-        num(r.id),
-      );
+      subIds = (
+        await tx.query<{ id: number | string }>('SELECT id FROM ntmd_submissions WHERE trace_id = ANY($1::bigint[])', [traceIds])
+      ).map((r) => num(r.id));
     }
     const raw = await tx.query('DELETE FROM ntmd_raw_logs WHERE submission_id = ANY($1::bigint[]) RETURNING submission_id', [subIds]);
     if (options.rawOnly) return { traces: 0, submissions: 0, rawLogs: raw.length };
@@ -57,7 +57,10 @@ export async function deleteTraces(db: SqlDriver, ref: string, options: { rawOnl
           AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.trace_id = t.id) RETURNING id`,
       [candidates],
     );
-    const prov = subs.map((s) => s.provenance_id).filter((p) => p !== null).map(num);
+    const prov = subs
+      .map((s) => s.provenance_id)
+      .filter((p) => p !== null)
+      .map(num);
     await tx.query(
       `DELETE FROM ntmd_provenance p WHERE p.id = ANY($1::bigint[])
           AND NOT EXISTS (SELECT 1 FROM ntmd_submissions s WHERE s.provenance_id = p.id)`,
@@ -71,11 +74,12 @@ export async function deleteTraces(db: SqlDriver, ref: string, options: { rawOnl
 
 /** Sets how many days raw logs are kept (`null`: forever). Applied now and after each import. */
 export async function setRawLogRetention(db: SqlDriver, days: number | null): Promise<number> {
-  if (days !== null && (!Number.isFinite(days) || days < 0)) throw new NtmdError('INVALID_OPTION', `raw log retention must be a number of days >= 0 or null, got ${days}`);
-  await db.query(
-    `INSERT INTO ntmd_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    [RETENTION_KEY, JSON.stringify(days)],
-  );
+  if (days !== null && (!Number.isFinite(days) || days < 0))
+    throw new NtmdError('INVALID_OPTION', `raw log retention must be a number of days >= 0 or null, got ${days}`);
+  await db.query(`INSERT INTO ntmd_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+    RETENTION_KEY,
+    JSON.stringify(days),
+  ]);
   return applyRetention(db);
 }
 
@@ -90,7 +94,9 @@ export async function applyRetention(db: SqlDriver, now: Date = new Date()): Pro
   const days = await rawLogRetention(db);
   if (days === null) return 0;
   const cutoff = new Date(now.getTime() - days * 86_400_000);
-  const gone = await db.query('DELETE FROM ntmd_raw_logs WHERE stored_at < $1::timestamptz RETURNING submission_id', [cutoff.toISOString()]);
+  const gone = await db.query('DELETE FROM ntmd_raw_logs WHERE stored_at < $1::timestamptz RETURNING submission_id', [
+    cutoff.toISOString(),
+  ]);
   if (gone.length > 0) await db.exec('VACUUM ntmd_raw_logs');
   return gone.length;
 }

@@ -214,7 +214,8 @@ const UNAVAILABLE_CODES = new Set([
   '08004',
   '08006',
 ]);
-const UNAVAILABLE_MESSAGES = /connection terminated|terminating connection|connection error|Connection closed|cannot use a pool after calling end|PGlite is closed|database is closed|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|terminating connection|connection error|Connection closed|cannot use a pool after calling end|PGlite is closed|database is closed|the database system is (starting up|shutting down)/i;
 
 /**
  * Whether `e` (or its cause) means the database is unreachable or went away, rather than

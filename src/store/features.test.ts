@@ -61,7 +61,9 @@ describeEachBackend(backends, 'store features on $name', (backend) => {
       const reducedOut = join(scratch, `raw-reduced-${backend.name}`);
       await store.export(reducedOut, { reduced: true });
       for (const f of rawFiles) {
-        expect(readFileSync(join(reducedOut, f.label === 0 ? 'sysBEN' : 'sysMAL', f.name)).equals(readFileSync(f.reduced)), f.name).toBe(true);
+        expect(readFileSync(join(reducedOut, f.label === 0 ? 'sysBEN' : 'sysMAL', f.name)).equals(readFileSync(f.reduced)), f.name).toBe(
+          true,
+        );
       }
       // Importing the reduced corpus now finds those 7 traces already stored.
       const corpus = await store.import(corpusDir);
@@ -120,7 +122,9 @@ describeEachBackend(backends, 'store features on $name', (backend) => {
       const blaster = before.docs.find((d) => d.name === 'sysBEN/LOG_blaster.exe.txt');
       expect(blaster?.label).toBe(0);
       const changes = await store.label('sysBEN/LOG_blaster.exe.txt', 'malicious', { reason: 'known worm' });
-      expect(changes).toEqual([{ traceSha256: blaster!.traceSha256, names: ['LOG_blaster.exe.txt'], from: 'benign', to: 'malicious', changed: true }]);
+      expect(changes).toEqual([
+        { traceSha256: blaster!.traceSha256, names: ['LOG_blaster.exe.txt'], from: 'benign', to: 'malicious', changed: true },
+      ]);
       expect((await store.label(blaster!.traceSha256.slice(0, 10), 1))[0].changed).toBe(false);
       const history = await store.labelHistory('LOG_blaster.exe.txt');
       expect(history.map((h) => [h.label, h.source, h.reason])).toEqual([
@@ -177,11 +181,19 @@ describeEachBackend(backends, 'store features on $name', (backend) => {
       const saved = await store.saveModel({ name: 'test', bytes, config: { preset: 'default' }, snapshotId, metrics: { accuracy: 0.9 } });
       const got = await store.getModel(saved.id);
       expect(Buffer.from(got.bytes!).equals(Buffer.from(bytes))).toBe(true);
-      expect(got).toMatchObject({ name: 'test', snapshotId, config: { preset: 'default' }, metrics: { accuracy: 0.9 }, sha256: saved.sha256 });
+      expect(got).toMatchObject({
+        name: 'test',
+        snapshotId,
+        config: { preset: 'default' },
+        metrics: { accuracy: 0.9 },
+        sha256: saved.sha256,
+      });
       expect((await store.listModels()).map((m) => m.id)).toEqual([saved.id]);
       const ev = await store.addEvaluation({ kind: 'cv', modelId: saved.id, snapshotId, metrics: { f1: 0.8 }, config: { folds: 5 } });
       await store.addEvaluation({ kind: 'bench', metrics: { ms: 12 } });
-      expect((await store.listEvaluations({ modelId: saved.id })).map((e) => [e.id, e.kind, e.metrics])).toEqual([[ev.id, 'cv', { f1: 0.8 }]]);
+      expect((await store.listEvaluations({ modelId: saved.id })).map((e) => [e.id, e.kind, e.metrics])).toEqual([
+        [ev.id, 'cv', { f1: 0.8 }],
+      ]);
       expect((await store.listEvaluations()).length).toBe(2);
       await expect(store.getModel(saved.id + 1000)).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
     });
@@ -200,7 +212,9 @@ describeEachBackend(backends, 'store features on $name', (backend) => {
     await store.driver.query('INSERT INTO ntmd_test_extra VALUES (1)');
     expect(await store.driver.query('SELECT x FROM ntmd_test_extra')).toEqual([{ x: 1 }]);
     await store.close();
-    await expect(openStore({ db: fresh.db, env: {}, migrations: [async () => Promise.reject(new Error('extra migration failed'))] })).rejects.toThrow('extra migration failed');
+    await expect(
+      openStore({ db: fresh.db, env: {}, migrations: [async () => Promise.reject(new Error('extra migration failed'))] }),
+    ).rejects.toThrow('extra migration failed');
     // The failed open closed its connection: the database opens again (an embedded one has one owner).
     const again = await openStore({ db: fresh.db, env: {} });
     expect((await again.driver.query('SELECT count(*)::int AS n FROM ntmd_test_extra'))[0]).toEqual({ n: 1 });

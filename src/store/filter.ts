@@ -138,6 +138,7 @@ export function whereClause(f: ResolvedFilter, first = 1): { sql: string; params
   if (f.sources) parts.push(`s.source = ANY(${p(f.sources)}::text[])`);
   if (f.since) parts.push(`s.submitted_at >= ${p(f.since.toISOString())}::timestamptz`);
   if (f.until) parts.push(`s.submitted_at < ${p(f.until.toISOString())}::timestamptz`);
-  if (f.excludeTraces) parts.push(`NOT EXISTS (SELECT 1 FROM ntmd_traces xt WHERE xt.id = s.trace_id AND xt.sha256 = ANY(${p(f.excludeTraces)}::text[]))`);
+  if (f.excludeTraces)
+    parts.push(`NOT EXISTS (SELECT 1 FROM ntmd_traces xt WHERE xt.id = s.trace_id AND xt.sha256 = ANY(${p(f.excludeTraces)}::text[]))`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }

@@ -44,7 +44,8 @@ export function compareKeys(a: Entry, b: Entry): number {
 }
 
 const traceKey = (f: PreparedFile): string => (f.format === 'empty' ? f.fileSha256 : f.traceSha256);
-const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+const hex = (b: Uint8Array | null): string | null =>
+  b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * Writes a batch inside its transaction with a fixed number of set-based statements (one
@@ -60,7 +61,10 @@ export async function writeBatch(
   const ids = new Map<string, number>();
   const lookup = async (list: string[]): Promise<void> => {
     if (list.length === 0) return;
-    const rows = await tx.query<{ id: number | string; sha256: string }>('SELECT id, sha256 FROM ntmd_traces WHERE sha256 = ANY($1::text[])', [list]);
+    const rows = await tx.query<{ id: number | string; sha256: string }>(
+      'SELECT id, sha256 FROM ntmd_traces WHERE sha256 = ANY($1::text[])',
+      [list],
+    );
     for (const r of rows) ids.set(r.sha256, num(r.id));
   };
   await lookup(shas);
@@ -86,7 +90,13 @@ export async function writeBatch(
          FROM unnest($1::text[], $2::int[], $3::int[], $4::bigint[], $5::text[]) AS u(sha, calls, dc, rb, seq)
         ORDER BY u.sha
        ON CONFLICT (sha256) DO NOTHING RETURNING id, sha256`,
-      [fresh.map((f) => f.traceSha256), fresh.map((f) => f.calls), fresh.map((f) => f.distinctCalls), fresh.map((f) => f.reducedBytes), fresh.map((f) => hex(f.sequence))],
+      [
+        fresh.map((f) => f.traceSha256),
+        fresh.map((f) => f.calls),
+        fresh.map((f) => f.distinctCalls),
+        fresh.map((f) => f.reducedBytes),
+        fresh.map((f) => hex(f.sequence)),
+      ],
     );
     for (const r of rows) {
       ids.set(r.sha256, num(r.id));
@@ -98,7 +108,12 @@ export async function writeBatch(
     await tx.query(
       `INSERT INTO ntmd_labels (trace_id, label, source, reason)
        SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])`,
-      [labelled.map((e) => ids.get(traceKey(prepared(e)))), labelled.map((e) => e.item.label), labelled.map(() => 'import'), labelled.map((e) => `${e.item.source}: ${e.item.name}`)],
+      [
+        labelled.map((e) => ids.get(traceKey(prepared(e)))),
+        labelled.map((e) => e.item.label),
+        labelled.map(() => 'import'),
+        labelled.map((e) => `${e.item.source}: ${e.item.name}`),
+      ],
     );
   }
   const current = new Map<number, number>();
@@ -114,7 +129,9 @@ export async function writeBatch(
 
   // Provenance rows get their ids first, so each submission can point at its own.
   const provIds = (
-    await tx.query<{ id: number | string }>("SELECT nextval('ntmd_provenance_id_seq') AS id FROM generate_series(1, $1::int)", [entries.length])
+    await tx.query<{ id: number | string }>("SELECT nextval('ntmd_provenance_id_seq') AS id FROM generate_series(1, $1::int)", [
+      entries.length,
+    ])
   ).map((r) => num(r.id));
   const prov = entries.map((e): ProvenanceInput => e.item.provenance ?? {});
   await tx.query(

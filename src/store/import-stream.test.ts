@@ -28,7 +28,10 @@ const FILES = writeSyntheticCorpus(corpus, { traces: 40, minLength: 5, maxLength
 afterAll(removeScratch);
 
 /** Imports the corpus and returns the most files read but not yet committed at any read. */
-async function importAhead(options: { batchSize?: number; batchBytes?: number }): Promise<{ ahead: number; stored: number; reads: number }> {
+async function importAhead(options: {
+  batchSize?: number;
+  batchBytes?: number;
+}): Promise<{ ahead: number; stored: number; reads: number }> {
   const fresh = await pgliteBackend.fresh();
   const store = await openStore({ db: fresh.db, env: {} });
   try {

@@ -280,6 +280,11 @@ function record(report: ImportReport, e: Entry, o: Outcome): void {
   if (o.newTrace) report.traces++;
   else report.duplicates.push({ name, traceSha256: o.traceSha256 as string });
   if (o.conflict !== undefined) {
-    report.labelConflicts.push({ name, label: labelName(e.item.label), storedLabel: labelName(o.conflict), traceSha256: o.traceSha256 as string });
+    report.labelConflicts.push({
+      name,
+      label: labelName(e.item.label),
+      storedLabel: labelName(o.conflict),
+      traceSha256: o.traceSha256 as string,
+    });
   }
 }

@@ -68,7 +68,9 @@ export async function relabel(
       // Lock the trace so concurrent relabels of it apply one after the other.
       await tx.query('SELECT id FROM ntmd_traces WHERE id = $1 FOR UPDATE', [t.id]);
       const [cur] = await tx.query<{ label: number }>('SELECT label::int AS label FROM ntmd_current_labels WHERE trace_id = $1', [t.id]);
-      const names = (await tx.query<{ name: string }>('SELECT name FROM ntmd_submissions WHERE trace_id = $1 ORDER BY name', [t.id])).map((r) => r.name);
+      const names = (await tx.query<{ name: string }>('SELECT name FROM ntmd_submissions WHERE trace_id = $1 ORDER BY name', [t.id])).map(
+        (r) => r.name,
+      );
       const from = cur.label as Label;
       if (from !== to) {
         await tx.query('INSERT INTO ntmd_labels (trace_id, label, source, reason) VALUES ($1, $2, $3, $4)', [
@@ -93,5 +95,11 @@ export async function labelHistory(db: Queryable, ref: string): Promise<LabelEve
       WHERE l.trace_id = ANY($1::bigint[]) ORDER BY t.sha256, l.id`,
     [traces.map((t) => t.id)],
   );
-  return rows.map((r) => ({ traceSha256: r.sha256, label: labelName(r.label as Label), source: r.source, reason: r.reason, at: new Date(r.created_at) }));
+  return rows.map((r) => ({
+    traceSha256: r.sha256,
+    label: labelName(r.label as Label),
+    source: r.source,
+    reason: r.reason,
+    at: new Date(r.created_at),
+  }));
 }

@@ -125,7 +125,9 @@ describeUnless(postgres.skip, 'eight concurrent importers on PostgreSQL', () => 
       });
       dirs.push(root);
     }
-    const runs = await Promise.all(dirs.map((d) => cli(['store', 'import', d, '--db', fresh.db, '--batch', '8', '--source', 'corpus', '--json'])));
+    const runs = await Promise.all(
+      dirs.map((d) => cli(['store', 'import', d, '--db', fresh.db, '--batch', '8', '--source', 'corpus', '--json'])),
+    );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const reports = runs.map((r) => JSON.parse(r.stdout));
     const newSubs = reports.reduce((s, r) => s + r.submissions, 0);

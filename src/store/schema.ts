@@ -171,7 +171,8 @@ export async function applyMigrations(db: SqlDriver, set: MigrationSet, target =
       const current = v ?? 0;
       if (current > known) throw set.tooNew(current, known);
       if (current >= m.version) return false;
-      if (current !== m.version - 1) throw new StoreSchemaError(`${set.table} is at version ${current}; cannot apply migration ${m.version}`);
+      if (current !== m.version - 1)
+        throw new StoreSchemaError(`${set.table} is at version ${current}; cannot apply migration ${m.version}`);
       for (const statement of m.statements) await tx.query(statement);
       await tx.query(`INSERT INTO ${set.table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       return true;
@@ -186,7 +187,9 @@ const STORE_SET: MigrationSet = {
   lockKey: MIGRATION_LOCK,
   migrations: MIGRATIONS.map((m) => ({ version: m.version, name: m.name, statements: splitStatements(m.sql) })),
   tooNew: (current, known) =>
-    new StoreSchemaError(`the store's schema is at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`),
+    new StoreSchemaError(
+      `the store's schema is at version ${current}, newer than this ntmaldetect understands (${known}): upgrade ntmaldetect`,
+    ),
 };
 
 /**

@@ -96,7 +96,10 @@ export function listImport(input: ImportInput, source: string | undefined): List
     return (input as readonly ImportItem[]).map((it, i) => {
       if (typeof it.name !== 'string' || it.name === '' || it.name === '.' || it.name === '..' || /[/\\\u0000]/.test(it.name)) {
         // Refused alone: the batch's other items are still stored (see Store.import).
-        const refused = new ImportSourceError(`item ${i}`, `name must be a file name without folders (not empty, . or .., no / or \\ or NUL), got ${JSON.stringify(it.name)}`);
+        const refused = new ImportSourceError(
+          `item ${i}`,
+          `name must be a file name without folders (not empty, . or .., no / or \\ or NUL), got ${JSON.stringify(it.name)}`,
+        );
         if (typeof it.name !== 'string') throw refused;
         return { name: it.name, label: 0, size: 0, source: 'upload', refused };
       }
@@ -104,7 +107,16 @@ export function listImport(input: ImportInput, source: string | undefined): List
       const label = parseLabel(it.label, `items[${i}].label`);
       const size = it.bytes ? it.bytes.length : statSync(it.path as string).size;
       const src = it.source ?? source ?? (it.path ? basename(dirname(resolve(it.path))) : 'upload');
-      return { name: it.name, label, path: it.path, bytes: it.bytes, size, source: src, provenance: it.provenance, prepared: it.bytes ? it.prepared : undefined };
+      return {
+        name: it.name,
+        label,
+        path: it.path,
+        bytes: it.bytes,
+        size,
+        source: src,
+        provenance: it.provenance,
+        prepared: it.bytes ? it.prepared : undefined,
+      };
     });
   }
   const spec = input as FolderSpec;
@@ -112,10 +124,15 @@ export function listImport(input: ImportInput, source: string | undefined): List
   if (typeof spec === 'string') {
     const top = statSync(spec, { throwIfNoEntry: false });
     if (top === undefined) throw new ImportSourceError(spec, 'no such folder (expected a folder with sysBEN/ and/or sysMAL/ inside)');
-    if (!top.isDirectory()) throw new ImportSourceError(spec, 'is a file, not a folder: give a folder with sysBEN/ and/or sysMAL/ inside, or --benign/--malicious FILE');
+    if (!top.isDirectory())
+      throw new ImportSourceError(
+        spec,
+        'is a file, not a folder: give a folder with sysBEN/ and/or sysMAL/ inside, or --benign/--malicious FILE',
+      );
     const dirs = LAYOUT_DIRS.map((d) => join(spec, d));
     const present = dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() === true);
-    if (!present[0] && !present[1]) throw new ImportSourceError(spec, 'expected a folder with sysBEN/ and/or sysMAL/ inside (the NtMalDetect layout)');
+    if (!present[0] && !present[1])
+      throw new ImportSourceError(spec, 'expected a folder with sysBEN/ and/or sysMAL/ inside (the NtMalDetect layout)');
     const src = source ?? basename(resolve(spec));
     for (const label of [0, 1] as const) if (present[label]) lists[label] = filesOf(dirs[label], label, src);
   } else {

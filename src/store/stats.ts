@@ -45,7 +45,15 @@ export async function storeStats(db: SqlDriver): Promise<StoreStats> {
        FROM ntmd_submissions s LEFT JOIN ntmd_current_labels cl ON cl.trace_id = s.trace_id
       GROUP BY 1, 2 ORDER BY 1, 2`,
   );
-  const [totals] = await db.query<{ submissions: number; empty: number; traces: number; calls: number; seq: number; file_bytes: number; originals: number }>(
+  const [totals] = await db.query<{
+    submissions: number;
+    empty: number;
+    traces: number;
+    calls: number;
+    seq: number;
+    file_bytes: number;
+    originals: number;
+  }>(
     `SELECT (SELECT count(*)::int FROM ntmd_submissions) AS submissions,
             (SELECT count(*)::int FROM ntmd_submissions WHERE trace_id IS NULL) AS empty,
             (SELECT count(*)::int FROM ntmd_traces) AS traces,
@@ -62,7 +70,14 @@ export async function storeStats(db: SqlDriver): Promise<StoreStats> {
        FROM ntmd_traces t JOIN ntmd_submissions s ON s.trace_id = t.id
       GROUP BY t.id, t.sha256 HAVING count(*) > 1 ORDER BY min(s.name)`,
   );
-  const [misc] = await db.query<{ relabelled: number; raw: number; raw_bytes: number; snapshots: number; models: number; evaluations: number }>(
+  const [misc] = await db.query<{
+    relabelled: number;
+    raw: number;
+    raw_bytes: number;
+    snapshots: number;
+    models: number;
+    evaluations: number;
+  }>(
     `SELECT (SELECT count(*)::int FROM (SELECT trace_id FROM ntmd_labels GROUP BY trace_id HAVING count(*) > 1) x) AS relabelled,
             (SELECT count(*)::int FROM ntmd_raw_logs) AS raw,
             (SELECT coalesce(sum(octet_length(content)), 0)::float8 FROM ntmd_raw_logs) AS raw_bytes,
@@ -70,7 +85,10 @@ export async function storeStats(db: SqlDriver): Promise<StoreStats> {
             (SELECT count(*)::int FROM ntmd_models) AS models,
             (SELECT count(*)::int FROM ntmd_evaluations) AS evaluations`,
   );
-  const byLabel: StoreStats['byLabel'] = { benign: { submissions: 0, traces: 0, empty: 0 }, malicious: { submissions: 0, traces: 0, empty: 0 } };
+  const byLabel: StoreStats['byLabel'] = {
+    benign: { submissions: 0, traces: 0, empty: 0 },
+    malicious: { submissions: 0, traces: 0, empty: 0 },
+  };
   const sources = new Map<string, { source: string; submissions: number; traces: number; empty: number }>();
   for (const r of bySource) {
     const l = byLabel[labelName(r.label as Label)];

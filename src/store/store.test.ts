@@ -118,7 +118,10 @@ describeEachBackend(backends, 'store on $name', (backend) => {
       ['LOG_311.exe.txt', 'LOG_bin.exe.txt'],
       ['LOG_Fallen.dat.txt', 'LOG_ddos.exe.txt', 'LOG_xm.exe.txt'],
       ['LOG_Mh1.exe.txt', 'LOG_Mh2.exe.txt'],
-      ['LOG_b275c8978d18832bd3da9975d0f43cbc90e09a99718f4efaf1be7b43db46cf95.exe.txt', 'LOG_bed0bec3d123e7611dc3d722813eeb197a2b8048396cef4414f29f24af3a29c4.exe.txt'],
+      [
+        'LOG_b275c8978d18832bd3da9975d0f43cbc90e09a99718f4efaf1be7b43db46cf95.exe.txt',
+        'LOG_bed0bec3d123e7611dc3d722813eeb197a2b8048396cef4414f29f24af3a29c4.exe.txt',
+      ],
       ['LOG_bubble_sort.exe.txt', 'LOG_matrix_multiply.exe.txt'],
       ['LOG_hfs.exe.txt', 'LOG_moren.exe.txt'],
     ]);

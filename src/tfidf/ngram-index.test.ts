@@ -32,16 +32,20 @@ describe('NgramIndex', () => {
 
   it('rolls the polynomial hash exactly as it computes it from scratch', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 12 }), (ids, n) => {
-        const buf = Int32Array.from(ids);
-        const bn = basePower(n);
-        let h = 0;
-        for (let i = 0; i < buf.length; i++) {
-          h = (Math.imul(h, NGRAM_BASE) + buf[i]) | 0;
-          if (i >= n) h = (h - Math.imul(buf[i - n], bn)) | 0;
-          if (i >= n - 1) expect(mixHash(h, n)).toBe(mixHash(polyHash(buf, i - n + 1, n), n));
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 12 }),
+        (ids, n) => {
+          const buf = Int32Array.from(ids);
+          const bn = basePower(n);
+          let h = 0;
+          for (let i = 0; i < buf.length; i++) {
+            h = (Math.imul(h, NGRAM_BASE) + buf[i]) | 0;
+            if (i >= n) h = (h - Math.imul(buf[i - n], bn)) | 0;
+            if (i >= n - 1) expect(mixHash(h, n)).toBe(mixHash(polyHash(buf, i - n + 1, n), n));
+          }
+        },
+      ),
     );
   });
 
@@ -63,48 +67,53 @@ describe('NgramIndex', () => {
 
   it('fromFlat builds the index insert builds, in every storage type, and refuses repeats and bad ids', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 299 }), { minLength: 1, maxLength: 4 }), { maxLength: 150 }), fc.constantFrom(200, 300, 70000), (grams, nNames) => {
-        const seen = new Set<string>();
-        const distinct = grams.map((g) => g.map((x) => x % nNames)).filter((g) => !seen.has(g.join(',')) && seen.add(g.join(',')));
-        const flat = Int32Array.from(distinct.flat());
-        const lengths = Int32Array.from(distinct.map((g) => g.length));
-        const ix = NgramIndex.fromFlat(nNames, flat, lengths);
-        if (typeof ix === 'string') throw new Error(ix);
-        const narrow = nNames <= 256 ? Uint8Array.from(flat) : Uint16Array.from(flat);
-        const ix2 = NgramIndex.fromFlat(nNames, narrow, lengths);
-        if (typeof ix2 === 'string') throw new Error(ix2);
-        expect(ix.size).toBe(distinct.length);
-        distinct.forEach((g, f) => {
-          const buf = Int32Array.from(g);
-          const h = mixHash(polyHash(buf, 0, buf.length), buf.length);
-          expect(ix.find(buf, 0, buf.length, h)).toBe(f);
-          expect(ix2.find(buf, 0, buf.length, h)).toBe(f);
-          expect(Array.from(ix.gram(f))).toEqual(g);
-        });
-        expect(ix.find(Int32Array.of(nNames - 1, nNames - 1, nNames - 1, nNames - 1, 0), 0, 5, 0)).toBe(-1);
-        // Still a full index: inserting after a bulk build (another length) keeps every feature.
-        const extra = Int32Array.of(1, 2, 3, 4, 5);
-        const eh = mixHash(polyHash(extra, 0, 5), 5);
-        expect(ix2.insert(extra, 0, 5, eh)).toBe(distinct.length);
-        expect(ix2.lengthOf(distinct.length)).toBe(5);
-        distinct.forEach((g, f) => {
-          expect(Array.from(ix2.gram(f))).toEqual(g);
-          expect(ix2.lengthOf(f)).toBe(g.length);
-        });
-        for (let k = 0; k < 40; k++) ix2.insert(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6, mixHash(polyHash(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6), 6));
-        distinct.forEach((g, f) => {
-          const buf = Int32Array.from(g);
-          expect(ix2.find(buf, 0, buf.length, mixHash(polyHash(buf, 0, buf.length), buf.length))).toBe(f);
-        });
-        expect(ix2.find(extra, 0, 5, eh)).toBe(distinct.length);
-        if (distinct.length > 0) {
-          const rep = Int32Array.from([...flat, ...distinct[0]]);
-          expect(NgramIndex.fromFlat(nNames, rep, Int32Array.from([...lengths, distinct[0].length]))).toMatch(/repeats/);
-          const bad = flat.slice();
-          bad[0] = nNames;
-          expect(NgramIndex.fromFlat(nNames, bad, lengths)).toMatch(/not a name id/);
-        }
-      }),
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 299 }), { minLength: 1, maxLength: 4 }), { maxLength: 150 }),
+        fc.constantFrom(200, 300, 70000),
+        (grams, nNames) => {
+          const seen = new Set<string>();
+          const distinct = grams.map((g) => g.map((x) => x % nNames)).filter((g) => !seen.has(g.join(',')) && seen.add(g.join(',')));
+          const flat = Int32Array.from(distinct.flat());
+          const lengths = Int32Array.from(distinct.map((g) => g.length));
+          const ix = NgramIndex.fromFlat(nNames, flat, lengths);
+          if (typeof ix === 'string') throw new Error(ix);
+          const narrow = nNames <= 256 ? Uint8Array.from(flat) : Uint16Array.from(flat);
+          const ix2 = NgramIndex.fromFlat(nNames, narrow, lengths);
+          if (typeof ix2 === 'string') throw new Error(ix2);
+          expect(ix.size).toBe(distinct.length);
+          distinct.forEach((g, f) => {
+            const buf = Int32Array.from(g);
+            const h = mixHash(polyHash(buf, 0, buf.length), buf.length);
+            expect(ix.find(buf, 0, buf.length, h)).toBe(f);
+            expect(ix2.find(buf, 0, buf.length, h)).toBe(f);
+            expect(Array.from(ix.gram(f))).toEqual(g);
+          });
+          expect(ix.find(Int32Array.of(nNames - 1, nNames - 1, nNames - 1, nNames - 1, 0), 0, 5, 0)).toBe(-1);
+          // Still a full index: inserting after a bulk build (another length) keeps every feature.
+          const extra = Int32Array.of(1, 2, 3, 4, 5);
+          const eh = mixHash(polyHash(extra, 0, 5), 5);
+          expect(ix2.insert(extra, 0, 5, eh)).toBe(distinct.length);
+          expect(ix2.lengthOf(distinct.length)).toBe(5);
+          distinct.forEach((g, f) => {
+            expect(Array.from(ix2.gram(f))).toEqual(g);
+            expect(ix2.lengthOf(f)).toBe(g.length);
+          });
+          for (let k = 0; k < 40; k++)
+            ix2.insert(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6, mixHash(polyHash(Int32Array.of(k, 0, 0, 0, 0, 0), 0, 6), 6));
+          distinct.forEach((g, f) => {
+            const buf = Int32Array.from(g);
+            expect(ix2.find(buf, 0, buf.length, mixHash(polyHash(buf, 0, buf.length), buf.length))).toBe(f);
+          });
+          expect(ix2.find(extra, 0, 5, eh)).toBe(distinct.length);
+          if (distinct.length > 0) {
+            const rep = Int32Array.from([...flat, ...distinct[0]]);
+            expect(NgramIndex.fromFlat(nNames, rep, Int32Array.from([...lengths, distinct[0].length]))).toMatch(/repeats/);
+            const bad = flat.slice();
+            bad[0] = nNames;
+            expect(NgramIndex.fromFlat(nNames, bad, lengths)).toMatch(/not a name id/);
+          }
+        },
+      ),
     );
   });
 });

@@ -71,8 +71,14 @@ describe('TF-IDF parity with scikit-learn on the corpus', () => {
     // Columns are sorted by feature string, so "string asc" is column order.
     const cols = Array.from({ length: V }, (_, j) => j);
     const stat = (j: number): FeatureStat => ({ feature: tfidf.featureName(j), df: df[j], total_count: total[j], idf: tfidf.idf[j] });
-    const most = [...cols].sort((a, b) => df[b] - df[a] || total[b] - total[a] || a - b).slice(0, 20).map(stat);
-    const least = [...cols].sort((a, b) => df[a] - df[b] || total[a] - total[b] || a - b).slice(0, 20).map(stat);
+    const most = [...cols]
+      .sort((a, b) => df[b] - df[a] || total[b] - total[a] || a - b)
+      .slice(0, 20)
+      .map(stat);
+    const least = [...cols]
+      .sort((a, b) => df[a] - df[b] || total[a] - total[b] || a - b)
+      .slice(0, 20)
+      .map(stat);
     for (const [ours, theirs] of [
       [most, ref.most_frequent_20],
       [least, ref.least_frequent_20],

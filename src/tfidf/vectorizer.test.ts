@@ -59,13 +59,16 @@ function naive(docs: string[][], o: Required<Omit<TfidfOptions, 'maxFeatures' | 
   }
   const idf = new Map(vocab.map((k) => [k, o.smoothIdf ? Math.log((N + 1) / (df.get(k)! + 1)) + 1 : Math.log(N / df.get(k)!) + 1]));
   const rows = counts.map((m) => {
-    const r = vocab.filter((k) => m.has(k)).map((k): [string, number] => {
-      let v = m.get(k)!;
-      if (o.sublinearTf) v = Math.log(v) + 1;
-      if (o.useIdf) v *= idf.get(k)!;
-      return [k, v];
-    });
-    const s = o.norm === 'l2' ? Math.sqrt(r.reduce((a, e) => a + e[1] * e[1], 0)) : o.norm === 'l1' ? r.reduce((a, e) => a + Math.abs(e[1]), 0) : 0;
+    const r = vocab
+      .filter((k) => m.has(k))
+      .map((k): [string, number] => {
+        let v = m.get(k)!;
+        if (o.sublinearTf) v = Math.log(v) + 1;
+        if (o.useIdf) v *= idf.get(k)!;
+        return [k, v];
+      });
+    const s =
+      o.norm === 'l2' ? Math.sqrt(r.reduce((a, e) => a + e[1] * e[1], 0)) : o.norm === 'l1' ? r.reduce((a, e) => a + Math.abs(e[1]), 0) : 0;
     return s === 0 ? r : r.map(([k, v]): [string, number] => [k, v / s]);
   });
   return { vocab, idf, rows };
@@ -77,11 +80,7 @@ function expectRowsClose(a: [string, number][], b: [string, number][]): void {
 }
 
 describe('TfidfVectorizer on a hand-computed example', () => {
-  const { docs, table } = encode([
-    ['NtA', 'NtB', 'NtA', 'NtB'],
-    ['NtB', 'NtA', 'NtC'],
-    ['NtA'],
-  ]);
+  const { docs, table } = encode([['NtA', 'NtB', 'NtA', 'NtB'], ['NtB', 'NtA', 'NtC'], ['NtA']]);
   const { tfidf, X } = new TfidfVectorizer({ ngramRange: [2, 2] }).fitTransform(docs, table);
 
   it('builds the sorted, lower-cased vocabulary', () => {
@@ -151,7 +150,10 @@ describe('TfidfVectorizer errors and options', () => {
   it('throws EmptyVocabularyError when no document is long enough or pruning leaves nothing', () => {
     const { docs, table } = encode([['NtA', 'NtB']]);
     expect(() => new TfidfVectorizer({ ngramRange: [3, 3] }).fit(docs, table)).toThrow(EmptyVocabularyError);
-    const two = encode([['NtA', 'NtB'], ['NtB', 'NtA']]);
+    const two = encode([
+      ['NtA', 'NtB'],
+      ['NtB', 'NtA'],
+    ]);
     expect(() => new TfidfVectorizer({ ngramRange: [2, 2], minDf: 2 }).fit(two.docs, two.table)).toThrow(/no terms remain/);
   });
 
@@ -168,7 +170,9 @@ describe('TfidfVectorizer errors and options', () => {
     expect(f.names).toEqual(['6', 'a@b', 'kernel32.dll!createfilew', 'x']);
     for (const bad of ['Nt Open', 'a\u00a0b', 'a\x1fb', 'a\x85b', 'a\tb', '']) {
       const e = encode([[bad, 'NtA']]);
-      expect(() => new TfidfVectorizer({ ngramRange: [1, 1], tokenRule: 'nonspace' }).fit(e.docs, e.table)).toThrow(/whitespace or a control character/);
+      expect(() => new TfidfVectorizer({ ngramRange: [1, 1], tokenRule: 'nonspace' }).fit(e.docs, e.table)).toThrow(
+        /whitespace or a control character/,
+      );
     }
     expect(() => new TfidfVectorizer({ tokenRule: 'any' as never })).toThrow(/tokenRule/);
   });
@@ -303,7 +307,13 @@ describe('FittedTfidf state', () => {
     const s = model.state();
     expect(() => FittedTfidf.fromState({ ...s, idf: s.idf.subarray(1) })).toThrow(TfidfStateError);
     expect(() => FittedTfidf.fromState({ ...s, grams: s.grams.subarray(1) })).toThrow(/grams/);
-    const dup = { options: { ...s.options, ngramRange: [2, 2] as [number, number] }, names: ['nta', 'ntb'], grams: Int32Array.of(0, 1, 0, 1), lengths: Int32Array.of(2, 2), idf: Float64Array.of(1, 1) };
+    const dup = {
+      options: { ...s.options, ngramRange: [2, 2] as [number, number] },
+      names: ['nta', 'ntb'],
+      grams: Int32Array.of(0, 1, 0, 1),
+      lengths: Int32Array.of(2, 2),
+      idf: Float64Array.of(1, 1),
+    };
     expect(() => FittedTfidf.fromState(dup)).toThrow(/repeats/);
     expect(() => FittedTfidf.fromState({ ...dup, grams: Int32Array.of(0, 1, 1, 2) })).toThrow(/not a name id/);
     expect(() => FittedTfidf.fromState({ ...dup, lengths: Int32Array.of(1, 3) })).toThrow(/outside ngramRange/);

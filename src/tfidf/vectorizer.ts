@@ -205,9 +205,7 @@ export class TfidfVectorizer {
     const counts = countNgrams(docs, map, names.length, maxLen, lo, hi);
     const { index } = counts;
     if (index.size === 0) {
-      throw new EmptyVocabularyError(
-        `empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`,
-      );
+      throw new EmptyVocabularyError(`empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`);
     }
     const order = sortFeatures(index, names.length, hi);
     const nDocs = docs.length;
@@ -575,7 +573,7 @@ export class NgramCounter {
   private slotOf(f: number): number {
     const map = this.map;
     const wrap = map.length - 1;
-    let s = (Math.imul(f, 0x9e3779b1) >>> 7 << 1) & wrap;
+    let s = ((Math.imul(f, 0x9e3779b1) >>> 7) << 1) & wrap;
     while (map[s] !== f && map[s] >= 0) s = (s + 2) & wrap;
     return s;
   }
@@ -620,7 +618,8 @@ function collectNames(
     if (doc.length > maxLen) maxLen = doc.length;
     for (let i = 0; i < doc.length; i++) {
       const id = doc[i];
-      if (!(id >= 0 && id < size)) throw new RangeError(`document ${d}: call id ${id} at position ${i} is not in the call table (size ${size})`);
+      if (!(id >= 0 && id < size))
+        throw new RangeError(`document ${d}: call id ${id} at position ${i} is not in the call table (size ${size})`);
       used[id] = 1;
     }
   }

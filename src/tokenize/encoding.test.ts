@@ -100,7 +100,9 @@ function readCut(bytes: Uint8Array, cuts: number[], options: { split?: 'thread' 
 }
 
 const nttraceDir = join(projectRoot, 'fixtures', 'nttrace');
-const logs = readdirSync(nttraceDir).filter((f) => /\.log(\.gz)?$/.test(f)).sort();
+const logs = readdirSync(nttraceDir)
+  .filter((f) => /\.log(\.gz)?$/.test(f))
+  .sort();
 /** A fixture log's text (the larger logs are stored gzip'd). */
 function logText(log: string): string {
   const bytes = readFileSync(join(nttraceDir, log));
@@ -154,7 +156,7 @@ describe('real NtTrace logs (fixtures/nttrace) in every encoding', () => {
     expect(logs.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(logs)('%s: every twin reads as the UTF-8 log, whole and gzip\'d', (log) => {
+  it.each(logs)("%s: every twin reads as the UTF-8 log, whole and gzip'd", (log) => {
     const text = logText(log);
     const ref = readTraceSync(Buffer.from(text, 'utf8'));
     expect(ref.encoding).toBe('utf-8');
@@ -169,26 +171,29 @@ describe('real NtTrace logs (fixtures/nttrace) in every encoding', () => {
     }
   });
 
-  it.each(logs.map((log, i) => [log, i] as const))('%s: the twins read the same in chunks of 1, 2, 3 and 7 bytes, plain and gzip\'d', (log, i) => {
-    // A byte a push costs about 1 µs, so not every twin of every log is pushed a byte at a
-    // time (that took minutes): each log's first PREFIX_CHARS characters (cut at a line end)
-    // go in chunks of 1, 2, 3 and 7 bytes in every twin (the marks and the code units of the
-    // start split at every offset), and the whole log in 7-byte chunks in one twin, and
-    // gzip'd in another, the twins taken in turn from log to log.
-    const text = logText(log);
-    const cut = text.indexOf('\n', PREFIX_CHARS);
-    const prefix = cut < 0 ? text : text.slice(0, cut + 1);
-    const wantPrefix = essence(readTraceSync(Buffer.from(prefix, 'utf8')));
-    for (const twin of twinsOf(prefix)) {
-      for (const size of CHUNKS) expect(essence(readInChunks(twin.bytes, size)), `${twin.name} prefix /${size}`).toEqual(wantPrefix);
-    }
-    const want = essence(readTraceSync(Buffer.from(text, 'utf8')));
-    const twins = twinsOf(text);
-    const a = twins[i % twins.length];
-    expect(essence(readInChunks(a.bytes, 7)), `${a.name} /7`).toEqual(want);
-    const b = twins[(i + 3) % twins.length];
-    expect(essence(readInChunks(gzipSync(b.bytes), 7)), `${b.name}.gz /7`).toEqual(want);
-  });
+  it.each(logs.map((log, i) => [log, i] as const))(
+    "%s: the twins read the same in chunks of 1, 2, 3 and 7 bytes, plain and gzip'd",
+    (log, i) => {
+      // A byte a push costs about 1 µs, so not every twin of every log is pushed a byte at a
+      // time (that took minutes): each log's first PREFIX_CHARS characters (cut at a line end)
+      // go in chunks of 1, 2, 3 and 7 bytes in every twin (the marks and the code units of the
+      // start split at every offset), and the whole log in 7-byte chunks in one twin, and
+      // gzip'd in another, the twins taken in turn from log to log.
+      const text = logText(log);
+      const cut = text.indexOf('\n', PREFIX_CHARS);
+      const prefix = cut < 0 ? text : text.slice(0, cut + 1);
+      const wantPrefix = essence(readTraceSync(Buffer.from(prefix, 'utf8')));
+      for (const twin of twinsOf(prefix)) {
+        for (const size of CHUNKS) expect(essence(readInChunks(twin.bytes, size)), `${twin.name} prefix /${size}`).toEqual(wantPrefix);
+      }
+      const want = essence(readTraceSync(Buffer.from(text, 'utf8')));
+      const twins = twinsOf(text);
+      const a = twins[i % twins.length];
+      expect(essence(readInChunks(a.bytes, 7)), `${a.name} /7`).toEqual(want);
+      const b = twins[(i + 3) % twins.length];
+      expect(essence(readInChunks(gzipSync(b.bytes), 7)), `${b.name}.gz /7`).toEqual(want);
+    },
+  );
 
   it('reads a UTF-16 file through readTraceFileSync and readTrace (path, stream, async iterable)', async () => {
     const dir = scratchDir();
@@ -255,26 +260,49 @@ describe('twins of generated traces (property)', () => {
     );
     const reduced = fc.array(fc.constantFrom('NtClose', 'NtOpenKey', 'NtQueryValueKey', '6', '195'), { minLength: 1, maxLength: 80 });
     const source = fc.oneof(
-      fc.record({ seed: fc.integer({ min: 1, max: 1_000_000 }), calls: fc.integer({ min: 1, max: 60 }), pid: fc.boolean(), tid: fc.boolean(), pre: fc.boolean(), crlf: fc.boolean(), spelling: fc.constantFrom('v1.0' as const, 'v1.1' as const) }).map((o) => synthTrace({ ...o, output: 0.2, events: 0.1 }).text),
+      fc
+        .record({
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+          calls: fc.integer({ min: 1, max: 60 }),
+          pid: fc.boolean(),
+          tid: fc.boolean(),
+          pre: fc.boolean(),
+          crlf: fc.boolean(),
+          spelling: fc.constantFrom('v1.0' as const, 'v1.1' as const),
+        })
+        .map((o) => synthTrace({ ...o, output: 0.2, events: 0.1 }).text),
       reduced.map((l) => `${l.join('\n')}\n`),
     );
     fc.assert(
-      fc.property(source, fc.array(fc.tuple(fc.nat(), insert), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 30 }), fc.nat(), fc.boolean(), (base, inserts, cuts, pick, gz) => {
-        let text = base;
-        // (Never at the very start: the twins' own mark goes there.)
-        for (const [at, s] of inserts) {
-          const p = 1 + (at % text.length);
-          text = text.slice(0, p) + s + text.slice(p);
-        }
-        // UTF-16 without mark is recognised by an ASCII start (sniffEncoding's rule).
-        const asciiStart = /^[\x01-\x7f]*$/.test(text.slice(0, SNIFF_BYTES / 2));
-        const twins = twinsOf(text, asciiStart);
-        const twin = twins[pick % twins.length];
-        const want = outcome(() => readTraceSync(Buffer.from(text, 'utf8'), { split: 'thread' }));
-        const bytes = gz ? gzipSync(twin.bytes) : twin.bytes;
-        expect(outcome(() => readCut(bytes, cuts, { split: 'thread' })), twin.name).toEqual(want);
-        expect(outcome(() => readTraceSync(bytes, { split: 'thread' })), twin.name).toEqual(want);
-      }),
+      fc.property(
+        source,
+        fc.array(fc.tuple(fc.nat(), insert), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        fc.nat(),
+        fc.boolean(),
+        (base, inserts, cuts, pick, gz) => {
+          let text = base;
+          // (Never at the very start: the twins' own mark goes there.)
+          for (const [at, s] of inserts) {
+            const p = 1 + (at % text.length);
+            text = text.slice(0, p) + s + text.slice(p);
+          }
+          // UTF-16 without mark is recognised by an ASCII start (sniffEncoding's rule).
+          const asciiStart = /^[\x01-\x7f]*$/.test(text.slice(0, SNIFF_BYTES / 2));
+          const twins = twinsOf(text, asciiStart);
+          const twin = twins[pick % twins.length];
+          const want = outcome(() => readTraceSync(Buffer.from(text, 'utf8'), { split: 'thread' }));
+          const bytes = gz ? gzipSync(twin.bytes) : twin.bytes;
+          expect(
+            outcome(() => readCut(bytes, cuts, { split: 'thread' })),
+            twin.name,
+          ).toEqual(want);
+          expect(
+            outcome(() => readTraceSync(bytes, { split: 'thread' })),
+            twin.name,
+          ).toEqual(want);
+        },
+      ),
       { numRuns: 200, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },
     );
   });
@@ -304,7 +332,10 @@ describe('TextFront: the bytes the parser gets', () => {
       expect(through(twin.bytes, []).out.equals(want), twin.name).toBe(true);
       for (let c = 0; c <= twin.bytes.length; c++) {
         expect(through(twin.bytes, [c]).out.equals(want), `${twin.name} cut at ${c}`).toBe(true);
-        expect(through(twin.bytes, [c, Math.min(twin.bytes.length, c + 1), Math.min(twin.bytes.length, c + 3)]).out.equals(want), `${twin.name} cut at ${c}, +1, +3`).toBe(true);
+        expect(
+          through(twin.bytes, [c, Math.min(twin.bytes.length, c + 1), Math.min(twin.bytes.length, c + 3)]).out.equals(want),
+          `${twin.name} cut at ${c}, +1, +3`,
+        ).toBe(true);
       }
     }
     // A cut last unit, a last lone half of a pair: U+FFFD each, whole or cut.
@@ -343,7 +374,11 @@ describe('decodeText: a whole trace as text, as the reader decodes it', () => {
 
 describe('binaries are still refused with the binary-file hint', () => {
   it('refuses a program, an archive and random bytes, whatever their first bytes', () => {
-    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(200), Buffer.from('This program cannot be run in DOS mode.')]);
+    const exe = Buffer.concat([
+      Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'),
+      Buffer.alloc(200),
+      Buffer.from('This program cannot be run in DOS mode.'),
+    ]);
     expect(() => readTraceSync(exe, { source: 'app.exe' })).toThrow(/^app\.exe holds no system call.*like a Windows executable/);
     expect(() => readInChunks(exe, 1)).toThrow(/like a Windows executable/);
     const rnd = mulberry32(11);
@@ -352,9 +387,14 @@ describe('binaries are still refused with the binary-file hint', () => {
     random[1] = 0x00;
     expect(() => readTraceSync(random, { source: 'r.bin' })).toThrow(/^r\.bin holds no system call.*holds NUL bytes, like a binary file/);
     // Random bytes after a UTF-16 mark decode, but hold no call, and are told apart from text.
-    for (const [mark, name] of [[BOM_LE, 'LE'], [BOM_BE, 'BE']] as const) {
+    for (const [mark, name] of [
+      [BOM_LE, 'LE'],
+      [BOM_BE, 'BE'],
+    ] as const) {
       const fake = Buffer.concat([mark, Buffer.from(random.subarray(2))]);
-      expect(() => readTraceSync(fake, { source: 'f.bin' })).toThrow(new RegExp(`^f\\.bin holds no system call.*(NUL bytes|UTF-16 ${name} text but its first characters hold).*like a binary file`));
+      expect(() => readTraceSync(fake, { source: 'f.bin' })).toThrow(
+        new RegExp(`^f\\.bin holds no system call.*(NUL bytes|UTF-16 ${name} text but its first characters hold).*like a binary file`),
+      );
       expect(() => readInChunks(fake, 3)).toThrow(/like a binary file/);
       expect(() => readTraceSync(gzipSync(fake))).toThrow(/like a binary file/);
     }

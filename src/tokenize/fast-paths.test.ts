@@ -22,8 +22,17 @@ function oracleOutcome(bytes: Uint8Array, format: 'raw' | 'reduced', recoverEmbe
 // four bytes at a time), and two of one length that differ only in their last byte (the
 // fast paths guess a line's name by its eight bytes after the first two, and compare it).
 const NAMES = [
-  'NtA', 'NtAB', 'NtABC', 'NtABCD', 'NtABCDE', 'NtClose', 'NtCloseObjectAuditAlarm', 'NtQueryInformationProcess', 'NtQ_9',
-  'NtQueryVirtualMemory', 'NtQueryVirtualMemorX',
+  'NtA',
+  'NtAB',
+  'NtABC',
+  'NtABCD',
+  'NtABCDE',
+  'NtClose',
+  'NtCloseObjectAuditAlarm',
+  'NtQueryInformationProcess',
+  'NtQ_9',
+  'NtQueryVirtualMemory',
+  'NtQueryVirtualMemorX',
 ];
 
 /** Reads `bytes` pushed in chunks cut at `cuts` (positions modulo the length). */
@@ -63,8 +72,18 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
   it('read a raw log of prefix-sharing names exactly, with events and program output between calls', () => {
     const status = fc.constantFrom('0', '0x103', "0xc0000034 [2 'The system cannot find the file specified.']");
     const line = fc.oneof(
-      { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...NAMES), status).map(([n, s]) => ({ call: n, text: `${n}( Handle=0x4, Name="a ) => b" ) => ${s}` })) },
-      { weight: 1, arbitrary: fc.constantFrom('Loaded DLL at 77DA0000 ntdll.dll', 'NtAB is not a call', 'NtABC( unfinished', 'NtA( x ) ...').map((t) => ({ call: null, text: t })) },
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(fc.constantFrom(...NAMES), status)
+          .map(([n, s]) => ({ call: n, text: `${n}( Handle=0x4, Name="a ) => b" ) => ${s}` })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom('Loaded DLL at 77DA0000 ntdll.dll', 'NtAB is not a call', 'NtABC( unfinished', 'NtA( x ) ...')
+          .map((t) => ({ call: null, text: t })),
+      },
     );
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 200 }), cuts, fc.boolean(), (lines, cut, crlf) => {
@@ -98,14 +117,43 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
   it('decide every line as the general path does (split: "process" takes no fast path)', () => {
     const extra = fc.oneof(
       fc.constantFrom(
-        'Loaded DLL at 77DA0000 ntdll.dll', '', '   ', 'Process 2 starting at 00401000', 'C:\\x.exe', 'Thread 3 exit code: 0',
-        '\tNtClose( Handle=4 ) => 0', 'textNtOpenKey( a ) => 0xc0000034 [2 \'x\']', 'NtA( x ) ...', 'NtABC( unfinished',
-        'Ntx( a ) => 0', 'N', 'Nt', '[1/2] NtA( x ) => 0', '12:00:00.000: NtA( x ) => 0', 'out ( NtA( x ) => 0',
-        'NtA( x => 0', 'NtA(x ) => 0', 'NtA( x )  => 0', 'NtA( ) => 0', 'NtA( x ) => 0\r', 'NtA() => 0',
-        'NtA(x) ...', 'NtA(x, y) => 0x103', "NtABC(a) => 0xc0000034 [2 'x']", 'NtA(x) => 0\r', 'NtA(x)=> 0', 'NtA(x) =>0',
-        'NtA(s="a) => b") => 1', 'NtA(x) ) ...', '\tNtClose(Handle=4) => 0',
+        'Loaded DLL at 77DA0000 ntdll.dll',
+        '',
+        '   ',
+        'Process 2 starting at 00401000',
+        'C:\\x.exe',
+        'Thread 3 exit code: 0',
+        '\tNtClose( Handle=4 ) => 0',
+        "textNtOpenKey( a ) => 0xc0000034 [2 'x']",
+        'NtA( x ) ...',
+        'NtABC( unfinished',
+        'Ntx( a ) => 0',
+        'N',
+        'Nt',
+        '[1/2] NtA( x ) => 0',
+        '12:00:00.000: NtA( x ) => 0',
+        'out ( NtA( x ) => 0',
+        'NtA( x => 0',
+        'NtA(x ) => 0',
+        'NtA( x )  => 0',
+        'NtA( ) => 0',
+        'NtA( x ) => 0\r',
+        'NtA() => 0',
+        'NtA(x) ...',
+        'NtA(x, y) => 0x103',
+        "NtABC(a) => 0xc0000034 [2 'x']",
+        'NtA(x) => 0\r',
+        'NtA(x)=> 0',
+        'NtA(x) =>0',
+        'NtA(s="a) => b") => 1',
+        'NtA(x) ) ...',
+        '\tNtClose(Handle=4) => 0',
       ),
-      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+      fc.uint8Array({ maxLength: 40 }).map((b) =>
+        Buffer.from(b)
+          .toString('latin1')
+          .replace(/[\r\n]/g, ' '),
+      ),
     );
     fc.assert(
       fc.property(
@@ -131,7 +179,9 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
           }
           const general = readTraceSync(bytes, { format: 'raw', recoverEmbedded, split: 'process' });
           expect(fast.stats).toEqual(general.stats);
-          expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(Array.from(general.calls, (id) => general.table.nameOf(id)));
+          expect(Array.from(fast.calls, (id) => fast.table.nameOf(id))).toEqual(
+            Array.from(general.calls, (id) => general.table.nameOf(id)),
+          );
           // And as the line-by-line reading, in one chunk and cut in lines' middles.
           expect({ stats: fast.stats, names: Array.from(fast.calls, (id) => fast.table.nameOf(id)) }).toEqual(oracle);
           const cut = readCut(bytes, [7, 64, 65, 1000], { format: 'raw', recoverEmbedded });
@@ -145,12 +195,34 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
   it('read calls and command lines whose text goes on over lines as a line-by-line reading does, however it is cut', () => {
     const extra = fc.oneof(
       fc.constantFrom(
-        'NtOpenKey( Name="a', 'b" ) => 0', 'c) => d', 'NtCreateFile(Name="x', 'y") => 0xc0000034 [2 \'z\']', 'NtA(Name="p', 'q") ...',
-        'NtReadFile(read error: 5', 'NtReadFile(read error: x', 'NtA(s="a) => b") => 1', '"a) => b"', 'NtFake(Handle=4) => 0',
-        'Process 7 starting at 00401000 with command line: "a.exe', 'b"', 'Process 8 starting at 00401000 with command line: "c.exe"',
-        'Process 9 starting at 00401000', '', '  ', 'C:\\a.exe', '[1/2] NtA( x ) => 0', '[1/2] NtB(Name="q', '12:00:00.000: [1/2] x"',
+        'NtOpenKey( Name="a',
+        'b" ) => 0',
+        'c) => d',
+        'NtCreateFile(Name="x',
+        "y\") => 0xc0000034 [2 'z']",
+        'NtA(Name="p',
+        'q") ...',
+        'NtReadFile(read error: 5',
+        'NtReadFile(read error: x',
+        'NtA(s="a) => b") => 1',
+        '"a) => b"',
+        'NtFake(Handle=4) => 0',
+        'Process 7 starting at 00401000 with command line: "a.exe',
+        'b"',
+        'Process 8 starting at 00401000 with command line: "c.exe"',
+        'Process 9 starting at 00401000',
+        '',
+        '  ',
+        'C:\\a.exe',
+        '[1/2] NtA( x ) => 0',
+        '[1/2] NtB(Name="q',
+        '12:00:00.000: [1/2] x"',
       ),
-      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+      fc.uint8Array({ maxLength: 20 }).map((b) =>
+        Buffer.from(b)
+          .toString('latin1')
+          .replace(/[\r\n]/g, ' '),
+      ),
     );
     fc.assert(
       fc.property(
@@ -185,16 +257,41 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
     // counts -pre lines; lines whose prefix is malformed or absent must be decided as before.
     const extra = fc.oneof(
       fc.constantFrom(
-        '[1/2] NtA( x ) => 0', '[ 1/   2] NtA( x ) ...', '[1/2]NtA( x ) => 0', '[1/] NtA( x ) => 0', '[/2] NtA( x ) => 0',
-        '12:00:00.000: NtA( x ) => 0', '12:00:00.000 +0.015: [1/2] NtA( x ) => 0', '12:00:00.00: NtA( x ) => 0',
-        '12:00:00.000 NtA( x ) => 0', '+1.250: NtA( x ) => 0', '+1.25: NtA( x ) => 0', '+.250: NtA( x ) => 0',
-        ': NtA( x ) => 0', '<0: NtA( x ) => 0', '>999s: NtA( x ) => 0', '>99s: NtA( x ) => 0', '12:00:00.000: [1/2] ',
-        '12:00:00.000: [1/2] Loaded DLL at 77DA0000', '[1/2] NtA is not a call', '[1/2] NtA( x ) => 0x1 [2 \'a ) => b\']',
-        '[1/2] \tNtClose( Handle=4 ) => 0', '1(CURRENT_USER) NtA( x ) => 0', '12:00:00.000: [1/2] NtA( x ) ...\r',
-        '[1/2] NtQueryVirtualMemorX( x ) ...', '[1/2] NtA(x ) ...', '2003 sys 1', '[1/2] Process 2 starting at 00401000',
-        '12:00:00.000: [1/2] Process 2 starting at 00401000', 'program output',
+        '[1/2] NtA( x ) => 0',
+        '[ 1/   2] NtA( x ) ...',
+        '[1/2]NtA( x ) => 0',
+        '[1/] NtA( x ) => 0',
+        '[/2] NtA( x ) => 0',
+        '12:00:00.000: NtA( x ) => 0',
+        '12:00:00.000 +0.015: [1/2] NtA( x ) => 0',
+        '12:00:00.00: NtA( x ) => 0',
+        '12:00:00.000 NtA( x ) => 0',
+        '+1.250: NtA( x ) => 0',
+        '+1.25: NtA( x ) => 0',
+        '+.250: NtA( x ) => 0',
+        ': NtA( x ) => 0',
+        '<0: NtA( x ) => 0',
+        '>999s: NtA( x ) => 0',
+        '>99s: NtA( x ) => 0',
+        '12:00:00.000: [1/2] ',
+        '12:00:00.000: [1/2] Loaded DLL at 77DA0000',
+        '[1/2] NtA is not a call',
+        "[1/2] NtA( x ) => 0x1 [2 'a ) => b']",
+        '[1/2] \tNtClose( Handle=4 ) => 0',
+        '1(CURRENT_USER) NtA( x ) => 0',
+        '12:00:00.000: [1/2] NtA( x ) ...\r',
+        '[1/2] NtQueryVirtualMemorX( x ) ...',
+        '[1/2] NtA(x ) ...',
+        '2003 sys 1',
+        '[1/2] Process 2 starting at 00401000',
+        '12:00:00.000: [1/2] Process 2 starting at 00401000',
+        'program output',
       ),
-      fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('latin1').replace(/[\r\n]/g, ' ')),
+      fc.uint8Array({ maxLength: 30 }).map((b) =>
+        Buffer.from(b)
+          .toString('latin1')
+          .replace(/[\r\n]/g, ' '),
+      ),
     );
     fc.assert(
       fc.property(
@@ -204,7 +301,18 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
         fc.boolean(),
         cuts,
         (seed, prefixes, inserts, crlf, cut) => {
-          const t = synthTrace({ seed, calls: 60, crlf, output: 0.2, embedded: 0.1, events: 0.2, processes: 2, threads: 2, names: NAMES, ...prefixes });
+          const t = synthTrace({
+            seed,
+            calls: 60,
+            crlf,
+            output: 0.2,
+            embedded: 0.1,
+            events: 0.2,
+            processes: 2,
+            threads: 2,
+            names: NAMES,
+            ...prefixes,
+          });
           const nl = crlf ? '\r\n' : '\n';
           const lines = t.text.split(nl);
           for (const [at, g] of inserts) lines.splice(at % lines.length, 0, g);
@@ -230,7 +338,14 @@ describe('reader fast paths (word-wise name scan, guessed names)', () => {
   it.each(['\n', '\r\n'])('count a -pre line after "Process N starting" as the general path does (line end %j)', (eol) => {
     // The line after "Process N starting at ..." is the image path, unless a call comes first:
     // the -pre line taken by the fast path must end that state, so "output" is program output.
-    const text = ['[1/2] NtA( x ) => 0', '[1/2] Process 2 starting at 00401000', '[1/2] NtA( x ) ...', 'output', '[1/2] NtA( x ) => 0', ''].join(eol);
+    const text = [
+      '[1/2] NtA( x ) => 0',
+      '[1/2] Process 2 starting at 00401000',
+      '[1/2] NtA( x ) ...',
+      'output',
+      '[1/2] NtA( x ) => 0',
+      '',
+    ].join(eol);
     for (const split of ['none', 'process'] as const) {
       const r = readTraceSync(Buffer.from(text, 'latin1'), { format: 'raw', split });
       expect(r.stats).toMatchObject({ lines: 5, calls: 2, preCalls: 1, events: 1, programOutput: 1 });
@@ -344,7 +459,7 @@ function placed(bytes: number[], pad: number): { b: Uint8Array; view: DataView }
 
 describe('line-end checks: four bytes at a time (with a DataView) as byte by byte', () => {
   // Bytes of the shapes themselves, so that near-misses are common.
-  const alphabet = fc.constantFrom(...' ()=>.0xNtAB[]\'?\t'.split('').map((c) => c.charCodeAt(0)), 0x3f, 0x3d, 0x01, 0xff);
+  const alphabet = fc.constantFrom(..." ()=>.0xNtAB[]'?\t".split('').map((c) => c.charCodeAt(0)), 0x3f, 0x3d, 0x01, 0xff);
   const texts = fc.tuple(fc.array(alphabet, { maxLength: 40 }), fc.boolean(), fc.nat({ max: 3 }));
 
   it('hasCallEnd and endsWithStatusZero', () => {
@@ -364,7 +479,7 @@ describe('line-end checks: four bytes at a time (with a DataView) as byte by byt
     const out1 = new Float64Array(2);
     const out2 = new Float64Array(2);
     // Lines made of the pieces of calls, parentheses close together (several in one word).
-    const token = fc.constantFrom('NtA', 'xNtBc', 'Nt', '(', '((', '( ', ' ', ' ) => 0', ' ) ...', ' ) => 0x1 [2 \'a\']', 'x', '\t', '=>');
+    const token = fc.constantFrom('NtA', 'xNtBc', 'Nt', '(', '((', '( ', ' ', ' ) => 0', ' ) ...', " ) => 0x1 [2 'a']", 'x', '\t', '=>');
     fc.assert(
       fc.property(fc.array(token, { maxLength: 14 }), fc.nat({ max: 3 }), fc.nat({ max: 3 }), (tokens, pad, cut) => {
         const { b, view } = placed([...Buffer.from(tokens.join(''), 'latin1')], pad);
@@ -403,19 +518,37 @@ describe('prefix parsing', () => {
     const ch = fc.constantFrom(...'0123456789:.+<> s9'.split(''));
     const d = (n: number) => fc.array(fc.constantFrom(...'0123456789'.split('')), { minLength: n, maxLength: n }).map((a) => a.join(''));
     const time = fc.tuple(d(2), d(2), d(2), d(3)).map(([h, m, s2, ms]) => `${h}:${m}:${s2}.${ms}`);
-    const delta = fc.oneof(fc.tuple(d(1), d(3)).map(([a, b]) => `+${a}.${b}`), fc.tuple(d(3), d(3)).map(([a, b]) => `+${a}.${b}`), fc.constant('<0'), fc.constant('>999s'), fc.constant(''));
+    const delta = fc.oneof(
+      fc.tuple(d(1), d(3)).map(([a, b]) => `+${a}.${b}`),
+      fc.tuple(d(3), d(3)).map(([a, b]) => `+${a}.${b}`),
+      fc.constant('<0'),
+      fc.constant('>999s'),
+      fc.constant(''),
+    );
     // Well-formed prefixes, then up to two bytes replaced, dropped or inserted: the near misses.
-    const valid = fc.tuple(fc.option(time), fc.boolean(), delta, fc.boolean()).map(([t, sp, dl, colon]) => `${t ?? ''}${t !== null && sp && dl !== '' ? ' ' : ''}${dl}${colon ? ': ' : ''}`);
+    const valid = fc
+      .tuple(fc.option(time), fc.boolean(), delta, fc.boolean())
+      .map(([t, sp, dl, colon]) => `${t ?? ''}${t !== null && sp && dl !== '' ? ' ' : ''}${dl}${colon ? ': ' : ''}`);
     const edit = fc.tuple(fc.nat(), fc.constantFrom('replace', 'drop', 'insert'), ch);
     const mutated = fc.tuple(valid, fc.array(edit, { maxLength: 2 })).map(([v, edits]) => {
       let t = v;
       for (const [at, op, c] of edits) {
         const k = t.length === 0 ? 0 : at % t.length;
-        t = op === 'replace' ? t.slice(0, k) + c + t.slice(k + 1) : op === 'drop' ? t.slice(0, k) + t.slice(k + 1) : t.slice(0, k) + c + t.slice(k);
+        t =
+          op === 'replace'
+            ? t.slice(0, k) + c + t.slice(k + 1)
+            : op === 'drop'
+              ? t.slice(0, k) + t.slice(k + 1)
+              : t.slice(0, k) + c + t.slice(k);
       }
       return t;
     });
-    const text = fc.oneof(fc.array(ch, { maxLength: 30 }).map((a) => a.join('')), valid, mutated, mutated);
+    const text = fc.oneof(
+      fc.array(ch, { maxLength: 30 }).map((a) => a.join('')),
+      valid,
+      mutated,
+      mutated,
+    );
     fc.assert(
       fc.property(text, fc.nat({ max: 3 }), fc.array(ch, { maxLength: 6 }), (s, pad, after) => {
         const b = Buffer.from(' '.repeat(pad) + s + after.join(''), 'latin1');

@@ -19,7 +19,9 @@ describe('trace fixtures (fixtures/traces)', () => {
       const read = await readTrace(join(dir, f.file), { recoverEmbedded: f.recoverEmbedded === true });
       const expected = readFileSync(join(dir, f.reduced));
       expect(reduceToText(read.calls, read.table).equals(expected)).toBe(true);
-      expect(read.stats.calls + (f.recoverEmbedded ? read.stats.embeddedCalls : 0)).toBe(expected.toString('latin1').split('\n').length - 1);
+      expect(read.stats.calls + (f.recoverEmbedded ? read.stats.embeddedCalls : 0)).toBe(
+        expected.toString('latin1').split('\n').length - 1,
+      );
     });
   }
 

@@ -26,10 +26,27 @@ export const TRACE_FIXTURES: readonly TraceFixture[] = [
   {
     file: 'prefixed-raw.log',
     reduced: 'prefixed-raw.reduced.txt',
-    options: { seed: 12, calls: 300, time: true, delta: true, pid: true, tid: true, pre: true, processes: 2, threads: 2, output: 0.05, events: 0.05 },
+    options: {
+      seed: 12,
+      calls: 300,
+      time: true,
+      delta: true,
+      pid: true,
+      tid: true,
+      pre: true,
+      processes: 2,
+      threads: 2,
+      output: 0.05,
+      events: 0.05,
+    },
   },
   // -stack frames and program text written without a newline in front of calls.
-  { file: 'embedded-raw.log', reduced: 'embedded-raw.reduced.txt', options: { seed: 13, calls: 200, stack: true, embedded: 0.1, output: 0.05 }, recoverEmbedded: true },
+  {
+    file: 'embedded-raw.log',
+    reduced: 'embedded-raw.reduced.txt',
+    options: { seed: 13, calls: 200, stack: true, embedded: 0.1, output: 0.05 },
+    recoverEmbedded: true,
+  },
   // A gzip'd log.
   { file: 'demo-raw.log.gz', reduced: 'demo-raw.log.gz.reduced.txt', options: { seed: 14, calls: 250, crlf: true, tid: true, threads: 3 } },
 ];

@@ -113,14 +113,21 @@ export function slotOf(h: number, len: number, mask: number): number {
  * reader's fast path with the interner's arrays in registers.
  */
 export function probeWords(
-  slots: Int32Array, mask: number, pool: Uint8Array, poolView: DataView,
-  u8: Uint8Array, view: DataView | null, start: number, end: number, h: number,
+  slots: Int32Array,
+  mask: number,
+  pool: Uint8Array,
+  poolView: DataView,
+  u8: Uint8Array,
+  view: DataView | null,
+  start: number,
+  end: number,
+  h: number,
 ): number {
   const len = end - start;
   // The probe starts one slot early and steps first: the step then runs on every lookup,
   // so V8 has seen it before it optimises (a step first met after that, at the first
   // collision, would throw the optimised code away: a 25 ms recompilation).
-  for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
+  for (let i = (slotOf(h, len, mask) + mask) & mask; ;) {
     i = (i + 1) & mask;
     const r = i << 2;
     const l = slots[r + 1];

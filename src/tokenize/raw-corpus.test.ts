@@ -8,7 +8,12 @@ requireShared();
 const rawLogs = (['benign', 'malicious'] as const).flatMap((label) =>
   readdirSync(join(corpusDir, 'raw', label))
     .sort()
-    .map((file) => ({ label, file, path: join(corpusDir, 'raw', label, file), reduced: join(corpusDir, label === 'benign' ? 'sysBEN' : 'sysMAL', file) })),
+    .map((file) => ({
+      label,
+      file,
+      path: join(corpusDir, 'raw', label, file),
+      reduced: join(corpusDir, label === 'benign' ? 'sysBEN' : 'sysMAL', file),
+    })),
 );
 
 describe('the seven raw logs of the corpus', () => {

@@ -52,14 +52,24 @@ describe('raw NtTrace logs', () => {
       '12:00:01.260 +0.008: [ 272/ 276] NtOpenFile(FileHandle=0x7ffffe2ff538, DesiredAccess=FILE_EXECUTE|SYNCHRONIZE, ObjectAttributes="\\??\\C:\\x.dll") ...',
       '12:00:01.261 +0.001: [ 272/ 276] NtOpenFile(FileHandle=0x7ffffe2ff538 [0x24], DesiredAccess=FILE_EXECUTE|SYNCHRONIZE, ObjectAttributes="\\??\\C:\\x.dll") => 0',
       '12:00:01.262 +0.001: [ 272/ 276] NtFlushProcessWriteBuffers() => 0',
-      "12:00:01.263 +0.001: [ 272/ 276] NtOpenKey(KeyHandle=0x7ffffe2ff0a0, DesiredAccess=KEY_READ, ObjectAttributes=\"\\Registry\\Machine\\x\") => 0xc0000034 [2 'File not found.']",
+      '12:00:01.263 +0.001: [ 272/ 276] NtOpenKey(KeyHandle=0x7ffffe2ff0a0, DesiredAccess=KEY_READ, ObjectAttributes="\\Registry\\Machine\\x") => 0xc0000034 [2 \'File not found.\']',
       '12:00:01.264 +0.001: [ 272/ 276] Unload of DLL at 00006FFFFF500000 (\\??\\C:\\windows\\system32\\ws2_32.dll)',
       '12:00:01.265 +0.001: [ 272/ 276] NtClose(Handle=0x24) => 0',
       '12:00:01.266 +0.001: [ 272/ 276] Process 272 exit code: 0',
     ].join('\n');
     const r = readTraceSync(log, { split: 'process' });
     expect(names(r)).toEqual(['NtOpenFile', 'NtFlushProcessWriteBuffers', 'NtOpenKey', 'NtClose']);
-    expect(r.stats).toEqual({ lines: 11, calls: 4, preCalls: 1, embeddedCalls: 0, events: 6, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 });
+    expect(r.stats).toEqual({
+      lines: 11,
+      calls: 4,
+      preCalls: 1,
+      embeddedCalls: 0,
+      events: 6,
+      programOutput: 0,
+      unparseable: 0,
+      cutCalls: 0,
+      blank: 0,
+    });
     expect(r.groups?.map((g) => g.key)).toEqual(['272']);
     // The same log without prefixes takes the fast path: the same calls.
     const plain = readTraceSync(log.replace(/^[^\]\n]*\] /gm, ''));
@@ -94,7 +104,7 @@ describe('raw NtTrace logs', () => {
       '[ 10/ 11] NtClose(Handle=0x4) => 0',
       '[ 10/ 12] NtOpenKeyEx(KeyHandle=0x21fd58, ObjectAttributes=0x30:"Software\\x',
       'NtFake(Handle=4',
-      'more", OpenOptions=0) => 0xc0000034 [2 \'File not found.\']',
+      "more\", OpenOptions=0) => 0xc0000034 [2 'File not found.']",
       '[ 10/ 11] NtClose(Handle=0x8) => 0',
     ].join('\n');
     const r = readTraceSync(log, { split: 'thread' });
@@ -105,12 +115,16 @@ describe('raw NtTrace logs', () => {
       ['10/12', ['NtOpenKeyEx']],
     ]);
     // In a prefixed log, NtTrace's next prefixed line ends the hold: the held line was no call.
-    const broken = readTraceSync(['[ 10/ 11] NtClose(Handle=0x4) => 0', '[ 10/ 12] NtOpenKey(ObjectAttributes="abc', '[ 10/ 11] NtClose(Handle=0x8) => 0'].join('\n'));
+    const broken = readTraceSync(
+      ['[ 10/ 11] NtClose(Handle=0x4) => 0', '[ 10/ 12] NtOpenKey(ObjectAttributes="abc', '[ 10/ 11] NtClose(Handle=0x8) => 0'].join('\n'),
+    );
     expect(names(broken)).toEqual(['NtClose', 'NtClose']);
     expect(broken.stats).toMatchObject({ calls: 2, unparseable: 1 });
     expect(broken.firstUnparseable).toEqual({ line: 2, text: '[ 10/ 12] NtOpenKey(ObjectAttributes="abc' });
     // Past 64 lines without the call's end, the held line was no call and reading goes on.
-    const long = ['NtOpenKey(ObjectAttributes="abc', ...Array.from({ length: 65 }, (_, i) => `text ${i}`), 'NtClose(Handle=0x8) => 0'].join('\n');
+    const long = ['NtOpenKey(ObjectAttributes="abc', ...Array.from({ length: 65 }, (_, i) => `text ${i}`), 'NtClose(Handle=0x8) => 0'].join(
+      '\n',
+    );
     const lr = readTraceSync(long);
     expect(names(lr)).toEqual(['NtClose']);
     expect(lr.stats).toMatchObject({ calls: 1, unparseable: 1, programOutput: 65 });
@@ -144,15 +158,17 @@ describe('raw NtTrace logs', () => {
   });
 
   it('ends a call at the last ") => " that a status follows', () => {
-    const r = readTraceSync([
-      'NtOpenKey(ObjectAttributes="a) => b") => 0xc0000034 [2 \'File not found.\']',
-      'NtOpenKey(ObjectAttributes="a) => 0") => STATUS_OBJECT_NAME_NOT_FOUND',
-      'NtQueryInformationThread(read error: 299',
-      'NtClose(Handle=0x4) => -1',
-      'NtClose(Handle=0x4) => b',
-      'NtClose(Handle=0x4) => ',
-      'NtClose(Handle=0x4) => (0)',
-    ].join('\n') + '\n');
+    const r = readTraceSync(
+      [
+        'NtOpenKey(ObjectAttributes="a) => b") => 0xc0000034 [2 \'File not found.\']',
+        'NtOpenKey(ObjectAttributes="a) => 0") => STATUS_OBJECT_NAME_NOT_FOUND',
+        'NtQueryInformationThread(read error: 299',
+        'NtClose(Handle=0x4) => -1',
+        'NtClose(Handle=0x4) => b',
+        'NtClose(Handle=0x4) => ',
+        'NtClose(Handle=0x4) => (0)',
+      ].join('\n') + '\n',
+    );
     expect(names(r)).toEqual(['NtOpenKey', 'NtOpenKey', 'NtQueryInformationThread', 'NtClose']);
     expect(r.stats).toMatchObject({ calls: 4, unparseable: 3 });
   });
@@ -183,7 +199,17 @@ describe('raw NtTrace logs', () => {
     const r = readTraceSync(log, { split: 'thread' });
     expect(r.format).toBe('raw');
     expect(names(r)).toEqual(['NtOpenKey', 'NtGdiCreateCompatibleDC', 'NtUserGetDC']);
-    expect(r.stats).toEqual({ lines: 13, calls: 3, preCalls: 1, embeddedCalls: 1, events: 5, programOutput: 1, unparseable: 1, cutCalls: 0, blank: 1 });
+    expect(r.stats).toEqual({
+      lines: 13,
+      calls: 3,
+      preCalls: 1,
+      embeddedCalls: 1,
+      events: 5,
+      programOutput: 1,
+      unparseable: 1,
+      cutCalls: 0,
+      blank: 1,
+    });
     expect(r.groups?.map((g) => [g.key, names({ ...r, calls: g.calls })])).toEqual([
       ['1000/1004', ['NtOpenKey', 'NtUserGetDC']],
       ['1000/20', ['NtGdiCreateCompatibleDC']],
@@ -238,11 +264,13 @@ describe('raw NtTrace logs', () => {
   });
 
   it('ignores garbage lines inserted between lines (property)', () => {
-    const garbage = fc.oneof(
-      fc.string({ maxLength: 60 }),
-      fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
-      fc.constantFrom('NtClose', 'Nt', 'NtOpenKey( x', '( ) => 0', '[1/2] ', '12:00:00.000: ', 'NtClose(', 'Nt(x) => 1'),
-    ).map((s) => s.replace(/[\r\n]/g, ' '));
+    const garbage = fc
+      .oneof(
+        fc.string({ maxLength: 60 }),
+        fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
+        fc.constantFrom('NtClose', 'Nt', 'NtOpenKey( x', '( ) => 0', '[1/2] ', '12:00:00.000: ', 'NtClose(', 'Nt(x) => 1'),
+      )
+      .map((s) => s.replace(/[\r\n]/g, ' '));
     fc.assert(
       fc.property(synthOptions, fc.array(fc.tuple(fc.nat(), garbage), { maxLength: 20 }), (opts, inserts) => {
         const t = synthTrace({ ...opts, embedded: 0 });
@@ -264,7 +292,17 @@ describe('raw NtTrace logs', () => {
     const whole = readTraceSync(bytes, { recoverEmbedded: true });
     // The third line's call is in its tail: an embedded call.
     expect(names(whole)).toEqual(['NtReadFile', 'NtClose', 'NtClose']);
-    expect(whole.stats).toEqual({ lines: 4, calls: 2, preCalls: 0, embeddedCalls: 1, events: 0, programOutput: 0, unparseable: 1, cutCalls: 0, blank: 0 });
+    expect(whole.stats).toEqual({
+      lines: 4,
+      calls: 2,
+      preCalls: 0,
+      embeddedCalls: 1,
+      events: 0,
+      programOutput: 0,
+      unparseable: 1,
+      cutCalls: 0,
+      blank: 0,
+    });
     for (const size of [1, 7, 4096, 9000]) {
       const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
       const parts = readChunked(bytes, cuts, { recoverEmbedded: true });
@@ -276,21 +314,34 @@ describe('raw NtTrace logs', () => {
 
 describe('reduced traces', () => {
   it('reads one name per line, with CRLF, blanks, spaces and numbers (property)', () => {
-    const name = fc.oneof(
-      fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,30}$/),
-      fc.stringMatching(/^[0-9]{1,4}$/),
-    );
+    const name = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,30}$/), fc.stringMatching(/^[0-9]{1,4}$/));
     fc.assert(
-      fc.property(fc.array(name, { minLength: 1, maxLength: 300 }), fc.boolean(), fc.boolean(), fc.array(fc.nat(), { maxLength: 10 }), (list, crlf, lastNl, cuts) => {
-        const nl = crlf ? '\r\n' : '\n';
-        const text = list.join(nl) + (lastNl ? nl : '');
-        const r = readChunked(Buffer.from(text), cuts);
-        expect(r.format).toBe('reduced');
-        expect(names(r)).toEqual(list);
-        expect(r.stats).toEqual({ lines: list.length, calls: list.length, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 });
-        const forced = readTraceSync(` ${text.replace(/\n/g, '\n\n')}`, { format: 'reduced' });
-        expect(names(forced)).toEqual(list);
-      }),
+      fc.property(
+        fc.array(name, { minLength: 1, maxLength: 300 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (list, crlf, lastNl, cuts) => {
+          const nl = crlf ? '\r\n' : '\n';
+          const text = list.join(nl) + (lastNl ? nl : '');
+          const r = readChunked(Buffer.from(text), cuts);
+          expect(r.format).toBe('reduced');
+          expect(names(r)).toEqual(list);
+          expect(r.stats).toEqual({
+            lines: list.length,
+            calls: list.length,
+            preCalls: 0,
+            embeddedCalls: 0,
+            events: 0,
+            programOutput: 0,
+            unparseable: 0,
+            cutCalls: 0,
+            blank: 0,
+          });
+          const forced = readTraceSync(` ${text.replace(/\n/g, '\n\n')}`, { format: 'reduced' });
+          expect(names(forced)).toEqual(list);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -329,7 +380,11 @@ describe('bad input', () => {
   });
 
   it('raises NoCallsError naming the file and what was expected', () => {
-    const exe = Buffer.concat([Buffer.from('MZ\x90\x00', 'latin1'), Buffer.alloc(200), Buffer.from('This program cannot be run in DOS mode.')]);
+    const exe = Buffer.concat([
+      Buffer.from('MZ\x90\x00', 'latin1'),
+      Buffer.alloc(200),
+      Buffer.from('This program cannot be run in DOS mode.'),
+    ]);
     expect(() => readTraceSync(exe, { source: 'app.exe' })).toThrow(
       /^app\.exe holds no system call: expected an NtTrace log .*"NtOpenKey\( KeyHandle=\.\.\., \.\.\. \) => 0".*like a Windows executable/,
     );
@@ -438,7 +493,14 @@ describe('streaming', () => {
     const t = synthTrace({ seed: 9, calls: 10_000, tid: true, threads: 2 });
     const seen: number[] = [];
     let batches = 0;
-    const reader = new TraceReader({ keepCalls: false, split: 'thread', onCalls: (ids, n) => { batches++; for (let i = 0; i < n; i++) seen.push(ids[i]); } });
+    const reader = new TraceReader({
+      keepCalls: false,
+      split: 'thread',
+      onCalls: (ids, n) => {
+        batches++;
+        for (let i = 0; i < n; i++) seen.push(ids[i]);
+      },
+    });
     const bytes = bytesOf(t.text);
     reader.push(bytes.subarray(0, 200));
     expect(seen.length).toBe(reader.calls);

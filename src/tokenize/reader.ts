@@ -20,9 +20,24 @@ import { CorruptGzipError, EmptyTraceError, NoCallsError, ReaderEndedError } fro
 import { internerFor, probeWords, scanHash, scanName, slotOf } from './interner.js';
 import type { ByteInterner } from './interner.js';
 import {
-  CALL_END_MIN, CLASS, DIGIT, IDENT, IDENT_START, PROCESS_START, NOT_EVENT,
-  commandLineOpen, endsWithQuote, endsWithStatusZero, isStatusStart, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
-  skipIdPrefix, skipTimePrefix,
+  CALL_END_MIN,
+  CLASS,
+  DIGIT,
+  IDENT,
+  IDENT_START,
+  PROCESS_START,
+  NOT_EVENT,
+  commandLineOpen,
+  endsWithQuote,
+  endsWithStatusZero,
+  isStatusStart,
+  eventKind,
+  findEmbeddedCall,
+  hasCallEnd,
+  hasPreEnd,
+  isReadError,
+  skipIdPrefix,
+  skipTimePrefix,
 } from './syntax.js';
 import type { LineStats, ReadOptions, SplitMode, TraceEncoding, TraceFormat, TraceGroup, TraceRead } from './types.js';
 
@@ -374,7 +389,8 @@ export class TraceReader {
       let hint = '';
       if (this.startsMZ) hint = 'it starts with "MZ", like a Windows executable, not a trace';
       else if (this.sawNul) hint = 'it holds NUL bytes, like a binary file';
-      else if (this.front.binaryLike) hint = `it starts like ${this.front.encoding === 'utf-16be' ? 'UTF-16 BE' : 'UTF-16 LE'} text but its first characters hold NULs or units that are not UTF-16, like a binary file`;
+      else if (this.front.binaryLike)
+        hint = `it starts like ${this.front.encoding === 'utf-16be' ? 'UTF-16 BE' : 'UTF-16 LE'} text but its first characters hold NULs or units that are not UTF-16, like a binary file`;
       else if (st.embeddedCalls > 0) hint = 'every call follows program output on its line: try recoverEmbedded (--recover-embedded)';
       else if (this.firstBad !== undefined) {
         const b = this.firstBad;
@@ -606,7 +622,7 @@ export class TraceReader {
         // The probe starts one slot early and steps first: the step then runs on every lookup,
         // so V8 has seen it before it optimises (a step first met after that, at the first
         // collision, would throw the optimised code away: a 25 ms recompilation).
-        for (let i = (slotOf(h, len, mask) + mask) & mask; ; ) {
+        for (let i = (slotOf(h, len, mask) + mask) & mask; ;) {
           i = (i + 1) & mask;
           const r = i << 2;
           const l = slots[r + 1];
@@ -631,7 +647,8 @@ export class TraceReader {
       }
       // The common end first, in two words: ") => 0\r" before the newline (a CRLF log's
       // status 0), which is endsWithStatusZero's case with one "\r" stripped.
-      const zeroCrlf = nl - q >= 8 && view.getInt32(nl - 4, true) === 0x0d30203e && (view.getInt32(nl - 8, true) & 0xffffff00) === 0x3d202900;
+      const zeroCrlf =
+        nl - q >= 8 && view.getInt32(nl - 4, true) === 0x0d30203e && (view.getInt32(nl - 8, true) & 0xffffff00) === 0x3d202900;
       let e = nl;
       if (zeroCrlf) e = nl - 1;
       else while (e > pos && u8[e - 1] === CR) e--;
@@ -655,7 +672,16 @@ export class TraceReader {
         // (The byte after ") => " is at most u8[e], the line's CR or newline: no status.)
         const ek = Math.imul(view.getInt32(e - 4, true), 0x9e3779b1 | 0) >>> 24;
         let i = e - ends[ek];
-        if (!(i >= low && i <= e - 2 && u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && isStatusStart(u8[i + 2]))) {
+        if (!(
+          i >= low &&
+          i <= e - 2 &&
+          u8[i] === GREATER &&
+          u8[i - 1] === EQUALS &&
+          u8[i - 2] === SPACE &&
+          u8[i - 3] === PAREN_CLOSE &&
+          u8[i + 1] === SPACE &&
+          isStatusStart(u8[i + 2])
+        )) {
           for (i = e - 2; i >= low; i--) {
             if (i - 3 >= low) {
               const x = view.getInt32(i - 3, true) ^ 0x3e3e3e3e;
@@ -664,7 +690,15 @@ export class TraceReader {
                 continue;
               }
             }
-            if (u8[i] === GREATER && u8[i - 1] === EQUALS && u8[i - 2] === SPACE && u8[i - 3] === PAREN_CLOSE && u8[i + 1] === SPACE && isStatusStart(u8[i + 2])) break;
+            if (
+              u8[i] === GREATER &&
+              u8[i - 1] === EQUALS &&
+              u8[i - 2] === SPACE &&
+              u8[i - 3] === PAREN_CLOSE &&
+              u8[i + 1] === SPACE &&
+              isStatusStart(u8[i + 2])
+            )
+              break;
           }
           if (i < low) break;
           ends[ek] = e - i;

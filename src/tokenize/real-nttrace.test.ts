@@ -15,9 +15,13 @@ import { readTraceFileSync } from './read.js';
 import type { TraceRead } from './types.js';
 
 const dir = join(projectRoot, 'fixtures', 'nttrace');
-const logs = readdirSync(dir).filter((f) => /\.log(\.gz)?$/.test(f)).sort();
+const logs = readdirSync(dir)
+  .filter((f) => /\.log(\.gz)?$/.test(f))
+  .sort();
 const expected = (log: string): string[] =>
-  readFileSync(join(dir, log.replace(/\.log(\.gz)?$/, '.calls')), 'utf8').split('\n').filter((l) => l !== '');
+  readFileSync(join(dir, log.replace(/\.log(\.gz)?$/, '.calls')), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 const names = (r: TraceRead): string[] => Array.from(r.calls, (id) => r.table.nameOf(id));
 
 describe('real NtTrace logs (fixtures/nttrace)', () => {

@@ -43,9 +43,19 @@ function digitAt(buf: Uint8Array, i: number): boolean {
 export function skipTimePrefix(buf: Uint8Array, start: number, end: number): number {
   let i = start;
   if (
-    end - i >= 12 && digitAt(buf, i) && digitAt(buf, i + 1) && buf[i + 2] === 58 && digitAt(buf, i + 3) &&
-    digitAt(buf, i + 4) && buf[i + 5] === 58 && digitAt(buf, i + 6) && digitAt(buf, i + 7) && buf[i + 8] === 46 &&
-    digitAt(buf, i + 9) && digitAt(buf, i + 10) && digitAt(buf, i + 11)
+    end - i >= 12 &&
+    digitAt(buf, i) &&
+    digitAt(buf, i + 1) &&
+    buf[i + 2] === 58 &&
+    digitAt(buf, i + 3) &&
+    digitAt(buf, i + 4) &&
+    buf[i + 5] === 58 &&
+    digitAt(buf, i + 6) &&
+    digitAt(buf, i + 7) &&
+    buf[i + 8] === 46 &&
+    digitAt(buf, i + 9) &&
+    digitAt(buf, i + 10) &&
+    digitAt(buf, i + 11)
   ) {
     i += 12;
     if (buf[i] === 32 && i + 1 < end) i++; // time and delta are separated by a space
@@ -159,8 +169,7 @@ export function endsWithStatusZero(buf: Uint8Array, open: number, end: number, v
     return view.getInt32(end - 4, true) === 0x30203e3d && buf[end - 5] === 32 && buf[end - 6] === 41;
   }
   return (
-    buf[end - 1] === 48 && buf[end - 3] === 62 && buf[end - 2] === 32 && buf[end - 4] === 61 &&
-    buf[end - 5] === 32 && buf[end - 6] === 41
+    buf[end - 1] === 48 && buf[end - 3] === 62 && buf[end - 2] === 32 && buf[end - 4] === 61 && buf[end - 5] === 32 && buf[end - 6] === 41
   );
 }
 
@@ -169,10 +178,7 @@ export function endsWithStatusZero(buf: Uint8Array, open: number, end: number, v
  * runs): `Name( a ) ...` (through v1.0) or `Name(a) ...` (v1.1 and later)?
  */
 export function hasPreEnd(buf: Uint8Array, open: number, end: number): boolean {
-  return (
-    end - open >= 6 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 &&
-    buf[end - 4] === 32 && buf[end - 5] === 41
-  );
+  return end - open >= 6 && buf[end - 1] === 46 && buf[end - 2] === 46 && buf[end - 3] === 46 && buf[end - 4] === 32 && buf[end - 5] === 41;
 }
 
 /** Event lines NtTrace writes itself (after the optional prefixes). */
@@ -227,7 +233,7 @@ export function commandLineOpen(buf: Uint8Array, at: number, e: number): boolean
     if (buf[i] === 32 && startsWith(buf, i, e, WITH_COMMAND_LINE)) {
       const open = i + WITH_COMMAND_LINE.length;
       if (open >= e || buf[open] !== 34 /* " */) return false;
-      return !(endsWithQuote(buf, open + 1, e));
+      return !endsWithQuote(buf, open + 1, e);
     }
   }
   return false;

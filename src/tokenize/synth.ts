@@ -69,12 +69,38 @@ export interface SynthTrace {
 
 /** Common call names (from NtTrace's configuration). */
 export const COMMON_CALLS: readonly string[] = [
-  'NtOpenKey', 'NtQueryValueKey', 'NtClose', 'NtCreateFile', 'NtReadFile', 'NtWriteFile', 'NtQueryInformationProcess',
-  'NtAllocateVirtualMemory', 'NtFreeVirtualMemory', 'NtProtectVirtualMemory', 'NtQueryVirtualMemory', 'NtMapViewOfSection',
-  'NtUnmapViewOfSection', 'NtCreateSection', 'NtOpenFile', 'NtQueryAttributesFile', 'NtDeviceIoControlFile',
-  'NtWaitForSingleObject', 'NtSetInformationThread', 'NtQuerySystemInformation', 'NtOpenProcessToken', 'NtQueryInformationToken',
-  'NtCreateEvent', 'NtSetEvent', 'NtTerminateProcess', 'NtQueryPerformanceCounter', 'NtCreateThreadEx', 'NtResumeThread',
-  'NtUserGetDC', 'NtGdiCreateCompatibleDC', 'NtAlpcSendWaitReceivePort', 'NtQuerySecurityAttributesToken',
+  'NtOpenKey',
+  'NtQueryValueKey',
+  'NtClose',
+  'NtCreateFile',
+  'NtReadFile',
+  'NtWriteFile',
+  'NtQueryInformationProcess',
+  'NtAllocateVirtualMemory',
+  'NtFreeVirtualMemory',
+  'NtProtectVirtualMemory',
+  'NtQueryVirtualMemory',
+  'NtMapViewOfSection',
+  'NtUnmapViewOfSection',
+  'NtCreateSection',
+  'NtOpenFile',
+  'NtQueryAttributesFile',
+  'NtDeviceIoControlFile',
+  'NtWaitForSingleObject',
+  'NtSetInformationThread',
+  'NtQuerySystemInformation',
+  'NtOpenProcessToken',
+  'NtQueryInformationToken',
+  'NtCreateEvent',
+  'NtSetEvent',
+  'NtTerminateProcess',
+  'NtQueryPerformanceCounter',
+  'NtCreateThreadEx',
+  'NtResumeThread',
+  'NtUserGetDC',
+  'NtGdiCreateCompatibleDC',
+  'NtAlpcSendWaitReceivePort',
+  'NtQuerySecurityAttributesToken',
 ];
 
 const STATUSES = [
@@ -98,7 +124,12 @@ const ARGS = [
   'Name="ünïcödé ( ) ..."',
 ];
 /** v1.1 and later also write symbolic masks, and strings may end like the modern spelling. */
-const ARGS_V11 = [...ARGS, 'DesiredAccess=FILE_EXECUTE|SYNCHRONIZE', 'Buffer=0x4e9f390 "x) => 0"', 'CommandLine="cmd /c \\"echo (hi) ...\\""'];
+const ARGS_V11 = [
+  ...ARGS,
+  'DesiredAccess=FILE_EXECUTE|SYNCHRONIZE',
+  'Buffer=0x4e9f390 "x) => 0"',
+  'CommandLine="cmd /c \\"echo (hi) ...\\""',
+];
 const OUTPUT = [
   'Hello, world',
   'NtClose',
@@ -210,7 +241,8 @@ export function synthTrace(options: SynthOptions = {}): SynthTrace {
       );
     }
     if (rnd() < pOut) out.push(`${pick(OUTPUT)}${nl}`);
-    const name = options.sequence !== undefined && options.sequence.length > 0 ? options.sequence[i % options.sequence.length] : pick(names);
+    const name =
+      options.sequence !== undefined && options.sequence.length > 0 ? options.sequence[i % options.sequence.length] : pick(names);
     const args = Array.from({ length: Math.floor(rnd() * 5) }, () => pick(modern ? ARGS_V11 : ARGS));
     const argText = modern ? args.join(', ') : args.length ? ` ${args.join(', ')} ` : ' ';
     if (options.pre) out.push(`${header(pid, tid)}${name}(${argText}) ...${nl}`);

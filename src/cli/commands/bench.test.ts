@@ -56,7 +56,21 @@ describe('ntmaldetect bench', () => {
   });
 
   it('runs the grouped split and writes a report', async () => {
-    const r = await cli(['bench', '--benign', 'corpus/sysBEN', '--malicious', 'corpus/sysMAL', '--folds', '3', '--split', 'grouped', '--models', 'svc-5gram', '--report', 'rep']);
+    const r = await cli([
+      'bench',
+      '--benign',
+      'corpus/sysBEN',
+      '--malicious',
+      'corpus/sysMAL',
+      '--folds',
+      '3',
+      '--split',
+      'grouped',
+      '--models',
+      'svc-5gram',
+      '--report',
+      'rep',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/160 traces, grouped 3-fold, seed 0: \d+ groups/);
     expect(r.stdout).toMatch(/\| svc-5gram \| 0\.\d{3} \|/);
@@ -89,9 +103,13 @@ describe('ntmaldetect bench', () => {
 
   it('rejects contradictory or malformed options with a usage error', async () => {
     expect((await cli(['bench'])).stderr).toMatch(/give --corpus DIR/);
-    expect((await cli(['bench', '--corpus', 'corpus', '--split', 'random'])).stderr).toMatch(/--split must be one of stratified, unique, grouped/);
+    expect((await cli(['bench', '--corpus', 'corpus', '--split', 'random'])).stderr).toMatch(
+      /--split must be one of stratified, unique, grouped/,
+    );
     expect((await cli(['bench', '--corpus', 'corpus', '--folds', '1'])).code).toBe(2);
     expect((await cli(['bench', '--corpus', 'corpus', '--models', 'nope'])).stderr).toMatch(/unknown preset "nope"/);
-    expect((await cli(['bench', '--corpus', 'corpus', '--folds-file', 'missing.json'])).stderr).toBe('ntmaldetect: --folds-file missing.json: cannot read it: no such file\n');
+    expect((await cli(['bench', '--corpus', 'corpus', '--folds-file', 'missing.json'])).stderr).toBe(
+      'ntmaldetect: --folds-file missing.json: cannot read it: no such file\n',
+    );
   });
 });

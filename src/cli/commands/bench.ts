@@ -12,7 +12,16 @@ import { runBench, type BenchSplit } from '../../eval/bench.js';
 import { summaryJson } from '../../eval/cv.js';
 import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
 import { InputPathError, checkOutputDir, parseJsonFile, readFailure } from '../paths.js';
-import { alphabetFromArgs, alphabetHelp, alphabetOption, columnsFromArgs, formatFromArgs, formatHelp, formatOptions, isTableForm } from '../dataset-args.js';
+import {
+  alphabetFromArgs,
+  alphabetHelp,
+  alphabetOption,
+  columnsFromArgs,
+  formatFromArgs,
+  formatHelp,
+  formatOptions,
+  isTableForm,
+} from '../dataset-args.js';
 
 const SPLITS: readonly BenchSplit[] = ['stratified', 'unique', 'grouped'];
 
@@ -85,14 +94,21 @@ Examples:
     const benign = stringOption(values, 'benign');
     const malicious = stringOption(values, 'malicious');
     const rawData = values.data;
-    const data = (rawData === undefined ? [] : Array.isArray(rawData) ? rawData : [rawData]).filter((x): x is string => typeof x === 'string').map((p) => resolve(io.cwd, p));
+    const data = (rawData === undefined ? [] : Array.isArray(rawData) ? rawData : [rawData])
+      .filter((x): x is string => typeof x === 'string')
+      .map((p) => resolve(io.cwd, p));
     const format = formatFromArgs(values);
     const columns = columnsFromArgs(values, format ?? 'nttrace');
-    if (data.length && !isTableForm(format ?? 'nttrace')) throw new UsageError('bench: --data FILE is a labelled table: give --format csv or --format tsv');
-    if (data.length && (corpusDir !== undefined || benign !== undefined || malicious !== undefined)) throw new UsageError('bench: give --data, --corpus or --benign/--malicious, not two of them');
-    if (corpusDir !== undefined && (benign !== undefined || malicious !== undefined)) throw new UsageError('bench: give --corpus or --benign/--malicious, not both');
+    if (data.length && !isTableForm(format ?? 'nttrace'))
+      throw new UsageError('bench: --data FILE is a labelled table: give --format csv or --format tsv');
+    if (data.length && (corpusDir !== undefined || benign !== undefined || malicious !== undefined))
+      throw new UsageError('bench: give --data, --corpus or --benign/--malicious, not two of them');
+    if (corpusDir !== undefined && (benign !== undefined || malicious !== undefined))
+      throw new UsageError('bench: give --corpus or --benign/--malicious, not both');
     if (!data.length && corpusDir === undefined && (benign === undefined || malicious === undefined)) {
-      throw new UsageError(`bench: give --corpus DIR, or both --benign DIR and --malicious DIR${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`);
+      throw new UsageError(
+        `bench: give --corpus DIR, or both --benign DIR and --malicious DIR${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`,
+      );
     }
     let alphabet = alphabetFromArgs(values);
     if (alphabet === undefined && format !== undefined && format !== 'nttrace') {
@@ -102,12 +118,16 @@ Examples:
     const range = stringOption(values, 'ngram-range');
     const rangeMatch = range === undefined ? null : /^(\d+)(?:,(\d+))?$/.exec(range);
     if (range !== undefined && !rangeMatch) throw new UsageError(`--ngram-range must be A,B (e.g. 2,4), got ${JSON.stringify(range)}`);
-    const ngramRange: [number, number] | undefined = rangeMatch ? [Number(rangeMatch[1]), Number(rangeMatch[2] ?? rangeMatch[1])] : undefined;
+    const ngramRange: [number, number] | undefined = rangeMatch
+      ? [Number(rangeMatch[1]), Number(rangeMatch[2] ?? rangeMatch[1])]
+      : undefined;
     const split = stringOption(values, 'split') ?? 'stratified';
-    if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`bench: --split must be one of ${SPLITS.join(', ')}, got ${JSON.stringify(split)}`);
+    if (!(SPLITS as readonly string[]).includes(split))
+      throw new UsageError(`bench: --split must be one of ${SPLITS.join(', ')}, got ${JSON.stringify(split)}`);
     const folds = numberOption(values, 'folds', { min: 2, max: 1000, integer: true });
     const foldsFile = stringOption(values, 'folds-file');
-    if (foldsFile !== undefined && folds !== undefined) throw new UsageError('bench: --folds cannot be used with --folds-file (the file fixes the folds)');
+    if (foldsFile !== undefined && folds !== undefined)
+      throw new UsageError('bench: --folds cannot be used with --folds-file (the file fixes the folds)');
     const seed = numberOption(values, 'seed', { min: 0, max: 0xffffffff, integer: true });
     const recall = numberOption(values, 'recall', { min: 0, max: 1 });
     const models = stringOption(values, 'models') ?? 'default';
@@ -142,14 +162,22 @@ Examples:
       ...(columns !== undefined ? { columns } : {}),
       ...(alphabet !== undefined ? { alphabet } : {}),
       ...(ngramRange !== undefined ? { ngramRange } : {}),
-      ...(progress.enabled ? { onProgress: (stage: keyof typeof PHASES, done: number, total: number, what?: string) => progress.update({ phase: PHASES[stage], done, total, detail: what }) } : {}),
+      ...(progress.enabled
+        ? {
+            onProgress: (stage: keyof typeof PHASES, done: number, total: number, what?: string) =>
+              progress.update({ phase: PHASES[stage], done, total, detail: what }),
+          }
+        : {}),
       onWarning: (msg) => {
         progress.clear();
         warn(io, `warning: ${msg}`);
       },
     }).finally(() => progress.clear());
     if (reportDir !== undefined) {
-      const command = ['ntmaldetect bench', ...Object.entries(values).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`))].join(' ');
+      const command = [
+        'ntmaldetect bench',
+        ...Object.entries(values).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`)),
+      ].join(' ');
       const files = writeReport(resolve(io.cwd, reportDir), r, { command, recallTarget: recall });
       println(io.stderr, `report: ${files.join(', ')}`);
     }
@@ -171,7 +199,10 @@ Examples:
 };
 
 /** One line describing a configuration (n-grams, tf, members). */
-function describeConfig(c: { tfidf: { ngramRange: readonly number[]; sublinearTf: boolean }; members: readonly { kind: string; name: string }[] }): string {
+function describeConfig(c: {
+  tfidf: { ngramRange: readonly number[]; sublinearTf: boolean };
+  members: readonly { kind: string; name: string }[];
+}): string {
   return `${c.tfidf.ngramRange.join('..')}-grams, ${c.tfidf.sublinearTf ? 'sublinear' : 'raw'} tf, ${c.members.map((m) => m.name).join(' + ')}`;
 }
 

@@ -15,7 +15,8 @@ const ADFA = join(D, 'adfa-like');
 const CSV = join(D, 'malbehavd-like.csv');
 const TSV = join(D, 'api-calls.tsv');
 
-const configOf = (path: string): Record<string, unknown> => (readContainer(readFileSync(path), path).header as { config: Record<string, unknown> }).config;
+const configOf = (path: string): Record<string, unknown> =>
+  (readContainer(readFileSync(path), path).header as { config: Record<string, unknown> }).config;
 
 describe('the words layout (ADFA-LD-like)', () => {
   let dir: string;
@@ -24,7 +25,16 @@ describe('the words layout (ADFA-LD-like)', () => {
     dir = scratchDir();
     model = join(dir, 'adfa.ntmd');
     const r = await runCliCaptured([
-      'train', '--format', 'words', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--out', model, '--json',
+      'train',
+      '--format',
+      'words',
+      '--benign',
+      join(ADFA, 'Training_Data_Master'),
+      '--malicious',
+      join(ADFA, 'Attack_Data_Master'),
+      '--out',
+      model,
+      '--json',
     ]);
     expect(r.err).toContain('alphabet: custom (from --format words)');
     expect(r.code).toBe(0);
@@ -37,11 +47,25 @@ describe('the words layout (ADFA-LD-like)', () => {
   });
 
   it('scans words files with that model without --format', async () => {
-    const r = await runCliCaptured(['scan', '--model', model, '--json', join(ADFA, 'Validation_Data_Master'), join(ADFA, 'Attack_Data_Master', 'Web_Shell_2')]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string; calls: number });
+    const r = await runCliCaptured([
+      'scan',
+      '--model',
+      model,
+      '--json',
+      join(ADFA, 'Validation_Data_Master'),
+      join(ADFA, 'Attack_Data_Master', 'Web_Shell_2'),
+    ]);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; verdict: string; calls: number });
     expect(lines).toHaveLength(11);
     expect(lines[0].file).toMatch(/Validation_Data_Master\/UVD-0001\.txt$/);
-    expect(lines[0].calls).toBe(readFileSync(join(ADFA, 'Validation_Data_Master', 'UVD-0001.txt'), 'utf8').trim().split(' ').length);
+    expect(lines[0].calls).toBe(
+      readFileSync(join(ADFA, 'Validation_Data_Master', 'UVD-0001.txt'), 'utf8')
+        .trim()
+        .split(' ').length,
+    );
     const attacks = lines.filter((l) => l.file.includes('Web_Shell_2'));
     expect(attacks.map((l) => l.verdict)).toEqual(['malicious', 'malicious', 'malicious']);
     expect(r.code).toBe(1);
@@ -55,13 +79,16 @@ describe('the words layout (ADFA-LD-like)', () => {
     writeFileSync(join(folder, 'b-utf16.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.toString('utf8'), 'utf16le')]));
     writeFileSync(join(folder, 'core.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
     const r = await runCliCaptured(['scan', '--model', model, '--json', folder]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string; calls: number });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; verdict: string; calls: number });
     expect(lines.map((l) => l.file.slice(folder.length + 1))).toEqual(['a.txt', 'b-utf16.txt']);
     expect(lines[1]).toEqual({ ...lines[0], file: lines[1].file });
     expect(r.err).toContain(`skipped ${join(folder, 'core.bin')}: not a trace (a binary file)`);
   });
 
-  it('cross-validates with bench --format words --corpus in ADFA-LD\'s layout', async () => {
+  it("cross-validates with bench --format words --corpus in ADFA-LD's layout", async () => {
     // ADFA-LD's own folders as --corpus: Training_ and Validation_Data_Master benign, Attack_Data_Master malicious.
     const r = await runCliCaptured(['bench', '--format', 'words', '--corpus', ADFA, '--folds', '3', '--json']);
     expect(r.code).toBe(0);
@@ -73,7 +100,19 @@ describe('the words layout (ADFA-LD-like)', () => {
 
   it('chooses the configuration on the corpus with train --preset auto, keeping the alphabet', async () => {
     const out = join(dir, 'auto.ntmd');
-    const r = await runCliCaptured(['train', '--format', 'words', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--preset', 'auto', '--out', out]);
+    const r = await runCliCaptured([
+      'train',
+      '--format',
+      'words',
+      '--benign',
+      join(ADFA, 'Training_Data_Master'),
+      '--malicious',
+      join(ADFA, 'Attack_Data_Master'),
+      '--preset',
+      'auto',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const c = configOf(out) as { alphabet: string; input: string; tfidf: { ngramRange: number[] } };
     expect([c.alphabet, c.input]).toEqual(['custom', 'words']);
@@ -83,10 +122,22 @@ describe('the words layout (ADFA-LD-like)', () => {
 
   it('keeps the NT token rule unless the alphabet is custom', async () => {
     const r = await runCliCaptured([
-      'train', '--format', 'words', '--alphabet', 'nt', '--benign', join(ADFA, 'Training_Data_Master'), '--malicious', join(ADFA, 'Attack_Data_Master'), '--out', join(dir, 'nt.ntmd'),
+      'train',
+      '--format',
+      'words',
+      '--alphabet',
+      'nt',
+      '--benign',
+      join(ADFA, 'Training_Data_Master'),
+      '--malicious',
+      join(ADFA, 'Attack_Data_Master'),
+      '--out',
+      join(dir, 'nt.ntmd'),
     ]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/call name "\d+" is not a single word token \(two or more letters, digits or underscores\): scikit-learn would split or drop it/);
+    expect(r.err).toMatch(
+      /call name "\d+" is not a single word token \(two or more letters, digits or underscores\): scikit-learn would split or drop it/,
+    );
   });
 });
 
@@ -96,7 +147,20 @@ describe('the csv and tsv layouts (MalbehavD-like)', () => {
   beforeAll(async () => {
     dir = scratchDir();
     model = join(dir, 'api.ntmd');
-    const r = await runCliCaptured(['train', '--format', 'csv', '--data', CSV, '--ngram-range', '2,4', '--min-known', '1', '--out', model, '--json']);
+    const r = await runCliCaptured([
+      'train',
+      '--format',
+      'csv',
+      '--data',
+      CSV,
+      '--ngram-range',
+      '2,4',
+      '--min-known',
+      '1',
+      '--out',
+      model,
+      '--json',
+    ]);
     expect(r.err).toContain('alphabet: custom (from --format csv)');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ traces: 200, benign: 100, malicious: 100 });
@@ -115,16 +179,21 @@ describe('the csv and tsv layouts (MalbehavD-like)', () => {
 
   it('judges each row, named FILE:ID, reading csv without --format', async () => {
     const r = await runCliCaptured(['scan', '--model', model, '--json', CSV]);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; verdict: string });
     expect(lines).toHaveLength(200);
     const first = readFileSync(CSV, 'utf8').split('\n')[1].split(',');
     expect(lines[0].file).toBe(`${CSV}:${first[0]}`);
     // In-sample: the rows' own labels.
-    const wrong = lines.filter((l, i) => (l.verdict === 'malicious' ? '1' : '0') !== readFileSync(CSV, 'utf8').split('\n')[i + 1].split(',')[1]);
+    const wrong = lines.filter(
+      (l, i) => (l.verdict === 'malicious' ? '1' : '0') !== readFileSync(CSV, 'utf8').split('\n')[i + 1].split(',')[1],
+    );
     expect(wrong.length).toBeLessThan(10);
   });
 
-  it('reads a TSV with one space-separated calls field, named columns, and warns about another layout than the model\'s', async () => {
+  it("reads a TSV with one space-separated calls field, named columns, and warns about another layout than the model's", async () => {
     const r = await runCliCaptured(['scan', '--model', model, '--format', 'tsv', '--calls-column', 'calls', '--id-column', 'id', TSV]);
     expect(r.err).toContain('warning: the model was trained on csv input; reading tsv as --format says');
     const rows = r.out.trim().split('\n').slice(1);
@@ -159,7 +228,19 @@ describe('the csv and tsv layouts (MalbehavD-like)', () => {
   });
 
   it('refuses column options without a table layout, and --data without csv/tsv', async () => {
-    const a = await runCliCaptured(['train', '--format', 'words', '--label-column', 'y', '--benign', D, '--malicious', D, '--out', join(dir, 'y.ntmd')]);
+    const a = await runCliCaptured([
+      'train',
+      '--format',
+      'words',
+      '--label-column',
+      'y',
+      '--benign',
+      D,
+      '--malicious',
+      D,
+      '--out',
+      join(dir, 'y.ntmd'),
+    ]);
     expect(a.code).toBe(2);
     expect(a.err).toContain('--label-column is for tables: give --format csv or --format tsv (the input is words)');
     const b = await runCliCaptured(['train', '--data', CSV, '--out', join(dir, 'y.ntmd')]);

@@ -49,10 +49,14 @@ export function renderExplanation(name: string, e: Explanation): string[] {
   for (const m of e.members) {
     const prob = m.probability !== undefined ? `, P(malicious) ${m.probability.toFixed(4)}` : '';
     out.push('');
-    out.push(`${m.name}: score ${signed(m.score)} -> ${decided ? (m.malicious ? 'malicious' : 'benign') : `no vote (${v.verdict})`}${prob}; ${count(m.total)} non-zero contributions`);
+    out.push(
+      `${m.name}: score ${signed(m.score)} -> ${decided ? (m.malicious ? 'malicious' : 'benign') : `no vote (${v.verdict})`}${prob}; ${count(m.total)} non-zero contributions`,
+    );
     out.push(`  ${signed(m.bias.value).padStart(12)}  (${m.bias.label})`);
     for (const c of m.contributions) {
-      out.push(`  ${signed(c.contribution).padStart(12)}  ${compactNgram(c.ngram)}  (${c.count === 1 ? 'once' : `${c.count} times`}, ${ranges(c.lines, e.lineNumbers)})`);
+      out.push(
+        `  ${signed(c.contribution).padStart(12)}  ${compactNgram(c.ngram)}  (${c.count === 1 ? 'once' : `${c.count} times`}, ${ranges(c.lines, e.lineNumbers)})`,
+      );
     }
     const left = m.total - m.contributions.length;
     if (left > 0) out.push(`  ${signed(m.rest).padStart(12)}  (${count(left)} more contributions)`);

@@ -11,8 +11,21 @@ import { scratchDir } from '../../../test/tmp.js';
 
 requireShared();
 
-const BEN = ['LOG_epo.exe.txt', 'LOG_binary_search.exe.txt', 'LOG_ARP.EXE.txt', 'LOG_AtBroker.exe.txt', 'LOG_Elevator.exe.txt', 'LOG_ExtExport.exe.txt'];
-const MAL = ['LOG_cn1.exe.txt', 'LOG_36000.exe.txt', 'LOG_Fallen.dat.txt', 'LOG_094655ae-cca8-11e7-a5f7-80e65024849a.exe.txt', 'LOG_09e94082-cca8-11e7-9fbe-80e65024849a.exe.txt'];
+const BEN = [
+  'LOG_epo.exe.txt',
+  'LOG_binary_search.exe.txt',
+  'LOG_ARP.EXE.txt',
+  'LOG_AtBroker.exe.txt',
+  'LOG_Elevator.exe.txt',
+  'LOG_ExtExport.exe.txt',
+];
+const MAL = [
+  'LOG_cn1.exe.txt',
+  'LOG_36000.exe.txt',
+  'LOG_Fallen.dat.txt',
+  'LOG_094655ae-cca8-11e7-a5f7-80e65024849a.exe.txt',
+  'LOG_09e94082-cca8-11e7-9fbe-80e65024849a.exe.txt',
+];
 
 const dir = scratchDir('ntmd-cli-');
 const modelPath = join(dir, 'm.ntmd');
@@ -27,16 +40,35 @@ function sink(): { stream: PassThrough; text: () => string } {
 async function cli(args: string[], stdin = '') {
   const out = sink();
   const err = sink();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, stdin: Readable.from([Buffer.from(stdin)]), env: {}, cwd: dir });
+  const code = await runCli(args, {
+    stdout: out.stream,
+    stderr: err.stream,
+    stdin: Readable.from([Buffer.from(stdin)]),
+    env: {},
+    cwd: dir,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
 /** Calls NtTrace traces that no trace of the corpus holds. */
 const UNSEEN_NT_CALLS = [
-  'NtAcceptConnectPort', 'NtAccessCheckAndAuditAlarm', 'NtAccessCheckByTypeAndAuditAlarm', 'NtAccessCheckByTypeResultList',
-  'NtAccessCheckByTypeResultListAndAuditAlarm', 'NtAcquireCMFViewOwnership', 'NtAcquireCrossVmMutant', 'NtAcquireProcessActivityReference',
-  'NtAddAtom', 'NtAddAtomEx', 'NtAddBootEntry', 'NtAddDriverEntry', 'NtAdjustGroupsToken', 'NtAdjustTokenClaimsAndDeviceGroups',
-  'NtAlertMultipleThreadByThreadId', 'NtAlertResumeThread', 'NtAlertThread',
+  'NtAcceptConnectPort',
+  'NtAccessCheckAndAuditAlarm',
+  'NtAccessCheckByTypeAndAuditAlarm',
+  'NtAccessCheckByTypeResultList',
+  'NtAccessCheckByTypeResultListAndAuditAlarm',
+  'NtAcquireCMFViewOwnership',
+  'NtAcquireCrossVmMutant',
+  'NtAcquireProcessActivityReference',
+  'NtAddAtom',
+  'NtAddAtomEx',
+  'NtAddBootEntry',
+  'NtAddDriverEntry',
+  'NtAdjustGroupsToken',
+  'NtAdjustTokenClaimsAndDeviceGroups',
+  'NtAlertMultipleThreadByThreadId',
+  'NtAlertResumeThread',
+  'NtAlertThread',
 ];
 const validateVerdict = new Ajv({ strict: false }).compile(VERDICT_JSON_SCHEMA);
 
@@ -70,14 +102,34 @@ describe('ntmaldetect train', () => {
     const r = await cli([...trainArgs('again.ntmd'), '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ out: 'again.ntmd', preset: 'ntmaldetect-2018', traces: 11, benign: 6, malicious: 5, skippedEmpty: 0, policy: 'any', seed: 0, signed: false });
+    expect(s).toMatchObject({
+      out: 'again.ntmd',
+      preset: 'ntmaldetect-2018',
+      traces: 11,
+      benign: 6,
+      malicious: 5,
+      skippedEmpty: 0,
+      policy: 'any',
+      seed: 0,
+      signed: false,
+    });
     expect(s.members.map((m: { name: string }) => m.name)).toEqual(['multinomial-nb', 'linear-svc']);
     expect(s.bytes).toBe(readFileSync(join(dir, 'again.ntmd')).length);
     expect(readFileSync(join(dir, 'again.ntmd')).equals(readFileSync(modelPath))).toBe(true);
   });
 
   it('prints a readable summary', async () => {
-    const r = await cli(['train', '--benign', join(corpusDir, 'sysBEN', BEN[0]), '--malicious', join(corpusDir, 'sysMAL', MAL[0]), '--preset', 'ntmaldetect-2018', '--out', 'two.ntmd']);
+    const r = await cli([
+      'train',
+      '--benign',
+      join(corpusDir, 'sysBEN', BEN[0]),
+      '--malicious',
+      join(corpusDir, 'sysMAL', MAL[0]),
+      '--preset',
+      'ntmaldetect-2018',
+      '--out',
+      'two.ntmd',
+    ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('trained on 2 traces (1 benign, 1 malicious; 0 duplicates kept), 0 empty files skipped');
@@ -90,9 +142,15 @@ describe('ntmaldetect train', () => {
   it('reports usage mistakes and bad corpora on one line with exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--corpus', corpusDir], /^ntmaldetect: train: --out F is required/],
-      [['train', '--corpus', corpusDir, '--benign', 'x', '--out', 'o'], /^ntmaldetect: train: give --corpus or --benign\/--malicious, not both/],
+      [
+        ['train', '--corpus', corpusDir, '--benign', 'x', '--out', 'o'],
+        /^ntmaldetect: train: give --corpus or --benign\/--malicious, not both/,
+      ],
       [['train', '--benign', 'x', '--out', 'o'], /^ntmaldetect: train: give --corpus DIR, or both --benign and --malicious/],
-      [['train', '--corpus', 'none', '--out', 'o'], /^ntmaldetect: \S*none holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\)/],
+      [
+        ['train', '--corpus', 'none', '--out', 'o'],
+        /^ntmaldetect: \S*none holds no trace: expected the folders sysBEN\/ \(benign\) and sysMAL\/ \(malicious\)/,
+      ],
       [['train', '--corpus', 'missing', '--out', 'o'], /^ntmaldetect: \S*missing not found/],
       [['train', '--corpus', corpusDir, '--out', 'o', '--preset', 'nope'], /^ntmaldetect: unknown preset "nope"; known presets: /],
       [['train', '--corpus', corpusDir, '--out', 'o', '--ngram-range', '3-4'], /^ntmaldetect: --ngram-range must be A,B/],
@@ -112,24 +170,63 @@ describe('ntmaldetect scan', () => {
     expect(r.code).toBe(1);
     const rows = r.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^FILE\s+VERDICT\s+multinomial-nb\s+linear-svc\s+CALLS$/);
-    expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
+    expect(rows.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([
+      'traces/bad/c.txt',
+      'traces/bad/deeper/d.txt',
+      'traces/good/a.txt',
+      'traces/good/b.txt',
+    ]);
     expect(rows[1]).toMatch(/^traces\/bad\/c\.txt\s+MALICIOUS\s+\+\d+\.\d{4} M\s+[+-]\d+\.\d{4} [Mb]\s+395$/);
     expect(r.stderr).toContain('ntmaldetect scan: warning: skipped empty file traces/bad/empty.txt\n');
-    expect(r.stderr).toMatch(/4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 1 file skipped \(1 empty, 0 not traces\)\n$/);
+    expect(r.stderr).toMatch(
+      /4 traces judged \(policy any\): \d malicious, \d benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 1 file skipped \(1 empty, 0 not traces\)\n$/,
+    );
   });
 
   it('writes one verdict record per trace, and a refused or error record for an input it cannot judge', async () => {
     const r = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/bad/c.txt', 'missing.txt', 'empty.txt', 'none']);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ file: 'traces/bad/c.txt', verdict: 'malicious', malicious: true, unfamiliar: false, insufficient: false, policy: 'any', calls: 395 });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({
+      file: 'traces/bad/c.txt',
+      verdict: 'malicious',
+      malicious: true,
+      unfamiliar: false,
+      insufficient: false,
+      policy: 'any',
+      calls: 395,
+    });
     expect(Object.keys(lines[0])).toEqual([
-      'schemaVersion', 'file', 'verdict', 'malicious', 'unfamiliar', 'insufficient', 'policy', 'members', 'calls', 'ngrams', 'knownNgrams', 'unknownNgramFraction',
+      'schemaVersion',
+      'file',
+      'verdict',
+      'malicious',
+      'unfamiliar',
+      'insufficient',
+      'policy',
+      'members',
+      'calls',
+      'ngrams',
+      'knownNgrams',
+      'unknownNgramFraction',
     ]);
     expect(lines[0].members.map((m: { name: string }) => m.name)).toEqual(['multinomial-nb', 'linear-svc']);
     expect(lines.slice(1)).toEqual([
-      { schemaVersion: 2, file: 'missing.txt', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'no such file or directory' } },
-      { schemaVersion: 2, file: 'empty.txt', verdict: 'refused', error: { code: 'EMPTY_TRACE', message: 'empty.txt is an empty trace (0 bytes): expected an NtTrace log or a reduced trace' } },
+      {
+        schemaVersion: 2,
+        file: 'missing.txt',
+        verdict: 'error',
+        error: { code: 'TRACE_UNREADABLE', message: 'no such file or directory' },
+      },
+      {
+        schemaVersion: 2,
+        file: 'empty.txt',
+        verdict: 'refused',
+        error: { code: 'EMPTY_TRACE', message: 'empty.txt is an empty trace (0 bytes): expected an NtTrace log or a reduced trace' },
+      },
       { schemaVersion: 2, file: 'none', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'the folder holds no file' } },
     ]);
     for (const l of lines) expect(validateVerdict(l), JSON.stringify(validateVerdict.errors)).toBe(true);
@@ -150,7 +247,9 @@ describe('ntmaldetect scan', () => {
     expect(r.code).toBe(3);
     const row = r.stdout.trim().split('\n')[1];
     expect(row).toMatch(/^strange\.txt\s+unfamiliar\s+0 known\s+300$/);
-    expect(r.stderr).toContain('ntmaldetect scan: strange.txt: unfamiliar: 0 distinct n-grams of the trace are known to the model (0.0% of its 291), fewer than the 50 a verdict needs');
+    expect(r.stderr).toContain(
+      'ntmaldetect scan: strange.txt: unfamiliar: 0 distinct n-grams of the trace are known to the model (0.0% of its 291), fewer than the 50 a verdict needs',
+    );
     expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 0 benign, 1 unfamiliar, 0 insufficient; 0 refused, 0 errors/);
     expect((await cli(['scan', '--model', 'm.ntmd', '--unfamiliar-ok', 'strange.txt'])).code).toBe(0);
     // Malicious and failed traces still decide the exit code first.
@@ -162,7 +261,15 @@ describe('ntmaldetect scan', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--min-known/);
     const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'strange.txt'])).stdout);
-    expect(json).toMatchObject({ schemaVersion: 2, verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0, ngrams: 291, members: [] });
+    expect(json).toMatchObject({
+      schemaVersion: 2,
+      verdict: 'unfamiliar',
+      malicious: false,
+      unfamiliar: true,
+      knownNgrams: 0,
+      ngrams: 291,
+      members: [],
+    });
     expect(validateVerdict(json), JSON.stringify(validateVerdict.errors)).toBe(true);
   });
 
@@ -175,12 +282,20 @@ describe('ntmaldetect scan', () => {
     writeFileSync(join(dir, 'mixed', 'sub', 'binary.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0]));
     const r = await cli(['scan', '--model', 'm.ntmd', 'mixed']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['mixed/a.txt']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['mixed/a.txt']);
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/NOTES.md: not a trace (no call lines)\n');
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/meta.json: not a trace (no call lines)\n');
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/binary.bin: not a trace (a binary file)\n');
     expect(r.stderr).toContain('ntmaldetect scan: skipped mixed/sub/numbers.txt: not a trace (its lines are not system calls)\n');
-    expect(r.stderr).toMatch(/1 trace judged \(policy any\): 0 malicious, 1 benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 4 files skipped \(0 empty, 4 not traces\)\n$/);
+    expect(r.stderr).toMatch(
+      /1 trace judged \(policy any\): 0 malicious, 1 benign, 0 unfamiliar, 0 insufficient; 0 refused, 0 errors; 4 files skipped \(0 empty, 4 not traces\)\n$/,
+    );
     // --quiet silences the list, not the summary.
     expect((await cli(['scan', '--quiet', '--model', 'm.ntmd', 'mixed'])).stderr).not.toContain('skipped mixed/');
     // Named: refused, exit 2.
@@ -198,13 +313,28 @@ describe('ntmaldetect scan', () => {
   it('expands quoted glob patterns itself, in name order; a pattern matching nothing is an error', async () => {
     const r = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/**/*.txt']);
     expect(r.code).toBe(1);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).file),
+    ).toEqual(['traces/bad/c.txt', 'traces/bad/deeper/d.txt', 'traces/good/a.txt', 'traces/good/b.txt']);
     expect(r.stderr).toContain('1 file skipped (1 empty, 0 not traces)');
     const one = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/good/?.txt']);
-    expect(one.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual(['traces/good/a.txt', 'traces/good/b.txt']);
+    expect(
+      one.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).file),
+    ).toEqual(['traces/good/a.txt', 'traces/good/b.txt']);
     const none = await cli(['scan', '--model', 'm.ntmd', '--json', 'traces/*.nothing']);
     expect(none.code).toBe(2);
-    expect(JSON.parse(none.stdout)).toEqual({ schemaVersion: 2, file: 'traces/*.nothing', verdict: 'error', error: { code: 'TRACE_UNREADABLE', message: 'no file matches this pattern' } });
+    expect(JSON.parse(none.stdout)).toEqual({
+      schemaVersion: 2,
+      file: 'traces/*.nothing',
+      verdict: 'error',
+      error: { code: 'TRACE_UNREADABLE', message: 'no file matches this pattern' },
+    });
   });
 
   it('shows no vote for an insufficient trace, and says why', async () => {
@@ -213,9 +343,15 @@ describe('ntmaldetect scan', () => {
     expect(r.code).toBe(3);
     expect(r.stdout.trim().split('\n')[1]).toMatch(/^short\.txt\s+insufficient\s+no n-gram\s+3$/);
     expect(r.stdout).not.toMatch(/ M\b| b\b/);
-    expect(r.stderr).toContain('ntmaldetect scan: short.txt: insufficient: the trace has 3 calls, fewer than the 10 an n-gram of the model needs\n');
+    expect(r.stderr).toContain(
+      'ntmaldetect scan: short.txt: insufficient: the trace has 3 calls, fewer than the 10 an n-gram of the model needs\n',
+    );
     const json = JSON.parse((await cli(['scan', '--model', 'm.ntmd', '--json', 'short.txt'])).stdout);
-    expect(json).toMatchObject({ verdict: 'insufficient', members: [], reason: 'the trace has 3 calls, fewer than the 10 an n-gram of the model needs' });
+    expect(json).toMatchObject({
+      verdict: 'insufficient',
+      members: [],
+      reason: 'the trace has 3 calls, fewer than the 10 an n-gram of the model needs',
+    });
     expect(validateVerdict(json), JSON.stringify(validateVerdict.errors)).toBe(true);
   });
 
@@ -259,7 +395,9 @@ describe('ntmaldetect scan', () => {
     expect((await cli(['scan', '--model', 'signed.ntmd', '--trust-key', 'a.pub', 'traces/good'])).code).toBe(0);
     const other = await cli(['scan', '--model', 'signed.ntmd', '--trust-key', 'b.pub', 'traces/good']);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/^ntmaldetect: signed\.ntmd: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/);
+    expect(other.stderr).toMatch(
+      /^ntmaldetect: signed\.ntmd: model is not signed by the trusted key: signed by key [0-9a-f]{16}\.\.\., not by the trusted key/,
+    );
     const unsigned = await cli(['scan', '--model', 'm.ntmd', '--trust-key', 'a.pub', 'traces/good']);
     expect(unsigned.stderr).toBe('ntmaldetect: m.ntmd: model is not signed by the trusted key: the model is not signed\n');
   });
@@ -298,7 +436,9 @@ describe('ntmaldetect explain and features', () => {
     expect(svc.benign.length).toBeLessThanOrEqual(3);
     expect(svc.malicious.length + svc.benign.length).toBeGreaterThanOrEqual(Math.min(3, svc.features));
     const text = await cli(['features', '--model', 'm.ntmd', '--top', '1']);
-    expect(text.stdout).toMatch(/^multinomial-nb: [\d,]+ non-zero weights; prior [+-]\d+\.\d{4}\n  towards malicious:\n\s+\+\d+\.\d{4}  nt.*\n  towards benign:\n\s+-\d+\.\d{4}  nt.*\n\nlinear-svc: /);
+    expect(text.stdout).toMatch(
+      /^multinomial-nb: [\d,]+ non-zero weights; prior [+-]\d+\.\d{4}\n  towards malicious:\n\s+\+\d+\.\d{4}  nt.*\n  towards benign:\n\s+-\d+\.\d{4}  nt.*\n\nlinear-svc: /,
+    );
   });
 
   it('has --help on every command', async () => {

@@ -46,7 +46,8 @@ const command: Command = {
     if (action === undefined) throw new UsageError('models needs a sub-command: list, show ID, promote ID, rollback or runs');
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     const needsId = action === 'show' || action === 'promote';
-    if (!['list', 'show', 'promote', 'rollback', 'runs'].includes(action)) throw new UsageError(`unknown models sub-command ${JSON.stringify(action)} (list, show, promote, rollback, runs)`);
+    if (!['list', 'show', 'promote', 'rollback', 'runs'].includes(action))
+      throw new UsageError(`unknown models sub-command ${JSON.stringify(action)} (list, show, promote, rollback, runs)`);
     if (needsId && arg === undefined) throw new UsageError(`models ${action} needs a model id`);
     if (!needsId && arg !== undefined) throw new UsageError(`models ${action} takes no argument`);
     const json = values.json === true;
@@ -74,7 +75,10 @@ const command: Command = {
           else {
             println(io.stdout, `${'  id'.padEnd(6)} ${'name'.padEnd(32)} ${'sha256'.padEnd(12)} ${'snapshot'.padEnd(12)} created`);
             for (const m of models) {
-              println(io.stdout, `${m.production ? '*' : ' '}${String(m.id).padStart(4)}  ${m.name.padEnd(32)} ${m.sha256.slice(0, 12)} ${(m.snapshotId ?? '-').slice(0, 12).padEnd(12)} ${m.createdAt.toISOString()}`);
+              println(
+                io.stdout,
+                `${m.production ? '*' : ' '}${String(m.id).padStart(4)}  ${m.name.padEnd(32)} ${m.sha256.slice(0, 12)} ${(m.snapshotId ?? '-').slice(0, 12).padEnd(12)} ${m.createdAt.toISOString()}`,
+              );
             }
           }
           return 0;
@@ -98,7 +102,11 @@ const command: Command = {
             println(io.stdout, `config:   ${JSON.stringify(info.config)}`);
             println(io.stdout, `corpus:   ${JSON.stringify(info.corpus)}`);
             println(io.stdout, `metrics:  ${JSON.stringify(stored.metrics)}`);
-            for (const h of history) println(io.stdout, `history:  ${h.createdAt.toISOString()} ${h.action}${h.runId !== null ? ` by run ${h.runId}` : ''}: ${h.reason}`);
+            for (const h of history)
+              println(
+                io.stdout,
+                `history:  ${h.createdAt.toISOString()} ${h.action}${h.runId !== null ? ` by run ${h.runId}` : ''}: ${h.reason}`,
+              );
             println(io.stdout, `evaluations: ${evaluations.length}`);
           }
           return 0;
@@ -123,8 +131,14 @@ const command: Command = {
           else if (runs.length === 0) println(io.stdout, 'no re-assessment runs yet');
           else {
             for (const r of runs) {
-              const models = r.productionBefore === r.productionAfter ? `production ${r.productionAfter ?? '-'}` : `production ${r.productionBefore ?? '-'} -> ${r.productionAfter ?? '-'}`;
-              println(io.stdout, `run ${r.id} ${r.startedAt.toISOString()} ${r.status} (${r.trigger}; ${r.traces ?? '-'} traces, ${r.newTraces ?? '-'} new; ${models}): ${r.reason ?? r.error ?? ''}`);
+              const models =
+                r.productionBefore === r.productionAfter
+                  ? `production ${r.productionAfter ?? '-'}`
+                  : `production ${r.productionBefore ?? '-'} -> ${r.productionAfter ?? '-'}`;
+              println(
+                io.stdout,
+                `run ${r.id} ${r.startedAt.toISOString()} ${r.status} (${r.trigger}; ${r.traces ?? '-'} traces, ${r.newTraces ?? '-'} new; ${models}): ${r.reason ?? r.error ?? ''}`,
+              );
             }
           }
           return 0;

@@ -43,14 +43,17 @@ const command: Command = {
   },
   async run(values, positionals, io) {
     const [action, ...rest] = positionals;
-    if (action !== 'list' && action !== 'requeue') throw new UsageError(`programs: expected list or requeue, got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+    if (action !== 'list' && action !== 'requeue')
+      throw new UsageError(`programs: expected list or requeue, got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
     const status = stringOption(values, 'status');
     if (action === 'list') {
       if (rest.length) throw new UsageError('programs list takes no positional argument');
-      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status: expected ${STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+      if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
+        throw new UsageError(`--status: expected ${STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
     } else {
       if (status !== undefined || values.json !== undefined) throw new UsageError('programs requeue takes no --status or --json');
-      if (rest.length === 0) throw new UsageError('programs requeue needs the SHA-256 of at least one program (see programs list --status failed)');
+      if (rest.length === 0)
+        throw new UsageError('programs requeue needs the SHA-256 of at least one program (see programs list --status failed)');
       const bad = rest.find((s) => !/^[0-9a-f]{64}$/.test(s));
       if (bad !== undefined) throw new UsageError(`programs requeue: ${JSON.stringify(bad)} is not a SHA-256 (64 lower-case hex digits)`);
     }
@@ -61,7 +64,11 @@ const command: Command = {
         const programs = await backend.sql.listPrograms(status as (typeof STATUSES)[number] | undefined);
         for (const p of programs) {
           if (values.json === true) println(io.stdout, JSON.stringify(p));
-          else println(io.stdout, `${p.sha256}  ${p.status.padEnd(7)}  ${String(p.attempts).padStart(2)}  ${p.name}${p.error ? `  (${p.error})` : ''}`);
+          else
+            println(
+              io.stdout,
+              `${p.sha256}  ${p.status.padEnd(7)}  ${String(p.attempts).padStart(2)}  ${p.name}${p.error ? `  (${p.error})` : ''}`,
+            );
         }
         return 0;
       }
@@ -72,7 +79,10 @@ const command: Command = {
           println(io.stderr, `ntmaldetect: no program ${sha}`);
           code = 1;
         } else if (!r.requeued) {
-          println(io.stderr, `ntmaldetect: program ${sha} is ${r.program.status}: only a failed program, or one done by a revoked token, is queued again`);
+          println(
+            io.stderr,
+            `ntmaldetect: program ${sha} is ${r.program.status}: only a failed program, or one done by a revoked token, is queued again`,
+          );
           code = 1;
         } else println(io.stdout, `requeued ${sha} (${r.program.name})`);
       }

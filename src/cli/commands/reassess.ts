@@ -84,7 +84,9 @@ const command: Command = {
       const runOnce = async (trigger: string): Promise<void> => {
         // --progress asks for plain progress lines even when piped or with --json.
         const progress = values.progress === true ? progressLine(io, { lines: true }) : commandProgress(io, values);
-        const report = await reassess(store, { ...options, trigger, onProgress: (e) => showProgress(io, progress, e) }).finally(() => progress.clear());
+        const report = await reassess(store, { ...options, trigger, onProgress: (e) => showProgress(io, progress, e) }).finally(() =>
+          progress.clear(),
+        );
         if (values.json === true) println(io.stdout, JSON.stringify(report));
         else printReport(io, report);
       };
@@ -167,19 +169,28 @@ const short = (x: number): string => (!Number.isFinite(x) ? '-' : x >= 0.99995 ?
 export function printReport(io: CliIO, r: import('../../reassess/engine.js').ReassessReport): void {
   println(io.stdout, `run ${r.runId}: ${r.traces} traces, ${r.newTraces} new or relabelled, snapshot ${r.snapshotId.slice(0, 12)}`);
   if (r.suspectExcluded?.length) {
-    println(io.stdout, `left out: ${r.suspectExcluded.length} trace${r.suspectExcluded.length === 1 ? '' : 's'} of revoked API tokens, until a person labels them again (${r.suspectExcluded.map((t) => t.slice(0, 12)).join(', ')})`);
+    println(
+      io.stdout,
+      `left out: ${r.suspectExcluded.length} trace${r.suspectExcluded.length === 1 ? '' : 's'} of revoked API tokens, until a person labels them again (${r.suspectExcluded.map((t) => t.slice(0, 12)).join(', ')})`,
+    );
   }
   if (r.split) println(io.stdout, `split: ${r.split}`);
   const rows = [...(r.current ? [r.current] : []), ...r.candidates];
   if (rows.length > 0) {
     const m = r.rule.metric;
-    println(io.stdout, `${'model'.padEnd(18)} ${`mean ${m}`.padStart(14)} ${'per fold'.padEnd(8 * (r.folds ?? 0))} ${'FPR'.padStart(7)} ${'gain'.padStart(8)} ${'p'.padStart(8)}  passes`);
+    println(
+      io.stdout,
+      `${'model'.padEnd(18)} ${`mean ${m}`.padStart(14)} ${'per fold'.padEnd(8 * (r.folds ?? 0))} ${'FPR'.padStart(7)} ${'gain'.padStart(8)} ${'p'.padStart(8)}  passes`,
+    );
     for (const c of rows) {
       const folds = c.perFold.map((f) => short(f[m]).padStart(6)).join('  ');
       const gain = c.rule ? `${c.rule.test.meanDifference >= 0 ? '+' : ''}${c.rule.test.meanDifference.toFixed(4)}` : '';
       const p = c.rule ? (c.rule.test.pValue < 1e-4 ? c.rule.test.pValue.toExponential(1) : c.rule.test.pValue.toFixed(4)) : '';
       const passes = c.name === 'current' ? '(production)' : c.rule ? (c.rule.passes ? 'yes' : 'no') : '-';
-      println(io.stdout, `${c.name.padEnd(18)} ${pct(c.mean[m]).padStart(14)} ${folds.padEnd(8 * (r.folds ?? 0))} ${pct(c.fpr).padStart(7)} ${gain.padStart(8)} ${p.padStart(8)}  ${passes}`);
+      println(
+        io.stdout,
+        `${c.name.padEnd(18)} ${pct(c.mean[m]).padStart(14)} ${folds.padEnd(8 * (r.folds ?? 0))} ${pct(c.fpr).padStart(7)} ${gain.padStart(8)} ${p.padStart(8)}  ${passes}`,
+      );
     }
   }
   println(io.stdout, `decision: ${r.status}${r.productionAfter !== null ? ` (production model ${r.productionAfter})` : ''}: ${r.reason}`);

@@ -22,12 +22,20 @@ function sink(): { stream: PassThrough; bytes: () => Buffer } {
 async function cli(args: string[], stdin: Uint8Array = new Uint8Array(0)) {
   const out = sink();
   const err = sink();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream, stdin: Readable.from([Buffer.from(stdin)]), env: {}, cwd: corpusDir });
+  const code = await runCli(args, {
+    stdout: out.stream,
+    stderr: err.stream,
+    stdin: Readable.from([Buffer.from(stdin)]),
+    env: {},
+    cwd: corpusDir,
+  });
   return { code, stdout: out.bytes(), stderr: err.bytes().toString('utf8') };
 }
 
 const raw = (['benign', 'malicious'] as const).flatMap((l) =>
-  readdirSync(join(corpusDir, 'raw', l)).sort().map((f) => ({ raw: join('raw', l, f), reduced: join(l === 'benign' ? 'sysBEN' : 'sysMAL', f), file: f })),
+  readdirSync(join(corpusDir, 'raw', l))
+    .sort()
+    .map((f) => ({ raw: join('raw', l, f), reduced: join(l === 'benign' ? 'sysBEN' : 'sysMAL', f), file: f })),
 );
 
 describe('ntmaldetect reduce', () => {
@@ -66,7 +74,8 @@ describe('ntmaldetect reduce', () => {
     const dir = join(scratch, 'tree');
     const res = await cli(['reduce', '--out-dir', dir, 'raw']);
     expect(res.code).toBe(0);
-    for (const r of raw) expect(readFileSync(join(dir, r.raw.slice('raw/'.length))).equals(readFileSync(join(corpusDir, r.reduced))), r.raw).toBe(true);
+    for (const r of raw)
+      expect(readFileSync(join(dir, r.raw.slice('raw/'.length))).equals(readFileSync(join(corpusDir, r.reduced))), r.raw).toBe(true);
     const printed = await cli(['reduce', 'raw/benign/*.txt']);
     expect(printed.code).toBe(0);
     const benign = raw.filter((r) => r.raw.startsWith('raw/benign/'));
@@ -110,7 +119,9 @@ describe('ntmaldetect reduce', () => {
     const noDir = await cli(['reduce', '-o', join(scratch, 'missing', 'x.txt'), raw[0].raw]);
     expect(noDir.code).toBe(2);
     // Checked before reading: the path as given, and the folder that is missing.
-    expect(noDir.stderr).toBe(`ntmaldetect: --out ${join(scratch, 'missing', 'x.txt')}: the folder ${join(scratch, 'missing')} does not exist\n`);
+    expect(noDir.stderr).toBe(
+      `ntmaldetect: --out ${join(scratch, 'missing', 'x.txt')}: the folder ${join(scratch, 'missing')} does not exist\n`,
+    );
     expect(existsSync(join(scratch, 'missing'))).toBe(false);
   });
 

@@ -34,8 +34,13 @@ function assertNtCalls(read: TraceRead, name: string): void {
   }
   if (known >= MIN_KNOWN_CALL_SHARE * read.calls.length) return;
   throw new NotATraceError({
-    source: name, lines: read.stats.lines, calls: read.calls.length, knownCalls: known, sample,
-    expected: 'NT system calls', minShare: MIN_KNOWN_CALL_SHARE,
+    source: name,
+    lines: read.stats.lines,
+    calls: read.calls.length,
+    knownCalls: known,
+    sample,
+    expected: 'NT system calls',
+    minShare: MIN_KNOWN_CALL_SHARE,
   });
 }
 
@@ -65,7 +70,8 @@ Examples:
 
 function formatOption(values: ParsedValues): TraceFormat | 'auto' {
   const f = stringOption(values, 'format') ?? 'auto';
-  if (f !== 'raw' && f !== 'reduced' && f !== 'auto') throw new UsageError(`--format must be raw, reduced or auto, got ${JSON.stringify(f)}`);
+  if (f !== 'raw' && f !== 'reduced' && f !== 'auto')
+    throw new UsageError(`--format must be raw, reduced or auto, got ${JSON.stringify(f)}`);
   return f;
 }
 
@@ -120,7 +126,12 @@ const command: Command = {
     for (const s of emptySkipped) warn(io, `ntmaldetect reduce: warning: skipped empty file ${s}`);
     for (const t of targets) {
       // One table per input: the output is names, so ids need not be shared.
-      const options: ReadOptions = { format, table: new CallTable(), source: t.path === null ? 'standard input' : t.name, recoverEmbedded: values['recover-embedded'] === true };
+      const options: ReadOptions = {
+        format,
+        table: new CallTable(),
+        source: t.path === null ? 'standard input' : t.name,
+        recoverEmbedded: values['recover-embedded'] === true,
+      };
       let read: TraceRead;
       try {
         // A file is read synchronously through one reused buffer (the fastest path); standard input streams.

@@ -36,22 +36,45 @@ const malicious = readdirSync(join(corpusDir, 'raw', 'malicious')).map((f) => jo
 describe('ntmaldetect run', () => {
   it('--json: one event per line, ending with the final verdict detect() gives; exit code from the verdict', async () => {
     for (const log of [RAW_BENIGN, ...malicious]) {
-      const res = await cli(['run', '--model', modelPath, '--json', '--interval', '100ms', ...fake('-fake-replay', log, '-fake-batch', '200', '-fake-pause-ms', '30'), '--', process.execPath]);
-      const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: unknown; calls?: number });
+      const res = await cli([
+        'run',
+        '--model',
+        modelPath,
+        '--json',
+        '--interval',
+        '100ms',
+        ...fake('-fake-replay', log, '-fake-batch', '200', '-fake-pause-ms', '30'),
+        '--',
+        process.execPath,
+      ]);
+      const events = res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; verdict?: unknown; calls?: number });
       const final = events.at(-1)!;
       expect(final.type).toBe('final');
       expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
       const expected = await detect({ path: log }, { model });
       expect(final.verdict).toEqual(JSON.parse(JSON.stringify(verdictJson(expected))));
       // Every verdict inside the events is the one verdict record (docs/cli.md, "Verdict JSON").
-      for (const ev of events.filter((e) => e.verdict !== undefined)) expect(validateVerdict(ev.verdict), JSON.stringify(validateVerdict.errors)).toBe(true);
+      for (const ev of events.filter((e) => e.verdict !== undefined))
+        expect(validateVerdict(ev.verdict), JSON.stringify(validateVerdict.errors)).toBe(true);
       expect(res.code).toBe(expected.malicious ? 1 : 0);
       expect(res.stderr).toBe('');
     }
   });
 
   it('prints a live line per verdict and the final verdict with each member', async () => {
-    const res = await cli(['run', '--model', modelPath, '--interval', '100ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '100', '-fake-pause-ms', '40'), '--', process.execPath]);
+    const res = await cli([
+      'run',
+      '--model',
+      modelPath,
+      '--interval',
+      '100ms',
+      ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '100', '-fake-pause-ms', '40'),
+      '--',
+      process.execPath,
+    ]);
     const lines = res.stdout.trim().split('\n');
     const live = lines.filter((l) => /^\s+\d+\.\ds\s+[\d,]+ calls  /.test(l));
     expect(live.length).toBeGreaterThanOrEqual(2);
@@ -62,8 +85,34 @@ describe('ntmaldetect run', () => {
 
   it('exits 2 when NtTrace fails after some verdicts (1 if the verdict so far is malicious), still printing that verdict', async () => {
     for (const log of [RAW_BENIGN, ...malicious]) {
-      const res = await cli(['run', '--model', modelPath, '--json', '--interval', '50ms', ...fake('-fake-replay', log, '-fake-mode', 'fail', '-fake-after', '400', '-fake-exit-code', '3', '-fake-batch', '50', '-fake-pause-ms', '20'), '--', process.execPath]);
-      const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string }; verdict?: { malicious: boolean } });
+      const res = await cli([
+        'run',
+        '--model',
+        modelPath,
+        '--json',
+        '--interval',
+        '50ms',
+        ...fake(
+          '-fake-replay',
+          log,
+          '-fake-mode',
+          'fail',
+          '-fake-after',
+          '400',
+          '-fake-exit-code',
+          '3',
+          '-fake-batch',
+          '50',
+          '-fake-pause-ms',
+          '20',
+        ),
+        '--',
+        process.execPath,
+      ]);
+      const events = res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; error?: { code: string }; verdict?: { malicious: boolean } });
       expect(events.some((e) => e.type === 'verdict')).toBe(true);
       const final = events.at(-1)!;
       expect(final).toMatchObject({ type: 'final', error: { code: 'TRACER_FAILED' } });
@@ -79,8 +128,12 @@ describe('ntmaldetect run', () => {
     const noProgram = await cli(['run', '--model', modelPath, '--nttrace', FAKE, '--', 'no-such-program.exe'], { PATH: dir });
     expect(noProgram.stderr).toMatch(/^ntmaldetect: program not found: "no-such-program.exe"/);
     expect((await cli(['run', '--model', modelPath, '--nttrace', FAKE])).stderr).toMatch(/run needs a program/);
-    expect((await cli(['run', '--model', modelPath, '--interval', 'soon', '--', process.execPath])).stderr).toMatch(/--interval: expected a duration/);
-    expect((await cli(['run', '--model', modelPath, '--harsh', '--policy', 'any', '--', process.execPath])).stderr).toMatch(/--harsh means --policy all/);
+    expect((await cli(['run', '--model', modelPath, '--interval', 'soon', '--', process.execPath])).stderr).toMatch(
+      /--interval: expected a duration/,
+    );
+    expect((await cli(['run', '--model', modelPath, '--harsh', '--policy', 'any', '--', process.execPath])).stderr).toMatch(
+      /--harsh means --policy all/,
+    );
     const bat = await cli(['run', '--model', modelPath, '--nttrace', FAKE, '--', 'x.bat']);
     expect(bat.code).toBe(2);
     expect(bat.stderr).toMatch(/refusing to trace the batch script/);
@@ -90,7 +143,19 @@ describe('ntmaldetect run', () => {
     const pidFile = join(dir, 'stopped.pid');
     let signalled = false;
     const res = await cli(
-      ['run', '--model', modelPath, '--json', '--interval', '100ms', ...fake('-fake-replay', RAW_BENIGN, '-fake-mode', 'hang', '-fake-spawn', '-fake-pidfile', pidFile), '--', process.execPath, '-e', 'setInterval(()=>{},1000)'],
+      [
+        'run',
+        '--model',
+        modelPath,
+        '--json',
+        '--interval',
+        '100ms',
+        ...fake('-fake-replay', RAW_BENIGN, '-fake-mode', 'hang', '-fake-spawn', '-fake-pidfile', pidFile),
+        '--',
+        process.execPath,
+        '-e',
+        'setInterval(()=>{},1000)',
+      ],
       { PATH: process.env.PATH },
       (text) => {
         if (!signalled && text.includes('"type":"verdict"') && !text.includes('"calls":0')) {
@@ -102,7 +167,10 @@ describe('ntmaldetect run', () => {
     expect(signalled).toBe(true);
     // NtTrace's "Detached" comes on its standard output, which is passed through as the program's console.
     expect(res.stderr).toMatch(/^ntmaldetect: stopping: sending Ctrl\+C to NtTrace\.\.\.\nDetached\n$/);
-    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: { malicious: boolean } });
+    const events = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; verdict?: { malicious: boolean } });
     expect(events.at(-2)).toEqual({ type: 'exit', code: 0, signal: null });
     const final = events.at(-1)!;
     expect(final.type).toBe('final');
@@ -112,10 +180,21 @@ describe('ntmaldetect run', () => {
   });
 
   it("passes the program's console output to stderr, to --program-output F, or nowhere, never into the count", async () => {
-    const rawCalls = readFileSync(RAW_BENIGN, 'latin1').split('\n').filter((l) => /^Nt\w+\(.*\) => /.test(l)).length;
+    const rawCalls = readFileSync(RAW_BENIGN, 'latin1')
+      .split('\n')
+      .filter((l) => /^Nt\w+\(.*\) => /.test(l)).length;
     const printed = 'NtNtmdInjected( Handle=0x1 ) => 0\n';
     const batches = Math.ceil((readFileSync(RAW_BENIGN, 'latin1').split('\n').length - 1) / 500);
-    const args = (...extra: string[]) => ['run', '--model', modelPath, '--json', ...extra, ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '500', '-fake-console', printed), '--', process.execPath];
+    const args = (...extra: string[]) => [
+      'run',
+      '--model',
+      modelPath,
+      '--json',
+      ...extra,
+      ...fake('-fake-replay', RAW_BENIGN, '-fake-batch', '500', '-fake-console', printed),
+      '--',
+      process.execPath,
+    ];
     const finalCalls = (stdout: string) => (JSON.parse(stdout.trim().split('\n').at(-1)!) as { calls: number }).calls;
 
     const toStderr = await cli(args());
@@ -139,17 +218,32 @@ describe('ntmaldetect run', () => {
     const bad = await cli(args('--program-output', join(dir, 'no', 'such', 'f.txt')));
     expect(bad.code).toBe(2);
     // Checked before NtTrace starts, naming the missing folder.
-    expect(bad.stderr).toBe(`ntmaldetect: --program-output ${join(dir, 'no', 'such', 'f.txt')}: the folder ${join(dir, 'no', 'such')} does not exist\n`);
+    expect(bad.stderr).toBe(
+      `ntmaldetect: --program-output ${join(dir, 'no', 'such', 'f.txt')}: the folder ${join(dir, 'no', 'such')} does not exist\n`,
+    );
   });
 
   it('exits 3 when the final verdict is unfamiliar (0 with --unfamiliar-ok), as scan', async () => {
     // A real NtTrace log of Wine's hostname.exe: the corpus model knows none of its ten-grams.
     const wineLog = join(__dirname, '..', '..', '..', 'fixtures', 'nttrace', 'hostname.master.log');
-    const args = (...extra: string[]) => ['run', '--model', modelPath, '--json', ...extra, ...fake('-fake-replay', wineLog, '-fake-batch', '500'), '--', process.execPath];
+    const args = (...extra: string[]) => [
+      'run',
+      '--model',
+      modelPath,
+      '--json',
+      ...extra,
+      ...fake('-fake-replay', wineLog, '-fake-batch', '500'),
+      '--',
+      process.execPath,
+    ];
     const res = await cli(args());
     expect(res.code).toBe(3);
     const final = JSON.parse(res.stdout.trim().split('\n').at(-1) as string);
-    expect(final).toMatchObject({ type: 'final', calls: 148, verdict: { verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0 } });
+    expect(final).toMatchObject({
+      type: 'final',
+      calls: 148,
+      verdict: { verdict: 'unfamiliar', malicious: false, unfamiliar: true, knownNgrams: 0 },
+    });
     expect((await cli(args('--unfamiliar-ok'))).code).toBe(0);
     expect((await cli(args('--min-known', '0'))).code).toBe(3);
     const human = await cli(['run', '--model', modelPath, ...fake('-fake-replay', wineLog, '-fake-batch', '500'), '--', process.execPath]);
@@ -181,11 +275,23 @@ describe('ntmaldetect attach', () => {
     // A process that exits by itself after a few seconds, as a traced program would.
     const target = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
     await new Promise((r) => target.once('spawn', r));
-    const res = await cli(['attach', '--model', modelPath, '--json', '--interval', '200ms', ...fake('-fake-replay', RAW_BENIGN), String(target.pid)]);
-    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; calls?: number });
+    const res = await cli([
+      'attach',
+      '--model',
+      modelPath,
+      '--json',
+      '--interval',
+      '200ms',
+      ...fake('-fake-replay', RAW_BENIGN),
+      String(target.pid),
+    ]);
+    const events = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; calls?: number });
     expect(events.filter((e) => e.type === 'verdict').length).toBeGreaterThanOrEqual(2);
     expect(events.at(-1)).toMatchObject({ type: 'final' });
-    expect(res.stderr).toBe("");
+    expect(res.stderr).toBe('');
     expect(res.code).toBeLessThan(2);
     expect(isAlive(target.pid!)).toBe(false);
   });

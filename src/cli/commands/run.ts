@@ -131,8 +131,10 @@ function parsePid(text: string | undefined): number {
 }
 
 async function runCommand(mode: 'run' | 'attach', values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
-  if (mode === 'run' && positionals.length === 0) throw new UsageError('run needs a program: ntmaldetect run [options] -- program [args...]');
-  if (mode === 'attach' && positionals.length !== 1) throw new UsageError(`attach takes exactly one PID, got ${positionals.length} arguments`);
+  if (mode === 'run' && positionals.length === 0)
+    throw new UsageError('run needs a program: ntmaldetect run [options] -- program [args...]');
+  if (mode === 'attach' && positionals.length !== 1)
+    throw new UsageError(`attach takes exactly one PID, got ${positionals.length} arguments`);
   const intervalMs = durationOption(values, 'interval');
   const policy = policyFromArgs(values);
   const minKnownNgrams = numberOption(values, 'min-known', { min: 0, integer: true });
@@ -152,7 +154,12 @@ async function runCommand(mode: 'run' | 'attach', values: ParsedValues, position
   if (programOutputFile !== undefined) checkOutputFile(programOutputFile, io.cwd, '--program-output');
   if (traceDir !== undefined) checkInputDir(traceDir, io.cwd, '--trace-dir');
   const model = await modelFromArgs(values, io.cwd);
-  const programOutput = values['no-program-output'] === true ? 'ignore' : programOutputFile !== undefined ? openProgramOutput(resolve(io.cwd, programOutputFile)) : io.stderr;
+  const programOutput =
+    values['no-program-output'] === true
+      ? 'ignore'
+      : programOutputFile !== undefined
+        ? openProgramOutput(resolve(io.cwd, programOutputFile))
+        : io.stderr;
 
   const ac = new AbortController();
   const onSignal = (): void => {
@@ -217,7 +224,11 @@ function openProgramOutput(path: string): { fd: number; write: (chunk: Buffer) =
   try {
     fd = openSync(path, 'w');
   } catch (e) {
-    throw new RunnerError('PROGRAM_OUTPUT_FAILED', `cannot write the program output to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new RunnerError(
+      'PROGRAM_OUTPUT_FAILED',
+      `cannot write the program output to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   let failed = false;
   return {

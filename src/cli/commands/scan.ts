@@ -96,7 +96,11 @@ const command: Command = {
       ...(minKnownNgrams !== undefined ? { minKnownNgrams } : {}),
     };
     const settings = verdictSettings(model, options);
-    const { targets, emptySkipped: skipped } = await datasetTargets(await collectTargets(positionals, io.cwd), scanInput(values, model, io), io);
+    const { targets, emptySkipped: skipped } = await datasetTargets(
+      await collectTargets(positionals, io.cwd),
+      scanInput(values, model, io),
+      io,
+    );
     const notTraces: string[] = [];
     for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
     const width = Math.max(4, ...targets.map((t) => t.name.length));

@@ -65,12 +65,16 @@ function bytesOption(values: ParsedValues, name: string): number | undefined {
  * server, attached to the store once it is open.
  */
 async function followSetup(values: ParsedValues): Promise<
-  | { detector: import('../../reassess/swap.js').SwappableDetector; attach: (store: import('../../store/store.js').Store, log: (line: string) => void) => Promise<{ stop(): void }> }
+  | {
+      detector: import('../../reassess/swap.js').SwappableDetector;
+      attach: (store: import('../../store/store.js').Store, log: (line: string) => void) => Promise<{ stop(): void }>;
+    }
   | undefined
 > {
   const schedule = stringOption(values, 'reassess');
   if (schedule === undefined && values['follow-production'] !== true) return undefined;
-  if ((numberOption(values, 'threads', { min: 0, integer: true }) ?? 0) > 0) throw new UsageError('--threads cannot be combined with --follow-production / --reassess yet');
+  if ((numberOption(values, 'threads', { min: 0, integer: true }) ?? 0) > 0)
+    throw new UsageError('--threads cannot be combined with --follow-production / --reassess yet');
   const { SwappableDetector } = await import('../../reassess/swap.js');
   const { attachReassessment } = await import('../../reassess/serve-hook.js');
   const { parseCron } = await import('../../reassess/cron.js');
@@ -80,7 +84,8 @@ async function followSetup(values: ParsedValues): Promise<
   const detector = new SwappableDetector(await loadDetector(stringOption(values, 'model')));
   return {
     detector,
-    attach: (store, log) => attachReassessment(store, detector, { schedule, utc: values.utc === true, reassess: reassessOptions(values), log }),
+    attach: (store, log) =>
+      attachReassessment(store, detector, { schedule, utc: values.utc === true, reassess: reassessOptions(values), log }),
   };
 }
 
@@ -89,7 +94,8 @@ async function tlsFiles(values: ParsedValues): Promise<{ cert: Buffer; key: Buff
   const certPath = stringOption(values, 'tls-cert');
   const keyPath = stringOption(values, 'tls-key');
   if (certPath === undefined && keyPath === undefined) return undefined;
-  if (certPath === undefined || keyPath === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both (a PEM certificate chain and its private key)');
+  if (certPath === undefined || keyPath === undefined)
+    throw new UsageError('--tls-cert and --tls-key go together: give both (a PEM certificate chain and its private key)');
   const { readFile } = await import('node:fs/promises');
   const read = async (path: string, option: string): Promise<Buffer> => {
     try {
@@ -97,7 +103,9 @@ async function tlsFiles(values: ParsedValues): Promise<{ cert: Buffer; key: Buff
       if (!bytes.includes('-----BEGIN')) throw new Error('not a PEM file (no -----BEGIN line)');
       return bytes;
     } catch (e) {
-      throw new UsageError(`${option} ${path}: ${(e as NodeJS.ErrnoException).code !== undefined ? `cannot read it: ${readFailure(e)}` : (e as Error).message}`);
+      throw new UsageError(
+        `${option} ${path}: ${(e as NodeJS.ErrnoException).code !== undefined ? `cannot read it: ${readFailure(e)}` : (e as Error).message}`,
+      );
     }
   };
   return { cert: await read(certPath, '--tls-cert'), key: await read(keyPath, '--tls-key') };
@@ -150,7 +158,14 @@ const command: Command = {
     // (src/server/gc.ts), unless asked not to, already set, or run from the sources.
     const script = fileURLToPath(new URL('../main.js', import.meta.url));
     if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
-      return gc.runWithServerFlags({ script, args: [...(io.debug === true ? ['--debug'] : []), ...(io.quiet === true ? ['--quiet'] : []), 'serve', ...toArgs(values)], env: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr });
+      return gc.runWithServerFlags({
+        script,
+        args: [...(io.debug === true ? ['--debug'] : []), ...(io.quiet === true ? ['--quiet'] : []), 'serve', ...toArgs(values)],
+        env: io.env,
+        cwd: io.cwd,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
     }
     const tls = await tlsFiles(values);
     const rate = numberOption(values, 'rate', { min: 0 }) ?? 100;
@@ -182,8 +197,13 @@ const command: Command = {
       },
       logger: values.log === true,
     });
-    const attachment = follow ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`)) : undefined;
-    println(io.stdout, `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, V8 GC: ${gc.gcSetting()}, detection threads: ${follow ? 0 : threads})`);
+    const attachment = follow
+      ? await follow.attach(server.backend.store, (line) => println(io.stdout, `ntmaldetect serve: ${line}`))
+      : undefined;
+    println(
+      io.stdout,
+      `ntmaldetect serve: listening on ${server.url} (store: ${server.backend.kind}, model: ${server.detector.model.name} ${server.detector.model.sha256.slice(0, 12)}, V8 GC: ${gc.gcSetting()}, detection threads: ${follow ? 0 : threads})`,
+    );
     // The first signal stops gracefully; another one more than a second later ends the
     // process at once. (A terminal's Ctrl+C reaches serve's child twice within
     // milliseconds: from the terminal and passed on by the parent; that counts as one.)

@@ -89,13 +89,19 @@ function importProgress(progress: ProgressLine): ((p: ImportProgress) => void) |
 
 function printImport(io: CliIO, store: Store, r: ImportReport): void {
   const out = io.stdout;
-  println(out, `imported ${r.files} files (${mb(r.bytes)} MB) in ${(r.elapsedMs / 1000).toFixed(2)} s into ${store.location} (${store.backend})`);
+  println(
+    out,
+    `imported ${r.files} files (${mb(r.bytes)} MB) in ${(r.elapsedMs / 1000).toFixed(2)} s into ${store.location} (${store.backend})`,
+  );
   println(out, `  new: ${r.submissions} submissions, ${r.traces} distinct traces, ${r.rawLogs} raw logs`);
   println(out, `  duplicates of a stored trace: ${r.duplicates.length}; already stored: ${r.alreadyStored.length}`);
   println(out, `  empty files (recorded, not traces): ${r.empty.length}`);
   for (const n of r.empty) println(out, `    ${n}`);
   for (const c of r.labelConflicts) {
-    println(out, `  label conflict: ${c.name} says ${c.label}, its trace ${c.traceSha256.slice(0, 12)} is ${c.storedLabel} (kept; use 'store label')`);
+    println(
+      out,
+      `  label conflict: ${c.name} says ${c.label}, its trace ${c.traceSha256.slice(0, 12)} is ${c.storedLabel} (kept; use 'store label')`,
+    );
   }
   if (r.expiredRawLogs > 0) println(out, `  raw logs removed by retention: ${r.expiredRawLogs}`);
   println(out, `  failed: ${r.failed.length}`);
@@ -105,20 +111,32 @@ function printImport(io: CliIO, store: Store, r: ImportReport): void {
 function printStats(io: CliIO, s: StoreStats): void {
   const out = io.stdout;
   println(out, `store ${s.location} (${s.backend}, schema ${s.schemaVersion})`);
-  println(out, `submissions ${s.submissions} (empty ${s.emptySubmissions}), distinct traces ${s.traces}, duplicate files ${s.duplicateSubmissions}, calls ${s.calls}`);
+  println(
+    out,
+    `submissions ${s.submissions} (empty ${s.emptySubmissions}), distinct traces ${s.traces}, duplicate files ${s.duplicateSubmissions}, calls ${s.calls}`,
+  );
   println(out, 'label      submissions  traces  empty');
   for (const [name, c] of Object.entries(s.byLabel)) {
-    println(out, `${name.padEnd(10)} ${String(c.submissions).padStart(11)}  ${String(c.traces).padStart(6)}  ${String(c.empty).padStart(5)}`);
+    println(
+      out,
+      `${name.padEnd(10)} ${String(c.submissions).padStart(11)}  ${String(c.traces).padStart(6)}  ${String(c.empty).padStart(5)}`,
+    );
   }
   println(out, 'source     submissions  traces  empty');
   for (const c of s.bySource) {
-    println(out, `${c.source.padEnd(10)} ${String(c.submissions).padStart(11)}  ${String(c.traces).padStart(6)}  ${String(c.empty).padStart(5)}`);
+    println(
+      out,
+      `${c.source.padEnd(10)} ${String(c.submissions).padStart(11)}  ${String(c.traces).padStart(6)}  ${String(c.empty).padStart(5)}`,
+    );
   }
   if (s.duplicateGroups.length > 0) {
     println(out, `traces submitted more than once: ${s.duplicateGroups.length}`);
     for (const g of s.duplicateGroups) println(out, `  ${g.traceSha256.slice(0, 12)}  ${g.names.join(', ')}`);
   }
-  println(out, `relabelled traces ${s.relabelledTraces}; raw logs ${s.rawLogs} (retention ${s.rawLogRetentionDays === null ? 'forever' : `${s.rawLogRetentionDays} days`})`);
+  println(
+    out,
+    `relabelled traces ${s.relabelledTraces}; raw logs ${s.rawLogs} (retention ${s.rawLogRetentionDays === null ? 'forever' : `${s.rawLogRetentionDays} days`})`,
+  );
   println(
     out,
     `bytes: files ${mb(s.fileBytes)} MB, stored sequences ${mb(s.storedBytes.sequences)} MB, originals ${mb(s.storedBytes.originals)} MB, raw logs ${mb(s.storedBytes.rawLogs)} MB`,
@@ -193,10 +211,12 @@ const command: Command = {
     }
     const action = actionWord as Action;
     for (const [opt, actions] of Object.entries(ONLY)) {
-      if (values[opt] !== undefined && !actions.includes(action)) throw new UsageError(`store ${action}: --${opt} applies to store ${actions.join('/')} only`);
+      if (values[opt] !== undefined && !actions.includes(action))
+        throw new UsageError(`store ${action}: --${opt} applies to store ${actions.join('/')} only`);
     }
     const maxArgs: Record<Action, number> = { init: 0, import: 1, export: 1, stats: 0, label: 2, delete: 1, retention: 1, check: 0 };
-    if (args.length > maxArgs[action]) throw new UsageError(`store ${action}: unexpected argument ${JSON.stringify(args[maxArgs[action]])}`);
+    if (args.length > maxArgs[action])
+      throw new UsageError(`store ${action}: unexpected argument ${JSON.stringify(args[maxArgs[action]])}`);
     const json = values.json === true;
     const batch = numberOption(values, 'batch', { min: 1, integer: true });
     const db = stringOption(values, 'db');
@@ -205,23 +225,30 @@ const command: Command = {
     const benign = listOption(values, 'benign');
     const malicious = listOption(values, 'malicious');
     if (action === 'import') {
-      if (args.length === 1 && (benign.length || malicious.length)) throw new UsageError('store import: give a FOLDER or --benign/--malicious, not both');
-      if (args.length === 0 && !benign.length && !malicious.length) throw new UsageError('store import: give a FOLDER in the NtMalDetect layout, or --benign/--malicious');
+      if (args.length === 1 && (benign.length || malicious.length))
+        throw new UsageError('store import: give a FOLDER or --benign/--malicious, not both');
+      if (args.length === 0 && !benign.length && !malicious.length)
+        throw new UsageError('store import: give a FOLDER in the NtMalDetect layout, or --benign/--malicious');
       if (listOption(values, 'source').length > 1) throw new UsageError('store import: --source given more than once');
     }
-    if ((action === 'export' || action === 'delete') && args.length === 0) throw new UsageError(`store ${action}: give ${action === 'export' ? 'a folder' : 'a REF'}`);
+    if ((action === 'export' || action === 'delete') && args.length === 0)
+      throw new UsageError(`store ${action}: give ${action === 'export' ? 'a folder' : 'a REF'}`);
     if (action === 'label' && args.length === 0) throw new UsageError('store label: give a REF (and a label to change it)');
     let retention: number | null | undefined;
     if (action === 'retention' && args.length === 1) {
       const d = args[0] === 'off' ? null : Number(args[0]);
-      if (d !== null && (!Number.isFinite(d) || d < 0)) throw new UsageError(`store retention: expected a number of days or 'off', got ${JSON.stringify(args[0])}`);
+      if (d !== null && (!Number.isFinite(d) || d < 0))
+        throw new UsageError(`store retention: expected a number of days or 'off', got ${JSON.stringify(args[0])}`);
       retention = d;
     }
 
     // The paths before the store is opened (and perhaps created).
     if (action === 'import' && args.length === 1) checkInputDir(args[0], io.cwd, 'store import');
     if (action === 'import') {
-      for (const [opt, list] of [['--benign', benign], ['--malicious', malicious]] as const) {
+      for (const [opt, list] of [
+        ['--benign', benign],
+        ['--malicious', malicious],
+      ] as const) {
         for (const p of list) if (!existsSync(pathResolve(io.cwd, p))) throw new InputPathError(opt, p, 'no such file or folder');
       }
     }
@@ -281,7 +308,10 @@ const command: Command = {
             if (json) println(io.stdout, JSON.stringify(history));
             else {
               for (const e of history) {
-                println(io.stdout, `${e.traceSha256.slice(0, 12)}  ${e.at.toISOString()}  ${e.label.padEnd(9)}  ${e.source}${e.reason ? `: ${e.reason}` : ''}`);
+                println(
+                  io.stdout,
+                  `${e.traceSha256.slice(0, 12)}  ${e.at.toISOString()}  ${e.label.padEnd(9)}  ${e.source}${e.reason ? `: ${e.reason}` : ''}`,
+                );
               }
             }
             return 0;
@@ -290,7 +320,10 @@ const command: Command = {
           if (json) println(io.stdout, JSON.stringify(changes));
           else {
             for (const c of changes) {
-              println(io.stdout, `${c.traceSha256.slice(0, 12)} (${c.names.join(', ')}): ${c.changed ? `${c.from} -> ${c.to}` : `already ${c.to}`}`);
+              println(
+                io.stdout,
+                `${c.traceSha256.slice(0, 12)} (${c.names.join(', ')}): ${c.changed ? `${c.from} -> ${c.to}` : `already ${c.to}`}`,
+              );
             }
           }
           return 0;
@@ -305,7 +338,10 @@ const command: Command = {
           const r = await store.verify();
           if (json) println(io.stdout, JSON.stringify(r));
           else {
-            println(io.stdout, `checked ${r.traces} traces and ${r.submissions} submissions: ${r.problems.length === 0 ? 'no problem' : `${r.problems.length} problems`}`);
+            println(
+              io.stdout,
+              `checked ${r.traces} traces and ${r.submissions} submissions: ${r.problems.length === 0 ? 'no problem' : `${r.problems.length} problems`}`,
+            );
             for (const p of r.problems) println(io.stdout, `  ${p}`);
           }
           return r.problems.length === 0 ? 0 : 1;
@@ -315,7 +351,11 @@ const command: Command = {
           if (retention !== undefined) removed = await store.setRawLogRetention(retention);
           const days = await store.rawLogRetention();
           if (json) println(io.stdout, JSON.stringify({ days, removed }));
-          else println(io.stdout, `raw logs kept ${days === null ? 'forever' : `${days} days`}${removed ? `; removed ${removed} older raw logs` : ''}`);
+          else
+            println(
+              io.stdout,
+              `raw logs kept ${days === null ? 'forever' : `${days} days`}${removed ? `; removed ${removed} older raw logs` : ''}`,
+            );
           return 0;
         }
       }

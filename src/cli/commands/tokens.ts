@@ -91,7 +91,8 @@ const command: Command = {
       rotate: ['grace', 'ttl'],
     };
     for (const k of ['name', 'scopes', 'worker', 'ttl', 'grace', 'json']) {
-      if (values[k] !== undefined && !allowed[action as (typeof ACTIONS)[number]].includes(k)) throw new UsageError(`tokens ${action} takes no --${k}`);
+      if (values[k] !== undefined && !allowed[action as (typeof ACTIONS)[number]].includes(k))
+        throw new UsageError(`tokens ${action} takes no --${k}`);
     }
     let scopes: ReturnType<typeof parseScopes> = [];
     const name = stringOption(values, 'name');
@@ -109,11 +110,13 @@ const command: Command = {
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      if (worker !== undefined && !scopes.includes('worker')) throw new UsageError('--worker binds a token with the worker scope: add worker to --scopes or drop --worker');
+      if (worker !== undefined && !scopes.includes('worker'))
+        throw new UsageError('--worker binds a token with the worker scope: add worker to --scopes or drop --worker');
     } else if (action === 'list') {
       if (rest.length) throw new UsageError('tokens list takes no positional argument');
     } else {
-      if (rest.length !== 1 || !TOKEN_ID_RE.test(rest[0])) throw new UsageError(`tokens ${action} needs one token id (12 hex digits, see tokens list)`);
+      if (rest.length !== 1 || !TOKEN_ID_RE.test(rest[0]))
+        throw new UsageError(`tokens ${action} needs one token id (12 hex digits, see tokens list)`);
       if (action === 'bind' && worker === undefined) throw new UsageError('tokens bind needs --worker NAME');
       if (action === 'renew' && ttlMs === undefined) throw new UsageError('tokens renew needs --ttl, e.g. --ttl 30d');
     }
@@ -126,21 +129,30 @@ const command: Command = {
     try {
       if (action === 'create') {
         const t = await backend.createToken(name!, scopes, { worker, ttlMs });
-        println(io.stderr, `created token ${t.id} (${name}; scopes ${scopes.join(',')}${describe(t.record)}); it is shown once, keep it secret:`);
+        println(
+          io.stderr,
+          `created token ${t.id} (${name}; scopes ${scopes.join(',')}${describe(t.record)}); it is shown once, keep it secret:`,
+        );
         println(io.stdout, t.token);
         return 0;
       }
       if (action === 'revoke') {
         const r = await backend.revokeToken(rest[0]);
         if (!r) return noToken('active token');
-        println(io.stdout, `revoked ${rest[0]}: ${r.marked} trace record${r.marked === 1 ? '' : 's'} marked suspect, ${r.released} claim${r.released === 1 ? '' : 's'} put back in the queue`);
+        println(
+          io.stdout,
+          `revoked ${rest[0]}: ${r.marked} trace record${r.marked === 1 ? '' : 's'} marked suspect, ${r.released} claim${r.released === 1 ? '' : 's'} put back in the queue`,
+        );
         return 0;
       }
       if (action === 'bind') {
         const b = await backend.bindToken(rest[0], worker!, ttlMs);
         if (!b) return noToken('active worker token');
         if (!b.bound && b.record.workerName !== worker) {
-          println(io.stderr, `ntmaldetect: token ${rest[0]} is already bound to worker ${JSON.stringify(b.record.workerName)}: a binding is made once; rotate it or create a token for the other worker`);
+          println(
+            io.stderr,
+            `ntmaldetect: token ${rest[0]} is already bound to worker ${JSON.stringify(b.record.workerName)}: a binding is made once; rotate it or create a token for the other worker`,
+          );
           return 1;
         }
         println(io.stdout, `bound ${rest[0]} to worker ${worker}${describe(b.record)}`);
@@ -155,14 +167,25 @@ const command: Command = {
       if (action === 'rotate') {
         const t = await backend.rotateToken(rest[0], graceMs ?? 0, { ttlMs });
         if (!t) return noToken('active token');
-        println(io.stderr, `token ${rest[0]} replaced by ${t.id}${describe(t.record)}; the old one stops ${graceMs ? `at ${t.old.expiresAt!.toISOString()}` : 'now'}. The new token is shown once, keep it secret:`);
+        println(
+          io.stderr,
+          `token ${rest[0]} replaced by ${t.id}${describe(t.record)}; the old one stops ${graceMs ? `at ${t.old.expiresAt!.toISOString()}` : 'now'}. The new token is shown once, keep it secret:`,
+        );
         println(io.stdout, t.token);
         return 0;
       }
       const tokens = await backend.listTokens();
       const now = Date.now();
       const state = (t: (typeof tokens)[number]): string =>
-        t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt.getTime() <= now ? (t.rotatedTo ? 'rotated' : 'expired') : t.legacy ? 'legacy' : 'active';
+        t.revokedAt
+          ? 'revoked'
+          : t.expiresAt && t.expiresAt.getTime() <= now
+            ? t.rotatedTo
+              ? 'rotated'
+              : 'expired'
+            : t.legacy
+              ? 'legacy'
+              : 'active';
       if (values.json === true) {
         for (const t of tokens) {
           println(
@@ -182,13 +205,23 @@ const command: Command = {
           );
         }
       } else {
-        println(io.stdout, `${'id'.padEnd(12)}  ${'created'.padEnd(19)}  ${'expires'.padEnd(19)}  ${'state'.padEnd(7)}  ${'scopes'.padEnd(24)}  ${'worker'.padEnd(16)}  name`);
+        println(
+          io.stdout,
+          `${'id'.padEnd(12)}  ${'created'.padEnd(19)}  ${'expires'.padEnd(19)}  ${'state'.padEnd(7)}  ${'scopes'.padEnd(24)}  ${'worker'.padEnd(16)}  name`,
+        );
         for (const t of tokens) {
           const day = (d: Date | null): string => (d ? d.toISOString().slice(0, 19) : '-').padEnd(19);
-          println(io.stdout, `${t.id}  ${day(t.createdAt)}  ${day(t.expiresAt)}  ${state(t).padEnd(7)}  ${t.scopes.join(',').padEnd(24)}  ${(t.workerName ?? '-').padEnd(16)}  ${t.name}`);
+          println(
+            io.stdout,
+            `${t.id}  ${day(t.createdAt)}  ${day(t.expiresAt)}  ${state(t).padEnd(7)}  ${t.scopes.join(',').padEnd(24)}  ${(t.workerName ?? '-').padEnd(16)}  ${t.name}`,
+          );
         }
         const legacy = tokens.filter((t) => state(t) === 'legacy');
-        if (legacy.length) warn(io, `warning: ${legacy.length} legacy worker token${legacy.length === 1 ? '' : 's'} (not bound to a worker name, no expiry): bind (tokens bind ID --worker NAME) or rotate them`);
+        if (legacy.length)
+          warn(
+            io,
+            `warning: ${legacy.length} legacy worker token${legacy.length === 1 ? '' : 's'} (not bound to a worker name, no expiry): bind (tokens bind ID --worker NAME) or rotate them`,
+          );
       }
       return 0;
     } finally {
@@ -203,7 +236,10 @@ function describe(t: { workerName: string | null; expiresAt: Date | null }): str
 }
 
 async function loadServer() {
-  const [{ openServerBackend }, { parseScopes, parseLifetime, TOKEN_ID_RE }] = await Promise.all([import('../../server/store-backend.js'), import('../../server/tokens.js')]);
+  const [{ openServerBackend }, { parseScopes, parseLifetime, TOKEN_ID_RE }] = await Promise.all([
+    import('../../server/store-backend.js'),
+    import('../../server/tokens.js'),
+  ]);
   return { openServerBackend, parseScopes, parseLifetime, TOKEN_ID_RE };
 }
 

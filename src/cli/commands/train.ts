@@ -6,7 +6,16 @@ import { resolve } from 'node:path';
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption, warn } from '../command.js';
 import { count, policyFromArgs, readKey } from '../model-args.js';
-import { alphabetFromArgs, alphabetHelp, alphabetOption, columnsFromArgs, formatFromArgs, formatHelp, formatOptions, isTableForm } from '../dataset-args.js';
+import {
+  alphabetFromArgs,
+  alphabetHelp,
+  alphabetOption,
+  columnsFromArgs,
+  formatFromArgs,
+  formatHelp,
+  formatOptions,
+  isTableForm,
+} from '../dataset-args.js';
 import { commandProgress } from '../progress.js';
 import { InputPathError, checkOutputFile, parseJsonFile, readFailure } from '../paths.js';
 import type { ModelConfigInput } from '../../model/config.js';
@@ -69,7 +78,10 @@ Examples:
  */
 function warnUnfamiliar(io: CliIO, model: Model, corpus: Corpus): void {
   const threshold = model.config.minKnownNgrams ?? MIN_KNOWN_NGRAMS;
-  const X = model.tfidf.transform(corpus.docs.map((d) => d.calls), corpus.table);
+  const X = model.tfidf.transform(
+    corpus.docs.map((d) => d.calls),
+    corpus.table,
+  );
   let under = 0;
   for (let r = 0; r < X.rows; r++) if (X.indptr[r + 1] - X.indptr[r] < threshold) under++;
   if (under === 0) return;
@@ -126,11 +138,16 @@ const command: Command = {
     const data = list(values.data).map((p) => resolve(io.cwd, p));
     const format = formatFromArgs(values);
     const columns = columnsFromArgs(values, format ?? 'nttrace');
-    if (data.length && !isTableForm(format ?? 'nttrace')) throw new UsageError('train: --data FILE is a labelled table: give --format csv or --format tsv');
-    if (data.length && (corpusDir !== undefined || benign.length || malicious.length)) throw new UsageError('train: give --data, --corpus or --benign/--malicious, not two of them');
-    if (corpusDir !== undefined && (benign.length || malicious.length)) throw new UsageError('train: give --corpus or --benign/--malicious, not both');
+    if (data.length && !isTableForm(format ?? 'nttrace'))
+      throw new UsageError('train: --data FILE is a labelled table: give --format csv or --format tsv');
+    if (data.length && (corpusDir !== undefined || benign.length || malicious.length))
+      throw new UsageError('train: give --data, --corpus or --benign/--malicious, not two of them');
+    if (corpusDir !== undefined && (benign.length || malicious.length))
+      throw new UsageError('train: give --corpus or --benign/--malicious, not both');
     if (!data.length && corpusDir === undefined && (!benign.length || !malicious.length)) {
-      throw new UsageError(`train: give --corpus DIR, or both --benign and --malicious${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`);
+      throw new UsageError(
+        `train: give --corpus DIR, or both --benign and --malicious${isTableForm(format ?? 'nttrace') ? ', or --data FILE' : ''}`,
+      );
     }
     const out = stringOption(values, 'out');
     if (out === undefined) throw new UsageError('train: --out F is required (the model file to write)');
@@ -159,7 +176,9 @@ const command: Command = {
       ...(seed !== undefined ? { seed } : {}),
       ...(format !== undefined ? { input: format } : {}),
       ...(alphabetFromArgs(values) !== undefined ? { alphabet: alphabetFromArgs(values) } : {}),
-      ...(numberOption(values, 'min-known', { min: 0, integer: true }) !== undefined ? { minKnownNgrams: numberOption(values, 'min-known', { min: 0, integer: true }) } : {}),
+      ...(numberOption(values, 'min-known', { min: 0, integer: true }) !== undefined
+        ? { minKnownNgrams: numberOption(values, 'min-known', { min: 0, integer: true }) }
+        : {}),
     };
     let config = trainConfig(options);
     if (alphabetImplied(options)) println(io.stderr, `alphabet: custom (from --format ${inputOf(config)})`);
@@ -172,7 +191,9 @@ const command: Command = {
         progress.clear();
         warn(io, `ntmaldetect train: warning: ${m}`);
       },
-      ...(progress.enabled ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) } : {}),
+      ...(progress.enabled
+        ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) }
+        : {}),
     });
     if (preset === 'auto') {
       // auto: the configuration is chosen on this corpus by inner cross-validation, as train() does.
@@ -183,7 +204,15 @@ const command: Command = {
         corpus.table,
         { seed: config.seed, alphabet: alphabetOf(config) },
       );
-      config = trainConfig({ ...options, preset: undefined, config: { ...chosen.config, ...(config.alphabet ? { alphabet: config.alphabet } : {}), ...(config.input ? { input: config.input } : {}) } });
+      config = trainConfig({
+        ...options,
+        preset: undefined,
+        config: {
+          ...chosen.config,
+          ...(config.alphabet ? { alphabet: config.alphabet } : {}),
+          ...(config.input ? { input: config.input } : {}),
+        },
+      });
     }
     // Fitting: the tf-idf step, then each member (its calibration too when asked).
     const steps = 1 + config.members.length;
@@ -226,10 +255,17 @@ const command: Command = {
     };
     if (values.json === true) println(io.stdout, JSON.stringify(summary));
     else {
-      println(io.stdout, `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`);
+      println(
+        io.stdout,
+        `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`,
+      );
       const [lo, hi] = config.tfidf.ngramRange;
-      println(io.stdout, `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls`);
-      for (const m of summary.members) println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
+      println(
+        io.stdout,
+        `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls`,
+      );
+      for (const m of summary.members)
+        println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
       println(io.stdout, `policy ${summary.policy}, seed ${summary.seed}${summary.signed ? ', signed' : ''}`);
       println(io.stdout, `wrote ${out} (${count(bytes)} bytes) in ${seconds.toFixed(1)} s`);
     }

@@ -74,7 +74,6 @@ function readToken(values: Parameters<Command['run']>[0], env: Record<string, st
   return token;
 }
 
-
 const command: Command = {
   name: 'worker',
   help,
@@ -142,8 +141,13 @@ const command: Command = {
         onEvent(e) {
           const at = new Date().toISOString();
           if (e.type === 'claimed') println(io.stdout, `${at} claimed ${e.sha256} (${e.name}), tracing for at most ${e.timeLimitMs} ms`);
-          else if (e.type === 'traced') println(io.stdout, `${at} traced ${e.sha256}: ${e.calls} calls in ${Math.round(e.elapsedMs)} ms (${e.ended})`);
-          else if (e.type === 'posted') println(io.stdout, `${at} posted ${e.sha256}: ${e.program.status}${e.program.trace ? `, ${e.program.trace.verdict.verdict ?? (e.program.trace.verdict.malicious ? 'malicious' : 'benign')}` : ''}`);
+          else if (e.type === 'traced')
+            println(io.stdout, `${at} traced ${e.sha256}: ${e.calls} calls in ${Math.round(e.elapsedMs)} ms (${e.ended})`);
+          else if (e.type === 'posted')
+            println(
+              io.stdout,
+              `${at} posted ${e.sha256}: ${e.program.status}${e.program.trace ? `, ${e.program.trace.verdict.verdict ?? (e.program.trace.verdict.malicious ? 'malicious' : 'benign')}` : ''}`,
+            );
           else if (e.type === 'failed') println(io.stderr, `${at} failed ${e.sha256}: ${e.error}`);
           else if (e.type === 'released') println(io.stderr, `${at} pre-flight failed on ${e.sha256}: ${e.error} (claim ${e.outcome})`);
           else if (e.type === 'lost') println(io.stderr, `${at} lost the claim on ${e.sha256} (expired): the trace was not stored`);

@@ -15,7 +15,7 @@ export function syntheticItems(prefix: string, options: SyntheticOptions & { ran
   const rng = new Mt19937((options.seed ?? 0) + 1000);
   return c.traces.map((calls, i) => ({
     name: `${prefix}${String(i).padStart(4, '0')}.txt`,
-    label: options.randomLabels ? ((rng.random() < 0.5 ? 0 : 1)) : (c.labels[i] as 0 | 1),
+    label: options.randomLabels ? (rng.random() < 0.5 ? 0 : 1) : (c.labels[i] as 0 | 1),
     bytes: new TextEncoder().encode(calls.join('\n') + '\n'),
     source: prefix,
   }));

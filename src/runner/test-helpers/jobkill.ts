@@ -36,7 +36,10 @@ export function buildJobKill(): Found<{ exe: string; builtMs: number }> {
   const started = Date.now();
   const r = spawnSync(MINGW_GCC, jobKillBuildArgs(tmp), { stdio: 'pipe', timeout: 120_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    return { ok: false, reason: `${MINGW_GCC} not installed, so jobkill.exe cannot be built (apt-get install gcc-mingw-w64-x86-64; .ci/run installs it)` };
+    return {
+      ok: false,
+      reason: `${MINGW_GCC} not installed, so jobkill.exe cannot be built (apt-get install gcc-mingw-w64-x86-64; .ci/run installs it)`,
+    };
   }
   if (r.status !== 0 || !existsSync(tmp)) {
     rmSync(tmp, { force: true });

@@ -80,7 +80,10 @@ export function v10Build(): Found<{ exe: string; builtMs: number }> {
   const exe = join(out, 'NtTrace.exe');
   if (existsSync(exe) && existsSync(join(out, 'NtTrace.cfg'))) return { ok: true, exe, builtMs: 0 };
   if (onPath('x86_64-w64-mingw32-g++') === undefined) {
-    return { ok: false, reason: 'x86_64-w64-mingw32-g++ not installed, so NtTrace v1.0 cannot be built (apt-get install g++-mingw-w64-x86-64 libwine-dev)' };
+    return {
+      ok: false,
+      reason: 'x86_64-w64-mingw32-g++ not installed, so NtTrace v1.0 cannot be built (apt-get install g++-mingw-w64-x86-64 libwine-dev)',
+    };
   }
   const tarball = join(NTTRACE_WINE_DIR, 'src', 'NtTrace-v1.0.tar.gz');
   if (!existsSync(tarball)) return { ok: false, reason: `${tarball} not found` };
@@ -90,7 +93,10 @@ export function v10Build(): Found<{ exe: string; builtMs: number }> {
     const untar = spawnSync('tar', ['xzf', tarball, '-C', src], { stdio: 'pipe' });
     if (untar.status !== 0) return { ok: false, reason: `cannot extract ${tarball}: ${untar.stderr.toString().trim()}` };
     mkdirSync(dirname(out), { recursive: true });
-    const build = spawnSync(join(NTTRACE_WINE_DIR, 'build.sh'), ['--v1.0', join(src, 'NtTrace-v1.0'), out], { stdio: 'pipe', timeout: 300_000 });
+    const build = spawnSync(join(NTTRACE_WINE_DIR, 'build.sh'), ['--v1.0', join(src, 'NtTrace-v1.0'), out], {
+      stdio: 'pipe',
+      timeout: 300_000,
+    });
     if (build.status !== 0 || !existsSync(exe)) {
       return { ok: false, reason: `building NtTrace v1.0 failed: ${build.stderr.toString().trim().split('\n').slice(-3).join(' / ')}` };
     }

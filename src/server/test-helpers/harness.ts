@@ -100,7 +100,10 @@ let detector: Promise<ModelDetector> | undefined;
  */
 export function testDetector(): Promise<ModelDetector> {
   detector ??= (async () => {
-    const model = await train({ benign: corpusFiles('sysBEN').slice(0, 12), malicious: corpusFiles('sysMAL').slice(0, 12) }, { preset: 'ntmaldetect-2018' });
+    const model = await train(
+      { benign: corpusFiles('sysBEN').slice(0, 12), malicious: corpusFiles('sysMAL').slice(0, 12) },
+      { preset: 'ntmaldetect-2018' },
+    );
     return new ModelDetector(await loadModel(model.toBytes()), { name: 'test.ntmd', source: 'file' });
   })();
   return detector;

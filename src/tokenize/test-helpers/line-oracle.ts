@@ -6,8 +6,17 @@
  * this does, however its input is cut into chunks.
  */
 import {
-  NOT_EVENT, PROCESS_START, commandLineOpen, endsWithQuote, eventKind, findEmbeddedCall, hasCallEnd, hasPreEnd, isReadError,
-  skipIdPrefix, skipTimePrefix,
+  NOT_EVENT,
+  PROCESS_START,
+  commandLineOpen,
+  endsWithQuote,
+  eventKind,
+  findEmbeddedCall,
+  hasCallEnd,
+  hasPreEnd,
+  isReadError,
+  skipIdPrefix,
+  skipTimePrefix,
 } from '../syntax.js';
 import { LINE_HEAD, LINE_TAIL } from '../reader.js';
 import type { LineStats } from '../types.js';
@@ -26,7 +35,17 @@ const text = (b: Uint8Array, s: number, e: number): string => Buffer.from(b.suba
 
 /** Reads `input` (not gzip) as `format` says, line by line. */
 export function oracleRead(input: Uint8Array, format: 'raw' | 'reduced', recoverEmbedded = false): OracleRead {
-  const stats: LineStats = { lines: 0, calls: 0, preCalls: 0, embeddedCalls: 0, events: 0, programOutput: 0, unparseable: 0, cutCalls: 0, blank: 0 };
+  const stats: LineStats = {
+    lines: 0,
+    calls: 0,
+    preCalls: 0,
+    embeddedCalls: 0,
+    events: 0,
+    programOutput: 0,
+    unparseable: 0,
+    cutCalls: 0,
+    blank: 0,
+  };
   const names: string[] = [];
   // The lines: split at each "\n"; a last line without one is the input's last (maybe cut).
   const lines: { bytes: Uint8Array; last: boolean }[] = [];
