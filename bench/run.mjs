@@ -24,6 +24,7 @@ const BENCHMARKS = {
   speed: ['speed-vs-sklearn.mjs', 'whole-process fit and one-trace detect, 2018 model: vs scikit-learn, ml-naivebayes, ml-svm'],
   'model-load': ['model-load.mjs', 'model file size, warm load, cold detect: .ntmd vs scikit-learn\'s pickle'],
   'model-load-ab': ['model-load-ab.mjs', 'model load CPU and peak RSS: two builds side by side (MODEL DIST_A DIST_B)'],
+  anatomy: ['anatomy.mjs', 'where train (two presets) and scan (1 trace, corpus) spend their wall time, each phase beside its floor'],
   'import-cost': ['import-cost.mjs', 'what importing the reader, the library, a CLI command costs a fresh process'],
   store: ['store.mjs', 'store import/export/view (PGlite, PostgreSQL) vs loadCorpus(); --memory: import peak RSS'],
   server: ['server.mjs', 'HTTP API under load (autocannon): /v1/detect, floors, contributors; vs in-process detectSync'],
