@@ -51,26 +51,38 @@ export const MIN_KNOWN_NGRAMS = 50;
  */
 export const UNKNOWN_WARNING_FRACTION = 0.75;
 
+/**
+ * Per model and name table, what each id is known to be: 0 not looked up yet, 1 a known call,
+ * 2 not. A table only grows and never renames an id, so an entry stays true; a lookup is done
+ * once per id, for the ids a trace uses, not for the whole (shared, growing) table per trace.
+ */
+const knownMemo = new WeakMap<FittedPipeline, WeakMap<CallTable, Uint8Array>>();
+
 /** Counts the calls of a sequence that are known calls of `model` (see the rule above). */
 export function countKnownCalls(model: FittedPipeline, calls: Int32Array, table: CallTable): number {
-  const known = knownIds(model.tfidf, alphabetOf(model.config) === 'nt', table);
+  let perTable = knownMemo.get(model);
+  if (perTable === undefined) knownMemo.set(model, (perTable = new WeakMap()));
+  let flags = perTable.get(table);
+  if (flags === undefined || flags.length < table.size) {
+    const grown = new Uint8Array(Math.max(table.size, 64));
+    if (flags !== undefined) grown.set(flags);
+    perTable.set(table, (flags = grown));
+  }
+  const nt = alphabetOf(model.config) === 'nt';
   let n = 0;
   for (let i = 0; i < calls.length; i++) {
     const id = calls[i];
-    if (id >= 0 && id < known.length) n += known[id];
+    if (id < 0 || id >= flags.length) continue;
+    let f = flags[id];
+    if (f === 0) flags[id] = f = isKnownCall(model.tfidf, nt, table.nameOf(id)) ? 1 : 2;
+    if (f === 1) n++;
   }
   return n;
 }
 
-/** 1 for each id of `table` that names a known call. */
-function knownIds(tfidf: FittedTfidf, nt: boolean, table: CallTable): Uint8Array {
-  const flags = new Uint8Array(table.size);
-  const ignoreCase = tfidf.options.lowercase;
-  for (let id = 0; id < flags.length; id++) {
-    const name = table.nameOf(id);
-    flags[id] = tfidf.knowsName(name) || (nt && isNtTraceCall(name, ignoreCase)) ? 1 : 0;
-  }
-  return flags;
+/** Whether `name` is a known call of a model (see the rule above). */
+function isKnownCall(tfidf: FittedTfidf, nt: boolean, name: string): boolean {
+  return tfidf.knowsName(name) || (nt && isNtTraceCall(name, tfidf.options.lowercase));
 }
 
 /** Where an input came from, for the refusal's message. */
@@ -90,7 +102,28 @@ export function assertTrace(model: FittedPipeline, calls: Int32Array, table: Cal
   if (calls.length === 0) return;
   const known = countKnownCalls(model, calls, table);
   if (known >= MIN_KNOWN_CALL_SHARE * calls.length) return;
-  const alphabet = alphabetOf(model.config);
+  const expected =
+    alphabetOf(model.config) === 'nt'
+      ? NT_EXPECTED
+      : `calls of the model's own alphabet (${model.tfidf.names.length} names, such as ${model.tfidf.names.slice(0, 3).join(', ')})`;
+  refuse(calls, table, known, expected, context);
+}
+
+/**
+ * The same rule without a model (`reduce` meeting files in a folder): a known call is one of
+ * the calls NtTrace traces, by exact name.
+ */
+export function assertNtCalls(calls: Int32Array, table: CallTable, context: InputContext = {}): void {
+  let known = 0;
+  for (let i = 0; i < calls.length; i++) if (isNtTraceCall(table.nameOf(calls[i]))) known++;
+  if (known >= MIN_KNOWN_CALL_SHARE * calls.length) return;
+  refuse(calls, table, known, NT_EXPECTED, context);
+}
+
+const NT_EXPECTED = `NT system calls (the ${NTTRACE_CALLS.length} calls NtTrace traces, such as NtOpenFile)`;
+
+/** Throws the refusal of an input with `known` known calls, naming its first distinct names. */
+function refuse(calls: Int32Array, table: CallTable, known: number, expected: string, context: InputContext): never {
   const sample: string[] = [];
   for (let i = 0; i < calls.length && sample.length < 3; i++) {
     const name = table.nameOf(calls[i]);
@@ -101,10 +134,7 @@ export function assertTrace(model: FittedPipeline, calls: Int32Array, table: Cal
     lines: context.lines,
     calls: calls.length,
     knownCalls: known,
-    expected:
-      alphabet === 'nt'
-        ? `NT system calls (the ${NTTRACE_CALLS.length} calls NtTrace traces, such as NtOpenFile)`
-        : `calls of the model's own alphabet (${model.tfidf.names.length} names, such as ${model.tfidf.names.slice(0, 3).join(', ')})`,
+    expected,
     sample,
     minShare: MIN_KNOWN_CALL_SHARE,
   });
