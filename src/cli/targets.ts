@@ -13,6 +13,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { isNtmdError } from '../errors.js';
 import type { NoCallsError } from '../tokenize/errors.js';
+import type { DatasetError } from '../corpus/errors.js';
 
 /** One input to read. */
 export interface Target {
@@ -130,10 +131,10 @@ export function notATraceReason(e: unknown): string | undefined {
   if (e.code === 'NO_CALLS') {
     const stats = (e as NoCallsError).stats;
     if (stats.unparseable > 0 || stats.cutCalls > 0) return undefined;
-    return /binary file|executable/.test(e.message) ? 'a binary file' : 'no call lines';
+    return (e as NoCallsError).binary ? 'a binary file' : 'no call lines';
   }
   if (e.code === 'NOT_A_TRACE') return 'its lines are not system calls';
   // --format words|csv|tsv: a binary file met in a folder.
-  if (e.code === 'BAD_DATASET' && / is binary /.test(e.message)) return 'a binary file';
+  if (e.code === 'BAD_DATASET' && (e as DatasetError).binary) return 'a binary file';
   return undefined;
 }

@@ -87,7 +87,7 @@ export function decodeDatasetText(bytes: Uint8Array, source: string): string {
   // The trace reader's encoding rule (src/tokenize/encoding.ts): one rule for every input.
   const { text } = decodeText(b);
   if (text.slice(0, 4096).includes('\0'))
-    throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names');
+    throw new DatasetError(source, null, 'is binary (it holds NUL bytes), not a text file of call names', true);
   return text;
 }
 

@@ -38,13 +38,16 @@ export class DatasetError extends NtmdError {
   readonly source: string;
   /** 1-based line at fault, or null. */
   readonly line: number | null;
+  /** The file is binary, not text. */
+  readonly binary: boolean;
 
-  constructor(source: string, line: number | null, problem: string) {
+  constructor(source: string, line: number | null, problem: string, binary = false) {
     super(
       'BAD_DATASET',
       line === null ? `${source}: ${problem.replace(/^(is|has) /, (m) => `the file ${m}`)}` : `${source}:${line}: ${problem}`,
     );
     this.source = source;
     this.line = line;
+    this.binary = binary;
   }
 }

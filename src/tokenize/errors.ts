@@ -34,8 +34,10 @@ export class NoCallsError extends NtmdError {
   readonly format: TraceFormat;
   /** What the reader saw, line kind by line kind. */
   readonly stats: LineStats;
+  /** The input looks like a binary file (an executable, NUL bytes), not text. */
+  readonly binary: boolean;
 
-  constructor(source: string | undefined, format: TraceFormat, stats: LineStats, hint = '') {
+  constructor(source: string | undefined, format: TraceFormat, stats: LineStats, hint = '', binary = false) {
     const expected =
       format === 'raw'
         ? 'an NtTrace log with call lines such as "NtOpenKey(KeyHandle=..., ...) => 0" (NtTrace 1.1 and later) or "NtOpenKey( KeyHandle=..., ... ) => 0" (earlier)'
@@ -48,6 +50,7 @@ export class NoCallsError extends NtmdError {
     this.source = source;
     this.format = format;
     this.stats = stats;
+    this.binary = binary;
   }
 }
 

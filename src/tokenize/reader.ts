@@ -396,7 +396,8 @@ export class TraceReader {
         const b = this.firstBad;
         hint = `${st.unparseable} line${st.unparseable === 1 ? '' : 's'} start like a call but end in an unknown spelling; the first, line ${b.line}: ${JSON.stringify(b.text)}`;
       }
-      throw new NoCallsError(this.source, format, { ...st }, hint);
+      const binary = this.startsMZ || this.sawNul || this.front.binaryLike;
+      throw new NoCallsError(this.source, format, { ...st }, hint, binary);
     }
     const result: TraceRead = {
       calls: this.all ? this.all.toArray() : new Int32Array(0),

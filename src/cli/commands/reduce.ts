@@ -14,35 +14,9 @@ import { reduceToText } from '../../tokenize/reduce.js';
 import { readWarnings } from '../read-warnings.js';
 import { checkOutputDir, checkOutputFile } from '../paths.js';
 import type { LineStats, ReadOptions, TraceFormat, TraceRead } from '../../tokenize/types.js';
-import { isNtTraceCall } from '../../tokenize/nt-calls.js';
-import { NotATraceError } from '../../api/errors.js';
-import { MIN_KNOWN_CALL_SHARE } from '../../api/familiarity.js';
+import { assertNtCalls } from '../../api/familiarity.js';
 import { collectTargets, notATraceReason } from '../targets.js';
 import type { Target } from '../targets.js';
-
-/**
- * The content rule of `scan` without a model, for files `reduce` meets in a folder: at least
- * {@link MIN_KNOWN_CALL_SHARE} of the calls are calls NtTrace traces.
- */
-function assertNtCalls(read: TraceRead, name: string): void {
-  let known = 0;
-  const sample: string[] = [];
-  for (let i = 0; i < read.calls.length; i++) {
-    const n = read.table.nameOf(read.calls[i]);
-    if (isNtTraceCall(n)) known++;
-    else if (sample.length < 3 && !sample.includes(n)) sample.push(n);
-  }
-  if (known >= MIN_KNOWN_CALL_SHARE * read.calls.length) return;
-  throw new NotATraceError({
-    source: name,
-    lines: read.stats.lines,
-    calls: read.calls.length,
-    knownCalls: known,
-    sample,
-    expected: 'NT system calls',
-    minShare: MIN_KNOWN_CALL_SHARE,
-  });
-}
 
 const help = `Usage: ntmaldetect reduce [options] <file|dir|pattern|->...
 
@@ -136,7 +110,8 @@ const command: Command = {
       try {
         // A file is read synchronously through one reused buffer (the fastest path); standard input streams.
         read = t.path !== null ? readTraceFileSync(t.path, options) : await readTrace(io.stdin, options);
-        if (t.found) assertNtCalls(read, t.name);
+        // The content rule of scan without a model: at least half NT calls.
+        if (t.found) assertNtCalls(read.calls, read.table, { source: t.name, lines: read.stats.lines });
       } catch (e) {
         const why = t.found ? notATraceReason(e) : undefined;
         if (why === undefined) throw e;
