@@ -25,6 +25,7 @@ import { readTraceFileSync } from '../dist/tokenize/index.js';
 import { combine } from '../dist/ensemble/index.js';
 import { memberScore } from '../dist/model/linear.js';
 import { countKnownCalls } from '../dist/api/familiarity.js';
+import { isNtTraceCall } from '../dist/tokenize/nt-calls.js';
 import { CallTable } from '../dist/tokenize/call-table.js';
 import { readTraceSync } from '../dist/tokenize/read.js';
 import { readFileSync, existsSync } from 'node:fs';
@@ -200,5 +201,31 @@ for (const t of [0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9]) {
   const err = (xs) => xs.filter((h) => h.malicious !== (h.label === 1)).length;
   const rate = (xs) => (xs.length ? (100 * err(xs) / xs.length).toFixed(1) + '%' : '-');
   console.log(`| ${t} | ${above.length} | ${err(above)} (${rate(above)}) | ${err(below)} (${rate(below)}) | ${decidedIn.filter((x) => 1 - x.known > t).length} of ${decidedIn.length} |`);
+}
+// ---- The cost of the refusal check on one trace, with detect()'s shared name table grown to
+// 4,000 names: the per-id memo against flagging the whole table per trace (the first version).
+{
+  const table = new CallTable();
+  for (let k = 0; k < 4000; k++) table.intern('NtGrown' + k);
+  const r = readTraceSync(readFileSync(join(values.corpus, 'sysBEN', 'LOG_epo.exe.txt')), { table });
+  const wholeTable = () => {
+    let n = 0;
+    const flags = new Uint8Array(table.size);
+    for (let id = 0; id < flags.length; id++) {
+      const name = table.nameOf(id);
+      flags[id] = shipped.tfidf.knowsName(name) || isNtTraceCall(name, true) ? 1 : 0;
+    }
+    for (const id of r.calls) n += flags[id];
+    return n;
+  };
+  const time = (f) => {
+    for (let i = 0; i < 50; i++) f();
+    const t0 = performance.now();
+    for (let i = 0; i < 500; i++) f();
+    return ((performance.now() - t0) * 1000) / 500;
+  };
+  const memo = time(() => countKnownCalls(shipped, r.calls, table));
+  const whole = time(wholeTable);
+  console.log(`\nRefusal check on one trace (${r.calls.length} calls), 4,000-name table: ${memo.toFixed(1)} us; flagging the whole table per trace: ${whole.toFixed(1)} us`);
 }
 if (values.json) writeFileSync(values.json, JSON.stringify({ held, wine }, null, 1));
