@@ -604,7 +604,7 @@ export class NgramCounter {
 /* ---------------------------------------------------------------- fitting internals */
 
 /** The model's sorted canonical names, the table → name-id map, and the longest document. */
-function collectNames(
+export function collectNames(
   docs: readonly Int32Array[],
   table: CallTable,
   lowercase: boolean,
@@ -637,7 +637,8 @@ function collectNames(
   return { names, map, maxLen };
 }
 
-interface NgramCounts {
+/** @internal What counting n-grams gives (also merged from several threads, `parallel.ts`). */
+export interface NgramCounts {
   index: NgramIndex;
   /** Document frequency per (first-seen) feature. */
   df: Int32Array;
@@ -708,7 +709,7 @@ function countNgrams(docs: readonly Int32Array[], map: Int32Array, nNames: numbe
  * Feature numbers in column order: by name ranks position by position, a shorter n-gram
  * before its extensions. LSD radix sort, one stable counting pass per position.
  */
-function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array {
+export function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array {
   const V = index.size;
   const { grams, meta } = index;
   // digit[f]: rank + 1 of feature f's k-th name (0 past its end), refilled for each pass in
@@ -735,7 +736,7 @@ function sortFeatures(index: NgramIndex, nNames: number, hi: number): Int32Array
 }
 
 /** New column of each feature (-1 when pruned), following scikit-learn's `_limit_features`. */
-function pruneFeatures(o: ResolvedTfidfOptions, order: Int32Array, df: Int32Array, total: Int32Array, nDocs: number): Int32Array {
+export function pruneFeatures(o: ResolvedTfidfOptions, order: Int32Array, df: Int32Array, total: Int32Array, nDocs: number): Int32Array {
   const high = Number.isInteger(o.maxDf) && o.maxDf !== 1 ? o.maxDf : o.maxDf * nDocs;
   const low = Number.isInteger(o.minDf) ? o.minDf : o.minDf * nDocs;
   if (high < low) {
@@ -763,14 +764,14 @@ function pruneFeatures(o: ResolvedTfidfOptions, order: Int32Array, df: Int32Arra
   return newId;
 }
 
-function countNegative(a: Int32Array): number {
+export function countNegative(a: Int32Array): number {
   let c = 0;
   for (let i = 0; i < a.length; i++) if (a[i] < 0) c++;
   return c;
 }
 
 /** The count matrix in final column numbering, rows sorted by column; values are counts. */
-function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
+export function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
   const rows = c.indptr.length - 1;
   let nnz = 0;
   for (let p = 0; p < c.indptr[rows]; p++) if (newId[c.cols[p]] >= 0) nnz++;
@@ -798,12 +799,12 @@ function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
 }
 
 /** idf of a feature found in `df` of `n` documents. */
-function idfOf(df: number, n: number, smooth: boolean): number {
+export function idfOf(df: number, n: number, smooth: boolean): number {
   return smooth ? Math.log((n + 1) / (df + 1)) + 1 : Math.log(n / df) + 1;
 }
 
 /** Counts → tf (→ tf·idf) → normalised, in place on `data[a, b)`; scikit-learn's order of operations. */
-function weighRow(indices: Int32Array, data: Float64Array, a: number, b: number, idf: Float64Array, o: ResolvedTfidfOptions): void {
+export function weighRow(indices: Int32Array, data: Float64Array, a: number, b: number, idf: Float64Array, o: ResolvedTfidfOptions): void {
   if (o.sublinearTf) for (let p = a; p < b; p++) data[p] = Math.log(data[p]) + 1;
   if (o.useIdf) for (let p = a; p < b; p++) data[p] *= idf[indices[p]];
   if (o.norm === null) return;
