@@ -21,7 +21,7 @@
 import type { FittedTfidf } from '../tfidf/vectorizer.js';
 import type { CallTable } from '../tokenize/call-table.js';
 import { NTTRACE_CALLS, isNtTraceCall } from '../tokenize/nt-calls.js';
-import type { FittedPipeline } from '../model/pipeline.js';
+import type { FittedPipeline } from '../model/fitted.js';
 import { alphabetOf } from '../model/config.js';
 import { NotATraceError } from './errors.js';
 

@@ -4,10 +4,10 @@
 import { InvalidOptionError } from '../errors.js';
 import type { CallTable } from '../tokenize/call-table.js';
 import type { Csr } from '../tfidf/csr.js';
-import { combine } from '../ensemble/index.js';
+import { combine } from '../ensemble/policy.js';
 import type { Policy } from '../model/config.js';
 import { POLICIES } from '../model/config.js';
-import type { FittedPipeline } from '../model/pipeline.js';
+import type { FittedPipeline } from '../model/fitted.js';
 import { memberProbability, memberScore } from '../model/linear.js';
 import { MIN_KNOWN_NGRAMS, UNKNOWN_WARNING_FRACTION, assertTrace } from './familiarity.js';
 import type { InputContext } from './familiarity.js';

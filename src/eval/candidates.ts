@@ -5,7 +5,7 @@
  */
 import type { CallTable } from '../tokenize/call-table.js';
 import { fitPipeline } from '../model/pipeline.js';
-import type { FittedPipeline, PipelineScores } from '../model/pipeline.js';
+import type { FittedPipeline, PipelineScores } from '../model/fitted.js';
 import { presetConfig } from '../model/presets.js';
 import { resolveModel } from '../api/resolve-model.js';
 import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';

@@ -11,8 +11,8 @@ import { InvalidOptionError } from '../errors.js';
 import type { ResolvedTfidfOptions, TfidfOptions } from '../tfidf/vectorizer.js';
 import { resolveTfidfOptions } from '../tfidf/vectorizer.js';
 
-import type { Policy } from '../ensemble/index.js';
-import { POLICIES } from '../ensemble/index.js';
+import type { Policy } from '../ensemble/policy.js';
+import { POLICIES } from '../ensemble/policy.js';
 
 export type { Policy };
 export { POLICIES };

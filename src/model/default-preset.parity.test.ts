@@ -14,7 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusDir, projectRoot, requireShared } from '../../test/shared.js';
 import { loadCorpus, type Corpus } from '../corpus/index.js';
 import { presetConfig } from './presets.js';
-import { fitPipeline, type FittedPipeline } from './pipeline.js';
+import { fitPipeline } from './pipeline.js';
+import type { FittedPipeline } from './fitted.js';
 
 requireShared();
 

@@ -19,8 +19,10 @@ export type {
 } from './config.js';
 export { PRESETS, registerPreset, getPreset, presetNames, presetConfig } from './presets.js';
 export type { Preset } from './presets.js';
-export { fitPipeline, FittedPipeline } from './pipeline.js';
-export type { PipelineScores, MemberScores, EnsembleScores, FitOptions, FitProgress } from './pipeline.js';
+export { fitPipeline } from './pipeline.js';
+export { FittedPipeline } from './fitted.js';
+export type { FitOptions, FitProgress } from './pipeline.js';
+export type { PipelineScores, MemberScores, EnsembleScores } from './fitted.js';
 export type { LinearMember, MemberKind, PlattParams } from './linear.js';
 export { Model, loadModel, loadModelSync } from './model.js';
 export type { ModelInfo, MemberInfo, CorpusSummary, LoadOptions } from './model.js';

@@ -16,7 +16,7 @@ import { isNtmdError } from '../errors.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { ResolvedConfig } from './config.js';
 import { resolveConfig } from './config.js';
-import { FittedPipeline } from './pipeline.js';
+import { FittedPipeline } from './fitted.js';
 import type { LinearMember, MemberKind, PlattParams } from './linear.js';
 import { nonZeroWeights } from './linear.js';
 import type { ReadOptions, SectionArray, WriteOptions } from './container.js';
