@@ -10,6 +10,8 @@ import type { CallTable } from '../tokenize/call-table.js';
 import type { BinaryClassifier } from '../classifiers/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { TfidfVectorizer } from '../tfidf/vectorizer.js';
+import type { FittedTfidf } from '../tfidf/vectorizer.js';
+import type { Csr } from '../tfidf/csr.js';
 import { MultinomialNB } from '../classifiers/multinomial-nb.js';
 import { LinearSVC } from '../classifiers/linear-svc.js';
 import { L1SelectedSVC } from '../classifiers/l1-selected-svc.js';
@@ -30,6 +32,11 @@ export interface FitOptions {
   readonly onProgress?: FitProgress;
   /** Inner folds of the out-of-fold scores used for calibration. Default 5. */
   readonly calibrationFolds?: number;
+  /**
+   * The TF-IDF fit of `docs` already made (e.g. on several threads, `src/tfidf/parallel.ts`):
+   * used as it is, and the `tfidf` stage is not reported (the caller reported it).
+   */
+  readonly features?: { readonly tfidf: FittedTfidf; readonly X: Csr };
 }
 
 /** A fresh, unfitted classifier for a member configuration. */
@@ -80,8 +87,8 @@ export function fitPipeline(
     );
   }
   const progress = options.onProgress ?? (() => {});
-  progress('tfidf', `${docs.length} documents`);
-  const { tfidf, X } = new TfidfVectorizer(tfidfOptionsOf(cfg)).fitTransform(docs, table);
+  if (!options.features) progress('tfidf', `${docs.length} documents`);
+  const { tfidf, X } = options.features ?? new TfidfVectorizer(tfidfOptionsOf(cfg)).fitTransform(docs, table);
   const members: LinearMember[] = [];
   for (const m of cfg.members) {
     progress('member', m.name);
