@@ -6,6 +6,13 @@
         TfidfVectorizer(ngram_range=(10, 10)), MultinomialNB(alpha=0.01) and
         Pipeline([SelectFromModel(LinearSVC(penalty='l1', dual=False, tol=1e-3)), LinearSVC()])
         on all of them, and pickle the three to MODEL.pkl.
+    python3 sklearn_ntmaldetect.py fit-default CORPUS MODEL.pkl
+        the shipped `default` preset's equivalent: TfidfVectorizer(ngram_range=(10, 10),
+        sublinear_tf=True, min_df=2) and LinearSVC(C=10), pickled to MODEL.pkl.
+    python3 sklearn_ntmaldetect.py scan MODEL.pkl CORPUS
+        load a pickle written by `fit`, read every trace, transform them all at once and
+        predict with both models (the ANY verdict): a whole scan of a corpus, batched (the
+        fastest way scikit-learn offers), no warm-up.
     python3 sklearn_ntmaldetect.py predict MODEL.pkl CORPUS
         load the pickle, then for every trace time: read the file's bytes, decode, join the
         call names, transform, and predict with both models (the ANY verdict). One untimed
@@ -91,6 +98,55 @@ def fit(corpus, model_path):
     }))
 
 
+def read_texts(corpus):
+    files = trace_files(corpus)
+    texts, labels = [], []
+    for path, label in files:
+        with open(path, "rb") as f:
+            texts.append(text_of(f.read()))
+        labels.append(label)
+    return texts, np.array(labels)
+
+
+def fit_default(corpus, model_path):
+    t = time.perf_counter()
+    texts, y = read_texts(corpus)
+    t_read = time.perf_counter() - t
+    t = time.perf_counter()
+    vec = TfidfVectorizer(ngram_range=(10, 10), sublinear_tf=True, min_df=2)
+    X = vec.fit_transform(texts)
+    del texts
+    t_vec = time.perf_counter() - t
+    t = time.perf_counter()
+    svc = LinearSVC(C=10).fit(X, y)
+    t_svc = time.perf_counter() - t
+    t = time.perf_counter()
+    with open(model_path, "wb") as f:
+        pickle.dump((vec, svc), f, protocol=pickle.HIGHEST_PROTOCOL)
+    t_save = time.perf_counter() - t
+    print(json.dumps({
+        "side": "scikit-learn", "sklearn": sklearn.__version__, "mode": "fit-default", "traces": len(y),
+        "features": X.shape[1], "importSeconds": T_IMPORT, "readSeconds": t_read, "vectorizeSeconds": t_vec,
+        "svcSeconds": t_svc, "saveSeconds": t_save, "peakRssMiB": peak_mib(),
+    }))
+
+
+def scan(model_path, corpus):
+    t = time.perf_counter()
+    with open(model_path, "rb") as f:
+        vec, nb, svc = pickle.load(f)
+    t_load = time.perf_counter() - t
+    t = time.perf_counter()
+    texts, y = read_texts(corpus)
+    X = vec.transform(texts)
+    verdicts = nb.predict(X).astype(int) | svc.predict(X).astype(int)
+    t_scan = time.perf_counter() - t
+    print(json.dumps({
+        "side": "scikit-learn", "mode": "scan", "traces": len(y), "loadSeconds": t_load, "scanSeconds": t_scan,
+        "malicious": int(verdicts.sum()), "peakRssMiB": peak_mib(),
+    }))
+
+
 def predict(model_path, corpus):
     t = time.perf_counter()
     with open(model_path, "rb") as f:
@@ -121,9 +177,7 @@ def predict(model_path, corpus):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("fit", "predict"):
+    modes = {"fit": fit, "fit-default": fit_default, "scan": scan, "predict": predict}
+    if len(sys.argv) != 4 or sys.argv[1] not in modes:
         sys.exit(__doc__)
-    if sys.argv[1] == "fit":
-        fit(sys.argv[2], sys.argv[3])
-    else:
-        predict(sys.argv[2], sys.argv[3])
+    modes[sys.argv[1]](sys.argv[2], sys.argv[3])
