@@ -37,6 +37,7 @@ const BENCHMARKS = {
   'custom-datasets': ['custom-datasets.mjs', 'train and bench on the ADFA-like, MalbehavD-like and TSV dataset fixtures'],
   'custom-alphabet-parity': ['custom-alphabet-parity.mjs', 'custom alphabet TF-IDF vs TfidfVectorizer(token_pattern=r"\\S+")'],
   'js-baselines': ['baselines-js.mjs', 'ml-naivebayes and ml-matrix vs our sparse code on the corpus (docs/dependencies.md)'],
+  'corpus-x': ['make-corpus-x.mjs', 'writes the corpus K times (K OUT): copy k renames ~1 call name in 6, for training at scale'],
   mljs: ['mljs-baselines.mjs', 'ml-naivebayes / ml-svm alone (nb|svm CORPUS): the JS baselines of `speed`'],
 };
 
