@@ -14,8 +14,9 @@
         predict with both models (the ANY verdict): a whole scan of a corpus, batched (the
         fastest way scikit-learn offers), no warm-up.
     python3 sklearn_ntmaldetect.py predict MODEL.pkl CORPUS
-        load the pickle, then for every trace time: read the file's bytes, decode, join the
-        call names, transform, and predict with both models (the ANY verdict). One untimed
+        load a pickle of `fit` or `fit-default`, then for every trace time: read the file's
+        bytes, decode, join the call names, transform, and predict with every model (the ANY
+        verdict). One untimed
         warm-up pass over the traces first, then the timed pass.
 
 Each mode prints one JSON line: stage timings (seconds, time.perf_counter), the number of
@@ -150,23 +151,25 @@ def scan(model_path, corpus):
 def predict(model_path, corpus):
     t = time.perf_counter()
     with open(model_path, "rb") as f:
-        vec, nb, svc = pickle.load(f)
+        vec, *members = pickle.load(f)
     t_load = time.perf_counter() - t
+
+    def verdict(X):  # ANY over the members: (nb, svc) from `fit`, (svc,) from `fit-default`
+        return max(int(m.predict(X)[0]) for m in members)
+
     files = trace_files(corpus)
     for path, _ in files:  # untimed warm-up pass, as on the JavaScript side
         with open(path, "rb") as f:
-            X = vec.transform([text_of(f.read())])
-        int(nb.predict(X)[0]) | int(svc.predict(X)[0])
+            verdict(vec.transform([text_of(f.read())]))
     times, sizes, agree = [], [], 0
     for path, label in files:
         t = time.perf_counter()
         with open(path, "rb") as f:
             data = f.read()
-        X = vec.transform([text_of(data)])
-        verdict = int(nb.predict(X)[0]) | int(svc.predict(X)[0])
+        v = verdict(vec.transform([text_of(data)]))
         times.append(time.perf_counter() - t)
         sizes.append(len(data))
-        agree += verdict == label
+        agree += v == label
     largest = max(range(len(sizes)), key=lambda i: sizes[i])
     print(json.dumps({
         "side": "scikit-learn", "mode": "predict", "traces": len(times), "loadSeconds": t_load,
