@@ -1,32 +1,34 @@
 /**
- * The `.ntmd` container: magic bytes, a format version, a gzip payload (a JSON header and
- * typed binary sections), a SHA-256 over everything before it, and an optional Ed25519
- * signature. Reading validates every length and value before using it and never executes
- * anything; each way a file can be wrong has its own typed error.
+ * The `.ntmd` container: magic bytes, a format version, a payload (a JSON header and typed
+ * binary sections), a SHA-256 over everything before it, and an optional Ed25519 signature.
+ * Reading validates every length and value before using it and never executes anything;
+ * each way a file can be wrong has its own typed error.
  *
  * ```
  * offset      size  field
  * 0           8     magic 89 4E 54 4D 44 0D 0A 1A  ("\x89NTMD\r\n\x1a")
- * 8           2     format version, u16 LE (1)
+ * 8           2     format version, u16 LE (2; version 1 is still read)
  * 10          2     flags, u16 LE: bit 0 = signed; other bits must be 0
  * 12          4     payload length P, u32 LE
- * 16          P     payload: gzip of the body (fflate, level 6, header time 0, no name)
+ * 16          P     payload: version 2, the body itself; version 1, gzip of the body
  * 16+P        32    SHA-256 of bytes [0, 16+P)
  * 48+P        32    (signed only) Ed25519 public key, raw
  * 80+P        64    (signed only) Ed25519 signature of bytes [0, 48+P)
  * ```
  * The body: u32 LE header length H, H bytes of UTF-8 JSON, zero padding to a multiple of 8,
- * then the sections back to back, each padded to a multiple of 8. The header's `sections`
- * lists each one's name, element type, element count, offset and byte length. Arrays are
- * little-endian; `f64` sections are byte-shuffled (all first bytes, then all second bytes,
- * ...), which lets gzip compress the sign/exponent bytes of similar floats.
+ * then the sections back to back, each padded with zeros to a multiple of 8. The header's
+ * `sections` lists each one's name, element type, element count, offset and byte length.
+ * Arrays are little-endian. In version 2 the body starts at file offset 16, so every section
+ * starts at a multiple of 8 in the file: read from a buffer that is itself 8-aligned, each
+ * section is a typed-array view of the file's bytes, no copy. In version 1 (gzip), `f64`
+ * sections are byte-shuffled (all first bytes, then all second bytes, ...), which let gzip
+ * compress the sign/exponent bytes of similar floats.
  *
  * The whole format is documented in docs/model-format.md.
  */
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { fflate } from '../fflate-lazy.js';
 import {
   BadSignatureError,
   ForeignModelError,
@@ -40,8 +42,8 @@ import {
 
 /** The eight magic bytes every model file starts with. */
 export const MAGIC = Uint8Array.of(0x89, 0x4e, 0x54, 0x4d, 0x44, 0x0d, 0x0a, 0x1a);
-/** The container version this library writes and the newest it reads. */
-export const FORMAT_VERSION = 1;
+/** The container version this library writes and the newest it reads (it reads every earlier one). */
+export const FORMAT_VERSION = 2;
 const PREFIX = 16;
 const SHA_LEN = 32;
 const SIG_BLOCK = 32 + 64;
@@ -95,17 +97,6 @@ export interface ReadContainer extends ContainerContent {
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
-
-function shuffle(a: Float64Array): Uint8Array {
-  const src = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const n = a.length;
-  const out = new Uint8Array(n * 8);
-  for (let b = 0; b < 8; b++) {
-    const base = b * n;
-    for (let i = 0; i < n; i++) out[base + i] = src[i * 8 + b];
-  }
-  return out;
-}
 
 function unshuffle(src: Uint8Array, n: number): Float64Array {
   // Gathers each value's eight bytes from the eight planes as two little-endian words:
@@ -168,33 +159,65 @@ export interface WriteOptions {
 }
 
 /**
- * Serialises a header and sections into a model file. Deterministic: the same content
- * gives the same bytes (the header's key order is the caller's insertion order).
+ * The body of a model file: header length, JSON header (with `sections` added), then the
+ * sections, each padded with zeros to a multiple of 8. `f64` sections are byte-shuffled when
+ * `shuffleF64` (version 1, for gzip); version 2 stores them as they are.
+ *
+ * @internal Exported for tests that build version-1 files.
  */
-export function writeContainer(content: ContainerContent, options: WriteOptions = {}): Uint8Array {
+export function encodeBody(content: ContainerContent, shuffleF64 = false): Uint8Array {
   const entries: SectionEntry[] = [];
-  const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [name, arr] of content.sections) {
-    const type = typeOf(arr);
-    const bytes = type === 'f64' ? shuffle(arr as Float64Array) : new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-    entries.push({ name, type, length: arr.length, offset, byteLength: bytes.length });
-    blobs.push(bytes);
-    offset += pad8(bytes.length);
+    entries.push({ name, type: typeOf(arr), length: arr.length, offset, byteLength: arr.byteLength });
+    offset += pad8(arr.byteLength);
   }
   const headerBytes = new TextEncoder().encode(JSON.stringify({ ...content.header, sections: entries }));
   const start = pad8(4 + headerBytes.length);
   const body = new Uint8Array(start + offset);
   new DataView(body.buffer).setUint32(0, headerBytes.length, true);
   body.set(headerBytes, 4);
-  entries.forEach((e, i) => body.set(blobs[i], start + e.offset));
-  const payload = fflate().gzipSync(body, { level: 6, mtime: 0 });
+  let i = 0;
+  for (const arr of content.sections.values()) {
+    const at = start + entries[i++].offset;
+    if (shuffleF64 && arr instanceof Float64Array) shuffleInto(arr, body, at);
+    else body.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), at);
+  }
+  return body;
+}
+
+/** Writes the bytes of `a` to `out` at `at` byte-shuffled: all first bytes, then all second bytes, ... */
+function shuffleInto(a: Float64Array, out: Uint8Array, at: number): void {
+  const src = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const n = a.length;
+  for (let b = 0; b < 8; b++) {
+    const base = at + b * n;
+    for (let i = 0; i < n; i++) out[base + i] = src[i * 8 + b];
+  }
+}
+
+/**
+ * Serialises a header and sections into a model file of the current version (2: the body
+ * uncompressed). Deterministic: the same content gives the same bytes (the header's key
+ * order is the caller's insertion order).
+ */
+export function writeContainer(content: ContainerContent, options: WriteOptions = {}): Uint8Array {
   const signKey = options.signKey === undefined ? undefined : asKey(options.signKey, 'private');
+  const body = encodeBody(content);
+  return seal(FORMAT_VERSION, body, signKey);
+}
+
+/**
+ * The file around a payload: prefix, payload, SHA-256 and (with `signKey`) the signature.
+ *
+ * @internal Exported for tests that build version-1 files.
+ */
+export function seal(version: number, payload: Uint8Array, signKey?: KeyObject): Uint8Array {
   const total = PREFIX + payload.length + SHA_LEN + (signKey ? SIG_BLOCK : 0);
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   const dv = new DataView(out.buffer);
-  dv.setUint16(8, FORMAT_VERSION, true);
+  dv.setUint16(8, version, true);
   dv.setUint16(10, signKey ? FLAG_SIGNED : 0, true);
   dv.setUint32(12, payload.length, true);
   out.set(payload, PREFIX);
@@ -224,11 +247,21 @@ export interface ReadOptions {
 }
 
 /**
- * Reads and checks a model file: envelope, checksum, signature, decompression, header and
- * section table. Throws a {@link ModelFileError} subclass naming `source` and what is wrong.
+ * Reads and checks a model file (any version up to {@link FORMAT_VERSION}): envelope,
+ * checksum, signature, decompression (version 1), header and section table. Throws a
+ * {@link ModelFileError} subclass naming `source` and what is wrong.
+ *
+ * The sections of a version-2 file are typed-array views of the file's bytes wherever
+ * their alignment allows (copies elsewhere). With `owned` the caller hands `bytes` over
+ * (e.g. a buffer just read from disk, never modified afterwards) and the views are views
+ * of it; otherwise the file is copied first, so that later changes to `bytes` cannot reach
+ * content that was checked.
  */
-export function readContainer(bytes: Uint8Array, source: string, options: ReadOptions = {}): ReadContainer {
+export function readContainer(bytes: Uint8Array, source: string, options: ReadOptions = {}, owned = false): ReadContainer {
   const trusted = options.trustKey === undefined ? undefined : asKey(options.trustKey, 'public');
+  // One native copy (a fraction of a millisecond per MB) unless the caller hands the bytes
+  // over. (Not Buffer#slice: on a Buffer that is a view, not a copy.)
+  if (!owned) bytes = new Uint8Array(bytes);
   const n = bytes.length;
   const magicPart = Math.min(n, MAGIC.length);
   for (let i = 0; i < magicPart; i++) {
@@ -274,6 +307,10 @@ export function readContainer(bytes: Uint8Array, source: string, options: ReadOp
     if (signer !== want)
       throw new UntrustedModelError(source, `signed by key ${signer.slice(0, 16)}..., not by the trusted key ${want.slice(0, 16)}...`);
   }
+  if (version >= 2) {
+    const { header, sections } = parseBody(bytes.subarray(PREFIX, shaEnd), source, version);
+    return { header, sections, version, sha256: digest.toString('hex'), signer };
+  }
   let body: Buffer;
   try {
     // gzip's trailer gives the body's length (mod 2^32): as the output chunk size it lets
@@ -286,11 +323,15 @@ export function readContainer(bytes: Uint8Array, source: string, options: ReadOp
   } catch (e) {
     throw new InvalidModelError(source, `the payload is not valid gzip data (${(e as Error).message})`);
   }
-  const { header, sections } = parseBody(body, source);
+  const { header, sections } = parseBody(body, source, version);
   return { header, sections, version, sha256: digest.toString('hex'), signer };
 }
 
-function parseBody(body: Uint8Array, source: string): ContainerContent {
+/**
+ * The header and sections of a body. Version 2: f64 sections as stored, and every padding
+ * byte must be zero (one file per content); version 1: f64 sections byte-shuffled.
+ */
+function parseBody(body: Uint8Array, source: string, version: number): ContainerContent {
   const bad = (detail: string): never => {
     throw new InvalidModelError(source, detail);
   };
@@ -309,6 +350,10 @@ function parseBody(body: Uint8Array, source: string): ContainerContent {
   const list = h.sections;
   if (!Array.isArray(list)) return bad('the header has no "sections" array');
   const start = pad8(4 + hlen);
+  const zeros = (from: number, to: number, what: string) => {
+    for (let p = from; p < to && p < body.length; p++) if (body[p] !== 0) bad(`byte ${p} of the body, padding after ${what}, is not zero`);
+  };
+  if (version >= 2) zeros(4 + hlen, start, 'the header');
   const sections = new Map<string, SectionArray>();
   let expectOffset = 0;
   list.forEach((raw: unknown, i: number) => {
@@ -326,7 +371,8 @@ function parseBody(body: Uint8Array, source: string): ContainerContent {
     if (at + (e.byteLength as number) > body.length)
       bad(`section ${e.name} (${e.byteLength} bytes at ${at}) runs past the end of the body (${body.length} bytes)`);
     const blob = body.subarray(at, at + (e.byteLength as number));
-    sections.set(e.name as string, view(e.type as SectionType, blob, e.length as number));
+    sections.set(e.name as string, view(e.type as SectionType, blob, e.length as number, version));
+    if (version >= 2) zeros(at + (e.byteLength as number), at + pad8(e.byteLength as number), `section ${e.name}`);
     expectOffset += pad8(e.byteLength as number);
   });
   if (start + expectOffset !== body.length) {
@@ -336,11 +382,17 @@ function parseBody(body: Uint8Array, source: string): ContainerContent {
   return { header: h, sections };
 }
 
-function view(type: SectionType, blob: Uint8Array, length: number): SectionArray {
-  if (type === 'f64') return unshuffle(blob, length);
+/**
+ * The typed array of a section: a view of `blob` when its offset in the buffer suits the
+ * element size, else a copy (version 1: `f64` un-shuffled into a new array).
+ */
+function view(type: SectionType, blob: Uint8Array, length: number, version: number): SectionArray {
+  if (type === 'f64' && version < 2) return unshuffle(blob, length);
   if (type === 'u8') return new Uint8Array(blob.buffer, blob.byteOffset, length);
-  const aligned = (blob.byteOffset & 7) === 0 ? blob : blob.slice();
-  return type === 'u16'
-    ? new Uint16Array(aligned.buffer, aligned.byteOffset, length)
-    : new Int32Array(aligned.buffer, aligned.byteOffset, length);
+  // Not Buffer#slice (a view): a copy, whose offset is 0.
+  const aligned = blob.byteOffset % SIZE[type] === 0 ? blob : new Uint8Array(blob);
+  const { buffer, byteOffset } = aligned;
+  if (type === 'u16') return new Uint16Array(buffer, byteOffset, length);
+  if (type === 'i32') return new Int32Array(buffer, byteOffset, length);
+  return new Float64Array(buffer, byteOffset, length);
 }

@@ -8,7 +8,7 @@ import type { Corpus } from '../corpus/index.js';
 import { presetConfig } from './presets.js';
 import { fitPipeline } from './pipeline.js';
 import { Model, loadModel, loadModelSync } from './model.js';
-import { readContainer, writeContainer } from './container.js';
+import { encodeBody, readContainer, seal, writeContainer } from './container.js';
 import type { SectionArray } from './container.js';
 import { errorOf } from './test-helpers/error-of.js';
 
@@ -24,13 +24,18 @@ function fit(): Model {
   return new Model(fitPipeline(presetConfig('ntmaldetect-2018'), docs, labels, corpus.table));
 }
 
-/** Rewrites a model file with an edited header or sections (valid checksum: a forger's file). */
-function forge(edit: (h: Record<string, unknown>, s: Map<string, SectionArray>) => void): Uint8Array {
+/**
+ * Rewrites a model file with an edited header or sections (valid checksum: a forger's file),
+ * as version 2, or as version 1 (gzip, byte-shuffled f64) with `version: 1`.
+ */
+function forge(edit: (h: Record<string, unknown>, s: Map<string, SectionArray>) => void, version = 2): Uint8Array {
   const c = readContainer(bytes, 'x');
   const header = structuredClone(c.header);
   const sections = new Map(c.sections);
   edit(header, sections);
-  return writeContainer({ header, sections });
+  return version === 1
+    ? seal(1, gzipSync(encodeBody({ header, sections }, true), { level: 6, mtime: 0 }))
+    : writeContainer({ header, sections });
 }
 
 beforeAll(async () => {
@@ -102,7 +107,9 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     const c = readContainer(bytes, 'x');
     const text = JSON.stringify(c.header);
     expect(text).not.toMatch(/sysBEN|sysMAL|LOG_|\/work\/|C:\\\\|20\d\d-\d\d-\d\d/);
-    expect(Array.from(bytes.subarray(20, 24))).toEqual([0, 0, 0, 0]); // gzip header time
+    // Version 2: the body is stored as it is (no gzip header with its time), the JSON header first.
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint16(8, true)).toBe(2);
+    expect(Buffer.from(bytes.subarray(20, 40)).toString()).toBe('{"format":"ntmaldetect-model"'.slice(0, 20));
   });
 
   it('rejects every kind of bad file with a typed error naming it', () => {
@@ -118,9 +125,9 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     magic[0] = 0x7f;
     expect(errorOf(() => loadModelSync(magic, { source: 'm.ntmd' }))).toMatch(/^MODEL_FOREIGN: m\.ntmd: not an ntmaldetect model file/);
     const future = bytes.slice();
-    future[8] = 2;
+    future[8] = 3;
     expect(errorOf(() => loadModelSync(future, { source: 'm.ntmd' }))).toBe(
-      'MODEL_NEWER_VERSION: m.ntmd: model format version 2 is newer than the supported version 1: upgrade ntmaldetect',
+      'MODEL_NEWER_VERSION: m.ntmd: model format version 3 is newer than the supported version 2: upgrade ntmaldetect',
     );
     expect(errorOf(() => loadModelSync(gzipSync(new TextEncoder().encode('{"not": "a model"}')), { source: 'j.gz' }))).toBe(
       'MODEL_FOREIGN: j.gz: not an ntmaldetect model file (it is a gzip file)',
@@ -147,9 +154,10 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       for (const [k, v] of rest) s.set(k, v);
     };
     const old = loadModelSync(
-      forge((_h, s) => toPrefix(s)),
+      forge((_h, s) => toPrefix(s), 1),
       { source: 'old.ntmd' },
     );
+    expect(old.info().format.version).toBe(1);
     const docs = corpus.docs.slice(0, 30).map((d) => d.calls);
     const a = model.scoreDocs(docs, corpus.table);
     const b = old.scoreDocs(docs, corpus.table);
@@ -158,7 +166,7 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     const bad = forge((_h, s) => {
       toPrefix(s);
       (s.get('vocab.shared') as Uint8Array)[0] = 3;
-    });
+    }, 1);
     expect(errorOf(() => loadModelSync(bad, { source: 'old.ntmd' }))).toBe(
       'MODEL_INVALID: old.ntmd: invalid model content: vocabulary feature 0: length 10, shared prefix 3',
     );
@@ -207,6 +215,27 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       ],
       ['bias', (h) => ((h.members as { bias: unknown }[])[0].bias = 'x'), /header\.members\[0\]\.bias is not a finite number/],
       ['missing section', (_h, s) => s.delete('members[0].weight'), /section members\[0\]\.weight is missing or has the wrong type/],
+      // Version 2 stores a member densely (zeros too) when that is smaller: naive Bayes here.
+      [
+        'dense weight count',
+        (_h, s) => ((s.get('members[0].weight') as Float64Array)[7] = 0),
+        /members\[0\]\.weight has 242693 non-zero weights, header\.members\[0\]\.features says 242694/,
+      ],
+      [
+        'dense weight NaN',
+        (_h, s) => ((s.get('members[0].weight') as Float64Array)[3] = NaN),
+        /members\[0\]\.weight\[3\] = NaN is not a finite number \(or is -0\)/,
+      ],
+      [
+        'dense weight -0',
+        (_h, s) => ((s.get('members[0].weight') as Float64Array)[3] = -0),
+        /members\[0\]\.weight\[3\] = -0 is not a finite number \(or is -0\)/,
+      ],
+      [
+        'dense weight length',
+        (_h, s) => s.set('members[0].weight', (s.get('members[0].weight') as Float64Array).subarray(1)),
+        /section members\[0\]\.weight has 242693 values, expected 242694/,
+      ],
       ['corpus', (h) => (h.corpus = { documents: 1 }), /header\.corpus\.benign is not a count/],
     ];
     for (const [what, edit, message] of cases) {

@@ -84,6 +84,8 @@ export class Model extends FittedPipeline {
   readonly sha256: string | null;
   /** Hex public key of the signer of the file it was read from, if signed. */
   readonly signer: string | null;
+  /** Format version of the file it was read from ({@link FORMAT_VERSION} for a model trained in this process). */
+  readonly formatVersion: number;
 
   constructor(
     pipeline: FittedPipeline,
@@ -93,6 +95,7 @@ export class Model extends FittedPipeline {
       library?: string;
       sha256?: string | null;
       signer?: string | null;
+      formatVersion?: number;
     } = {},
   ) {
     super(pipeline.config, pipeline.tfidf, pipeline.members);
@@ -101,6 +104,7 @@ export class Model extends FittedPipeline {
     this.library = meta.library ?? libraryVersion();
     this.sha256 = meta.sha256 ?? null;
     this.signer = meta.signer ?? null;
+    this.formatVersion = meta.formatVersion ?? FORMAT_VERSION;
   }
 
   /** A copy of this model with evaluation figures attached (stored in the file's header). */
@@ -111,7 +115,7 @@ export class Model extends FittedPipeline {
   /** Configuration, corpus summary, members and metrics. */
   info(): ModelInfo {
     return {
-      format: { name: 'ntmaldetect-model', version: FORMAT_VERSION },
+      format: { name: 'ntmaldetect-model', version: this.formatVersion },
       library: this.library,
       config: this.config,
       vocabularySize: this.tfidf.vocabularySize,
@@ -124,7 +128,11 @@ export class Model extends FittedPipeline {
     };
   }
 
-  /** The `.ntmd` file bytes. Deterministic: the same model gives the same bytes (unless signed with a different key). */
+  /**
+   * The `.ntmd` file bytes, in the current format version ({@link FORMAT_VERSION}) whatever
+   * the version it was read from. Deterministic: the same model gives the same bytes
+   * (unless signed with a different key).
+   */
   toBytes(options: WriteOptions = {}): Uint8Array {
     return writeContainer(encodeModel(this), options);
   }
@@ -156,10 +164,13 @@ export async function loadModel(pathOrBytes: string | Uint8Array, options: LoadO
   } catch (e) {
     throw new UnreadableModelError(source, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
-  return loadModelSync(bytes, { ...options, source });
+  return fromBytes(bytes, source, options, typeof pathOrBytes === 'string');
 }
 
-/** Synchronous {@link loadModel} (a path or bytes). */
+/**
+ * Synchronous {@link loadModel} (a path or bytes). Given bytes, the model does not keep a
+ * reference to them (it reads a copy): changing them afterwards does not change the model.
+ */
 export function loadModelSync(pathOrBytes: string | Uint8Array, options: LoadOptions = {}): Model {
   const source = options.source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>');
   let bytes: Uint8Array;
@@ -168,8 +179,13 @@ export function loadModelSync(pathOrBytes: string | Uint8Array, options: LoadOpt
   } catch (e) {
     throw new UnreadableModelError(source, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
-  const c = readContainer(bytes, source, options);
-  return decodeModel(c.header, c.sections, source, { sha256: c.sha256, signer: c.signer });
+  return fromBytes(bytes, source, options, typeof pathOrBytes === 'string');
+}
+
+/** Reads a model file's bytes; `owned`: the bytes were just read from disk, the model may keep views of them. */
+function fromBytes(bytes: Uint8Array, source: string, options: ReadOptions, owned: boolean): Model {
+  const c = readContainer(bytes, source, options, owned);
+  return decodeModel(c.header, c.sections, source, c.version, { sha256: c.sha256, signer: c.signer, formatVersion: c.version });
 }
 
 const MAX_U16 = 0xffff;
@@ -179,8 +195,8 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
   const V = st.lengths.length;
   const sections = new Map<string, SectionArray>();
   // Vocabulary: each feature's length, and all features' call ids back to back in the
-  // narrowest type (gzip compresses the shared prefixes of neighbouring features; loading
-  // is one native copy).
+  // narrowest type, the type the n-gram index keeps them in (loading adopts the file's
+  // bytes as they are).
   const lengths = Uint8Array.from(st.lengths);
   const n = st.names.length;
   sections.set('vocab.lengths', lengths);
@@ -198,6 +214,17 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
   }
   const members = model.members.map((m, i) => {
     const nz = nonZeroWeights(m);
+    // Dense (every column's weight, zeros too: 8 bytes a column) when that is no larger
+    // than the non-zero weights with their columns (12 bytes each): naive Bayes (no zero
+    // weight at all), and any member with at least two thirds of its weights non-zero.
+    if (3 * nz >= 2 * V) {
+      // -0 is written as 0: a zero weight is absent from the sparse form, which reads as 0.
+      sections.set(
+        `members[${i}].weight`,
+        Float64Array.from(m.weights, (w) => (w === 0 ? 0 : w)),
+      );
+      return { name: m.name, kind: m.kind, bias: m.bias, platt: m.platt, features: nz };
+    }
     const index = new Int32Array(nz);
     const weight = new Float64Array(nz);
     for (let j = 0, k = 0, last = 0; j < m.weights.length; j++) {
@@ -206,8 +233,7 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
       weight[k++] = m.weights[j];
       last = j;
     }
-    // A dense member (naive Bayes: every column) needs no index.
-    if (nz < m.weights.length) sections.set(`members[${i}].index`, index);
+    sections.set(`members[${i}].index`, index);
     sections.set(`members[${i}].weight`, weight);
     return { name: m.name, kind: m.kind, bias: m.bias, platt: m.platt, features: nz };
   });
@@ -228,7 +254,8 @@ function decodeModel(
   header: Record<string, unknown>,
   sections: ReadonlyMap<string, SectionArray>,
   source: string,
-  meta: { sha256: string; signer: string | null },
+  version: number,
+  meta: { sha256: string; signer: string | null; formatVersion: number },
 ): Model {
   const bad = (detail: string): never => {
     throw new InvalidModelError(source, detail);
@@ -256,7 +283,7 @@ function decodeModel(
   };
   const lengths = section('vocab.lengths', Uint8Array, V);
   const grams = sections.has('vocab.ids')
-    ? plainIds(sections, lengths, voc.ids as number, bad)
+    ? plainIds(sections, lengths, voc.ids as number, version, bad)
     : prefixCodedIds(sections, lengths, voc.ids as number, bad);
   let idf: Float64Array;
   if (sections.has('idf')) idf = section('idf', Float64Array, V);
@@ -274,7 +301,8 @@ function decodeModel(
   for (let j = 0; j < V; j++) if (!(idf[j] > 0) || !Number.isFinite(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
   let tfidf: FittedTfidf;
   try {
-    // The decoded arrays are fresh (or copies out of the body): adopt them, no copies.
+    // The decoded arrays are fresh, copies out of a version-1 body, or views of a version-2
+    // file that nothing else holds: adopt them, no copies.
     tfidf = FittedTfidf.restore(config.tfidf, names as string[], grams, lengths, idf);
   } catch (e) {
     if (isNtmdError(e)) return bad(e.message);
@@ -305,11 +333,25 @@ function decodeModel(
     }
     const nz = h.features as number;
     if (!Number.isSafeInteger(nz) || nz < 0 || nz > V) bad(`header.members[${i}].features is not a count <= ${V}`);
+    // Version 2: a member without an index section is dense, every column's weight with its
+    // zeros; version 1 stored only members without a zero weight densely.
+    if (version >= 2 && !sections.has(`members[${i}].index`)) {
+      const weights = section(`members[${i}].weight`, Float64Array, V);
+      let nonZero = 0;
+      for (let j = 0; j < V; j++) {
+        const w = weights[j];
+        if (!Number.isFinite(w) || Object.is(w, -0))
+          bad(`members[${i}].weight[${j}] = ${Object.is(w, -0) ? '-0' : w} is not a finite number (or is -0)`);
+        if (w !== 0) nonZero++;
+      }
+      if (nonZero !== nz) bad(`members[${i}].weight has ${nonZero} non-zero weights, header.members[${i}].features says ${nz}`);
+      return { name: c.name, kind: c.kind, bias: h.bias as number, weights, platt };
+    }
     const weight = section(`members[${i}].weight`, Float64Array, nz);
     for (let k = 0; k < nz; k++) {
       if (!Number.isFinite(weight[k]) || weight[k] === 0) bad(`members[${i}].weight[${k}] = ${weight[k]} is not a finite non-zero number`);
     }
-    if (nz === V) {
+    if (version < 2 && nz === V) {
       if (sections.has(`members[${i}].index`)) bad(`members[${i}] is dense but has an index section`);
       return { name: c.name, kind: c.kind, bias: h.bias as number, weights: weight, platt };
     }
@@ -348,6 +390,7 @@ function plainIds(
   sections: ReadonlyMap<string, SectionArray>,
   lengths: Uint8Array,
   declared: number,
+  version: number,
   bad: Bad,
 ): Uint8Array | Uint16Array | Int32Array {
   const ids = sections.get('vocab.ids');
@@ -357,8 +400,10 @@ function plainIds(
   let total = 0;
   for (let j = 0; j < lengths.length; j++) total += lengths[j];
   if (total !== ids.length) bad(`the feature lengths add up to ${total} ids, section vocab.ids holds ${ids.length}`);
-  // A copy of the ids alone, so that the decompressed body can be freed once loaded.
-  return ids.slice();
+  // Version 2: the ids are a view of the file (or a copy of a misaligned part), held by
+  // nothing else. Version 1: a copy of the ids alone, so that the decompressed body can be
+  // freed once loaded.
+  return version >= 2 ? ids : ids.slice();
 }
 
 /**
