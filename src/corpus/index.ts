@@ -123,7 +123,11 @@ async function entriesOf(location: string, label: 0 | 1, recursive = false): Pro
   return out;
 }
 
-async function collect(spec: CorpusSpec, recursive: boolean): Promise<{ entries: Entry[]; where: string }> {
+/**
+ * @internal The files of a corpus location in reading order (benign sorted by name, then
+ * malicious), each with its label: what {@link loadCorpus} reads, and `stream.ts` too.
+ */
+export async function collect(spec: CorpusSpec, recursive: boolean): Promise<{ entries: Entry[]; where: string }> {
   if (typeof spec === 'object' && spec !== null && 'data' in spec) {
     const files: Entry[] = [];
     // The label of each row comes from its label column; the entry's label is unused.
