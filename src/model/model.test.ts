@@ -194,7 +194,7 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
       [
         'feature length',
         (_h, s) => ((s.get('vocab.lengths') as Uint8Array)[0] = 9),
-        /the feature lengths add up to 2426939 ids, section vocab\.ids holds 2426940/,
+        /invalid TF-IDF state: lengths ?\[0\] = 9 is outside ngramRange/,
       ],
       [
         'id count',
@@ -202,6 +202,7 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
         /section vocab\.ids is missing, has the wrong type or does not hold the 2426939 ids the header declares/,
       ],
       ['call id', (_h, s) => ((s.get('vocab.ids') as Uint8Array)[5] = 255), /invalid TF-IDF state: grams ?\[5\] = 255 is not a name id/],
+      ['idf value', (_h, s) => ((s.get('idf.values') as Float64Array)[2] = -1), /idf\.values\[2\] = -1 is not a positive number/],
       ['idf index', (_h, s) => ((s.get('idf.index') as Uint8Array)[9] = 250), /idf\.index\[9\] = 250 is outside the \d+ idf values/],
       [
         'weight',

@@ -283,22 +283,28 @@ function decodeModel(
   };
   const lengths = section('vocab.lengths', Uint8Array, V);
   const grams = sections.has('vocab.ids')
-    ? plainIds(sections, lengths, voc.ids as number, version, bad)
+    ? plainIds(sections, voc.ids as number, version, bad)
     : prefixCodedIds(sections, lengths, voc.ids as number, bad);
+  const positive = (x: number) => x > 0 && x !== Infinity;
   let idf: Float64Array;
-  if (sections.has('idf')) idf = section('idf', Float64Array, V);
-  else {
+  if (sections.has('idf')) {
+    idf = section('idf', Float64Array, V);
+    for (let j = 0; j < V; j++) if (!positive(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
+  } else {
+    // Each feature's idf is one of the table's values: checking the table checks them all.
     const values = section('idf.values', Float64Array);
+    for (let k = 0; k < values.length; k++) if (!positive(values[k])) bad(`idf.values[${k}] = ${values[k]} is not a positive number`);
     const index = sections.get('idf.index');
     if (!(index instanceof Uint8Array || index instanceof Uint16Array) || index.length !== V)
       return bad(`section idf.index is missing, has the wrong type or is not ${V} long`);
     idf = new Float64Array(V);
+    const m = values.length;
     for (let j = 0; j < V; j++) {
-      if (index[j] >= values.length) bad(`idf.index[${j}] = ${index[j]} is outside the ${values.length} idf values`);
-      idf[j] = values[index[j]];
+      const k = index[j];
+      if (k >= m) bad(`idf.index[${j}] = ${k} is outside the ${m} idf values`);
+      idf[j] = values[k];
     }
   }
-  for (let j = 0; j < V; j++) if (!(idf[j] > 0) || !Number.isFinite(idf[j])) bad(`idf[${j}] = ${idf[j]} is not a positive number`);
   let tfidf: FittedTfidf;
   try {
     // The decoded arrays are fresh, copies out of a version-1 body, or views of a version-2
@@ -385,10 +391,12 @@ function decodeModel(
 
 type Bad = (detail: string) => never;
 
-/** The vocabulary's ids as written by this version: all ids back to back (`vocab.ids`). */
+/**
+ * The vocabulary's ids as written by this version: all ids back to back (`vocab.ids`).
+ * That the features' lengths add up to them is checked with their range (FittedTfidf.restore).
+ */
 function plainIds(
   sections: ReadonlyMap<string, SectionArray>,
-  lengths: Uint8Array,
   declared: number,
   version: number,
   bad: Bad,
@@ -397,9 +405,6 @@ function plainIds(
   if (!(ids instanceof Uint8Array || ids instanceof Uint16Array || ids instanceof Int32Array) || ids.length !== declared) {
     return bad(`section vocab.ids is missing, has the wrong type or does not hold the ${declared} ids the header declares`);
   }
-  let total = 0;
-  for (let j = 0; j < lengths.length; j++) total += lengths[j];
-  if (total !== ids.length) bad(`the feature lengths add up to ${total} ids, section vocab.ids holds ${ids.length}`);
   // Version 2: the ids are a view of the file (or a copy of a misaligned part), held by
   // nothing else. Version 1: a copy of the ids alone, so that the decompressed body can be
   // freed once loaded.

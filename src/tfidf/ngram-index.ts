@@ -127,11 +127,25 @@ export class NgramIndex {
       grams = gramArray(nNames, total);
       grams.set(ids);
     }
-    let uniform = -1;
-    for (let f = 0; f < V; f++) if (uniform !== lengths[f]) uniform = uniform === -1 ? lengths[f] : 0;
+    // Two simple loops (hash everything, then fill the table) rather than one: they reach
+    // optimised code sooner in a cold process.
+    const hashes = new Int32Array(V);
+    const scan = hashFeatures(grams, lengths, hashes);
+    if (check >= 0 && (scan.max >= check || scan.min < 0)) {
+      for (let p = 0; p < total; p++) if (!(grams[p] >= 0 && grams[p] < check)) return `[${p}] = ${grams[p]} is not a name id`;
+    }
     // One length for all: no per-feature offsets (feature f starts at f·n). The hashes are
     // kept in the table only; both arrays are rebuilt if ever needed (see meta, hashes).
-    const meta = uniform > 0 ? null : new Int32Array(2 * Math.max(16, V));
+    const uniform = scan.uniform;
+    let meta: Int32Array | null = null;
+    if (uniform <= 0) {
+      meta = new Int32Array(2 * Math.max(16, V));
+      for (let f = 0, p = 0; f < V; f++) {
+        meta[2 * f] = p;
+        meta[2 * f + 1] = lengths[f];
+        p += lengths[f];
+      }
+    }
     out.grams = grams;
     out.metaArray = meta;
     out.hashArray = null;
@@ -143,11 +157,6 @@ export class NgramIndex {
     const slots = new Int32Array(tableSize * 2).fill(-1);
     out.slots = slots;
     out.mask = mask;
-    // Two simple loops (hash everything, then fill the table) rather than one: they reach
-    // optimised code sooner in a cold process.
-    const hashes = new Int32Array(V);
-    const bad = hashFeatures(grams, lengths, check, hashes, meta);
-    if (bad >= 0) return `[${bad}] = ${grams[bad]} is not a name id`;
     // Features with equal hashes (rare) are compared afterwards, in insertion order.
     const pairs = fillTable(slots, mask, hashes);
     for (let i = 0; i < pairs.length; i += 2) {
@@ -335,26 +344,41 @@ export class NgramIndex {
 
 /**
  * Mixed hash of each feature stored back to back in `grams` (lengths in `lengths`) into
- * `hashes`, and its offset and length into `meta` when given. Returns the position of the
- * first id that is not below `check` (when `check >= 0`), else -1.
+ * `hashes`. Returns the largest and smallest id (for the caller's range check) and the
+ * length every feature shares (0 when they differ, -1 when there is none).
+ *
+ * One pass over the ids, the range check reduced to a running maximum and minimum,
+ * {@link mixHash} written out and the lengths compared on the way: in a fresh process this
+ * runs in V8's interpreter for a good part of its first call (a model load), where every
+ * operation and every extra pass counts (shipped model, 349,280 ids, cold: 7.4 -> 4.6 ms
+ * wall against hashing, then checking the ids, in two loops).
  */
-function hashFeatures(grams: GramArray, lengths: ArrayLike<number>, check: number, hashes: Int32Array, meta: Int32Array | null): number {
+function hashFeatures(grams: GramArray, lengths: ArrayLike<number>, hashes: Int32Array): { uniform: number; max: number; min: number } {
   const V = lengths.length;
+  const B = NGRAM_BASE;
+  let max = 0;
+  let min = 0;
+  let uniform = -1;
   for (let f = 0, p = 0; f < V; f++) {
     const n = lengths[f];
+    if (n !== uniform) uniform = uniform === -1 ? n : 0;
     let h = 0;
-    for (let k = p; k < p + n; k++) h = (Math.imul(h, NGRAM_BASE) + grams[k]) | 0;
-    hashes[f] = mixHash(h, n);
-    if (meta !== null) {
-      meta[2 * f] = p;
-      meta[2 * f + 1] = n;
+    for (const end = p + n; p < end; p++) {
+      const id = grams[p];
+      if (id > max) max = id;
+      else if (id < min) min = id;
+      h = (Math.imul(h, B) + id) | 0;
     }
-    p += n;
+    // mixHash(h, n), inline.
+    h ^= Math.imul(n, 0x85ebca6b);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    hashes[f] = h | 0;
   }
-  if (check >= 0) {
-    for (let p = 0; p < grams.length; p++) if (!(grams[p] >= 0 && grams[p] < check)) return p;
-  }
-  return -1;
+  return { uniform, max, min };
 }
 
 /**
