@@ -6,7 +6,7 @@ import { loadCorpus } from '../corpus/index.js';
 import type { Corpus, CorpusSpec } from '../corpus/index.js';
 import type { DatasetColumns } from '../corpus/datasets.js';
 import type { InputForm, ModelConfigInput, ResolvedConfig } from '../model/config.js';
-import { alphabetOf, inputOf, mergeConfig, resolveConfig } from '../model/config.js';
+import { alphabetOf, inputOf, mergeConfig, resolveConfig, tfidfOptionsOf } from '../model/config.js';
 import { PRESETS, getPreset } from '../model/presets.js';
 import { fitPipeline } from '../model/pipeline.js';
 import { selectAutoConfig } from '../model/auto.js';
@@ -14,6 +14,9 @@ import type { FitProgress } from '../model/pipeline.js';
 import type { CorpusSummary } from '../model/model.js';
 import { Model } from '../model/model.js';
 import { sha256Hex } from '../hash.js';
+import { checkThreads } from '../threads.js';
+import { TfidfVectorizer } from '../tfidf/vectorizer.js';
+import { FeatureThreads } from './threads.js';
 
 /**
  * Something that can load a corpus, e.g. the trace store (`ntmaldetect/store`):
@@ -48,6 +51,12 @@ export interface TrainOptions extends ModelConfigInput {
   readonly onWarning?: (message: string) => void;
   /** The columns of `csv` / `tsv` tables (`input: 'csv'`); default: detected (see `readTableRows`). */
   readonly columns?: DatasetColumns;
+  /**
+   * Threads that read the trace files and count the n-grams: an integer >= 1 (1: this
+   * thread only), or `'auto'` (the default: more than one only for inputs large enough to
+   * gain from them, and at most the cores). The model is the same, byte for byte.
+   */
+  readonly threads?: number | 'auto';
 }
 
 /** The dataset layouts that imply the custom alphabet unless one is given. */
@@ -64,6 +73,7 @@ export function trainConfig(options: TrainOptions = {}): ResolvedConfig {
     onFitProgress: _f,
     onWarning: _w,
     columns: _c,
+    threads: _t,
     ...overrides
   } = options;
   if (preset !== undefined && config !== undefined) throw new InvalidOptionError('preset', 'not together with config', preset);
@@ -121,11 +131,13 @@ export function summarizeCorpus(corpus: Corpus): CorpusSummary {
 /** Loads whatever {@link TrainCorpus} names. */
 export async function loadTrainCorpus(
   corpus: TrainCorpus,
-  options: Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'input' | 'columns'> = {},
+  options: Pick<TrainOptions, 'onReadProgress' | 'onWarning' | 'input' | 'columns'> & { readonly threads?: FeatureThreads } = {},
 ): Promise<Corpus> {
   if (isCorpus(corpus)) return corpus;
   if (isProvider(corpus)) return corpus.store.loadCorpus(corpus.filter);
+  const threads = options.threads;
   return loadCorpus(corpus, {
+    ...(threads ? { threads: (paths: readonly string[]) => threads.forFiles(paths) } : {}),
     ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.columns !== undefined ? { columns: options.columns } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -156,16 +168,49 @@ export async function loadTrainCorpus(
  */
 export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
   let config = trainConfig(options);
-  const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config) });
-  if (options.preset === 'auto') {
-    // `auto` is chosen on this corpus by inner cross-validation (src/model/auto.ts); the
-    // caller's other options still override the choice.
-    const docs = c.docs.map((d) => d.calls);
-    const labels = Uint8Array.from(c.docs, (d) => d.label);
-    const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed, alphabet: alphabetOf(config) });
-    config = trainConfig({ ...options, preset: undefined, config: chosen.config });
+  const threads = new FeatureThreads(checkThreads(options.threads));
+  try {
+    const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config), threads });
+    if (options.preset === 'auto') {
+      // `auto` is chosen on this corpus by inner cross-validation (src/model/auto.ts); the
+      // caller's other options still override the choice.
+      const docs = c.docs.map((d) => d.calls);
+      const labels = Uint8Array.from(c.docs, (d) => d.label);
+      const chosen = selectAutoConfig(docs, labels, c.table, { seed: config.seed, alphabet: alphabetOf(config) });
+      config = trainConfig({ ...options, preset: undefined, config: chosen.config });
+    }
+    return await trainOnCorpusThreads(c, config, options, threads);
+  } finally {
+    await threads.close();
   }
-  return trainOnCorpus(c, config, options);
+}
+
+/**
+ * {@link trainOnCorpus} with the n-gram count of the TF-IDF fit on `threads` when the corpus
+ * is large enough for them (see {@link FeatureThreads}); the same model.
+ */
+export async function trainOnCorpusThreads(
+  corpus: Corpus,
+  config: ModelConfigInput | ResolvedConfig,
+  options: Pick<TrainOptions, 'metrics' | 'onFitProgress'>,
+  threads: FeatureThreads,
+): Promise<Model> {
+  const docs = corpus.docs.map((d) => d.calls);
+  const labels = Uint8Array.from(corpus.docs, (d) => d.label);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) pos += labels[i];
+  // One class only: fitPipeline's own check reports it, before any TF-IDF work.
+  const group = pos > 0 && pos < labels.length ? await threads.forDocs(docs) : undefined;
+  if (!group) return trainOnCorpus(corpus, config, options);
+  const cfg = resolveConfig(config);
+  options.onFitProgress?.('tfidf', `${docs.length} documents`);
+  const { fitTransformOnThreads } = await import('../tfidf/parallel.js');
+  const features = await fitTransformOnThreads(new TfidfVectorizer(tfidfOptionsOf(cfg)), docs, corpus.table, group);
+  const pipeline = fitPipeline(cfg, docs, labels, corpus.table, {
+    features,
+    ...(options.onFitProgress ? { onProgress: options.onFitProgress } : {}),
+  });
+  return new Model(pipeline, { corpus: summarizeCorpus(corpus), metrics: options.metrics ?? null });
 }
 
 /** {@link train} on a loaded corpus with a resolved configuration. */

@@ -17,6 +17,8 @@ import { CorpusNotFoundError, EmptyCorpusError } from './errors.js';
 import type { DatasetColumns } from './datasets.js';
 import { readTableRows, readWords, rowName } from './datasets.js';
 import { sha256Hex } from '../hash.js';
+import type { ThreadGroup } from '../threads.js';
+import { mergeReadTraces, readTracesJob } from './read-job.js';
 
 export { CorpusNotFoundError, DatasetError, EmptyCorpusError } from './errors.js';
 export { readWords, readTableRows, splitWords, LABEL_HEADERS, ID_HEADERS, LABEL_VALUES } from './datasets.js';
@@ -74,6 +76,12 @@ export interface LoadCorpusOptions {
   onWarning?: (msg: string) => void;
   /** Called after each file with (files done, files in all). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * @internal Read NtTrace files on threads too: called with the files' paths, returns a
+   * group whose script serves the `read-traces` job of `read-job.ts` (or `undefined`: one
+   * thread). The corpus is the same as read in one thread.
+   */
+  threads?: (paths: readonly string[]) => Promise<ThreadGroup | undefined>;
 }
 
 interface Entry {
@@ -204,7 +212,20 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
   const skippedEmpty: string[] = [];
   const fromLocation = !(typeof spec === 'object' && spec !== null && 'data' in spec);
   let done = 0;
+  let at = 0;
+  const data = { paths: entries.map((e) => e.path), format: options.format ?? 'auto' };
+  const group = options.threads && input === 'nttrace' ? await options.threads(data.paths) : undefined;
+  const pre = group ? mergeReadTraces(await group.run('read-traces', data, entries.length, readTracesJob(data)), table) : undefined;
   for (const e of entries) {
+    const read = pre?.[at++];
+    if (read !== undefined) {
+      if (read === null) {
+        skippedEmpty.push(e.name);
+        options.onWarning?.(`skipped empty trace ${e.name}`);
+      } else docs.push({ name: e.name, path: e.path, label: e.label, ...read });
+      options.onProgress?.(++done, entries.length);
+      continue;
+    }
     // Synchronous: one read per file, no thread-pool round trips (a corpus is hundreds of small files).
     const bytes = readFileSync(e.path);
     if (isTable) {

@@ -22,7 +22,9 @@ import type { ModelConfigInput } from '../../model/config.js';
 import { presetNames } from '../../model/presets.js';
 import { nonZeroWeights } from '../../model/linear.js';
 import type { TrainCorpus, TrainOptions } from '../../api/train.js';
-import { alphabetImplied, loadTrainCorpus, trainConfig, trainOnCorpus } from '../../api/train.js';
+import { alphabetImplied, loadTrainCorpus, trainConfig, trainOnCorpusThreads } from '../../api/train.js';
+import { FeatureThreads } from '../../api/threads.js';
+import { threadsFromArgs, threadsHelp, threadsOption } from '../threads-args.js';
 import { alphabetOf, inputOf } from '../../model/config.js';
 import { selectAutoConfig } from '../../eval/auto.js';
 import { MIN_KNOWN_NGRAMS } from '../../api/verdict.js';
@@ -64,6 +66,7 @@ Model:
 Output:
   --out F               the model file to write
   --json                print the summary as JSON
+${threadsHelp}
 
 Examples:
   ntmaldetect train --corpus corpus/ --out my.ntmd
@@ -128,6 +131,7 @@ const command: Command = {
     'min-known': { type: 'string' },
     ...formatOptions,
     ...alphabetOption,
+    ...threadsOption,
   },
   allowPositionals: false,
   async run(values: ParsedValues, _positionals: string[], io: CliIO): Promise<number> {
@@ -165,6 +169,7 @@ const command: Command = {
     }
     const policy = policyFromArgs(values);
     const seed = numberOption(values, 'seed', { min: 0, max: 0xffffffff, integer: true });
+    const threads = new FeatureThreads(threadsFromArgs(values));
     const signPath = stringOption(values, 'sign-key');
     const signKey = signPath === undefined ? undefined : await readKey(signPath, io.cwd, 'signing key');
     const options: TrainOptions = {
@@ -184,92 +189,98 @@ const command: Command = {
     if (alphabetImplied(options)) println(io.stderr, `alphabet: custom (from --format ${inputOf(config)})`);
     const progress = commandProgress(io, values);
     const spec: TrainCorpus = data.length ? { data } : corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
-    const corpus = await loadTrainCorpus(spec, {
-      input: inputOf(config),
-      ...(columns !== undefined ? { columns } : {}),
-      onWarning: (m) => {
-        progress.clear();
-        warn(io, `ntmaldetect train: warning: ${m}`);
-      },
-      ...(progress.enabled
-        ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) }
-        : {}),
-    });
-    if (preset === 'auto') {
-      // auto: the configuration is chosen on this corpus by inner cross-validation, as train() does.
-      progress.update({ phase: 'choosing (auto)', done: 0, total: 1 });
-      const chosen = selectAutoConfig(
-        corpus.docs.map((d) => d.calls),
-        Uint8Array.from(corpus.docs, (d) => d.label),
-        corpus.table,
-        { seed: config.seed, alphabet: alphabetOf(config) },
-      );
-      config = trainConfig({
-        ...options,
-        preset: undefined,
-        config: {
-          ...chosen.config,
-          ...(config.alphabet ? { alphabet: config.alphabet } : {}),
-          ...(config.input ? { input: config.input } : {}),
+    try {
+      const corpus = await loadTrainCorpus(spec, {
+        threads,
+        input: inputOf(config),
+        ...(columns !== undefined ? { columns } : {}),
+        onWarning: (m) => {
+          progress.clear();
+          warn(io, `ntmaldetect train: warning: ${m}`);
         },
+        ...(progress.enabled
+          ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) }
+          : {}),
       });
-    }
-    // Fitting: the tf-idf step, then each member (its calibration too when asked).
-    const steps = 1 + config.members.length;
-    let step = 0;
-    const model = trainOnCorpus(
-      corpus,
-      config,
-      progress.enabled
-        ? {
-            onFitProgress: (stage, detail) => {
-              if (stage === 'member') step++;
-              const done = stage === 'done' ? steps : stage === 'tfidf' ? 0 : step;
-              progress.update({ phase: 'fitting', done, total: steps, detail: stage === 'done' ? detail : `${stage} ${detail}` });
-            },
-          }
-        : {},
-    );
-    progress.clear();
-    if (alphabetOf(model.config) === 'custom' || inputOf(model.config) !== 'nttrace') warnUnfamiliar(io, model, corpus);
-    await model.save(resolve(io.cwd, out), signKey !== undefined ? { signKey } : {});
-    const bytes = (await readFile(resolve(io.cwd, out))).length;
-    const seconds = (performance.now() - started) / 1000;
-    const info = model.info();
-    const summary = {
-      out,
-      bytes,
-      preset: preset ?? (cfgPath !== undefined ? null : trainConfigName(options)),
-      traces: corpus.docs.length,
-      benign: info.corpus!.benign,
-      malicious: info.corpus!.malicious,
-      skippedEmpty: corpus.skippedEmpty.length,
-      duplicates: info.corpus!.duplicates,
-      calls: info.corpus!.calls,
-      features: model.tfidf.vocabularySize,
-      members: model.members.map((m) => ({ name: m.name, kind: m.kind, features: nonZeroWeights(m), calibrated: m.platt !== null })),
-      policy: model.config.policy,
-      seed: model.config.seed,
-      signed: signKey !== undefined,
-      seconds: Math.round(seconds * 100) / 100,
-    };
-    if (values.json === true) println(io.stdout, JSON.stringify(summary));
-    else {
-      println(
-        io.stdout,
-        `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`,
+      if (preset === 'auto') {
+        // auto: the configuration is chosen on this corpus by inner cross-validation, as train() does.
+        progress.update({ phase: 'choosing (auto)', done: 0, total: 1 });
+        const chosen = selectAutoConfig(
+          corpus.docs.map((d) => d.calls),
+          Uint8Array.from(corpus.docs, (d) => d.label),
+          corpus.table,
+          { seed: config.seed, alphabet: alphabetOf(config) },
+        );
+        config = trainConfig({
+          ...options,
+          preset: undefined,
+          config: {
+            ...chosen.config,
+            ...(config.alphabet ? { alphabet: config.alphabet } : {}),
+            ...(config.input ? { input: config.input } : {}),
+          },
+        });
+      }
+      // Fitting: the tf-idf step, then each member (its calibration too when asked).
+      const steps = 1 + config.members.length;
+      let step = 0;
+      const model = await trainOnCorpusThreads(
+        corpus,
+        config,
+        progress.enabled
+          ? {
+              onFitProgress: (stage, detail) => {
+                if (stage === 'member') step++;
+                const done = stage === 'done' ? steps : stage === 'tfidf' ? 0 : step;
+                progress.update({ phase: 'fitting', done, total: steps, detail: stage === 'done' ? detail : `${stage} ${detail}` });
+              },
+            }
+          : {},
+        threads,
       );
-      const [lo, hi] = config.tfidf.ngramRange;
-      println(
-        io.stdout,
-        `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls`,
-      );
-      for (const m of summary.members)
-        println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
-      println(io.stdout, `policy ${summary.policy}, seed ${summary.seed}${summary.signed ? ', signed' : ''}`);
-      println(io.stdout, `wrote ${out} (${count(bytes)} bytes) in ${seconds.toFixed(1)} s`);
+      progress.clear();
+      if (alphabetOf(model.config) === 'custom' || inputOf(model.config) !== 'nttrace') warnUnfamiliar(io, model, corpus);
+      await model.save(resolve(io.cwd, out), signKey !== undefined ? { signKey } : {});
+      const bytes = (await readFile(resolve(io.cwd, out))).length;
+      const seconds = (performance.now() - started) / 1000;
+      const info = model.info();
+      const summary = {
+        out,
+        bytes,
+        preset: preset ?? (cfgPath !== undefined ? null : trainConfigName(options)),
+        traces: corpus.docs.length,
+        benign: info.corpus!.benign,
+        malicious: info.corpus!.malicious,
+        skippedEmpty: corpus.skippedEmpty.length,
+        duplicates: info.corpus!.duplicates,
+        calls: info.corpus!.calls,
+        features: model.tfidf.vocabularySize,
+        members: model.members.map((m) => ({ name: m.name, kind: m.kind, features: nonZeroWeights(m), calibrated: m.platt !== null })),
+        policy: model.config.policy,
+        seed: model.config.seed,
+        signed: signKey !== undefined,
+        seconds: Math.round(seconds * 100) / 100,
+      };
+      if (values.json === true) println(io.stdout, JSON.stringify(summary));
+      else {
+        println(
+          io.stdout,
+          `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`,
+        );
+        const [lo, hi] = config.tfidf.ngramRange;
+        println(
+          io.stdout,
+          `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls`,
+        );
+        for (const m of summary.members)
+          println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
+        println(io.stdout, `policy ${summary.policy}, seed ${summary.seed}${summary.signed ? ', signed' : ''}`);
+        println(io.stdout, `wrote ${out} (${count(bytes)} bytes) in ${seconds.toFixed(1)} s`);
+      }
+      return 0;
+    } finally {
+      await threads.close();
     }
-    return 0;
   },
 };
 
