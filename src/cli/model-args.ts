@@ -11,6 +11,7 @@ import type { Policy } from '../model/config.js';
 import { POLICIES } from '../model/config.js';
 import type { Model } from '../model/model.js';
 import { resolveModel } from '../api/resolve-model.js';
+import type { ResolvedModel } from '../api/resolve-model.js';
 import { KeyError } from '../model/errors.js';
 import { readFailure } from './paths.js';
 
@@ -43,10 +44,15 @@ export async function readKey(path: string, cwd: string, what: string): Promise<
  * as every command and the server do.
  */
 export async function modelFromArgs(values: ParsedValues, cwd: string): Promise<Model> {
+  return (await resolvedModelFromArgs(values, cwd)).model;
+}
+
+/** {@link modelFromArgs} with where the model came from (its file's bytes or path, for worker threads). */
+export async function resolvedModelFromArgs(values: ParsedValues, cwd: string): Promise<ResolvedModel> {
   const path = stringOption(values, 'model');
   const trust = stringOption(values, 'trust-key');
   const trustKey = trust === undefined ? undefined : await readKey(trust, cwd, 'trust key');
-  return (await resolveModel({ model: path, trustKey, cwd })).model;
+  return resolveModel({ model: path, trustKey, cwd });
 }
 
 /** `--policy P` / `--harsh` (NtMalDetect's `-h`, = `--policy all`); both is a usage error. */

@@ -5,7 +5,9 @@
  */
 import type { Command, CliIO, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, warn } from '../command.js';
-import { modelFromArgs, modelHelp, modelOptions, pad, policyFromArgs, signed } from '../model-args.js';
+import { modelHelp, modelOptions, pad, policyFromArgs, resolvedModelFromArgs, signed } from '../model-args.js';
+import { threadsFromArgs, threadsHelp, threadsOption } from '../threads-args.js';
+import type { ScanThreads } from '../scan-job.js';
 import { isNtmdError } from '../../errors.js';
 import { CallTable } from '../../tokenize/call-table.js';
 import { readTrace } from '../../tokenize/read.js';
@@ -39,6 +41,7 @@ ${modelHelp}
                        (default 50); below it the trace is 'unfamiliar'
   --unfamiliar-ok      exit 0, not 3, for unfamiliar and insufficient traces
   --json               one JSON object per trace per line instead of the table
+${threadsHelp}
 ${formatHelp(false)}
 
 Verdicts: MALICIOUS, benign, unfamiliar (too little of the trace is known to the model
@@ -80,6 +83,7 @@ const command: Command = {
     'unfamiliar-ok': { type: 'boolean' },
     json: { type: 'boolean' },
     ...formatOptions,
+    ...threadsOption,
   },
   allowPositionals: true,
   async run(values: ParsedValues, positionals: string[], io: CliIO): Promise<number> {
@@ -89,7 +93,9 @@ const command: Command = {
     const threshold = numberOption(values, 'threshold', { min: 0, max: 1 });
     const minKnownNgrams = numberOption(values, 'min-known', { min: 0, integer: true });
     const json = values.json === true;
-    const model = await modelFromArgs(values, io.cwd);
+    const threads = threadsFromArgs(values);
+    const resolved = await resolvedModelFromArgs(values, io.cwd);
+    const model = resolved.model;
     const options: VerdictOptions = {
       ...(policy ? { policy } : {}),
       ...(threshold !== undefined ? { threshold } : {}),
@@ -101,73 +107,87 @@ const command: Command = {
       scanInput(values, model, io),
       io,
     );
-    const notTraces: string[] = [];
-    for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
-    const width = Math.max(4, ...targets.map((t) => t.name.length));
-    const memberNames = model.members.map((m) => m.name);
-    const colW = memberNames.map((n) => Math.max(n.length, 10));
-    if (!json) {
-      println(io.stdout, `${pad('FILE', width)}  ${pad('VERDICT', 12)}  ${memberNames.map((n, i) => pad(n, colW[i])).join('  ')}  CALLS`);
-    }
-    let malicious = 0;
-    let failed = 0;
-    let refused = 0;
-    let insufficient = 0;
-    let unfamiliar = 0;
-    const report = (name: string, code: string, error: string): void => {
-      failed++;
-      const record = noVerdictJson({ code, message: error });
-      if (record.verdict === 'refused') refused++;
-      const { schemaVersion, ...rest } = record;
-      if (json) println(io.stdout, JSON.stringify({ schemaVersion, file: name, ...rest }));
-      else println(io.stdout, `${pad(name, width)}  ${pad(record.verdict === 'refused' ? 'refused' : 'ERROR', 12)}  ${error}`);
-    };
-    for (const t of targets) {
-      if (t.error !== undefined) {
-        report(t.name, 'TRACE_UNREADABLE', t.error);
-        continue;
+    // Trace files on several threads when worth it (src/cli/scan-job.ts): the same verdicts, printed in the same order.
+    const files = targets.filter((t): t is Target & { path: string } => t.error === undefined && t.path !== null && !isDatasetTarget(t));
+    const pool: ScanThreads | undefined =
+      threads === 1 || files.length < 2
+        ? undefined
+        : await (await import('../scan-job.js')).ScanThreads.start(files, threads, model, resolved.bytes ?? resolved.path, options);
+    try {
+      const notTraces: string[] = [];
+      for (const s of skipped) warn(io, `ntmaldetect scan: warning: skipped empty file ${s}`);
+      const width = Math.max(4, ...targets.map((t) => t.name.length));
+      const memberNames = model.members.map((m) => m.name);
+      const colW = memberNames.map((n) => Math.max(n.length, 10));
+      if (!json) {
+        println(io.stdout, `${pad('FILE', width)}  ${pad('VERDICT', 12)}  ${memberNames.map((n, i) => pad(n, colW[i])).join('  ')}  CALLS`);
       }
-      let v: Verdict;
-      try {
-        v = await judge(t, model, options, io);
-      } catch (e) {
-        if (!isNtmdError(e) && !(e as NodeJS.ErrnoException).code) throw e;
-        const why = t.found ? notATraceReason(e) : undefined;
-        if (why !== undefined) {
-          notTraces.push(t.name);
-          warn(io, `ntmaldetect scan: skipped ${t.name}: not a trace (${why})`);
+      let malicious = 0;
+      let failed = 0;
+      let refused = 0;
+      let insufficient = 0;
+      let unfamiliar = 0;
+      const report = (name: string, code: string, error: string): void => {
+        failed++;
+        const record = noVerdictJson({ code, message: error });
+        if (record.verdict === 'refused') refused++;
+        const { schemaVersion, ...rest } = record;
+        if (json) println(io.stdout, JSON.stringify({ schemaVersion, file: name, ...rest }));
+        else println(io.stdout, `${pad(name, width)}  ${pad(record.verdict === 'refused' ? 'refused' : 'ERROR', 12)}  ${error}`);
+      };
+      for (const t of targets) {
+        if (t.error !== undefined) {
+          report(t.name, 'TRACE_UNREADABLE', t.error);
           continue;
         }
-        const msg = (e as Error).message;
-        if (isNtmdError(e)) report(t.name, e.code, msg);
-        else report(t.name, 'TRACE_UNREADABLE', `cannot read (${(e as NodeJS.ErrnoException).code})`);
-        continue;
+        let v: Verdict;
+        try {
+          const pre = await pool?.result(t);
+          if (pre !== undefined && 'verdict' in pre) {
+            for (const w of pre.warnings) warn(io, `ntmaldetect scan: warning: ${t.name}: ${w}`);
+            v = pre.verdict;
+          } else v = await judge(t, model, options, io);
+        } catch (e) {
+          if (!isNtmdError(e) && !(e as NodeJS.ErrnoException).code) throw e;
+          const why = t.found ? notATraceReason(e) : undefined;
+          if (why !== undefined) {
+            notTraces.push(t.name);
+            warn(io, `ntmaldetect scan: skipped ${t.name}: not a trace (${why})`);
+            continue;
+          }
+          const msg = (e as Error).message;
+          if (isNtmdError(e)) report(t.name, e.code, msg);
+          else report(t.name, 'TRACE_UNREADABLE', `cannot read (${(e as NodeJS.ErrnoException).code})`);
+          continue;
+        }
+        if (v.malicious) malicious++;
+        if (v.insufficient) insufficient++;
+        if (v.unfamiliar) unfamiliar++;
+        if (json) println(io.stdout, JSON.stringify(jsonVerdict(t.name, v)));
+        else {
+          // No decision, no votes: the table shows the share of known n-grams instead.
+          const cells = memberNames.map((_, i) => {
+            const m = v.members[i];
+            return pad(m === undefined ? (i === 0 ? knownCell(v) : '') : `${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]);
+          });
+          println(io.stdout, `${pad(t.name, width)}  ${pad(verdictLabel(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
+        }
+        if (v.reason && !json) println(io.stderr, `ntmaldetect scan: ${t.name}: ${v.verdict}: ${v.reason}`);
+        if (v.warning) warn(io, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
       }
-      if (v.malicious) malicious++;
-      if (v.insufficient) insufficient++;
-      if (v.unfamiliar) unfamiliar++;
-      if (json) println(io.stdout, JSON.stringify(jsonVerdict(t.name, v)));
-      else {
-        // No decision, no votes: the table shows the share of known n-grams instead.
-        const cells = memberNames.map((_, i) => {
-          const m = v.members[i];
-          return pad(m === undefined ? (i === 0 ? knownCell(v) : '') : `${signed(m.score)} ${m.malicious ? 'M' : 'b'}`, colW[i]);
-        });
-        println(io.stdout, `${pad(t.name, width)}  ${pad(verdictLabel(v), 12)}  ${cells.join('  ')}  ${v.calls}`);
-      }
-      if (v.reason && !json) println(io.stderr, `ntmaldetect scan: ${t.name}: ${v.verdict}: ${v.reason}`);
-      if (v.warning) warn(io, `ntmaldetect scan: warning: ${t.name}: ${v.warning}`);
+      const judged = targets.length - failed - notTraces.length;
+      const skippedCount = skipped.length + notTraces.length;
+      println(
+        io.stderr,
+        `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ` +
+          `${judged - malicious - insufficient - unfamiliar} benign, ${unfamiliar} unfamiliar, ${insufficient} insufficient; ` +
+          `${refused} refused, ${failed - refused} error${failed - refused === 1 ? '' : 's'}; ${skippedCount} file${skippedCount === 1 ? '' : 's'} skipped ` +
+          `(${skipped.length} empty, ${notTraces.length} not traces)`,
+      );
+      return verdictExitCode({ malicious, failed, undecided: unfamiliar + insufficient }, values['unfamiliar-ok'] === true);
+    } finally {
+      await pool?.close();
     }
-    const judged = targets.length - failed - notTraces.length;
-    const skippedCount = skipped.length + notTraces.length;
-    println(
-      io.stderr,
-      `${judged} trace${judged === 1 ? '' : 's'} judged (policy ${settings.policy}): ${malicious} malicious, ` +
-        `${judged - malicious - insufficient - unfamiliar} benign, ${unfamiliar} unfamiliar, ${insufficient} insufficient; ` +
-        `${refused} refused, ${failed - refused} error${failed - refused === 1 ? '' : 's'}; ${skippedCount} file${skippedCount === 1 ? '' : 's'} skipped ` +
-        `(${skipped.length} empty, ${notTraces.length} not traces)`,
-    );
-    return verdictExitCode({ malicious, failed, undecided: unfamiliar + insufficient }, values['unfamiliar-ok'] === true);
   },
 };
 
