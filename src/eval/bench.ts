@@ -8,9 +8,11 @@ import { loadCorpus } from '../corpus/index.js';
 import type { Corpus, CorpusSpec } from '../corpus/index.js';
 import { TfidfVectorizer } from '../tfidf/index.js';
 import type { Csr } from '../tfidf/csr.js';
-import type { Alphabet, InputForm, ResolvedConfig } from '../model/config.js';
+import type { Alphabet, InputForm, ModelConfigInput, ResolvedConfig } from '../model/config.js';
 import type { DatasetColumns } from '../corpus/datasets.js';
-import { crossValidate, type CrossValidationResult } from './cv.js';
+import { crossValidate, poolFolds, type CrossValidationResult } from './cv.js';
+import { checkThreads, pickThreads, scriptExists } from '../threads.js';
+import { foldJob, sharedDocs, type FoldJobData } from './fold-job.js';
 import { resolveCandidates } from './candidates.js';
 import { FoldsFileError } from './errors.js';
 import { groupedSplit, replayFolds, similarityGroups, stratifiedSplit, uniqueSplit, type FoldsFile, type Split } from './folds.js';
@@ -53,7 +55,16 @@ export interface BenchOptions {
   alphabet?: Alphabet;
   /** The n-gram range every preset and file candidate is fitted with, overriding theirs (not `auto`'s). */
   ngramRange?: [number, number];
+  /**
+   * Threads that fit the folds (each (model, fold) fit on one thread) and read the corpus:
+   * an integer >= 1 (1: this thread only) or `'auto'` (the default: as many as the cores
+   * when there are two fits or more on a corpus large enough). The figures are the same.
+   */
+  threads?: number | 'auto';
 }
+
+/** Automatic threads of `bench`: one more per this many calls × fits (a fit of 2,000 calls costs about a thread's start). */
+export const AUTO_FOLD_CALLS_PER_THREAD = 1_000_000;
 
 /** A bench run's result, plus what `auto` chose in each fold. */
 export interface BenchResult extends CrossValidationResult {
@@ -132,16 +143,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   // The models first: a misspelt preset or a missing model file fails before the corpus is read.
   const autoChoices: ResolvedConfig[] = [];
   const alphabet = options.alphabet;
-  const candidates = await resolveCandidates(
-    options.models ?? 'default',
-    options.cwd ?? process.cwd(),
-    { seed: options.seed ?? 0, chosen: autoChoices, ...(alphabet !== undefined ? { alphabet } : {}) },
-    {
-      ...(alphabet !== undefined ? { alphabet } : {}),
-      ...(options.input !== undefined ? { input: options.input } : {}),
-      ...(options.ngramRange !== undefined ? { tfidf: { ngramRange: options.ngramRange } } : {}),
-    },
-  );
+  const threads = checkThreads(options.threads);
+  const autoOptions = { seed: options.seed ?? 0, ...(alphabet !== undefined ? { alphabet } : {}) };
+  const overrides: ModelConfigInput = {
+    ...(alphabet !== undefined ? { alphabet } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.ngramRange !== undefined ? { tfidf: { ngramRange: options.ngramRange } } : {}),
+  };
+  const models = options.models ?? 'default';
+  const cwd = options.cwd ?? process.cwd();
+  const candidates = await resolveCandidates(models, cwd, { ...autoOptions, chosen: autoChoices }, overrides);
   const corpus = isCorpus(options.corpus)
     ? options.corpus
     : await loadCorpus(options.corpus, {
@@ -155,9 +166,48 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   progress('split', 1, 1);
   const docs = corpus.docs.map((d) => d.calls);
   const labels = Uint8Array.from(corpus.docs, (d) => d.label);
-  const r = crossValidate(candidates, docs, labels, corpus.table, split, {
-    recallTarget: options.recallTarget,
-    onProgress: (d, t, what) => progress('fit', d, t, what),
-  });
-  return { ...r, autoChoices };
+  const fits = candidates.length * split.folds.length;
+  let calls = 0;
+  for (const d of docs) calls += d.length;
+  const script = new URL('./bench-thread.js', import.meta.url);
+  const n = fits < 2 ? 1 : Math.min(pickThreads(threads, calls * fits, AUTO_FOLD_CALLS_PER_THREAD), fits);
+  if (n <= 1 || !scriptExists(script)) {
+    const r = crossValidate(candidates, docs, labels, corpus.table, split, {
+      recallTarget: options.recallTarget,
+      onProgress: (d, t, what) => progress('fit', d, t, what),
+    });
+    return { ...r, autoChoices };
+  }
+  // The folds on threads (src/eval/fold-job.ts): the same outcomes, pooled in model and fold order.
+  const { ThreadGroup } = await import('../threads.js');
+  const group = await ThreadGroup.start(script, n - 1);
+  try {
+    const data: FoldJobData = {
+      models,
+      cwd,
+      autoOptions,
+      overrides,
+      ...sharedDocs(docs),
+      names: corpus.table.names(),
+      labels,
+      folds: split.folds,
+    };
+    let done = 0;
+    const local = foldJob(data, { docs, table: corpus.table });
+    const { items } = await group.run('fold', data, fits, local, (i) =>
+      progress('fit', ++done, fits, candidates[Math.floor(i / split.folds.length)].name),
+    );
+    for (const it of items) if (it.chosen) autoChoices.push(it.chosen);
+    const r = poolFolds(
+      candidates.map((c) => c.name),
+      docs.length,
+      labels,
+      split,
+      items.map((it) => it.outcome),
+      { recallTarget: options.recallTarget },
+    );
+    return { ...r, autoChoices };
+  } finally {
+    await group.close();
+  }
 }

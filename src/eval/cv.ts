@@ -93,29 +93,78 @@ export function crossValidate(
   split: Split,
   options: CrossValidationOptions = {},
 ): CrossValidationResult {
-  const n = docs.length;
+  const outcomes: FoldOutcome[] = [];
+  const total = candidates.length * split.folds.length;
+  for (const cand of candidates) {
+    for (const fold of split.folds) {
+      outcomes.push(runFold(cand, fold, docs, labels, table));
+      options.onProgress?.(outcomes.length, total, cand.name);
+    }
+  }
+  return poolFolds(
+    candidates.map((c) => c.name),
+    docs.length,
+    labels,
+    split,
+    outcomes,
+    options,
+  );
+}
+
+/** What one candidate gives on one fold: its outputs on the fold's test part, and the times. */
+export interface FoldOutcome {
+  /** Each output's scores and verdicts, for the test documents in `fold.test` order. */
+  readonly outs: readonly ScoredOutput[];
+  readonly fitSeconds: number;
+  readonly predictSeconds: number;
+}
+
+/** Fits `cand` on the fold's training part and scores its test part. */
+export function runFold(
+  cand: Candidate,
+  fold: Split['folds'][number],
+  docs: readonly Int32Array[],
+  labels: Uint8Array,
+  table: CallTable,
+): FoldOutcome {
+  const trainDocs = Array.from(fold.train, (i) => docs[i]);
+  const trainY = Uint8Array.from(fold.train, (i) => labels[i]);
+  const testDocs = Array.from(fold.test, (i) => docs[i]);
+  let t0 = process.hrtime.bigint();
+  const scorer = cand.fit(trainDocs, trainY, table);
+  const fitSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  t0 = process.hrtime.bigint();
+  const outs = scorer.score(testDocs, table);
+  const predictSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { outs, fitSeconds, predictSeconds };
+}
+
+/**
+ * Pools the fold outcomes (candidate by candidate, fold by fold: `outcomes[c * folds + f]`)
+ * into the cross-validation result: out-of-fold predictions, pooled and per-fold metrics.
+ */
+export function poolFolds(
+  names: readonly string[],
+  n: number,
+  labels: Uint8Array,
+  split: Split,
+  outcomes: readonly FoldOutcome[],
+  options: Pick<CrossValidationOptions, 'recallTarget'> = {},
+): CrossValidationResult {
   const results: ModelResult[] = [];
   const curves: ModelCurves[] = [];
   const predictions = new Map<string, { scores: Float64Array; labels: Uint8Array }>();
-  const total = candidates.length * split.folds.length;
-  let done = 0;
   const yUsed = Uint8Array.from(split.used, (i) => labels[i]);
-  for (const cand of candidates) {
+  names.forEach((candName, c) => {
     let fitSeconds = 0;
     let predictSeconds = 0;
     const outputs = new Map<string, { scores: Float64Array; labels: Uint8Array; perFold: BinaryMetrics[] }>();
-    for (const fold of split.folds) {
-      const trainDocs = Array.from(fold.train, (i) => docs[i]);
-      const trainY = Uint8Array.from(fold.train, (i) => labels[i]);
-      const testDocs = Array.from(fold.test, (i) => docs[i]);
+    split.folds.forEach((fold, f) => {
+      const outcome = outcomes[c * split.folds.length + f];
       const testY = Uint8Array.from(fold.test, (i) => labels[i]);
-      let t0 = process.hrtime.bigint();
-      const scorer = cand.fit(trainDocs, trainY, table);
-      fitSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
-      t0 = process.hrtime.bigint();
-      const outs = scorer.score(testDocs, table);
-      predictSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
-      for (const o of outs) {
+      fitSeconds += outcome.fitSeconds;
+      predictSeconds += outcome.predictSeconds;
+      for (const o of outcome.outs) {
         let acc = outputs.get(o.name);
         if (!acc) {
           acc = { scores: new Float64Array(n).fill(NaN), labels: new Uint8Array(n), perFold: [] };
@@ -127,10 +176,9 @@ export function crossValidate(
         });
         acc.perFold.push(binaryMetrics(testY, o.scores, o.labels, options.recallTarget));
       }
-      options.onProgress?.(++done, total, cand.name);
-    }
+    });
     for (const [name, acc] of outputs) {
-      const model = name === '' ? cand.name : `${cand.name}/${name}`;
+      const model = name === '' ? candName : `${candName}/${name}`;
       const s = Float64Array.from(split.used, (i) => acc.scores[i]);
       const l = Uint8Array.from(split.used, (i) => acc.labels[i]);
       const pooled = binaryMetrics(yUsed, s, l, options.recallTarget);
@@ -139,7 +187,7 @@ export function crossValidate(
       curves.push({ model, roc: rocCurve(yUsed, s), pr: prCurve(yUsed, s) });
       predictions.set(model, { scores: acc.scores, labels: acc.labels });
     }
-  }
+  });
   return { traces: split.used.length, split: split.description, folds: split.folds.length, results, curves, predictions };
 }
 

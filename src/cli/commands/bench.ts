@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError, numberOption, println, stringOption, warn } from '../command.js';
 import { commandProgress } from '../progress.js';
+import { threadsFromArgs, threadsHelp, threadsOption } from '../threads-args.js';
 import { runBench, type BenchSplit } from '../../eval/bench.js';
 import { summaryJson } from '../../eval/cv.js';
 import { metricsTable, speedTable, writeReport } from '../../eval/report.js';
@@ -60,6 +61,7 @@ ${alphabetHelp(24)}
                         default: default
   --recall R            recall at which false positives are counted (default 0.986)
   --json                print one JSON object instead of the table
+${threadsHelp.replace('read and featurise traces', 'fit the folds')}
   --report DIR          write DIR/report.md with tables, DIR/roc.svg and DIR/pr.svg
 
 Results are named PRESET (its own ensemble verdict), PRESET/MEMBER (one member) and
@@ -82,6 +84,7 @@ Examples:
     models: { type: 'string' },
     recall: { type: 'string' },
     json: { type: 'boolean' },
+    ...threadsOption,
     report: { type: 'string' },
     data: { type: 'string', multiple: true },
     'ngram-range': { type: 'string' },
@@ -149,8 +152,10 @@ Examples:
         ? resolve(io.cwd, corpusDir)
         : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
     const progress = commandProgress(io, values);
+    const threads = threadsFromArgs(values);
     const r = await runBench({
       corpus,
+      ...(threads !== undefined ? { threads } : {}),
       folds,
       seed,
       split: split as BenchSplit,
