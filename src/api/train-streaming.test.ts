@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCorpus } from '../corpus/index.js';
@@ -7,6 +7,8 @@ import { corpusDir, requireShared } from '../../test/shared.js';
 import { scratchDir } from '../../test/tmp.js';
 import { trainOnCorpus } from './train.js';
 import { trainInPasses } from './train-streaming.js';
+import { train } from './train.js';
+import { runCliCaptured } from '../../test/cli.js';
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
@@ -56,5 +58,38 @@ describe('trainInPasses', () => {
     expect(same(got.model.toBytes(), want)).toBe(true);
     expect(got.corpus.docs.length).toBe(22);
     expect(got.knownNgrams.length).toBe(22);
+  });
+
+  it('train({ lowMemory: true }) and train --low-memory write the in-memory model; auto stays in memory for the corpus', async () => {
+    requireShared();
+    const dir = scratchDir();
+    const inMemory = await runCliCaptured(['train', '--corpus', corpusDir, '--in-memory', '--out', join(dir, 'a.ntmd'), '--json'], dir);
+    expect(inMemory.code, inMemory.err).toBe(0);
+    expect(JSON.parse(inMemory.out)).toMatchObject({ lowMemory: false, traces: 215, skippedEmpty: 5 });
+    const passes = await runCliCaptured(['train', '--corpus', corpusDir, '--low-memory', '--out', join(dir, 'b.ntmd'), '--json'], dir);
+    expect(passes.code, passes.err).toBe(0);
+    expect(JSON.parse(passes.out)).toMatchObject({ lowMemory: true, traces: 215, skippedEmpty: 5, duplicates: 7 });
+    expect(passes.err).toContain('skipped 5 empty traces in all');
+    expect(readFileSync(join(dir, 'b.ntmd')).equals(readFileSync(join(dir, 'a.ntmd')))).toBe(true);
+    const auto = await runCliCaptured(['train', '--corpus', corpusDir, '--out', join(dir, 'c.ntmd'), '--json'], dir);
+    expect(JSON.parse(auto.out)).toMatchObject({ lowMemory: false });
+    const api = await train(corpusDir, { lowMemory: true, seed: 0 });
+    expect(Buffer.from(api.toBytes()).equals(readFileSync(join(dir, 'a.ntmd')))).toBe(true);
+  }, 120_000);
+
+  it('refuses --low-memory where the traces must be held: the auto preset, a loaded corpus, both flags', async () => {
+    requireShared();
+    const dir = scratchDir();
+    const auto = await runCliCaptured(
+      ['train', '--corpus', corpusDir, '--preset', 'auto', '--low-memory', '--out', join(dir, 'm.ntmd')],
+      dir,
+    );
+    expect(auto.code).toBe(2);
+    expect(auto.err).toMatch(/lowMemory.*a preset other than auto/);
+    const both = await runCliCaptured(['train', '--corpus', corpusDir, '--low-memory', '--in-memory', '--out', join(dir, 'm.ntmd')], dir);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--low-memory or --in-memory, not both');
+    const loaded = await loadCorpus(corpusDir);
+    await expect(train(loaded, { lowMemory: true })).rejects.toThrow(/a corpus location/);
   });
 });

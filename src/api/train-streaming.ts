@@ -9,8 +9,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import type { CorpusSpec } from '../corpus/index.js';
-import { openCorpusStream } from '../corpus/stream.js';
-import type { CorpusStream } from '../corpus/stream.js';
+import { CorpusStream, openCorpusStream } from '../corpus/stream.js';
 import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
 import { inputOf, resolveConfig, tfidfOptionsOf } from '../model/config.js';
 import type { FitProgress } from '../model/pipeline.js';
@@ -38,8 +37,6 @@ export interface TrainInPassesOptions {
   readonly onFitProgress?: FitProgress;
   /** Warnings (skipped empty files...). */
   readonly onWarning?: (message: string) => void;
-  /** An opened corpus (e.g. to read its size first); else `corpus` is opened. */
-  readonly stream?: CorpusStream;
 }
 
 /** What {@link trainInPasses} gives. */
@@ -54,7 +51,7 @@ export interface TrainedInPasses {
 }
 
 /**
- * Trains on the trace files at `corpus` (a folder in NtMalDetect's layout or `{ benign,
+ * Trains on the trace files at `corpus` (opened by {@link chooseInPasses}, or a folder in NtMalDetect's layout or `{ benign,
  * malicious }`; NtTrace input or `words`) without holding the traces in memory: the same
  * model, byte for byte, as `train()` of the same files and configuration. Peak memory is that
  * of the n-grams kept (those of at least two traces under `minDf: 2`), the TF-IDF matrix and
@@ -65,7 +62,7 @@ export interface TrainedInPasses {
  * found and reported).
  */
 export async function trainInPasses(
-  corpus: CorpusSpec,
+  corpus: CorpusSpec | CorpusStream,
   config: ModelConfigInput | ResolvedConfig,
   options: TrainInPassesOptions = {},
 ): Promise<TrainedInPasses> {
@@ -75,12 +72,13 @@ export async function trainInPasses(
     throw new InvalidOptionError('lowMemory', `NtTrace or words input (csv and tsv tables are read whole; the input is ${input})`, true);
   }
   const stream =
-    options.stream ??
-    (await openCorpusStream(corpus, {
-      input,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-      ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
-    }));
+    corpus instanceof CorpusStream
+      ? corpus
+      : await openCorpusStream(corpus, {
+          input,
+          ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+          ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
+        });
   options.onFitProgress?.('tfidf', `${stream.files} files, read in passes`);
   const { tfidf, X, stats } = fitTfidfStreaming(tfidfOptionsOf(cfg), stream, stream.table, {
     // About 8 bytes per call line of a reduced trace: an upper bound of the calls, for the filter.
@@ -104,6 +102,46 @@ export async function trainInPasses(
   const knownNgrams = new Int32Array(X.rows);
   for (let r = 0; r < X.rows; r++) knownNgrams[r] = X.indptr[r + 1] - X.indptr[r];
   return { model, corpus: stream, knownNgrams, stats };
+}
+
+/** Whether `train()` reads a corpus in passes: always, never, or by its size (see {@link LOW_MEMORY_BYTES}). */
+export type LowMemoryChoice = boolean | 'auto';
+
+/**
+ * The corpus opened for {@link trainInPasses} when `lowMemory` chooses it, else `undefined`
+ * (train in memory). `'auto'` (or `undefined`) chooses it for a location (a folder or `{
+ * benign, malicious }`) of NtTrace or words files totalling {@link LOW_MEMORY_BYTES} or more,
+ * outside the `auto` preset. `true` requires it: an error names what cannot be read in passes.
+ */
+export async function chooseInPasses(
+  corpus: unknown,
+  config: ResolvedConfig,
+  options: { readonly lowMemory?: LowMemoryChoice; readonly preset?: string } & Pick<TrainInPassesOptions, 'onWarning' | 'onReadProgress'>,
+): Promise<CorpusStream | undefined> {
+  const choice = options.lowMemory ?? 'auto';
+  if (choice === false) return undefined;
+  if (choice !== true && choice !== 'auto') throw new InvalidOptionError('lowMemory', "true, false or 'auto'", choice);
+  const input = inputOf(config);
+  const location =
+    typeof corpus === 'string' ||
+    (typeof corpus === 'object' && corpus !== null && 'benign' in corpus && 'malicious' in corpus && !('docs' in corpus));
+  const why = !location
+    ? 'a corpus location (a folder, or { benign, malicious } files), not a loaded corpus or a store'
+    : options.preset === 'auto'
+      ? 'a preset other than auto (its inner cross-validation holds the traces)'
+      : input !== 'nttrace' && input !== 'words'
+        ? `NtTrace or words input (csv and tsv tables are read whole; the input is ${input})`
+        : undefined;
+  if (why !== undefined) {
+    if (choice === true) throw new InvalidOptionError('lowMemory', why, true);
+    return undefined;
+  }
+  const stream = await openCorpusStream(corpus as CorpusSpec, {
+    input,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
+  });
+  return choice === true || stream.bytes >= LOW_MEMORY_BYTES ? stream : undefined;
 }
 
 /** The corpus summary of `summarizeCorpus` (train.ts), from the documents of a first pass. */

@@ -17,6 +17,8 @@ import { sha256Hex } from '../hash.js';
 import { checkThreads } from '../threads.js';
 import { TfidfVectorizer } from '../tfidf/vectorizer.js';
 import { FeatureThreads } from './threads.js';
+import type { LowMemoryChoice } from './train-streaming.js';
+import { chooseInPasses, trainInPasses } from './train-streaming.js';
 
 /**
  * Something that can load a corpus, e.g. the trace store (`ntmaldetect/store`):
@@ -57,6 +59,13 @@ export interface TrainOptions extends ModelConfigInput {
    * gain from them, and at most the cores). The model is the same, byte for byte.
    */
   readonly threads?: number | 'auto';
+  /**
+   * Read the trace files in passes instead of loading the corpus (bounded memory, the same
+   * model bytes; `trainInPasses`): `true`, `false`, or `'auto'` (the default: for a corpus
+   * location of NtTrace or words files totalling `LOW_MEMORY_BYTES`, 256 MiB, or more, outside
+   * the `auto` preset). In passes, `threads` is not used and read progress counts each pass.
+   */
+  readonly lowMemory?: LowMemoryChoice;
 }
 
 /** The dataset layouts that imply the custom alphabet unless one is given. */
@@ -74,6 +83,7 @@ export function trainConfig(options: TrainOptions = {}): ResolvedConfig {
     onWarning: _w,
     columns: _c,
     threads: _t,
+    lowMemory: _l,
     ...overrides
   } = options;
   if (preset !== undefined && config !== undefined) throw new InvalidOptionError('preset', 'not together with config', preset);
@@ -168,6 +178,16 @@ export async function loadTrainCorpus(
  */
 export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
   let config = trainConfig(options);
+  const stream = await chooseInPasses(corpus, config, {
+    ...options,
+    ...(options.onReadProgress
+      ? { onReadProgress: (_pass: number, done: number, total: number) => options.onReadProgress!(done, total) }
+      : {}),
+  });
+  if (stream) {
+    const { metrics, onFitProgress } = options;
+    return (await trainInPasses(stream, config, { ...(metrics ? { metrics } : {}), ...(onFitProgress ? { onFitProgress } : {}) })).model;
+  }
   const threads = new FeatureThreads(checkThreads(options.threads));
   try {
     const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config), threads });

@@ -30,6 +30,7 @@ import { selectAutoConfig } from '../../eval/auto.js';
 import { MIN_KNOWN_NGRAMS } from '../../api/verdict.js';
 import type { Model } from '../../model/model.js';
 import type { Corpus } from '../../corpus/index.js';
+import { chooseInPasses, trainInPasses } from '../../api/train-streaming.js';
 
 const help = `Usage: ntmaldetect train (--corpus DIR | --benign P... --malicious P...) --out F [options]
 
@@ -68,6 +69,12 @@ Output:
   --json                print the summary as JSON
 ${threadsHelp}
 
+Memory (default: in passes when --corpus or --benign/--malicious files total 256 MiB or more):
+  --low-memory          read the trace files in passes instead of loading them: memory for the
+                        n-grams kept and the matrix only, the same model file (not with --preset
+                        auto or csv/tsv tables; --threads is not used)
+  --in-memory           load the traces, whatever their size
+
 Examples:
   ntmaldetect train --corpus corpus/ --out my.ntmd
   ntmaldetect train --benign good/ --malicious bad/ --preset ntmaldetect-2018 --out m.ntmd
@@ -79,18 +86,14 @@ Examples:
  * (fewer distinct known n-grams than its threshold, 50 unless set: a figure measured for
  * NtTrace ten-grams), as short rows of API calls are.
  */
-function warnUnfamiliar(io: CliIO, model: Model, corpus: Corpus): void {
+function warnUnfamiliar(io: CliIO, model: Model, known: ArrayLike<number>): void {
   const threshold = model.config.minKnownNgrams ?? MIN_KNOWN_NGRAMS;
-  const X = model.tfidf.transform(
-    corpus.docs.map((d) => d.calls),
-    corpus.table,
-  );
   let under = 0;
-  for (let r = 0; r < X.rows; r++) if (X.indptr[r + 1] - X.indptr[r] < threshold) under++;
+  for (let r = 0; r < known.length; r++) if (known[r] < threshold) under++;
   if (under === 0) return;
   warn(
     io,
-    `ntmaldetect train: warning: ${under} of ${X.rows} training traces have fewer than ${threshold} distinct n-grams known to the model: ` +
+    `ntmaldetect train: warning: ${under} of ${known.length} training traces have fewer than ${threshold} distinct n-grams known to the model: ` +
       'scan would call such traces unfamiliar; for short traces or rows give --min-known N (e.g. 1) and a shorter --ngram-range',
   );
 }
@@ -132,6 +135,8 @@ const command: Command = {
     ...formatOptions,
     ...alphabetOption,
     ...threadsOption,
+    'low-memory': { type: 'boolean' },
+    'in-memory': { type: 'boolean' },
   },
   allowPositionals: false,
   async run(values: ParsedValues, _positionals: string[], io: CliIO): Promise<number> {
@@ -169,6 +174,9 @@ const command: Command = {
     }
     const policy = policyFromArgs(values);
     const seed = numberOption(values, 'seed', { min: 0, max: 0xffffffff, integer: true });
+    if (values['low-memory'] === true && values['in-memory'] === true)
+      throw new UsageError('train: give --low-memory or --in-memory, not both');
+    const lowMemory = values['low-memory'] === true ? true : values['in-memory'] === true ? false : 'auto';
     const threads = new FeatureThreads(threadsFromArgs(values));
     const signPath = stringOption(values, 'sign-key');
     const signKey = signPath === undefined ? undefined : await readKey(signPath, io.cwd, 'signing key');
@@ -189,15 +197,88 @@ const command: Command = {
     if (alphabetImplied(options)) println(io.stderr, `alphabet: custom (from --format ${inputOf(config)})`);
     const progress = commandProgress(io, values);
     const spec: TrainCorpus = data.length ? { data } : corpusDir !== undefined ? resolve(io.cwd, corpusDir) : { benign, malicious };
+    const onWarning = (m: string): void => {
+      progress.clear();
+      warn(io, `ntmaldetect train: warning: ${m}`);
+    };
+    // Fitting: the tf-idf step, then each member (its calibration too when asked).
+    let step = 0;
+    const fitProgress = progress.enabled
+      ? {
+          onFitProgress: (stage: string, detail: string) => {
+            const steps = 1 + config.members.length;
+            if (stage === 'member') step++;
+            const done = stage === 'done' ? steps : stage === 'tfidf' ? 0 : step;
+            progress.update({ phase: 'fitting', done, total: steps, detail: stage === 'done' ? detail : `${stage} ${detail}` });
+          },
+        }
+      : {};
     try {
+      const stream = await chooseInPasses(spec, config, {
+        lowMemory,
+        ...(preset !== undefined ? { preset } : {}),
+        onWarning,
+        ...(progress.enabled
+          ? {
+              onReadProgress: (pass: number, done: number, total: number) =>
+                progress.update({ phase: `reading traces (pass ${pass})`, done, total }),
+            }
+          : {}),
+      });
+      const trained = stream ? await trainInPasses(stream, config, fitProgress) : await trainInMemory();
+      const model = trained.model;
+      progress.clear();
+      if (alphabetOf(model.config) === 'custom' || inputOf(model.config) !== 'nttrace') warnUnfamiliar(io, model, trained.knownNgrams);
+      await model.save(resolve(io.cwd, out), signKey !== undefined ? { signKey } : {});
+      const bytes = (await readFile(resolve(io.cwd, out))).length;
+      const seconds = (performance.now() - started) / 1000;
+      const info = model.info();
+      const summary = {
+        out,
+        bytes,
+        preset: preset ?? (cfgPath !== undefined ? null : trainConfigName(options)),
+        traces: info.corpus!.documents,
+        benign: info.corpus!.benign,
+        malicious: info.corpus!.malicious,
+        skippedEmpty: info.corpus!.skippedEmpty,
+        duplicates: info.corpus!.duplicates,
+        calls: info.corpus!.calls,
+        features: model.tfidf.vocabularySize,
+        members: model.members.map((m) => ({ name: m.name, kind: m.kind, features: nonZeroWeights(m), calibrated: m.platt !== null })),
+        policy: model.config.policy,
+        seed: model.config.seed,
+        signed: signKey !== undefined,
+        lowMemory: stream !== undefined,
+        seconds: Math.round(seconds * 100) / 100,
+      };
+      if (values.json === true) println(io.stdout, JSON.stringify(summary));
+      else {
+        println(
+          io.stdout,
+          `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`,
+        );
+        const [lo, hi] = config.tfidf.ngramRange;
+        println(
+          io.stdout,
+          `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls${summary.lowMemory ? ' (read in passes)' : ''}`,
+        );
+        for (const m of summary.members)
+          println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
+        println(io.stdout, `policy ${summary.policy}, seed ${summary.seed}${summary.signed ? ', signed' : ''}`);
+        println(io.stdout, `wrote ${out} (${count(bytes)} bytes) in ${seconds.toFixed(1)} s`);
+      }
+      return 0;
+    } finally {
+      await threads.close();
+    }
+
+    /** The corpus loaded whole (threads as chosen), the model, and its training rows' known n-grams. */
+    async function trainInMemory(): Promise<{ model: Model; knownNgrams: Int32Array }> {
       const corpus = await loadTrainCorpus(spec, {
         threads,
         input: inputOf(config),
         ...(columns !== undefined ? { columns } : {}),
-        onWarning: (m) => {
-          progress.clear();
-          warn(io, `ntmaldetect train: warning: ${m}`);
-        },
+        onWarning,
         ...(progress.enabled
           ? { onReadProgress: (done: number, total: number) => progress.update({ phase: 'reading traces', done, total }) }
           : {}),
@@ -221,68 +302,27 @@ const command: Command = {
           },
         });
       }
-      // Fitting: the tf-idf step, then each member (its calibration too when asked).
-      const steps = 1 + config.members.length;
-      let step = 0;
-      const model = await trainOnCorpusThreads(
-        corpus,
-        config,
-        progress.enabled
-          ? {
-              onFitProgress: (stage, detail) => {
-                if (stage === 'member') step++;
-                const done = stage === 'done' ? steps : stage === 'tfidf' ? 0 : step;
-                progress.update({ phase: 'fitting', done, total: steps, detail: stage === 'done' ? detail : `${stage} ${detail}` });
-              },
-            }
-          : {},
-        threads,
-      );
-      progress.clear();
-      if (alphabetOf(model.config) === 'custom' || inputOf(model.config) !== 'nttrace') warnUnfamiliar(io, model, corpus);
-      await model.save(resolve(io.cwd, out), signKey !== undefined ? { signKey } : {});
-      const bytes = (await readFile(resolve(io.cwd, out))).length;
-      const seconds = (performance.now() - started) / 1000;
-      const info = model.info();
-      const summary = {
-        out,
-        bytes,
-        preset: preset ?? (cfgPath !== undefined ? null : trainConfigName(options)),
-        traces: corpus.docs.length,
-        benign: info.corpus!.benign,
-        malicious: info.corpus!.malicious,
-        skippedEmpty: corpus.skippedEmpty.length,
-        duplicates: info.corpus!.duplicates,
-        calls: info.corpus!.calls,
-        features: model.tfidf.vocabularySize,
-        members: model.members.map((m) => ({ name: m.name, kind: m.kind, features: nonZeroWeights(m), calibrated: m.platt !== null })),
-        policy: model.config.policy,
-        seed: model.config.seed,
-        signed: signKey !== undefined,
-        seconds: Math.round(seconds * 100) / 100,
+      const model = await trainOnCorpusThreads(corpus, config, fitProgress, threads);
+      return {
+        model,
+        get knownNgrams() {
+          return knownNgramsOf(model, corpus);
+        },
       };
-      if (values.json === true) println(io.stdout, JSON.stringify(summary));
-      else {
-        println(
-          io.stdout,
-          `trained on ${count(summary.traces)} traces (${summary.benign} benign, ${summary.malicious} malicious; ${summary.duplicates} duplicates kept), ${summary.skippedEmpty} empty files skipped`,
-        );
-        const [lo, hi] = config.tfidf.ngramRange;
-        println(
-          io.stdout,
-          `features: ${count(summary.features)} ${lo === hi ? lo : `${lo}- to ${hi}`}-grams over ${count(summary.calls)} calls`,
-        );
-        for (const m of summary.members)
-          println(io.stdout, `member ${m.name}: ${count(m.features)} non-zero weights${m.calibrated ? ', calibrated' : ''}`);
-        println(io.stdout, `policy ${summary.policy}, seed ${summary.seed}${summary.signed ? ', signed' : ''}`);
-        println(io.stdout, `wrote ${out} (${count(bytes)} bytes) in ${seconds.toFixed(1)} s`);
-      }
-      return 0;
-    } finally {
-      await threads.close();
     }
   },
 };
+
+/** Distinct n-grams of each training trace known to the model (only computed for the unfamiliar warning). */
+function knownNgramsOf(model: Model, corpus: Corpus): Int32Array {
+  const X = model.tfidf.transform(
+    corpus.docs.map((d) => d.calls),
+    corpus.table,
+  );
+  const known = new Int32Array(X.rows);
+  for (let r = 0; r < X.rows; r++) known[r] = X.indptr[r + 1] - X.indptr[r];
+  return known;
+}
 
 function trainConfigName(options: TrainOptions): string {
   return options.preset ?? (presetNames().includes('default') ? 'default' : 'ntmaldetect-2018');
