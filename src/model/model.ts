@@ -197,10 +197,11 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
   // Vocabulary: each feature's length, and all features' call ids back to back in the
   // narrowest type, the type the n-gram index keeps them in (loading adopts the file's
   // bytes as they are).
-  const lengths = Uint8Array.from(st.lengths);
+  // (Typed-array constructors convert natively; TypedArray.from goes through an iterator.)
+  const lengths = new Uint8Array(st.lengths);
   const n = st.names.length;
   sections.set('vocab.lengths', lengths);
-  sections.set('vocab.ids', n <= 256 ? Uint8Array.from(st.grams) : n <= MAX_U16 + 1 ? Uint16Array.from(st.grams) : st.grams);
+  sections.set('vocab.ids', n <= 256 ? new Uint8Array(st.grams) : n <= MAX_U16 + 1 ? new Uint16Array(st.grams) : st.grams);
   // idf as a table of its distinct values (one per document frequency) and an index.
   const distinct = [...new Set(st.idf)].sort((a, b) => a - b);
   if (distinct.length <= MAX_U16 + 1) {
@@ -219,10 +220,9 @@ function encodeModel(model: Model): { header: Record<string, unknown>; sections:
     // weight at all), and any member with at least two thirds of its weights non-zero.
     if (3 * nz >= 2 * V) {
       // -0 is written as 0: a zero weight is absent from the sparse form, which reads as 0.
-      sections.set(
-        `members[${i}].weight`,
-        Float64Array.from(m.weights, (w) => (w === 0 ? 0 : w)),
-      );
+      const weights = new Float64Array(m.weights);
+      for (let j = 0; j < V; j++) if (weights[j] === 0) weights[j] = 0;
+      sections.set(`members[${i}].weight`, weights);
       return { name: m.name, kind: m.kind, bias: m.bias, platt: m.platt, features: nz };
     }
     const index = new Int32Array(nz);

@@ -244,6 +244,14 @@ export class NgramIndex {
     return w;
   }
 
+  /**
+   * Every feature's ids back to back, feature 0 first (a view, not a copy): features are
+   * always stored in their number order, each after the previous one.
+   */
+  ids(): GramArray {
+    return this.grams.subarray(0, this.used);
+  }
+
   /** The ids of feature f (a view, not a copy). */
   gram(f: number): GramArray {
     const u = this.uniform;

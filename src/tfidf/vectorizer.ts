@@ -334,11 +334,9 @@ export class FittedTfidf {
     let total = 0;
     const lengths = new Int32Array(ix.size);
     for (let j = 0; j < ix.size; j++) total += lengths[j] = ix.lengthOf(j);
+    // One native copy (the index stores the features back to back, in order).
     const grams = new Int32Array(total);
-    for (let j = 0, p = 0; j < ix.size; j++) {
-      grams.set(ix.gram(j), p);
-      p += lengths[j];
-    }
+    grams.set(ix.ids());
     return { options: this.options, names: this.names.slice(), grams, lengths, idf: this.idf.slice() };
   }
 
