@@ -7,21 +7,23 @@
 //   node bench/anatomy.mjs [--corpus DIR] [--runs N] [--json]
 //
 // Scenarios: fit of the `ntmaldetect-2018` preset and of `default` on the corpus (read, TF-IDF,
-// member fits, encode + fflate gzip, write), and scan with the shipped model of one trace
+// member fits, encode (+ fflate gzip for a version-1 build), write), and scan with the shipped model of one trace
 // (sysMAL/LOG_cn1.exe.txt) and of every corpus trace. Phases:
 // - Node start: from the process's time origin to the script's first line; "exit and spawn"
 //   is the rest of the wall time the parent sees (spawn, teardown) — their floor together is
 //   a `node -e ''` process;
 // - module loading: `import('dist/index.js')`; floor: importing an empty module;
-// - model read / decode: readFileSync of the .ntmd, loadModelSync(bytes) (of which inflate:
-//   fflate's gunzip of the payload, timed on its own); floors: none / native zlib gunzip;
+// - model read / decode: readFileSync of the .ntmd, loadModelSync(bytes) (version-1 file: of
+//   which inflate, fflate's gunzip of the payload, timed on its own); floors: none / native
+//   zlib gunzip (version 1) or the file's SHA-256 (version 2: the check every load makes);
 // - reading the traces: readFileSync of the files (I/O) and parsing (readTraceSync on the
 //   bytes); floors: readFileSync of the same files, one byte scan counting newlines;
 // - featurising: TF-IDF fit/transform; floor: one rolling hash over every call id;
 // - solving: the member fits (and calibration, if any); floor: one sparse X·w pass;
-// - writing: toBytes() (of which gzip: fflate gzipSync of the body, timed on its own),
-//   writeFileSync; floors: native zlib gzip level 6 of the body, writeFileSync of the bytes.
+// - writing: toBytes() (version 1: of which gzip, fflate gzipSync of the body, timed on its
+//   own), writeFileSync; floors: native zlib gzip level 6 of the body (version 1), writeFileSync.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,7 +39,8 @@ const corpus = resolve(values.corpus ?? join(process.env.NTMD_SHARED ?? join(roo
 const runs = Number(values.runs ?? 5);
 const shipped = join(root, 'models', 'default.ntmd');
 const oneTrace = join(corpus, 'sysMAL', 'LOG_cn1.exe.txt');
-const PREFIX = 16; // .ntmd: magic 8, version 2, flags 2, payload length 4, then the gzip payload
+const PREFIX = 16; // .ntmd: magic 8, version 2, flags 2, payload length 4, then the payload (gzip in version 1)
+const versionOf = (b) => new DataView(b.buffer, b.byteOffset).getUint16(8, true);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -153,8 +156,9 @@ async function child(kind) {
       const bytes = p.run('encode', () => model.toBytes());
       p.run('write', () => writeFileSync(join(tmp, 'm.ntmd'), bytes));
       const payload = bytes.subarray(PREFIX, PREFIX + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true));
-      const body = bench('unzip', () => fflate.gunzipSync(payload));
-      bench('gzip', () => fflate.gzipSync(body, { level: 6, mtime: 0 }));
+      const v1 = versionOf(bytes) === 1;
+      const body = v1 ? bench('unzip', () => fflate.gunzipSync(payload)) : payload;
+      if (v1) bench('gzip', () => fflate.gzipSync(body, { level: 6, mtime: 0 }));
       p.set('end', performance.now());
       p.set('extra', extra);
       // Floors, after the measured phases (they do not count in this process's wall time).
@@ -168,7 +172,7 @@ async function child(kind) {
         for (let r = 0; r < X.rows; r++) for (let k = X.indptr[r]; k < X.indptr[r + 1]; k++) s += X.data[k] * w[X.indices[k]];
         return s;
       });
-      floor('gzip', () => zlib.gzipSync(body, { level: 6 }));
+      if (v1) floor('gzip', () => zlib.gzipSync(body, { level: 6 }));
       floor('write', () => writeFileSync(join(tmp, 'f.bin'), bytes));
       p.out.info = { traces: files.length, mb: bufs.reduce((a, b) => a + b.length, 0) / 1e6, features: X.cols, nnz: X.indptr[X.rows], modelBytes: bytes.length, bodyBytes: body.length };
     } else {
@@ -183,10 +187,11 @@ async function child(kind) {
       p.run('solve', () => model.scoreMatrix(X));
       // The verdicts as `scan` gives them (familiarity checks and all), on the calls already read.
       bench('verdict', () => reads.map((calls) => lib.detectSync({ calls, table }, { model })));
-      bench('inflate', () => fflate.gunzipSync(payload));
+      const v1 = versionOf(mbytes) === 1;
+      if (v1) bench('inflate', () => fflate.gunzipSync(payload));
       p.set('end', performance.now());
       p.set('extra', extra);
-      floor('modelDecode', () => zlib.gunzipSync(payload));
+      floor('modelDecode', () => (v1 ? zlib.gunzipSync(payload) : createHash('sha256').update(mbytes).digest()));
       floor('readIo', () => paths.map((f) => readFileSync(f)));
       floor('parse', () => byteScan(bufs));
       floor('featurise', () => rollingHash(reads));
@@ -261,7 +266,7 @@ const rows = [
   ['Node start (to the script\'s first line)', 'start', "a whole `node -e ''`"],
   ['module loading (`import` dist/index.js)', 'import', 'importing an empty module'],
   ['model: readFileSync of the .ntmd', 'modelRead', ''],
-  ['model: decode (loadModelSync)', 'modelDecode', 'zlib gunzip'],
+  ['model: decode (loadModelSync)', 'modelDecode', 'zlib gunzip (version 1) / SHA-256 of the file (version 2)'],
   ['  of which inflate (fflate, timed apart)', 'inflate', ''],
   ['traces: readFileSync', 'readIo', 'same'],
   ['traces: parse (readTraceSync)', 'parse', 'byte scan'],
@@ -269,7 +274,7 @@ const rows = [
   ['solve (member fits / scores)', 'solve', 'one X·w'],
   ['fit: rest (corpus summary, Model)', 'fitOther', ''],
   ['(verdicts: detectSync on the read calls; not counted)', 'verdict', ''],
-  ['write: toBytes (encode + gzip)', 'encode', ''],
+  ['write: toBytes (encode, + gzip in version 1)', 'encode', ''],
   ['  of which fflate gzip level 6 (timed apart)', 'gzip', 'zlib gzip'],
   ['write: writeFileSync', 'write', 'same'],
   ['gaps between phases', 'gaps', ''],
