@@ -1,5 +1,5 @@
 /**
- * fflate, loaded the first time it is needed: only gzip'd traces and writing a model use it,
+ * fflate, loaded the first time it is needed: only gzip'd traces use it (model files are not compressed),
  * and loading it costs about 30 ms of CPU, a fifth of a Node process's start-up here
  * (docs/benchmarks.md, reader: start-up alone). Synchronous (the reader is), through fflate's
  * CommonJS build.
