@@ -14,6 +14,8 @@ import type { Entry, Outcome } from './import-batch.js';
 import { compareKeys, prepared, writeBatch } from './import-batch.js';
 import type { ImportInput } from './sources.js';
 import { LAYOUT_DIRS, listImport } from './sources.js';
+import { checkThreads, pickThreads, scriptExists } from '../threads.js';
+import { IMPORT_BYTES_PER_THREAD, prepareOnThreads } from './prepare-job.js';
 
 /** Progress of an import, reported after each committed batch and each failed file. */
 export interface ImportProgress {
@@ -38,6 +40,12 @@ export interface ImportOptions {
   batchSize?: number;
   /** Input bytes per transaction (default 16 MiB). */
   batchBytes?: number;
+  /**
+   * Threads that parse, hash and compress the files of each batch (the writes stay on this
+   * thread): an integer >= 1 (1: this thread only) or `'auto'` (the default: more than one
+   * only for imports large enough to gain, at most the cores). The store's rows are the same.
+   */
+  threads?: number | 'auto';
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -116,6 +124,11 @@ export async function importTraces(db: SqlDriver, input: ImportInput, options: I
   const submitter = options.submitter ?? safeUserName();
   let batch: Entry[] = [];
   let pendingBytes = 0;
+  const threads = checkThreads(options.threads);
+  const script = new URL('./import-thread.js', import.meta.url);
+  const nThreads = items.length < 2 ? 1 : pickThreads(threads, progress.totalBytes, IMPORT_BYTES_PER_THREAD);
+  const group =
+    nThreads > 1 && scriptExists(script) ? await (await import('../threads.js')).ThreadGroup.start(script, nThreads - 1) : undefined;
   // One batch commits while the next is read and parsed (the database and the parser then
   // use both cores with a server); at most one commit is in flight.
   let inflight: Promise<void> = Promise.resolve();
@@ -126,6 +139,7 @@ export async function importTraces(db: SqlDriver, input: ImportInput, options: I
     batch = [];
     pendingBytes = 0;
     const entries = await skipKnown(db, current, report);
+    if (group) await prepareOnThreads(group, entries);
     const ready: Entry[] = [];
     for (const e of entries) {
       try {
@@ -148,31 +162,42 @@ export async function importTraces(db: SqlDriver, input: ImportInput, options: I
     })();
     inflight.catch(() => undefined); // awaited by the next flush or at the end
   };
-  for (const item of items) {
-    if (item.refused !== undefined) {
-      report.failed.push(failure(item.name, item.refused));
-      progress.done++;
-      options.onProgress?.({ ...progress });
-      continue;
+  try {
+    for (const item of items) {
+      if (item.refused !== undefined) {
+        report.failed.push(failure(item.name, item.refused));
+        progress.done++;
+        options.onProgress?.({ ...progress });
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = item.bytes ?? (await readFile(item.path as string));
+      } catch (e) {
+        report.failed.push(failure(item.name, e));
+        progress.done++;
+        progress.bytes += item.size;
+        options.onProgress?.({ ...progress });
+        continue;
+      }
+      // A file prepared by the caller (read in a worker thread) is not read again here.
+      const ready = item.prepared !== undefined && item.bytes === bytes && options.keepRaw !== false ? item.prepared : undefined;
+      batch.push({
+        item,
+        bytes,
+        fileSha256: ready?.fileSha256 ?? sha256Hex(bytes),
+        file: ready ?? null,
+        keepRaw: options.keepRaw !== false,
+      });
+      pendingBytes += bytes.length;
+      if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = item.bytes ?? (await readFile(item.path as string));
-    } catch (e) {
-      report.failed.push(failure(item.name, e));
-      progress.done++;
-      progress.bytes += item.size;
-      options.onProgress?.({ ...progress });
-      continue;
-    }
-    // A file prepared by the caller (read in a worker thread) is not read again here.
-    const ready = item.prepared !== undefined && item.bytes === bytes && options.keepRaw !== false ? item.prepared : undefined;
-    batch.push({ item, bytes, fileSha256: ready?.fileSha256 ?? sha256Hex(bytes), file: ready ?? null, keepRaw: options.keepRaw !== false });
-    pendingBytes += bytes.length;
-    if (batch.length >= batchSize || pendingBytes >= batchBytes) await flush();
+    await flush();
+    await inflight;
+  } finally {
+    await inflight.catch(() => undefined);
+    await group?.close();
   }
-  await flush();
-  await inflight;
   report.expiredRawLogs = await applyRetention(db);
   report.elapsedMs = performance.now() - t0;
   return report;

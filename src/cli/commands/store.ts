@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve as pathResolve } from 'node:path';
 import type { CorpusFilter, ImportProgress, ImportReport, Store, StoreStats } from '../../store/index.js';
 import { InputPathError, checkInputDir, checkOutputDir } from '../paths.js';
+import { threadsFromArgs, threadsOption } from '../threads-args.js';
 
 const ACTIONS = ['init', 'import', 'export', 'stats', 'label', 'delete', 'retention', 'check'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -49,6 +50,8 @@ Options:
   --submitter NAME           (import) submitter recorded in the provenance
   --no-raw                   (import) do not keep raw NtTrace logs, only their calls
   --batch N                  (import) files per transaction (default 32)
+  --threads N|auto           (import) threads that parse the files (default auto: more than
+                             one only for large imports; 1 = this thread)
   --progress                 (import) progress lines even when stderr is not a terminal
   --label LABEL              (export) only this label, repeatable
   --snapshot ID              (export) exactly the documents of a corpus snapshot
@@ -166,6 +169,7 @@ const ONLY: Record<string, Action[]> = {
   submitter: ['import'],
   'no-raw': ['import'],
   batch: ['import'],
+  threads: ['import'],
   progress: ['import'],
   source: ['import', 'export'],
   label: ['export'],
@@ -191,6 +195,7 @@ const command: Command = {
     submitter: { type: 'string' },
     'no-raw': { type: 'boolean' },
     batch: { type: 'string' },
+    ...threadsOption,
     progress: { type: 'boolean' },
     label: { type: 'string', multiple: true },
     snapshot: { type: 'string' },
@@ -219,6 +224,7 @@ const command: Command = {
       throw new UsageError(`store ${action}: unexpected argument ${JSON.stringify(args[maxArgs[action]])}`);
     const json = values.json === true;
     const batch = numberOption(values, 'batch', { min: 1, integer: true });
+    const threads = threadsFromArgs(values);
     const db = stringOption(values, 'db');
 
     // Check the arguments before opening (and maybe creating) a store.
@@ -275,6 +281,7 @@ const command: Command = {
               submitter: stringOption(values, 'submitter'),
               keepRaw: values['no-raw'] !== true,
               batchSize: batch,
+              ...(threads !== undefined ? { threads } : {}),
               onProgress: importProgress(progress),
             })
             .finally(() => progress.clear());
