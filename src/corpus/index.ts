@@ -218,7 +218,7 @@ export async function loadCorpus(spec: CorpusSpec, options: LoadCorpusOptions = 
   const pre = group ? mergeReadTraces(await group.run('read-traces', data, entries.length, readTracesJob(data)), table) : undefined;
   for (const e of entries) {
     const read = pre?.[at++];
-    if (read !== undefined) {
+    if (read !== undefined && read !== 'failed') {
       if (read === null) {
         skippedEmpty.push(e.name);
         options.onWarning?.(`skipped empty trace ${e.name}`);

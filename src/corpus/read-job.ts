@@ -24,11 +24,16 @@ export interface ReadTracesData {
   readonly format: TraceFormat | 'auto';
 }
 
-/** One file read by the job: its calls in the reading thread's ids, or `empty`. */
+/**
+ * One file read by the job: its calls in the reading thread's ids, or `empty`, or `failed`
+ * (`loadCorpus` reads it again in its own thread, in document order, which throws the error
+ * of one thread after the same warnings).
+ */
 export interface ReadTraceResult {
   /** Names the thread's table gained while reading this file (its ids follow on). */
   readonly names: string[];
   readonly empty?: true;
+  readonly failed?: true;
   readonly calls?: Int32Array;
   readonly sha256?: string;
   readonly bytes?: number;
@@ -41,23 +46,26 @@ export function readTracesJob(data: ReadTracesData): JobRun<ReadTraceResult, nul
     item(i: number): ReadTraceResult {
       const path = data.paths[i];
       const before = table.size;
-      const bytes = readFileSync(path);
+      let bytes: Buffer | undefined;
       let calls: Int32Array | undefined;
+      let failed = false;
       try {
+        bytes = readFileSync(path);
         calls = readTraceSync(bytes, { table, source: path, format: data.format }).calls;
       } catch (err) {
-        if (!(err instanceof EmptyTraceError)) throw err;
+        failed = !(err instanceof EmptyTraceError);
       }
       const names: string[] = [];
       for (let id = before; id < table.size; id++) names.push(table.nameOf(id));
-      if (calls === undefined) return { names, empty: true };
+      if (failed) return { names, failed: true };
+      if (calls === undefined || bytes === undefined) return { names, empty: true };
       return { names, calls, sha256: sha256Hex(bytes), bytes: bytes.length };
     },
   };
 }
 
-/** A merged file: calls in the corpus table's ids, or `null` for an empty file. */
-export type MergedTrace = { readonly calls: Int32Array; readonly sha256: string; readonly bytes: number } | null;
+/** A merged file: calls in the corpus table's ids, `null` for an empty file, `'failed'` for a file to read again. */
+export type MergedTrace = { readonly calls: Int32Array; readonly sha256: string; readonly bytes: number } | null | 'failed';
 
 /**
  * The job's results in document order, ids mapped to `table` (names interned in the order
@@ -79,6 +87,10 @@ export function mergeReadTraces(result: JobResult<ReadTraceResult, null>, table:
   const out: MergedTrace[] = [];
   for (let i = 0; i < n; i++) {
     const r = result.items[i];
+    if (r.failed) {
+      out.push('failed');
+      continue;
+    }
     if (r.empty || r.calls === undefined) {
       out.push(null);
       continue;

@@ -93,6 +93,7 @@ Examples:
   },
   allowPositionals: false,
   async run(values, _positionals, io) {
+    const threads = threadsFromArgs(values);
     const corpusDir = stringOption(values, 'corpus');
     const benign = stringOption(values, 'benign');
     const malicious = stringOption(values, 'malicious');
@@ -152,7 +153,6 @@ Examples:
         ? resolve(io.cwd, corpusDir)
         : { benign: resolve(io.cwd, benign!), malicious: resolve(io.cwd, malicious!) };
     const progress = commandProgress(io, values);
-    const threads = threadsFromArgs(values);
     const r = await runBench({
       corpus,
       ...(threads !== undefined ? { threads } : {}),

@@ -141,6 +141,7 @@ const command: Command = {
   allowPositionals: false,
   async run(values: ParsedValues, _positionals: string[], io: CliIO): Promise<number> {
     const started = performance.now();
+    const threadCount = threadsFromArgs(values);
     const corpusDir = stringOption(values, 'corpus');
     const benign = list(values.benign).map((p) => resolve(io.cwd, p));
     const malicious = list(values.malicious).map((p) => resolve(io.cwd, p));
@@ -177,7 +178,7 @@ const command: Command = {
     if (values['low-memory'] === true && values['in-memory'] === true)
       throw new UsageError('train: give --low-memory or --in-memory, not both');
     const lowMemory = values['low-memory'] === true ? true : values['in-memory'] === true ? false : 'auto';
-    const threads = new FeatureThreads(threadsFromArgs(values));
+    const threads = new FeatureThreads(threadCount);
     const signPath = stringOption(values, 'sign-key');
     const signKey = signPath === undefined ? undefined : await readKey(signPath, io.cwd, 'signing key');
     const options: TrainOptions = {
