@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCorpus } from '../corpus/index.js';
+import { openCorpusStream } from '../corpus/stream.js';
 import { presetConfig } from '../model/presets.js';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { scratchDir } from '../../test/tmp.js';
@@ -58,6 +59,15 @@ describe('trainInPasses', () => {
     expect(same(got.model.toBytes(), want)).toBe(true);
     expect(got.corpus.docs.length).toBe(22);
     expect(got.knownNgrams.length).toBe(22);
+    // The second pass reads the spill file of the first (removed after), or parses the files again.
+    const spill = scratchDir();
+    let spilled = 0;
+    const stream = await openCorpusStream(root, { spill, onProgress: (pass) => (spilled += pass === 1 ? 0 : readdirSync(spill).length) });
+    expect(same((await trainInPasses(stream, config)).model.toBytes(), want)).toBe(true);
+    expect(spilled).toBe(22);
+    expect(readdirSync(spill)).toEqual([]);
+    const parsed = await openCorpusStream(root, { spill: false });
+    expect(same((await trainInPasses(parsed, config)).model.toBytes(), want)).toBe(true);
   });
 
   it('train({ lowMemory: true }) and train --low-memory write the in-memory model; auto stays in memory for the corpus', async () => {

@@ -6,7 +6,10 @@
  *
  * @packageDocumentation
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import { CallTable } from '../tokenize/call-table.js';
@@ -43,6 +46,13 @@ export interface CorpusStreamOptions {
   readonly onWarning?: (msg: string) => void;
   /** Called after each file of each pass with (pass, files done, files in the pass). */
   readonly onProgress?: (pass: number, done: number, total: number) => void;
+  /**
+   * Where the first pass writes the call ids of every document (2 bytes a call), for the
+   * later passes to read instead of parsing the files again: a folder (default: the system's
+   * temporary folder), or `false` to parse the files at every pass. The file is removed by
+   * {@link CorpusStream.close}; past 65,536 call names the files are parsed again instead.
+   */
+  readonly spill?: string | false;
 }
 
 /** The files of a corpus, read again at each {@link pass}. */
@@ -61,6 +71,12 @@ export class CorpusStream {
   private readonly options: CorpusStreamOptions;
   private readonly where: string;
   private passes = 0;
+  /** The spill file while it is written or complete; null when not used or given up. */
+  private spillPath: string | null = null;
+  private spillFd = -1;
+  private spillDone = false;
+  private wide = new Uint16Array(1 << 16);
+  private narrow = new Int32Array(1 << 16);
 
   /** @internal Use {@link openCorpusStream}. */
   constructor(entries: readonly { name: string; path: string; label: 0 | 1 }[], where: string, options: CorpusStreamOptions) {
@@ -89,6 +105,14 @@ export class CorpusStream {
   pass(visit: (calls: Int32Array) => void): void {
     const first = this.passes++ === 0;
     const o = this.options;
+    if (!first && this.spillDone) {
+      this.passFromSpill(visit);
+      return;
+    }
+    if (first && o.spill !== false) {
+      this.spillPath = join(o.spill ?? tmpdir(), `ntmd-passes-${process.pid}-${randomBytes(6).toString('hex')}.u16`);
+      this.spillFd = openSync(this.spillPath, 'wx', 0o600);
+    }
     const words = o.input === 'words';
     const list = first ? this.entries : this.docs;
     let done = 0;
@@ -107,18 +131,70 @@ export class CorpusStream {
         o.onProgress?.(this.passes, ++done, list.length);
         continue;
       }
+      if (first && this.spillFd >= 0) this.spillCalls(calls);
       if (first)
         this.docs.push({ name: e.name, path: e.path, label: e.label, calls: calls.length, sha256: sha256Hex(bytes), bytes: bytes.length });
       visit(calls);
       o.onProgress?.(this.passes, ++done, list.length);
     }
     if (!first) return;
+    if (this.spillFd >= 0) {
+      closeSync(this.spillFd);
+      this.spillFd = -1;
+      this.spillDone = true;
+    }
     if (this.docs.length === 0) {
       const detail = this.entries.length === 0 ? 'no files found' : `all ${this.entries.length} files are empty`;
       throw new EmptyCorpusError(this.where, detail);
     }
     if (this.skippedEmpty.length > 0) {
       o.onWarning?.(`skipped ${this.skippedEmpty.length} empty trace${this.skippedEmpty.length === 1 ? '' : 's'} in all`);
+    }
+  }
+
+  /** Removes the spill file, if any (the stream can still be read: by parsing the files). */
+  close(): void {
+    if (this.spillFd >= 0) closeSync(this.spillFd);
+    this.spillFd = -1;
+    this.spillDone = false;
+    if (this.spillPath !== null) rmSync(this.spillPath, { force: true });
+    this.spillPath = null;
+  }
+
+  /** Appends a document's call ids to the spill file (2 bytes each), or gives the spill up past 65,536 names. */
+  private spillCalls(calls: Int32Array): void {
+    if (this.table.size > 0x10000) {
+      this.close();
+      return;
+    }
+    if (this.wide.length < calls.length) this.wide = new Uint16Array(Math.max(calls.length, this.wide.length * 2));
+    this.wide.set(calls);
+    const bytes = new Uint8Array(this.wide.buffer, 0, calls.length * 2);
+    for (let at = 0; at < bytes.length;) at += writeSync(this.spillFd, bytes, at, bytes.length - at);
+  }
+
+  /** A later pass: the documents' call ids read back from the spill file. */
+  private passFromSpill(visit: (calls: Int32Array) => void): void {
+    const fd = openSync(this.spillPath!, 'r');
+    try {
+      let done = 0;
+      for (const d of this.docs) {
+        const n = d.calls;
+        if (this.wide.length < n) this.wide = new Uint16Array(Math.max(n, this.wide.length * 2));
+        if (this.narrow.length < n) this.narrow = new Int32Array(this.wide.length);
+        const bytes = new Uint8Array(this.wide.buffer, 0, n * 2);
+        for (let at = 0; at < bytes.length;) {
+          const got = readSync(fd, bytes, at, bytes.length - at, null);
+          if (got === 0) throw new Error(`internal error: the spill file ${this.spillPath} ended early`);
+          at += got;
+        }
+        const calls = this.narrow.subarray(0, n);
+        calls.set(this.wide.subarray(0, n));
+        visit(calls);
+        this.options.onProgress?.(this.passes, ++done, this.docs.length);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 
