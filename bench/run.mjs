@@ -26,6 +26,7 @@ const BENCHMARKS = {
   'model-load-ab': ['model-load-ab.mjs', 'model load/write CPU, peak RSS, --scan: builds side by side (MODEL DIST_A[=MODEL_A] DIST_B[=MODEL_B])'],
   'ngram-table': ['ngram-table.mjs', 'rebuilding the n-gram table on load vs validating a stored one (MODEL...)'],
   anatomy: ['anatomy.mjs', 'where train (two presets) and scan (1 trace, corpus) spend their wall time, each phase beside its floor'],
+  threads: ['threads.mjs', 'scan, train, store import, bench with --threads 1 vs 2 vs auto, by input size; a worker thread\'s start'],
   'import-cost': ['import-cost.mjs', 'what importing the reader, the library, a CLI command costs a fresh process'],
   store: ['store.mjs', 'store import/export/view (PGlite, PostgreSQL) vs loadCorpus(); --memory: import peak RSS'],
   server: ['server.mjs', 'HTTP API under load (autocannon): /v1/detect, floors, contributors; vs in-process detectSync'],
@@ -39,6 +40,7 @@ const BENCHMARKS = {
   'custom-alphabet-parity': ['custom-alphabet-parity.mjs', 'custom alphabet TF-IDF vs TfidfVectorizer(token_pattern=r"\\S+")'],
   'js-baselines': ['baselines-js.mjs', 'ml-naivebayes and ml-matrix vs our sparse code on the corpus (docs/dependencies.md)'],
   'corpus-x': ['make-corpus-x.mjs', 'writes the corpus K times (K OUT): copy k renames ~1 call name in 6, for training at scale'],
+  'train-memory': ['train-memory.mjs', 'train --low-memory vs --in-memory (CORPUS...): peak RSS, wall, CPU, same model bytes'],
   mljs: ['mljs-baselines.mjs', 'ml-naivebayes / ml-svm alone (nb|svm CORPUS): the JS baselines of `speed`'],
 };
 

@@ -106,6 +106,11 @@ export async function serveJobs(jobs: Readonly<Record<string, Job<never>>>): Pro
   const port = parentPort!;
   port.on('message', (m: { run: number; job: string; data: unknown; counter: Int32Array; n: number }) => {
     void (async () => {
+      // Every item already taken (the other threads were quicker): no job to start.
+      if (Atomics.load(m.counter, 0) >= m.n) {
+        port.postMessage({ run: m.run, done: true } satisfies WorkerReply);
+        return;
+      }
       let job: JobRun;
       try {
         job = jobs[m.job](m.data as never);
@@ -192,41 +197,56 @@ export class ThreadGroup {
     const items = new Array<R>(n);
     const ends: { value: E; items: number[] }[] = [];
     const failures: { i: number; error: unknown; local: boolean }[] = [];
-    let active = this.workers.length;
-    let settle: (() => void) | undefined;
-    const allDone = new Promise<void>((resolve) => (settle = resolve));
-    const listeners = this.workers.map((w) => {
+    // Done when every item has its result and every worker that ran one has sent its end();
+    // a worker that ran none (still starting) is not waited for. After a failure, every
+    // worker is waited for (the items claimed are then not known).
+    let received = 0;
+    const contributed = new Set<number>();
+    const finished = new Set<number>();
+    let wake: (() => void) | undefined;
+    const check = (): void => {
+      const done =
+        failures.length > 0 ? finished.size === this.workers.length : received === n && [...contributed].every((k) => finished.has(k));
+      if (done && wake) {
+        wake();
+        wake = undefined;
+      }
+    };
+    const detach = this.workers.map((w, k) => {
       const mine: number[] = [];
       const onMessage = (m: WorkerReply): void => {
         if (m.run !== run) return;
         if (m.i !== undefined) {
-          if (m.error) failures.push({ i: m.i, error: m.error, local: false });
-          else {
+          received++;
+          if (m.error) {
+            failures.push({ i: m.i, error: m.error, local: false });
+            Atomics.store(counter, 0, n);
+          } else {
             items[m.i] = m.value as R;
             mine.push(m.i);
+            contributed.add(k);
             onItem?.(m.i);
           }
         }
         if (m.done) {
           if (m.error && m.i === undefined) failures.push({ i: -1, error: m.error, local: false });
-          else if (!m.error) ends.push({ value: m.end as E, items: mine });
+          else if (!m.error && mine.length > 0) ends.push({ value: m.end as E, items: mine });
           finish();
         }
+        check();
       };
       const onError = (e: Error): void => {
         failures.push({ i: -1, error: e, local: true });
         Atomics.store(counter, 0, n);
         finish();
+        check();
       };
       const onExit = (): void => onError(this.broken ?? new Error('a worker thread stopped'));
-      let finished = false;
       const finish = (): void => {
-        if (finished) return;
-        finished = true;
+        finished.add(k);
         w.off('message', onMessage);
         w.off('error', onError);
         w.off('exit', onExit);
-        if (--active === 0) settle!();
       };
       w.on('message', onMessage);
       w.on('error', onError);
@@ -234,12 +254,12 @@ export class ThreadGroup {
       w.postMessage({ run, job: name, data, counter, n });
       return finish;
     });
-    if (active === 0) settle!();
     // The calling thread claims items too.
     const mine: number[] = [];
     for (let i = Atomics.add(counter, 0, 1); i < n; i = Atomics.add(counter, 0, 1)) {
       try {
         items[i] = await local.item(i);
+        received++;
         mine.push(i);
         onItem?.(i);
       } catch (e) {
@@ -255,8 +275,12 @@ export class ThreadGroup {
         failures.push({ i: -1, error: e, local: true });
       }
     }
-    await allDone;
-    void listeners;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      check();
+    });
+    // Workers not waited for (they ran no item) answer this run later: no one listens.
+    for (const finish of detach) finish();
     if (failures.length > 0) {
       // A thread that died or a failed start first; then the lowest failing item.
       failures.sort((a, b) => a.i - b.i);

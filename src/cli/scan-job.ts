@@ -48,9 +48,12 @@ let cached: { key: string; model: Model } | undefined;
 
 /** The `scan` job on a worker thread (the model loaded once per thread). */
 export function scanJob(data: ScanData): { item(i: number): Promise<ScanResult> } {
-  if (cached?.key !== data.modelKey) cached = { key: data.modelKey, model: loadModelSync(data.model, { source: 'model' }) };
-  const model = cached.model;
-  return { item: (i) => scanOne(data.paths[i], data.names[i], model, data.options) };
+  return {
+    item: (i) => {
+      if (cached?.key !== data.modelKey) cached = { key: data.modelKey, model: loadModelSync(data.model, { source: 'model' }) };
+      return scanOne(data.paths[i], data.names[i], cached.model, data.options);
+    },
+  };
 }
 
 /** Traces judged per job run: the verdicts are printed after each batch. */
