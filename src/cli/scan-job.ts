@@ -48,12 +48,11 @@ let cached: { key: string; model: Model } | undefined;
 
 /** The `scan` job on a worker thread (the model loaded once per thread). */
 export function scanJob(data: ScanData): { item(i: number): Promise<ScanResult> } {
-  return {
-    item: (i) => {
-      if (cached?.key !== data.modelKey) cached = { key: data.modelKey, model: loadModelSync(data.model, { source: 'model' }) };
-      return scanOne(data.paths[i], data.names[i], cached.model, data.options);
-    },
-  };
+  // Loaded before the first claim (a thread never holds an item while it loads the model);
+  // a thread that comes when every item is taken starts no job (src/threads.ts).
+  if (cached?.key !== data.modelKey) cached = { key: data.modelKey, model: loadModelSync(data.model, { source: 'model' }) };
+  const model = cached.model;
+  return { item: (i) => scanOne(data.paths[i], data.names[i], model, data.options) };
 }
 
 /** Traces judged per job run: the verdicts are printed after each batch. */
