@@ -178,6 +178,7 @@ export async function loadTrainCorpus(
  */
 export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Promise<Model> {
   let config = trainConfig(options);
+  const threadCount = checkThreads(options.threads);
   const stream = await chooseInPasses(corpus, config, {
     ...options,
     ...(options.onReadProgress
@@ -188,7 +189,7 @@ export async function train(corpus: TrainCorpus, options: TrainOptions = {}): Pr
     const { metrics, onFitProgress } = options;
     return (await trainInPasses(stream, config, { ...(metrics ? { metrics } : {}), ...(onFitProgress ? { onFitProgress } : {}) })).model;
   }
-  const threads = new FeatureThreads(checkThreads(options.threads));
+  const threads = new FeatureThreads(threadCount);
   try {
     const c = await loadTrainCorpus(corpus, { ...options, input: inputOf(config), threads });
     if (options.preset === 'auto') {
