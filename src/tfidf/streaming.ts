@@ -297,21 +297,39 @@ class DocGrams {
   fill(buf: Int32Array, L: number, lo: number, hi: number): number {
     this.clear(L * (hi - lo + 1));
     let windows = 0;
+    const slots = this.slots;
     for (let n = lo; n <= hi && n <= L; n++) {
       const bn = basePower(n);
       let h = 0;
+      // Loops of period 1 or 2 (a call repeated, two calls alternating: 18% and 24% of the
+      // corpus's ten-grams): e1 / e2 count the positions up to i whose id equals the one 1 / 2
+      // before; from n on, the window ending at i equals the one ending at i - 1 / i - 2,
+      // whose slot (s1 / s2) is counted without a probe.
+      let e1 = 0;
+      let e2 = 0;
+      let s1 = -1;
+      let s2 = -1;
       for (let i = 0; i < L; i++) {
-        h = (Math.imul(h, NGRAM_BASE) + buf[i]) | 0;
+        const c = buf[i];
+        h = (Math.imul(h, NGRAM_BASE) + c) | 0;
         if (i >= n) h = (h - Math.imul(buf[i - n], bn)) | 0;
+        e1 = i >= 1 && c === buf[i - 1] ? e1 + 1 : 0;
+        e2 = i >= 2 && c === buf[i - 2] ? e2 + 1 : 0;
         if (i < n - 1) continue;
-        this.add(buf, i - n + 1, n, mixHash(h, n));
+        let s: number;
+        if (e1 >= n) slots[(s = s1) + 3]++;
+        else if (e2 >= n) slots[(s = s2) + 3]++;
+        else s = this.add(buf, i - n + 1, n, mixHash(h, n));
+        s2 = s1;
+        s1 = s;
         windows++;
       }
     }
     return windows;
   }
 
-  private add(buf: Int32Array, start: number, n: number, mixed: number): void {
+  /** Counts the n-gram at `start` (a new slot, or one more in its slot); returns its slot. */
+  private add(buf: Int32Array, start: number, n: number, mixed: number): number {
     const slots = this.slots;
     const wrap = (this.mask << 2) | 3;
     let s = (mixed << 2) & wrap;
@@ -323,7 +341,7 @@ class DocGrams {
         while (k < n && buf[o + k] === buf[start + k]) k++;
         if (k === n) {
           slots[s + 3]++;
-          return;
+          return s;
         }
       }
     }
@@ -332,6 +350,7 @@ class DocGrams {
     slots[s + 2] = mixed;
     slots[s + 3] = 1;
     this.list[this.size++] = s;
+    return s;
   }
 
   /** Empties the table, sized for `windows` n-grams at most. */
