@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from './errors.js';
 
@@ -59,13 +59,22 @@ export function cores(): number {
 }
 
 /**
+ * Cores not busy with other work: the cores less the last minute's load average (rounded),
+ * at least 1. On a machine whose cores are all busy a second thread of ours only shares a
+ * core with the first (measured in docs/benchmarks.md, "Threads").
+ */
+export function idleCores(): number {
+  return Math.max(1, cores() - Math.round(loadavg()[0]));
+}
+
+/**
  * Threads to use for `work` units when the caller set `threads` (else automatic): one
  * more thread per `perThread` units of work (the second from `perThread` on), at most the
- * number of cores.
+ * cores that are idle ({@link idleCores}).
  */
 export function pickThreads(threads: number | undefined, work: number, perThread: number): number {
   if (threads !== undefined) return threads;
-  return Math.max(1, Math.min(cores(), 1 + Math.floor(work / perThread)));
+  return Math.max(1, Math.min(idleCores(), 1 + Math.floor(work / perThread)));
 }
 
 /** Whether the compiled worker script exists (it does not when running from the TypeScript sources). */
