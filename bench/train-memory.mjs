@@ -5,7 +5,7 @@
 // two model files are the same bytes.
 //
 //   npm run bench -- corpus-x 16 /tmp/ntmd-16x && npm run bench -- corpus-x 64 /tmp/ntmd-64x
-//   npm run bench -- train-memory [--preset P] [--runs N] [--only low|in] /tmp/ntmd-16x /tmp/ntmd-64x
+//   npm run bench -- train-memory [--preset P] [--runs N] [--only low|in] [--threads N|auto] /tmp/ntmd-16x /tmp/ntmd-64x
 //
 // NTMD_DIST=DIR runs another build's CLI (default: dist/). The load average before and after
 // each run is printed: the machine is shared.
@@ -22,15 +22,17 @@ const args = process.argv.slice(2);
 let preset = 'default';
 let runs = 1;
 let only = null;
+let threads = null;
 const corpora = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--preset') preset = args[++i];
   else if (args[i] === '--runs') runs = Number(args[++i]);
   else if (args[i] === '--only') only = args[++i];
+  else if (args[i] === '--threads') threads = args[++i];
   else corpora.push(resolve(args[i]));
 }
 if (corpora.length === 0 || !existsSync('/usr/bin/time')) {
-  process.stderr.write('usage: npm run bench -- train-memory [--preset P] [--runs N] [--only low|in] CORPUS... (needs /usr/bin/time)\n');
+  process.stderr.write('usage: npm run bench -- train-memory [--preset P] [--runs N] [--only low|in] [--threads N|auto] CORPUS... (needs /usr/bin/time)\n');
   process.exit(2);
 }
 
@@ -45,19 +47,19 @@ try {
         if (only !== null && only !== mode) continue;
         const file = join(out, `${mode}.ntmd`);
         const before = load();
-        const p = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, 'train', '--corpus', corpus, '--preset', preset, `--${mode}-memory`, '--out', file, '--json'], {
+        const p = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, 'train', '--corpus', corpus, '--preset', preset, `--${mode}-memory`, '--out', file, '--json', ...(threads !== null ? ['--threads', threads] : [])], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
         });
         if (p.status !== 0) throw new Error(`train --${mode}-memory on ${corpus} failed:\n${p.stderr.split('\n').slice(-20).join('\n')}`);
         const field = (name) => Number(new RegExp(`${name}[^:]*: ([0-9.:]+)`).exec(p.stderr)?.[1] ?? NaN);
-        const wallText = /Elapsed \(wall clock\) time[^:]*: ([0-9:.]+)/.exec(p.stderr)[1].split(':').map(Number);
+        const wallText = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([0-9:.]+)/.exec(p.stderr)[1].split(':').map(Number);
         const wall = wallText.reduce((a, b) => a * 60 + b, 0);
         const summary = JSON.parse(p.stdout.trim().split('\n').at(-1));
         files[mode] = readFileSync(file);
         rows.push({
           corpus,
-          mode: mode === 'in' ? 'in memory (--in-memory)' : 'in passes (--low-memory)',
+          mode: mode === 'in' ? `in memory (--in-memory${threads !== null ? ` --threads ${threads}` : ''})` : 'in passes (--low-memory)',
           traces: summary.traces,
           features: summary.features,
           peakMiB: field('Maximum resident set size') / 1024,
