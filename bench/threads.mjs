@@ -58,6 +58,14 @@ function subset(k) {
   return { dir, files: pick.length, bytes };
 }
 
+/** One in-process run (bench/threads-cpu.mjs): wall, main thread's CPU, whole process's CPU (ms). */
+function cpuRun(args) {
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'threads-cpu.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const j = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  if (j.code !== 0 && j.code !== 1 && j.code !== 3) throw new Error(`${args.join(' ')}: exit ${j.code}: ${r.stderr}`);
+  return j;
+}
+
 function wall(args) {
   const t = performance.now();
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -66,16 +74,56 @@ function wall(args) {
   return ms;
 }
 
-/** Median wall ms of each thread setting, runs interleaved. */
+/**
+ * Each thread setting, runs interleaved: median wall ms of fresh processes (fastest in
+ * brackets), and in process (bench/threads-cpu.mjs) the median CPU ms of the main thread
+ * and of the whole process.
+ */
 function compare(label, argsOf, settings = ['1', '2', 'auto']) {
   const times = Object.fromEntries(settings.map((s) => [s, []]));
-  for (let r = 0; r < runs; r++) for (const s of settings) times[s].push(wall(argsOf(s)));
-  const row = { label, ...Object.fromEntries(settings.map((s) => [`threads ${s}`, Math.round(median(times[s]))])) };
+  const cpu = Object.fromEntries(settings.map((s) => [s, { main: [], all: [] }]));
+  for (let r = 0; r < runs; r++) {
+    for (const s of settings) {
+      times[s].push(wall(argsOf(s)));
+      const c = cpuRun(argsOf(s));
+      cpu[s].main.push(c.main);
+      cpu[s].all.push(c.all);
+    }
+  }
+  // Median and (in brackets) the fastest run: on a machine shared with other jobs the fastest
+  // is the nearest to an idle machine.
+  const row = {
+    label,
+    ...Object.fromEntries(settings.map((s) => [`threads ${s}`, `${Math.round(median(times[s]))} (${Math.round(Math.min(...times[s]))})`])),
+    ...Object.fromEntries(settings.map((s) => [`cpu ${s} main/all`, `${median(cpu[s].main)}/${median(cpu[s].all)}`])),
+  };
   out.rows.push(row);
   if (!values.json) console.log(JSON.stringify(row));
 }
 
 if (only.has('start')) {
+  // What a second thread gives on this machine now: a CPU loop alone, then beside a worker
+  // thread of the same process spinning (1.0x: a free core; 2.0x: the two share one).
+  const probe = join(scratch, 'probe.mjs');
+  writeFileSync(
+    probe,
+    `import { Worker } from 'node:worker_threads';\n` +
+      `const work = () => { let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i * 7) | 0; return x; };\n` +
+      `work(); let t = performance.now(); work(); const alone = performance.now() - t;\n` +
+      `const w = new Worker('let x = 0; for (;;) { for (let i = 0; i < 1e8; i++) x = (x + i) | 0; }', { eval: true });\n` +
+      `await new Promise((r) => setTimeout(r, 150));\n` +
+      `t = performance.now(); work(); const beside = performance.now() - t;\n` +
+      `await w.terminate();\nconsole.log(JSON.stringify({ alone, beside }));\n`,
+  );
+  const ratios = [];
+  for (let r = 0; r < Math.max(runs, 3); r++) {
+    const j = JSON.parse(spawnSync(process.execPath, [probe], { encoding: 'utf8' }).stdout);
+    ratios.push(j.beside / j.alone);
+  }
+  const row = { label: 'a CPU loop beside a spinning thread / alone (1.0: a free core)', ratio: Math.round(median(ratios) * 100) / 100 };
+  out.rows.push(row);
+  if (!values.json) console.log(JSON.stringify(row));
+
   // A worker's start: new Worker() to its first message, with the imports of each worker script.
   const scripts = {
     'feature-thread (reader, tfidf)': ['corpus/read-job.js', 'tfidf/parallel.js', 'threads.js'],

@@ -5,7 +5,8 @@
  * same bench figures, the same errors. Inputs are the shared corpus (large enough that both
  * threads take documents: a worker is ready after 70-100 ms).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,6 +83,19 @@ describe('threads (built package)', () => {
     expect(e1.err).toMatch(/zz-program\.exe/);
     expect(e2).toEqual(e1);
   }, 120_000);
+
+  it('Ctrl+C ends train --threads 2 with its threads', async () => {
+    const child = spawn(process.execPath, [CLI, 'train', '--corpus', corpusDir, '--out', join(dir, 'int.ntmd'), '--threads', '2'], {
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const t = performance.now();
+    child.kill('SIGINT');
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' }); // killed mid-training: nothing keeps it alive
+    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(existsSync(join(dir, 'int.ntmd'))).toBe(false);
+  }, 60_000);
 
   it('scan --threads 2 prints what one thread prints, in the same order (JSON and table)', () => {
     const mixed = join(dir, 'mixed');
