@@ -102,4 +102,35 @@ describe('trainInPasses', () => {
     const loaded = await loadCorpus(corpusDir);
     await expect(train(loaded, { lowMemory: true })).rejects.toThrow(/a corpus location/);
   });
+
+  it('reads words files in passes as in memory, and removes its spill file when a file is not a trace', async () => {
+    const root = scratchDir();
+    for (const [folder, base] of [
+      ['benign', 0],
+      ['malicious', 3],
+    ] as const) {
+      mkdirSync(join(root, folder));
+      for (let f = 0; f < 6; f++) {
+        const words = Array.from({ length: 90 }, (_, i) => String(base + ((i * (f + 1)) % 7)));
+        writeFileSync(join(root, folder, `t${f}`), words.join(f % 2 ? ' ' : '\n'));
+      }
+    }
+    const spec = { benign: join(root, 'benign'), malicious: join(root, 'malicious') };
+    const config = {
+      ...presetConfig('default'),
+      alphabet: 'custom' as const,
+      input: 'words' as const,
+      tfidf: { ngramRange: [2, 3] as [number, number], minDf: 2 },
+    };
+    const want = trainOnCorpus(await loadCorpus(spec, { input: 'words' }), config).toBytes();
+    expect(same((await trainInPasses(spec, config)).model.toBytes(), want)).toBe(true);
+
+    const spill = scratchDir();
+    writeFileSync(join(root, 'malicious', 't9'), Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00]));
+    const stream = await openCorpusStream({ benign: join(root, 'benign'), malicious: join(root, 'malicious') }, { spill });
+    await expect(trainInPasses(stream, { ...presetConfig('default'), tfidf: { ngramRange: [2, 2], minDf: 2 } })).rejects.toMatchObject({
+      code: 'NO_CALLS',
+    });
+    expect(readdirSync(spill)).toEqual([]);
+  });
 });
