@@ -160,5 +160,16 @@ describe('fitTfidfStreaming', () => {
     expect(() => fitTfidfStreaming({ ngramRange: [2, 2], minDf: 2 }, src, table)).toThrow(
       /changed between the passes.*document 1 has 2 calls/,
     );
+    // The same number of calls, with a call name the first pass did not read.
+    let j = 0;
+    const renamed: DocumentPasses = {
+      pass(visit) {
+        visit(Int32Array.of(0, 1, 2, 3));
+        visit(j++ === 0 ? Int32Array.of(0, 1, 2) : Int32Array.of(0, 1, 4));
+      },
+    };
+    expect(() => fitTfidfStreaming({ ngramRange: [2, 2], minDf: 2 }, renamed, table)).toThrow(
+      /document 1 holds a call name the first pass did not read/,
+    );
   });
 });

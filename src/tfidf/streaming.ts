@@ -105,6 +105,7 @@ export function fitTfidfStreaming(
   let windows = 0;
   let distinctPerDocument = 0;
   let nDocs = 0;
+  let namesMet = 0;
   const callsPerDoc: number[] = [];
 
   if (prune) {
@@ -132,6 +133,7 @@ export function fitTfidfStreaming(
       }
     });
     nDocs = callsPerDoc.length;
+    namesMet = names.count;
   }
 
   // Pass 2 (the only pass without pruning): exact counts and rows over the candidates.
@@ -149,7 +151,7 @@ export function fitTfidfStreaming(
     }
     if (!prune) callsPerDoc.push(calls.length);
     const buf = names.map(calls);
-    if (prune && names.count > cand.nNames) {
+    if (prune && names.count > namesMet) {
       throw new Error(`the documents changed between the passes of the fit: document ${doc} holds a call name the first pass did not read`);
     }
     widen();
