@@ -17,6 +17,13 @@ import { pickThreads, scriptExists } from '../threads.js';
 export const AUTO_BYTES_PER_THREAD = 16 * 1024 * 1024;
 /** Calls of a corpus per automatic thread of the n-gram count. */
 export const AUTO_CALLS_PER_THREAD = 400_000;
+/**
+ * Above this many calls the automatic n-gram count stays on one thread: each thread's
+ * dictionary holds most of the corpus's distinct n-grams, so threads double the fit's
+ * memory (measured on the corpus x16: 583 MiB in one thread, 1,108 MiB in two; see
+ * docs/benchmarks.md, "Training in bounded memory").
+ */
+export const AUTO_MAX_CALLS = 8_000_000;
 
 /** The threads of one `train()` or command run: started when a step first wants them, closed at the end. */
 export class FeatureThreads {
@@ -51,10 +58,11 @@ export class FeatureThreads {
 
   /** The group for counting the n-grams of `docs` (by their calls). */
   async forDocs(docs: readonly Int32Array[]): Promise<ThreadGroup | undefined> {
-    if (this.started) return this.started;
     if (this.threads === 1 || docs.length < 2) return undefined;
     let calls = 0;
     for (const d of docs) calls += d.length;
+    if (this.threads === undefined && calls > AUTO_MAX_CALLS) return undefined;
+    if (this.started) return this.started;
     return this.group(calls, AUTO_CALLS_PER_THREAD);
   }
 
