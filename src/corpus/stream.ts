@@ -49,8 +49,10 @@ export interface CorpusStreamOptions {
   /**
    * Where the first pass writes the call ids of every document (2 bytes a call), for the
    * later passes to read instead of parsing the files again: a folder (default: the system's
-   * temporary folder), or `false` to parse the files at every pass. The file is removed by
-   * {@link CorpusStream.close}; past 65,536 call names the files are parsed again instead.
+   * temporary folder), or `false` to parse the files at every pass. The file is unlinked as
+   * soon as it is created and read through its open descriptor (nothing is left behind, even
+   * when the process is killed); where that is not possible (Windows) it is removed by
+   * {@link CorpusStream.close}. Past 65,536 call names the files are parsed again instead.
    */
   readonly spill?: string | false;
 }
@@ -71,7 +73,7 @@ export class CorpusStream {
   private readonly options: CorpusStreamOptions;
   private readonly where: string;
   private passes = 0;
-  /** The spill file while it is written or complete; null when not used or given up. */
+  /** The spill file's path while it exists (it is unlinked at once where the system allows). */
   private spillPath: string | null = null;
   private spillFd = -1;
   private spillDone = false;
@@ -111,7 +113,13 @@ export class CorpusStream {
     }
     if (first && o.spill !== false) {
       this.spillPath = join(o.spill ?? tmpdir(), `ntmd-passes-${process.pid}-${randomBytes(6).toString('hex')}.u16`);
-      this.spillFd = openSync(this.spillPath, 'wx', 0o600);
+      this.spillFd = openSync(this.spillPath, 'wx+', 0o600);
+      try {
+        rmSync(this.spillPath);
+        this.spillPath = null;
+      } catch {
+        // Windows: an open file cannot be unlinked; close() removes it.
+      }
     }
     const words = o.input === 'words';
     const list = first ? this.entries : this.docs;
@@ -138,11 +146,7 @@ export class CorpusStream {
       o.onProgress?.(this.passes, ++done, list.length);
     }
     if (!first) return;
-    if (this.spillFd >= 0) {
-      closeSync(this.spillFd);
-      this.spillFd = -1;
-      this.spillDone = true;
-    }
+    if (this.spillFd >= 0) this.spillDone = true;
     if (this.docs.length === 0) {
       const detail = this.entries.length === 0 ? 'no files found' : `all ${this.entries.length} files are empty`;
       throw new EmptyCorpusError(this.where, detail);
@@ -152,7 +156,7 @@ export class CorpusStream {
     }
   }
 
-  /** Removes the spill file, if any (the stream can still be read: by parsing the files). */
+  /** Closes and removes the spill file, if any (the stream can still be read: by parsing the files). */
   close(): void {
     if (this.spillFd >= 0) closeSync(this.spillFd);
     this.spillFd = -1;
@@ -175,26 +179,24 @@ export class CorpusStream {
 
   /** A later pass: the documents' call ids read back from the spill file. */
   private passFromSpill(visit: (calls: Int32Array) => void): void {
-    const fd = openSync(this.spillPath!, 'r');
-    try {
-      let done = 0;
-      for (const d of this.docs) {
-        const n = d.calls;
-        if (this.wide.length < n) this.wide = new Uint16Array(Math.max(n, this.wide.length * 2));
-        if (this.narrow.length < n) this.narrow = new Int32Array(this.wide.length);
-        const bytes = new Uint8Array(this.wide.buffer, 0, n * 2);
-        for (let at = 0; at < bytes.length;) {
-          const got = readSync(fd, bytes, at, bytes.length - at, null);
-          if (got === 0) throw new Error(`internal error: the spill file ${this.spillPath} ended early`);
-          at += got;
-        }
-        const calls = this.narrow.subarray(0, n);
-        calls.set(this.wide.subarray(0, n));
-        visit(calls);
-        this.options.onProgress?.(this.passes, ++done, this.docs.length);
+    const fd = this.spillFd;
+    let position = 0;
+    let done = 0;
+    for (const d of this.docs) {
+      const n = d.calls;
+      if (this.wide.length < n) this.wide = new Uint16Array(Math.max(n, this.wide.length * 2));
+      if (this.narrow.length < n) this.narrow = new Int32Array(this.wide.length);
+      const bytes = new Uint8Array(this.wide.buffer, 0, n * 2);
+      for (let at = 0; at < bytes.length;) {
+        const got = readSync(fd, bytes, at, bytes.length - at, position);
+        if (got === 0) throw new Error('internal error: the spill file of the first pass ended early');
+        at += got;
+        position += got;
       }
-    } finally {
-      closeSync(fd);
+      const calls = this.narrow.subarray(0, n);
+      calls.set(this.wide.subarray(0, n));
+      visit(calls);
+      this.options.onProgress?.(this.passes, ++done, this.docs.length);
     }
   }
 
