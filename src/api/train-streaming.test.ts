@@ -2,12 +2,13 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCorpus } from '../corpus/index.js';
-import { openCorpusStream } from '../corpus/stream.js';
+import { CorpusStream, openCorpusStream } from '../corpus/stream.js';
+import { resolveConfig } from '../model/config.js';
 import { presetConfig } from '../model/presets.js';
 import { corpusDir, requireShared } from '../../test/shared.js';
 import { scratchDir } from '../../test/tmp.js';
 import { trainOnCorpus } from './train.js';
-import { trainInPasses } from './train-streaming.js';
+import { chooseInPasses, trainInPasses } from './train-streaming.js';
 import { train } from './train.js';
 import { runCliCaptured } from '../../test/cli.js';
 
@@ -137,5 +138,22 @@ describe('trainInPasses', () => {
       code: 'NO_CALLS',
     });
     expect(readdirSync(spill)).toEqual([]);
+  });
+
+  it("chooses passes by size under 'auto', never under false, always under true", async () => {
+    requireShared();
+    const config = presetConfig('default');
+    const bytes = (await openCorpusStream(corpusDir)).bytes;
+    expect(bytes).toBe(34_543_690); // 220 files, 5 of them empty
+    expect(await chooseInPasses(corpusDir, config, {})).toBeUndefined(); // under 256 MiB
+    expect(await chooseInPasses(corpusDir, config, { autoBytes: bytes })).toBeInstanceOf(CorpusStream);
+    expect(await chooseInPasses(corpusDir, config, { autoBytes: bytes + 1 })).toBeUndefined();
+    expect(await chooseInPasses(corpusDir, config, { lowMemory: false, autoBytes: 0 })).toBeUndefined();
+    expect(await chooseInPasses(corpusDir, config, { lowMemory: true })).toBeInstanceOf(CorpusStream);
+    // Not a location, or the auto preset: in memory under 'auto', an error under true.
+    expect(await chooseInPasses(corpusDir, config, { preset: 'auto', autoBytes: 0 })).toBeUndefined();
+    const csv = { ...config, input: 'csv' as const, alphabet: 'custom' as const };
+    expect(await chooseInPasses({ data: corpusDir }, resolveConfig(csv), { autoBytes: 0 })).toBeUndefined();
+    await expect(chooseInPasses(corpusDir, resolveConfig(csv), { lowMemory: true })).rejects.toThrow(/NtTrace or words input/);
   });
 });

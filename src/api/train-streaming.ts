@@ -122,7 +122,12 @@ export type LowMemoryChoice = boolean | 'auto';
 export async function chooseInPasses(
   corpus: unknown,
   config: ResolvedConfig,
-  options: { readonly lowMemory?: LowMemoryChoice; readonly preset?: string } & Pick<TrainInPassesOptions, 'onWarning' | 'onReadProgress'>,
+  options: {
+    readonly lowMemory?: LowMemoryChoice;
+    readonly preset?: string;
+    /** The size from which `'auto'` reads in passes (default {@link LOW_MEMORY_BYTES}). */
+    readonly autoBytes?: number;
+  } & Pick<TrainInPassesOptions, 'onWarning' | 'onReadProgress'>,
 ): Promise<CorpusStream | undefined> {
   const choice = options.lowMemory ?? 'auto';
   if (choice === false) return undefined;
@@ -147,7 +152,7 @@ export async function chooseInPasses(
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onReadProgress ? { onProgress: options.onReadProgress } : {}),
   });
-  return choice === true || stream.bytes >= LOW_MEMORY_BYTES ? stream : undefined;
+  return choice === true || stream.bytes >= (options.autoBytes ?? LOW_MEMORY_BYTES) ? stream : undefined;
 }
 
 /** The corpus summary of `summarizeCorpus` (train.ts), from the documents of a first pass. */
