@@ -176,7 +176,7 @@ describe('ThreadGroup (built)', () => {
     writeFileSync(
       file,
       `import { serveJobs } from ${JSON.stringify(threadsJs)};\n${body}\n` +
-        `await serveJobs({ square: (d) => ({ item(i) { if (i === d.bad) throw Object.assign(new Error('bad item ' + i), { code: 'BAD' }); ` +
+        `await serveJobs({ square: (d) => ({ item(i) { if (i === d.bad || i >= (d.badFrom ?? Infinity)) throw Object.assign(new Error('bad item ' + i), { code: 'BAD' }); ` +
         `const t = Date.now(); while (Date.now() - t < 2); return new Float64Array([i * i]); } }) });\n`,
     );
     return pathToFileURL(file);
@@ -187,10 +187,10 @@ describe('ThreadGroup (built)', () => {
     const { ThreadGroup } = await dist<ThreadsModule>('threads.js');
     const group = await ThreadGroup.start(script(), 1);
     try {
+      // This thread sleeps 2 ms an item, so the worker (ready within ~50-250 ms) takes some.
       const slowSquare = {
-        item: (i: number): Float64Array => {
-          const t = Date.now();
-          while (Date.now() - t < 2);
+        item: async (i: number): Promise<Float64Array> => {
+          await new Promise((r) => setTimeout(r, 2));
           return new Float64Array([i * i]);
         },
       };
@@ -198,15 +198,21 @@ describe('ThreadGroup (built)', () => {
       expect(r.items.map((x) => x[0])).toEqual(Array.from({ length: 400 }, (_, i) => i * i));
       expect(r.ends).toHaveLength(2);
       expect(r.ends[1].items.length).toBeGreaterThan(0); // the worker took some
-      // Item 350 fails in the worker: this thread runs it again and its own error is the one thrown.
+      // Every item the worker takes fails: this thread runs the lowest again; it succeeds here,
+      // so the worker's error (message and code) is thrown.
+      await expect(group.run('square', { badFrom: 0 }, 400, slowSquare)).rejects.toMatchObject({
+        message: expect.stringMatching(/^bad item \d+$/),
+        code: 'BAD',
+      });
+      // When the item fails in this thread too, this thread's own error (its class) is thrown.
       class LocalError extends Error {}
-      const local = {
-        item: (i: number): Float64Array => {
-          if (i === 350) throw new LocalError('local 350');
+      const failing = {
+        item: async (i: number): Promise<Float64Array> => {
+          if (i % 2 === 1) throw new LocalError(`local ${i}`);
           return slowSquare.item(i);
         },
       };
-      await expect(group.run('square', { bad: 350 }, 400, local)).rejects.toBeInstanceOf(LocalError);
+      await expect(group.run('square', { badFrom: 0 }, 400, failing)).rejects.toBeInstanceOf(LocalError);
     } finally {
       await group.close();
     }
