@@ -138,8 +138,8 @@ export function fitTfidfStreaming(
 
   // Pass 2 (the only pass without pruning): exact counts and rows over the candidates.
   streaming.onPass?.(prune ? 2 : 1);
-  let df = new Int32Array(prune ? cand.size : 1 << 12);
-  let total = new Int32Array(df.length);
+  // Per candidate side by side (one cache line): [2f] document frequency, [2f+1] total count.
+  let stats = new Int32Array(2 * (prune ? Math.max(cand.size, 1) : 1 << 12));
   const rows = new RowChunks();
   let doc = 0;
   docs.pass((calls) => {
@@ -165,12 +165,9 @@ export function fitTfidfStreaming(
       const s = list[e];
       const f = prune ? cand.find(buf, slots[s], slots[s + 1], slots[s + 2]) : cand.insert(buf, slots[s], slots[s + 1], slots[s + 2]);
       if (f < 0) continue;
-      if (f >= df.length) {
-        df = grow(df, df.length * 2);
-        total = grow(total, total.length * 2);
-      }
-      df[f]++;
-      total[f] += slots[s + 3];
+      if (2 * f >= stats.length) stats = grow(stats, stats.length * 2);
+      stats[2 * f]++;
+      stats[2 * f + 1] += slots[s + 3];
       rows.push(f, slots[s + 3]);
     }
     rows.endRow();
@@ -192,7 +189,14 @@ export function fitTfidfStreaming(
   const V0 = index.size;
   cand = new NgramIndex(1, 0, 0);
   const order = sortFeatures(index, sorted.length, hi);
-  const newId = pruneFeatures(o, order, df.subarray(0, V0), total.subarray(0, V0), nDocs);
+  const df = new Int32Array(V0);
+  const total = new Int32Array(V0);
+  for (let f = 0; f < V0; f++) {
+    df[f] = stats[2 * f];
+    total[f] = stats[2 * f + 1];
+  }
+  stats = new Int32Array(0);
+  const newId = pruneFeatures(o, order, df, total, nDocs);
   const V = V0 - countNegative(newId);
   if (V === 0) throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
   const final = index.subset(order, newId, V);
