@@ -208,8 +208,8 @@ describe('ThreadGroup (built)', () => {
       class LocalError extends Error {}
       const failing = {
         item: async (i: number): Promise<Float64Array> => {
-          if (i % 2 === 1) throw new LocalError(`local ${i}`);
-          return slowSquare.item(i);
+          await new Promise((r) => setTimeout(r, 2));
+          throw new LocalError(`local ${i}`);
         },
       };
       await expect(group.run('square', { badFrom: 0 }, 400, failing)).rejects.toBeInstanceOf(LocalError);

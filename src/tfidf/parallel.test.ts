@@ -9,30 +9,34 @@ import { describe, expect, it } from 'vitest';
 import { CallTable } from '../tokenize/call-table.js';
 import type { JobResult, JobRun, ThreadGroup } from '../threads.js';
 import { EmptyVocabularyError } from './errors.js';
-import { NgramTally, fitTransformOnThreads, type CountNgramsData, type CountNgramsEnd } from './parallel.js';
+import { countNgramsJob, fitTransformOnThreads, type CountNgramsData, type CountNgramsPart } from './parallel.js';
 import { TfidfVectorizer, type TfidfOptions } from './vectorizer.js';
 
 /**
- * A thread group of `parts` participants in this thread: item i goes to participant
- * `owner(i)`; participant 0 is the caller's own job, the others are fresh tallies.
+ * A thread group of `threads` participants in this thread: item (n-gram part) i goes to
+ * participant `owner(i)`, in a mixed order as racing threads would finish them;
+ * participant 0 is the caller's own job, the others fresh jobs.
  */
-function fakeGroup(parts: number, owner: (i: number) => number): ThreadGroup {
+function fakeGroup(threads: number, owner: (i: number) => number): ThreadGroup {
   return {
+    size: threads - 1,
     async run(
       _name: string,
       data: CountNgramsData,
       n: number,
-      local: JobRun<null, CountNgramsEnd>,
-    ): Promise<JobResult<null, CountNgramsEnd>> {
-      const jobs: JobRun<null, CountNgramsEnd>[] = [local];
-      for (let k = 1; k < parts; k++) jobs.push(new NgramTally(data).job());
+      local: JobRun<CountNgramsPart, null>,
+    ): Promise<JobResult<CountNgramsPart, null>> {
+      const jobs: JobRun<CountNgramsPart, null>[] = [local];
+      for (let k = 1; k < threads; k++) jobs.push(countNgramsJob(data));
       const mine: number[][] = jobs.map(() => []);
-      for (let i = 0; i < n; i++) {
+      const items: CountNgramsPart[] = [];
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => owner(a) - owner(b) || b - a);
+      for (const i of order) {
         const k = owner(i);
-        await jobs[k].item(i);
+        items[i] = await jobs[k].item(i);
         mine[k].push(i);
       }
-      return { items: new Array<null>(n).fill(null), ends: jobs.map((j, k) => ({ value: j.end!(), items: mine[k] })) };
+      return { items, ends: jobs.map((_, k) => ({ value: null, items: mine[k] })) };
     },
   } as unknown as ThreadGroup;
 }

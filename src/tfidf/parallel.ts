@@ -1,16 +1,18 @@
 /**
- * The TF-IDF fit with the n-gram count on several threads: each thread (the calling one
- * too) counts the documents it claims into its own exact n-gram dictionary; the calling
- * thread then merges the dictionaries (document frequencies and totals are sums, each
- * document's row is its counting thread's, renumbered) and finishes the fit with the code
- * of {@link TfidfVectorizer.fitTransform}. Columns are sorted by feature, so the vocabulary,
- * the idf values and every row are those of the single-thread fit, bit for bit, whichever
- * thread counted which document.
+ * The TF-IDF fit with the n-gram count on several threads: the n-grams are dealt into parts
+ * by their hash, and each thread (the calling one too) counts the parts it claims over every
+ * document into an exact n-gram dictionary of that part. The parts are disjoint, so no
+ * n-gram is stored twice (the fit's memory is that of one thread, plus the shared call ids)
+ * and the merge is a concatenation: features numbered part by part, each document's row the
+ * parts' rows joined. The fit then finishes with the code of
+ * {@link TfidfVectorizer.fitTransform}: columns are sorted by feature, so the vocabulary, the
+ * idf values and every row are those of the single-thread fit, bit for bit, whichever thread
+ * counted which part.
  *
  * @packageDocumentation
  */
 import type { CallTable } from '../tokenize/call-table.js';
-import type { JobResult, JobRun, ThreadGroup } from '../threads.js';
+import type { JobRun, ThreadGroup } from '../threads.js';
 import type { Csr } from './csr.js';
 import { EmptyVocabularyError } from './errors.js';
 import { NGRAM_BASE, NgramIndex, basePower, mixHash } from './ngram-index.js';
@@ -35,55 +37,47 @@ export interface CountNgramsData {
   readonly nNames: number;
   readonly lo: number;
   readonly hi: number;
+  /** Number of parts the n-grams are dealt into (by their hash); item p counts part p. */
+  readonly parts: number;
 }
 
-/** What a thread hands back: its dictionary, counts and rows (feature numbers its own). */
-export interface CountNgramsEnd {
+/** The count of one part of the n-grams over every document (feature numbers its own). */
+export interface CountNgramsPart {
   readonly size: number;
-  /** The features' ids back to back (as `Int32Array`), `meta` offsets and lengths, `hashes` mixed hashes. */
+  /** The features' ids back to back, and each one's length. */
   readonly grams: Int32Array;
-  readonly meta: Int32Array;
-  readonly hashes: Int32Array;
+  readonly lengths: Int32Array;
   readonly df: Int32Array;
   readonly total: Int32Array;
-  /** Row r is document `docs[r]`: `cols/vals[rowEnd[r-1] .. rowEnd[r])`. */
-  readonly docs: Int32Array;
+  /** Document d's values are `cols/vals[rowEnd[d-1] .. rowEnd[d])`. */
   readonly rowEnd: Int32Array;
   readonly cols: Int32Array;
   readonly vals: Int32Array;
 }
 
-/** One thread's count (the loop of `countNgrams` in `vectorizer.ts`, on shared ids). */
-export class NgramTally {
-  readonly index: NgramIndex;
-  private stats: Int32Array = new Int32Array(4 << 16);
-  private cols: Int32Array = new Int32Array(1 << 16);
-  private vals: Int32Array = new Int32Array(1 << 16);
-  private docs: Int32Array = new Int32Array(64);
-  private rowEnd: Int32Array = new Int32Array(64);
-  private rows = 0;
-  private nnz = 0;
+/** The part of the n-grams an n-gram of mixed hash `mixed` is counted in (high bits: the index's slots use the low ones). */
+function partOf(mixed: number, parts: number): number {
+  return (mixed >>> 20) % parts;
+}
 
-  constructor(private readonly data: CountNgramsData) {
-    this.index = new NgramIndex(data.nNames, 1 << 16);
-  }
-
-  /** The job run of this tally. */
-  job(): JobRun<null, CountNgramsEnd> {
-    return { item: (d) => this.add(d), end: () => this.end() };
-  }
-
-  /** Counts document d. */
-  add(d: number): null {
-    const { ids, offsets, lo, hi } = this.data;
-    const index = this.index;
-    let stats = this.stats;
-    let cols = this.cols;
-    let vals = this.vals;
-    let nnz = this.nnz;
+/**
+ * Counts part `p` of the n-grams of every document: the loop of `countNgrams` in
+ * `vectorizer.ts`, on the shared ids, keeping the n-grams of that part only. The parts are
+ * disjoint, so no n-gram is stored twice whatever thread counts which part.
+ */
+export function countPart(data: CountNgramsData, p: number): CountNgramsPart {
+  const { ids, offsets, lo, hi, parts } = data;
+  const nDocs = offsets.length - 1;
+  const index = new NgramIndex(data.nNames, 1 << 15);
+  let stats: Int32Array = new Int32Array(4 << 15);
+  let cols: Int32Array = new Int32Array(1 << 15);
+  let vals: Int32Array = new Int32Array(1 << 15);
+  const rowEnd = new Int32Array(nDocs);
+  let nnz = 0;
+  for (let d = 0; d < nDocs; d++) {
     const a = offsets[d];
     const L = offsets[d + 1] - a;
-    const mark = this.rows + 1;
+    const mark = d + 1;
     for (let n = lo; n <= hi && n <= L; n++) {
       const bn = basePower(n);
       let h = 0;
@@ -91,7 +85,9 @@ export class NgramTally {
         h = (Math.imul(h, NGRAM_BASE) + ids[a + i]) | 0;
         if (i >= n) h = (h - Math.imul(ids[a + i - n], bn)) | 0;
         if (i < n - 1) continue;
-        const f4 = index.insert(ids, a + i - n + 1, n, mixHash(h, n)) << 2;
+        const mixed = mixHash(h, n);
+        if (partOf(mixed, parts) !== p) continue;
+        const f4 = index.insert(ids, a + i - n + 1, n, mixed) << 2;
         if (f4 >= stats.length) stats = grow(stats, stats.length * 2);
         stats[f4 + 1]++;
         if (stats[f4 + 2] === mark) {
@@ -110,104 +106,76 @@ export class NgramTally {
         nnz++;
       }
     }
-    if (this.rows === this.docs.length) {
-      this.docs = grow(this.docs, this.rows * 2);
-      this.rowEnd = grow(this.rowEnd, this.rows * 2);
-    }
-    this.docs[this.rows] = d;
-    this.rowEnd[this.rows] = nnz;
-    this.rows++;
-    this.stats = stats;
-    this.cols = cols;
-    this.vals = vals;
-    this.nnz = nnz;
-    return null;
-  }
-
-  /** The tally as plain arrays. */
-  end(): CountNgramsEnd {
-    const ix = this.index;
-    const V = ix.size;
-    const meta = ix.meta.slice(0, 2 * V);
-    const used = V === 0 ? 0 : meta[2 * V - 2] + meta[2 * V - 1];
-    const df = new Int32Array(V);
-    const total = new Int32Array(V);
-    for (let f = 0; f < V; f++) {
-      df[f] = this.stats[f << 2];
-      total[f] = this.stats[(f << 2) + 1];
-    }
-    return {
-      size: V,
-      grams: Int32Array.from(ix.grams.subarray(0, used)),
-      meta,
-      hashes: ix.hashes.slice(0, V),
-      df,
-      total,
-      docs: this.docs.slice(0, this.rows),
-      rowEnd: this.rowEnd.slice(0, this.rows),
-      cols: this.cols.slice(0, this.nnz),
-      vals: this.vals.slice(0, this.nnz),
-    };
-  }
-}
-
-/** The `count-ngrams` job on one thread. */
-export function countNgramsJob(data: CountNgramsData): JobRun<null, CountNgramsEnd> {
-  return new NgramTally(data).job();
-}
-
-/** One count from the threads' tallies: the calling thread's dictionary grows into the merged one. */
-function mergeCounts(res: JobResult<null, CountNgramsEnd>, base: NgramTally, nDocs: number): NgramCounts {
-  const index = base.index;
-  const parts = res.ends.map((e) => e.value);
-  const remaps: Int32Array[] = [];
-  for (let t = 0; t < parts.length; t++) {
-    const p = parts[t];
-    if (t === 0) {
-      remaps.push(new Int32Array(0)); // the base's own numbering
-      continue;
-    }
-    const remap = new Int32Array(p.size);
-    for (let f = 0; f < p.size; f++) remap[f] = index.insert(p.grams, p.meta[2 * f], p.meta[2 * f + 1], p.hashes[f]);
-    remaps.push(remap);
+    rowEnd[d] = nnz;
   }
   const V = index.size;
+  const meta = index.meta;
+  const lengths = new Int32Array(V);
+  let used = 0;
+  for (let f = 0; f < V; f++) used += lengths[f] = meta[2 * f + 1];
   const df = new Int32Array(V);
   const total = new Int32Array(V);
-  const owner = new Int32Array(nDocs);
-  const row = new Int32Array(nDocs);
+  for (let f = 0; f < V; f++) {
+    df[f] = stats[f << 2];
+    total[f] = stats[(f << 2) + 1];
+  }
+  return {
+    size: V,
+    grams: Int32Array.from(index.grams.subarray(0, used)),
+    lengths,
+    df,
+    total,
+    rowEnd,
+    cols: cols.slice(0, nnz),
+    vals: vals.slice(0, nnz),
+  };
+}
+
+/** The `count-ngrams` job on one thread: item p counts part p. */
+export function countNgramsJob(data: CountNgramsData): JobRun<CountNgramsPart, null> {
+  return { item: (p) => countPart(data, p) };
+}
+
+/** One count from the parts: features numbered part by part, each document's row the parts' rows joined. */
+function mergeParts(parts: readonly CountNgramsPart[], nNames: number, nDocs: number): NgramCounts | null {
+  let V = 0;
+  let idsTotal = 0;
   let nnz = 0;
-  parts.forEach((p, t) => {
-    const remap = remaps[t];
-    for (let f = 0; f < p.size; f++) {
-      const g = t === 0 ? f : remap[f];
-      df[g] += p.df[f];
-      total[g] += p.total[f];
-    }
-    for (let r = 0; r < p.docs.length; r++) {
-      owner[p.docs[r]] = t;
-      row[p.docs[r]] = r;
-    }
+  const base: number[] = [];
+  for (const p of parts) {
+    base.push(V);
+    V += p.size;
+    idsTotal += p.grams.length;
     nnz += p.cols.length;
-  });
+  }
+  if (V === 0) return null;
+  const grams = new Int32Array(idsTotal);
+  const lengths = new Int32Array(V);
+  const df = new Int32Array(V);
+  const total = new Int32Array(V);
+  for (let k = 0, g = 0; k < parts.length; k++) {
+    const p = parts[k];
+    grams.set(p.grams, g);
+    g += p.grams.length;
+    lengths.set(p.lengths, base[k]);
+    df.set(p.df, base[k]);
+    total.set(p.total, base[k]);
+  }
+  const index = NgramIndex.fromFlat(nNames, grams, lengths);
+  if (typeof index === 'string') throw new Error(`internal error: the merged n-gram parts ${index}`);
   const indptr = new Int32Array(nDocs + 1);
   const cols = new Int32Array(nnz);
   const vals = new Int32Array(nnz);
   let q = 0;
   for (let d = 0; d < nDocs; d++) {
-    const t = owner[d];
-    const p = parts[t];
-    const r = row[d];
-    const from = r === 0 ? 0 : p.rowEnd[r - 1];
-    const to = p.rowEnd[r];
-    if (t === 0) {
-      cols.set(p.cols.subarray(from, to), q);
-      q += to - from;
-    } else {
-      const remap = remaps[t];
-      for (let k = from; k < to; k++) cols[q++] = remap[p.cols[k]];
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k];
+      const from = d === 0 ? 0 : p.rowEnd[d - 1];
+      const to = p.rowEnd[d];
+      const b = base[k];
+      vals.set(p.vals.subarray(from, to), q);
+      for (let c = from; c < to; c++) cols[q++] = b + p.cols[c];
     }
-    vals.set(p.vals.subarray(from, to), q - (to - from));
     indptr[d + 1] = q;
   }
   return { index, df, total, indptr, cols, vals };
@@ -238,15 +206,16 @@ export async function fitTransformOnThreads(
     p += doc.length;
     offsets[d + 1] = p;
   }
-  const data: CountNgramsData = { ids, offsets, nNames: names.length, lo, hi };
-  const base = new NgramTally(data);
-  const res = await group.run('count-ngrams', data, nDocs, base.job());
-  const counts = mergeCounts(res, base, nDocs);
+  // Two parts per thread: a thread that starts late still takes its share.
+  const parts = 2 * (group.size + 1);
+  const data: CountNgramsData = { ids, offsets, nNames: names.length, lo, hi, parts };
+  const res = await group.run('count-ngrams', data, parts, countNgramsJob(data));
+  const counts = mergeParts(res.items, names.length, nDocs);
   // From here on, as TfidfVectorizer.fitTransform.
-  const { index } = counts;
-  if (index.size === 0) {
+  if (counts === null) {
     throw new EmptyVocabularyError(`empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`);
   }
+  const { index } = counts;
   const order = sortFeatures(index, names.length, hi);
   const newId = pruneFeatures(o, order, counts.df, counts.total, nDocs);
   const V = index.size - countNegative(newId);
