@@ -7,6 +7,8 @@ import { TfidfVectorizer } from './vectorizer.js';
 import type { DocumentPasses } from './streaming.js';
 import { fitTfidfStreaming } from './streaming.js';
 import { loadTestCorpus } from './test-helpers/corpus.js';
+import { readdirSync } from 'node:fs';
+import { scratchDir } from '../../test/tmp.js';
 
 /** Documents passed from memory, each pass the same; counts the passes. */
 function passes(docs: readonly Int32Array[]): DocumentPasses & { count: number } {
@@ -81,6 +83,24 @@ describe('fitTfidfStreaming', () => {
     expect(got.stats.candidates).toBeLessThan(36_000);
   });
 
+  it('reads the n-grams of the first pass from a file that is never seen in its folder, or finds them again', async () => {
+    const c = await loadTestCorpus();
+    const options: TfidfOptions = { ngramRange: [10, 10], sublinearTf: true, minDf: 2 };
+    const want = new TfidfVectorizer(options).fitTransform(c.docs, c.table);
+    const scratch = scratchDir();
+    let seen = -1;
+    const src: DocumentPasses = {
+      pass(visit) {
+        seen = Math.max(seen, readdirSync(scratch).length);
+        for (const d of c.docs) visit(d);
+      },
+    };
+    expectSameFit(want, fitTfidfStreaming(options, src, c.table, { scratch }));
+    expect(seen).toBe(0);
+    expect(readdirSync(scratch)).toEqual([]);
+    expectSameFit(want, fitTfidfStreaming(options, passes(c.docs), c.table, { scratch: false }));
+  });
+
   it('gives the same fit with a saturated filter (every n-gram a candidate) and a small one', async () => {
     const c = await loadTestCorpus();
     const options: TfidfOptions = { ngramRange: [10, 10], sublinearTf: true, minDf: 2 };
@@ -107,7 +127,10 @@ describe('fitTfidfStreaming', () => {
         fc.constantFrom(null, 5),
         fc.constantFrom(256, 512, 1 << 16),
         fc.boolean(),
-        (raw, lo, span, minDf, maxDf, maxFeatures, filterBits, lowercase) => {
+        fc.boolean(),
+        (raw, lo, span, minDf, maxDf, maxFeatures, filterBits, lowercase, again) => {
+          // again: the second pass finds each document's n-grams again instead of reading the first pass's file.
+          const streamingOptions = { filterBits, ...(again ? { scratch: false as const } : {}) };
           const table = tableOf(12);
           const docs = raw.map((d) => Int32Array.from(d));
           const options: TfidfOptions = { ngramRange: [lo, lo + span], minDf, maxDf, maxFeatures, lowercase };
@@ -119,10 +142,10 @@ describe('fitTfidfStreaming', () => {
             error = e;
           }
           if (want === undefined) {
-            expect(() => fitTfidfStreaming(options, passes(docs), table, { filterBits })).toThrow((error as Error).message);
+            expect(() => fitTfidfStreaming(options, passes(docs), table, streamingOptions)).toThrow((error as Error).message);
             return;
           }
-          expectSameFit(want, fitTfidfStreaming(options, passes(docs), table, { filterBits }));
+          expectSameFit(want, fitTfidfStreaming(options, passes(docs), table, streamingOptions));
         },
       ),
       { numRuns: 200 },

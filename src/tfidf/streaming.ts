@@ -29,6 +29,10 @@
  *
  * @packageDocumentation
  */
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { CallTable } from '../tokenize/call-table.js';
 import type { Csr } from './csr.js';
 import { EmptyVocabularyError } from './errors.js';
@@ -56,6 +60,13 @@ export interface StreamingFitOptions {
   readonly filterBits?: number;
   /** About how many calls the documents hold (e.g. their bytes / 8); sizes the filter. Default 2^24. */
   readonly expectedCalls?: number;
+  /**
+   * Where the first pass writes each document's distinct n-grams (16 bytes each: position,
+   * length, hash, count), which the second pass reads instead of finding them again: a folder
+   * (default: the system's temporary folder; the file is unlinked as soon as it is open), or
+   * `false`.
+   */
+  readonly scratch?: string | false;
   /** Called when a pass starts (1: candidates, 2: counts), and with 3 when the counts are turned into the matrix. */
   readonly onPass?: (pass: 1 | 2 | 3) => void;
 }
@@ -107,74 +118,96 @@ export function fitTfidfStreaming(
   let nDocs = 0;
   let namesMet = 0;
   const callsPerDoc: number[] = [];
-
-  if (prune) {
-    // Pass 1: candidates (n-grams met in two documents, and the filter's false positives).
-    filterBits = streaming.filterBits ?? defaultFilterBits(streaming.expectedCalls ?? 1 << 24);
-    if (!(Number.isInteger(filterBits) && filterBits >= 256 && (filterBits & (filterBits - 1)) === 0 && filterBits <= 2 ** 31)) {
-      throw new RangeError(`filterBits must be a power of two from 256 to 2^31, got ${filterBits}`);
+  let stats = new Int32Array(0);
+  const rows = new RowChunks();
+  let doc = 0;
+  const spill = prune && streaming.scratch !== false ? new GramSpill(streaming.scratch ?? tmpdir()) : null;
+  try {
+    if (prune) {
+      // Pass 1: candidates (n-grams met in two documents, and the filter's false positives).
+      filterBits = streaming.filterBits ?? defaultFilterBits(streaming.expectedCalls ?? 1 << 24);
+      if (!(Number.isInteger(filterBits) && filterBits >= 256 && (filterBits & (filterBits - 1)) === 0 && filterBits <= 2 ** 31)) {
+        throw new RangeError(`filterBits must be a power of two from 256 to 2^31, got ${filterBits}`);
+      }
+      const filter = new BlockedBloom(filterBits);
+      streaming.onPass?.(1);
+      docs.pass((calls) => {
+        callsPerDoc.push(calls.length);
+        const buf = names.map(calls);
+        widen();
+        windows += grams.fill(buf, calls.length, lo, hi);
+        distinctPerDocument += grams.size;
+        spill?.write(grams);
+        const { list, slots } = grams;
+        for (let e = 0; e < grams.size; e++) {
+          const s = list[e];
+          const start = slots[s];
+          const n = slots[s + 1];
+          const mixed = slots[s + 2];
+          // A candidate's bits are all set: the filter answers first; insert() keeps a candidate already there.
+          if (filter.testAndSet(mixed, secondHash(buf, start, n))) cand.insert(buf, start, n, mixed);
+        }
+      });
+      nDocs = callsPerDoc.length;
+      namesMet = names.count;
     }
-    const filter = new BlockedBloom(filterBits);
-    streaming.onPass?.(1);
+
+    // Pass 2 (the only pass without pruning): exact counts and rows over the candidates.
+    streaming.onPass?.(prune ? 2 : 1);
+    // Per candidate side by side (one cache line): [2f] document frequency, [2f+1] total count.
+    stats = new Int32Array(2 * (prune ? Math.max(cand.size, 1) : 1 << 12));
     docs.pass((calls) => {
-      callsPerDoc.push(calls.length);
+      if (prune && (doc >= nDocs || callsPerDoc[doc] !== calls.length)) {
+        throw new Error(
+          `the documents changed between the passes of the fit: document ${doc} has ${calls.length} calls, ` +
+            (doc >= nDocs ? `and the first pass read ${nDocs} documents` : `${callsPerDoc[doc]} in the first pass`),
+        );
+      }
+      if (!prune) callsPerDoc.push(calls.length);
       const buf = names.map(calls);
+      if (prune && names.count > namesMet) {
+        throw new Error(
+          `the documents changed between the passes of the fit: document ${doc} holds a call name the first pass did not read`,
+        );
+      }
       widen();
-      windows += grams.fill(buf, calls.length, lo, hi);
-      distinctPerDocument += grams.size;
+      if (spill) {
+        // The document's distinct n-grams as the first pass found them: (start, n, hash, count).
+        const g = spill.read(doc);
+        for (let e = 0; e < g.length; e += 4) {
+          const f = cand.find(buf, g[e], g[e + 1], g[e + 2]);
+          if (f < 0) continue;
+          stats[2 * f]++;
+          stats[2 * f + 1] += g[e + 3];
+          rows.push(f, g[e + 3]);
+        }
+        rows.endRow();
+        doc++;
+        return;
+      }
+      const w = grams.fill(buf, calls.length, lo, hi);
+      if (!prune) {
+        windows += w;
+        distinctPerDocument += grams.size;
+      }
       const { list, slots } = grams;
       for (let e = 0; e < grams.size; e++) {
         const s = list[e];
-        const start = slots[s];
-        const n = slots[s + 1];
-        const mixed = slots[s + 2];
-        // A candidate's bits are all set: the filter answers first; insert() keeps a candidate already there.
-        if (filter.testAndSet(mixed, secondHash(buf, start, n))) cand.insert(buf, start, n, mixed);
+        const f = prune ? cand.find(buf, slots[s], slots[s + 1], slots[s + 2]) : cand.insert(buf, slots[s], slots[s + 1], slots[s + 2]);
+        if (f < 0) continue;
+        if (2 * f >= stats.length) stats = grow(stats, stats.length * 2);
+        stats[2 * f]++;
+        stats[2 * f + 1] += slots[s + 3];
+        rows.push(f, slots[s + 3]);
       }
+      rows.endRow();
+      doc++;
     });
-    nDocs = callsPerDoc.length;
-    namesMet = names.count;
-  }
-
-  // Pass 2 (the only pass without pruning): exact counts and rows over the candidates.
-  streaming.onPass?.(prune ? 2 : 1);
-  // Per candidate side by side (one cache line): [2f] document frequency, [2f+1] total count.
-  let stats = new Int32Array(2 * (prune ? Math.max(cand.size, 1) : 1 << 12));
-  const rows = new RowChunks();
-  let doc = 0;
-  docs.pass((calls) => {
-    if (prune && (doc >= nDocs || callsPerDoc[doc] !== calls.length)) {
-      throw new Error(
-        `the documents changed between the passes of the fit: document ${doc} has ${calls.length} calls, ` +
-          (doc >= nDocs ? `and the first pass read ${nDocs} documents` : `${callsPerDoc[doc]} in the first pass`),
-      );
+    if (prune && doc !== nDocs) {
+      throw new Error(`the documents changed between the passes of the fit: the second pass read ${doc} documents, the first ${nDocs}`);
     }
-    if (!prune) callsPerDoc.push(calls.length);
-    const buf = names.map(calls);
-    if (prune && names.count > namesMet) {
-      throw new Error(`the documents changed between the passes of the fit: document ${doc} holds a call name the first pass did not read`);
-    }
-    widen();
-    const w = grams.fill(buf, calls.length, lo, hi);
-    if (!prune) {
-      windows += w;
-      distinctPerDocument += grams.size;
-    }
-    const { list, slots } = grams;
-    for (let e = 0; e < grams.size; e++) {
-      const s = list[e];
-      const f = prune ? cand.find(buf, slots[s], slots[s + 1], slots[s + 2]) : cand.insert(buf, slots[s], slots[s + 1], slots[s + 2]);
-      if (f < 0) continue;
-      if (2 * f >= stats.length) stats = grow(stats, stats.length * 2);
-      stats[2 * f]++;
-      stats[2 * f + 1] += slots[s + 3];
-      rows.push(f, slots[s + 3]);
-    }
-    rows.endRow();
-    doc++;
-  });
-  if (prune && doc !== nDocs) {
-    throw new Error(`the documents changed between the passes of the fit: the second pass read ${doc} documents, the first ${nDocs}`);
+  } finally {
+    spill?.close();
   }
   nDocs = doc;
 
@@ -371,6 +404,74 @@ class DocGrams {
       for (let e = 0; e < this.size; e++) this.slots[this.list[e]] = -1;
     }
     this.size = 0;
+  }
+}
+
+/**
+ * The first pass's distinct n-grams of each document, (start, n, mixed hash, count) as four
+ * Int32 values, in a temporary file unlinked as soon as it is open (where the system allows;
+ * else removed by {@link close}), read back in document order.
+ */
+class GramSpill {
+  private fd: number;
+  private path: string | null;
+  private readonly counts: number[] = [];
+  private buf = new Int32Array(1 << 16);
+  private written = 0;
+  private position = 0;
+  private next = 0;
+
+  constructor(folder: string) {
+    const path = join(folder, `ntmd-grams-${process.pid}-${randomBytes(6).toString('hex')}.i32`);
+    this.fd = openSync(path, 'wx+', 0o600);
+    this.path = path;
+    try {
+      rmSync(path);
+      this.path = null;
+    } catch {
+      // Windows: an open file cannot be unlinked; close() removes it.
+    }
+  }
+
+  /** Appends one document's distinct n-grams. */
+  write(grams: DocGrams): void {
+    const k = grams.size;
+    if (this.buf.length < 4 * k) this.buf = new Int32Array(Math.max(4 * k, this.buf.length * 2));
+    const { list, slots } = grams;
+    const out = this.buf;
+    for (let e = 0; e < k; e++) {
+      const s = list[e];
+      out[4 * e] = slots[s];
+      out[4 * e + 1] = slots[s + 1];
+      out[4 * e + 2] = slots[s + 2];
+      out[4 * e + 3] = slots[s + 3];
+    }
+    const bytes = new Uint8Array(out.buffer, 0, 16 * k);
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at, this.written + at);
+    this.written += bytes.length;
+    this.counts.push(k);
+  }
+
+  /** Document `doc`'s entries (the documents are read in order; a view valid until the next read). */
+  read(doc: number): Int32Array {
+    if (doc !== this.next++) throw new Error(`internal error: the n-gram file read out of order (${doc})`);
+    const k = this.counts[doc];
+    if (this.buf.length < 4 * k) this.buf = new Int32Array(Math.max(4 * k, this.buf.length * 2));
+    const bytes = new Uint8Array(this.buf.buffer, 0, 16 * k);
+    for (let at = 0; at < bytes.length;) {
+      const got = readSync(this.fd, bytes, at, bytes.length - at, this.position);
+      if (got === 0) throw new Error('internal error: the n-gram file of the first pass ended early');
+      at += got;
+      this.position += got;
+    }
+    return this.buf.subarray(0, 4 * k);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    if (this.path !== null) rmSync(this.path, { force: true });
+    this.path = null;
   }
 }
 
