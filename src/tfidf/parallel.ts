@@ -16,6 +16,7 @@ import type { JobRun, ThreadGroup } from '../threads.js';
 import type { Csr } from './csr.js';
 import { EmptyVocabularyError } from './errors.js';
 import { NGRAM_BASE, NgramIndex, basePower, mixHash } from './ngram-index.js';
+import type { GramArray } from './ngram-index.js';
 import type { FittedTfidf, NgramCounts, TfidfVectorizer } from './vectorizer.js';
 import {
   FittedTfidf as Fitted,
@@ -44,8 +45,8 @@ export interface CountNgramsData {
 /** The count of one part of the n-grams over every document (feature numbers its own). */
 export interface CountNgramsPart {
   readonly size: number;
-  /** The features' ids back to back, and each one's length. */
-  readonly grams: Int32Array;
+  /** The features' ids back to back (in the index's storage type: 8 or 16 bits for few names), and each one's length. */
+  readonly grams: GramArray;
   readonly lengths: Int32Array;
   readonly df: Int32Array;
   readonly total: Int32Array;
@@ -121,7 +122,7 @@ export function countPart(data: CountNgramsData, p: number): CountNgramsPart {
   }
   return {
     size: V,
-    grams: Int32Array.from(index.grams.subarray(0, used)),
+    grams: index.grams.slice(0, used),
     lengths,
     df,
     total,
@@ -149,7 +150,8 @@ function mergeParts(parts: readonly CountNgramsPart[], nNames: number, nDocs: nu
     nnz += p.cols.length;
   }
   if (V === 0) return null;
-  const grams = new Int32Array(idsTotal);
+  // The parts' storage type (the same for all: the same names), so fromFlat adopts the array.
+  const grams = new (parts[0].grams.constructor as new (n: number) => GramArray)(idsTotal);
   const lengths = new Int32Array(V);
   const df = new Int32Array(V);
   const total = new Int32Array(V);
