@@ -18,10 +18,10 @@ export const AUTO_BYTES_PER_THREAD = 16 * 1024 * 1024;
 /** Calls of a corpus per automatic thread of the n-gram count. */
 export const AUTO_CALLS_PER_THREAD = 400_000;
 /**
- * Above this many calls the automatic n-gram count stays on one thread: each thread's
- * dictionary holds most of the corpus's distinct n-grams, so threads double the fit's
- * memory (measured on the corpus x16: 583 MiB in one thread, 1,108 MiB in two; see
- * docs/benchmarks.md, "Training in bounded memory").
+ * Above this many calls the automatic n-gram count stays on one thread: the call ids shared
+ * with the workers, the parts' arrays beside the merged ones and the workers' heaps add two
+ * thirds to the fit's memory (corpus x16: 588 MiB in one thread, 988 MiB in two; see
+ * docs/benchmarks.md, "Threads").
  */
 export const AUTO_MAX_CALLS = 8_000_000;
 
