@@ -13,8 +13,10 @@
  *    documents is met a second time, so it is a candidate; an n-gram of one document is one
  *    only through a false positive of the filter. Memory: the filter (a fixed number of
  *    bits) and the candidates, not the n-grams seen once (most of them).
- * 2. *Counts.* The documents are read again: each distinct n-gram that is a candidate gets
- *    its exact document frequency and total count, and the document's row its count.
+ * 2. *Counts.* The documents are read again, each with its distinct n-grams as the first
+ *    pass found them (a temporary file, {@link StreamingFitOptions.scratch}): each one that is
+ *    a candidate gets its exact document frequency and total count, and the document's row
+ *    its count.
  * 3. *The fit's own steps* ({@link sortFeatures}, {@link pruneFeatures}, idf,
  *    {@link weighRow}) on the candidates: the false positives are pruned by their exact
  *    document frequency, and the features kept, their column order, idf and rows are those
