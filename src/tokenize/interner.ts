@@ -180,6 +180,12 @@ export class ByteInterner {
   readonly ends = new Int32Array(256);
   /** Where the last {@link match} stopped. */
   matchEnd = 0;
+  /**
+   * A call list that a reader of this table has finished with, for the next reader to write
+   * its calls into (reading many traces into one table then allocates no list per trace).
+   * Taken while a reader runs, so readers that run at once each have their own. @internal
+   */
+  spareCalls: Int32Array | undefined = undefined;
 
   constructor(readonly table: CallTable) {}
 
