@@ -744,8 +744,8 @@ export class TraceReader {
         if (id >= 0) {
           const end = at + idLen[id];
           if (end < lim && (reduced || u8[end] === CHAR_LPAREN)) {
-            // Four bytes at a time (a raw name's "Nt" is known), then the last one to three
-            // bytes as the name's last word (a name has three bytes or more).
+            // Four bytes at a time, then the last one to three bytes as the name's last word
+            // (a name has three bytes or more).
             const o = idStart[id] - at;
             let k = at;
             while (k + 4 <= end && view.getInt32(k, true) === poolView.getInt32(o + k, true)) k += 4;
