@@ -17,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS = {
   reader: ['reader.mjs', 'trace reader vs NtMalDetect\'s Python reader and a naive JS reader (CPU, whole process)'],
   'reader-ab': ['reader-ab.mjs', 'reader or detectSync: this build vs an older build (--old DIST), runs interleaved'],
+  'reader-whole': ['reader-whole.mjs', 'reader of two builds, whole fresh processes alternated: CPU and paired ratio (OLD_DIST NEW_DIST FILE...)'],
   'reader-encodings': ['reader-encodings.mjs', 'reading UTF-8, UTF-8 with BOM, UTF-16 LE/BE: speed of each'],
   'reader-synth': ['reader-synth.mjs', 'writes a synthetic NtTrace log (OUT SIZE_MB [corpus|corpus-order|prefixed])'],
   tfidf: ['tfidf.mjs', 'ten-gram TF-IDF fit and transform vs scikit-learn\'s TfidfVectorizer'],
