@@ -8,9 +8,14 @@ import { UsageError, stringOption } from './command.js';
 /** The option's `parseArgs` entry. */
 export const threadsOption = { threads: { type: 'string' } } as const;
 
-/** Its help line. */
-export const threadsHelp = `  --threads N|auto      threads that read and featurise traces (default auto: more
-                        than one only for inputs large enough to gain; 1 = this thread)`;
+/**
+ * Its help lines, the description starting at column `col` (as the command's other options)
+ * and saying what the threads do.
+ */
+export function threadsHelp(col = 24, what = 'read and featurise traces'): string {
+  const head = '  --threads N|auto'.padEnd(col);
+  return `${head}threads that ${what} (default auto:\n${' '.repeat(col)}more than one only for large inputs, on idle cores; 1: one thread)`;
+}
 
 /** `--threads`: an integer from 1 to 256, `auto` (undefined), or absent (undefined). */
 export function threadsFromArgs(values: ParsedValues): number | undefined {

@@ -61,7 +61,7 @@ ${alphabetHelp(24)}
                         default: default
   --recall R            recall at which false positives are counted (default 0.986)
   --json                print one JSON object instead of the table
-${threadsHelp.replace('read and featurise traces', 'fit the folds')}
+${threadsHelp(24, 'fit the folds')}
   --report DIR          write DIR/report.md with tables, DIR/roc.svg and DIR/pr.svg
 
 Results are named PRESET (its own ensemble verdict), PRESET/MEMBER (one member) and

@@ -41,7 +41,7 @@ ${modelHelp}
                        (default 50); below it the trace is 'unfamiliar'
   --unfamiliar-ok      exit 0, not 3, for unfamiliar and insufficient traces
   --json               one JSON object per trace per line instead of the table
-${threadsHelp}
+${threadsHelp(23)}
 ${formatHelp(false)}
 
 Verdicts: MALICIOUS, benign, unfamiliar (too little of the trace is known to the model

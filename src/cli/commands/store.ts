@@ -50,8 +50,8 @@ Options:
   --submitter NAME           (import) submitter recorded in the provenance
   --no-raw                   (import) do not keep raw NtTrace logs, only their calls
   --batch N                  (import) files per transaction (default 32)
-  --threads N|auto           (import) threads that parse the files (default auto: more than
-                             one only for large imports; 1 = this thread)
+  --threads N|auto           (import) threads that parse the files (default auto: more
+                             than one for large imports, on idle cores; 1: one thread)
   --progress                 (import) progress lines even when stderr is not a terminal
   --label LABEL              (export) only this label, repeatable
   --snapshot ID              (export) exactly the documents of a corpus snapshot

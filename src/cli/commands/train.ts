@@ -67,7 +67,7 @@ Model:
 Output:
   --out F               the model file to write
   --json                print the summary as JSON
-${threadsHelp}
+${threadsHelp()}
 
 Memory (default: in passes when --corpus or --benign/--malicious files total 256 MiB or more):
   --low-memory          read the trace files in passes instead of loading them: memory for the
