@@ -28,6 +28,7 @@ const BENCHMARKS = {
   'ngram-table': ['ngram-table.mjs', 'rebuilding the n-gram table on load vs validating a stored one (MODEL...)'],
   anatomy: ['anatomy.mjs', 'where train (two presets) and scan (1 trace, corpus) spend their wall time, each phase beside its floor'],
   threads: ['threads.mjs', 'scan, train, store import, bench with --threads 1 vs 2 vs auto, by input size; a worker thread\'s start'],
+  startup: ['startup.mjs', "scan of one trace, whole process: bundled and unbundled CLI beside node -e '' (--old ROOT: a baseline)"],
   'import-cost': ['import-cost.mjs', 'what importing the reader, the library, a CLI command costs a fresh process'],
   store: ['store.mjs', 'store import/export/view (PGlite, PostgreSQL) vs loadCorpus(); --memory: import peak RSS'],
   server: ['server.mjs', 'HTTP API under load (autocannon): /v1/detect, floors, contributors; vs in-process detectSync'],

@@ -15,13 +15,13 @@ import { runCliCaptured } from './cli.js';
 import { corpusDir, projectRoot, requireShared } from './shared.js';
 import { scratchDir } from './tmp.js';
 
-const CLI = resolve(projectRoot, 'dist', 'cli', 'main.js');
+const CLI = resolve(projectRoot, 'dist', 'bin', 'main.js');
 
 function requireBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
 }
 
-/** `node dist/cli/main.js ...args`: exit code and both outputs (a hung thread fails by the timeout). */
+/** `node dist/bin/main.js ...args` (the bundled CLI): exit code and both outputs (a hung thread fails by the timeout). */
 function cli(args: string[], cwd: string): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,

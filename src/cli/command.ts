@@ -21,6 +21,12 @@ export interface CliIO {
   debug?: boolean;
   /** Whether `--quiet` was given: {@link warn} prints nothing (errors and results still are). */
   quiet?: boolean;
+  /**
+   * The CLI's entry script when it runs as a program (`dist/bin/main.js`, or `dist/cli/main.js`
+   * when started from there); absent when `runCli` is called in process. `serve` runs itself
+   * again through it to set V8's flags.
+   */
+  self?: string;
 }
 
 /** Values parsed by `node:util.parseArgs` for a command's options. */

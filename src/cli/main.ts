@@ -116,7 +116,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+const self = fileURLToPath(import.meta.url);
+const isMain = process.argv[1] !== undefined && self === (await import('node:fs')).realpathSync(process.argv[1]);
 if (isMain) {
   const io: CliIO = {
     stdout: process.stdout,
@@ -124,6 +125,7 @@ if (isMain) {
     stdin: process.stdin,
     env: { ...process.env },
     cwd: process.cwd(),
+    self,
   };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -64,7 +64,7 @@ export function gcSetting(execArgv: readonly string[] = process.execArgv, nodeOp
 
 /** Where the child's output goes, and what it runs. */
 export interface ServerChildOptions {
-  /** The CLI's entry script (`dist/cli/main.js`). */
+  /** The CLI's entry script (`dist/bin/main.js`). */
   script: string;
   /** Its arguments (`serve` and the options). */
   args: readonly string[];

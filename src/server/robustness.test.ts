@@ -397,7 +397,7 @@ describe('TLS on the server side', () => {
       requireBuilt();
       const cli = spawnSync(
         process.execPath,
-        [join(projectRoot, 'dist', 'cli', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', cert],
+        [join(projectRoot, 'dist', 'bin', 'main.js'), 'serve', '--v8-gc-defaults', '--db', 'memory://', '--port', '0', '--tls-cert', cert],
         { encoding: 'utf8', timeout: 60_000 },
       );
       expect(cli.status).toBe(2);
@@ -405,7 +405,7 @@ describe('TLS on the server side', () => {
       const bad = spawnSync(
         process.execPath,
         [
-          join(projectRoot, 'dist', 'cli', 'main.js'),
+          join(projectRoot, 'dist', 'bin', 'main.js'),
           'serve',
           '--v8-gc-defaults',
           '--db',

@@ -2,7 +2,6 @@
  * `ntmaldetect serve`: the HTTP API (see docs/api.md), on loopback by default.
  */
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Command, ParsedValues } from '../command.js';
 import { UsageError, numberOption, println, stringOption } from '../command.js';
 import { durationOption as duration } from '../duration.js';
@@ -155,9 +154,10 @@ const command: Command = {
   async run(values, _positionals, io) {
     const gc = await import('../../server/gc.js');
     // V8 reads its GC flags when it starts: run in a child process that sets them
-    // (src/server/gc.ts), unless asked not to, already set, or run from the sources.
-    const script = fileURLToPath(new URL('../main.js', import.meta.url));
-    if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script.endsWith('.js')) {
+    // (src/server/gc.ts), unless asked not to, already set, or not run as a program (runCli
+    // called in process, e.g. from the sources).
+    const script = io.self;
+    if (values['v8-gc-defaults'] !== true && !gc.gcFlagsSetAtStart() && script !== undefined) {
       return gc.runWithServerFlags({
         script,
         args: [...(io.debug === true ? ['--debug'] : []), ...(io.quiet === true ? ['--quiet'] : []), 'serve', ...toArgs(values)],

@@ -15,7 +15,7 @@ import { scratchDir } from '../../../test/tmp.js';
 export { corpusDir, projectRoot };
 
 /** The built CLI (tests of child processes need `npm run build` first; `npm test` does it). */
-export const CLI = resolve(projectRoot, 'dist', 'cli', 'main.js');
+export const CLI = resolve(projectRoot, 'dist', 'bin', 'main.js');
 export const FAKE_NTTRACE = resolve(projectRoot, 'fixtures', 'fake-nttrace.mjs');
 
 export function requireBuilt(): void {

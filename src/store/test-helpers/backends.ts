@@ -98,7 +98,7 @@ export function removeScratch(): void {
 
 /** The project root and its built CLI (tests that spawn processes need `npm run build` first). */
 export const projectRoot = resolve(import.meta.dirname, '..', '..', '..');
-export const builtCli = join(projectRoot, 'dist', 'cli', 'main.js');
+export const builtCli = join(projectRoot, 'dist', 'bin', 'main.js');
 
 /** Fails clearly when the build the process tests spawn is missing. */
 export function requireBuild(): void {
