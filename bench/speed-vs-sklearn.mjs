@@ -7,7 +7,7 @@
 //
 //   npm run bench -- speed [--corpus DIR] [--python /usr/bin/python3] [--runs 5]
 //                          [--rows fit,scan,one,trace,16x,64x] [--scale-runs 1]
-//                          [--scale-dir DIR] [--mljs] [--json]
+//                          [--scale-dir DIR] [--mljs] [--json] [--from FILE]
 //
 // Rows:
 //   fit    fit of the 2018 preset on the corpus, from the files to a saved model file
@@ -15,7 +15,8 @@
 //   scan   scan of every corpus trace with that model (scikit-learn: `scan`, one batched
 //          transform and predict; ours: `scan --model M CORPUS`, the CLI's table to /dev/null)
 //   one    `scan` of one trace (the corpus's median-size one) with the shipped model, beside
-//          `node -e ''` (Node's own start): the ratio is ours over Node's
+//          `node -e ''` (Node's own start), timed by hrtime (GNU time counts in 10 ms steps): the
+//          ratio is ours over Node's
 //   trace  one median trace in a warm process, the shipped model loaded (bench/ntmd-predict.mjs;
 //          scikit-learn: its `fit-default` twin fitted on the corpus, then the `predict` mode:
 //          bytes on disk to verdict)
@@ -25,8 +26,10 @@
 //          folder, removed at the end; an existing DIR/<K>x with every file is reused) and take
 //          minutes and 2.8 GB of disk; their runs are --scale-runs (default 1).
 // --mljs adds the JavaScript baselines ml-naivebayes and ml-svm to the fit row's notes.
+// --json prints the measurements as JSON instead of the table; --from FILE prints the table of
+// such a JSON file without measuring anything.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     'scale-dir': { type: 'string' },
     mljs: { type: 'boolean' },
     json: { type: 'boolean' },
+    from: { type: 'string' },
   },
 });
 const corpus = resolve(values.corpus ?? join(process.env.NTMD_SHARED ?? join(root, '..', 'shared'), 'corpus'));
@@ -72,6 +76,15 @@ function timed(cmd, args, ok = [0]) {
     json = null;
   }
   return { wall: Number(m[1]), cpu: Number(m[3]) + Number(m[4]), rssMiB: Number(m[2]) / 1024, json };
+}
+
+/** One whole process timed by hrtime around it (GNU time's wall clock has 10 ms steps): wall only. */
+function timedFine(cmd, args, ok = [0]) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'ignore' });
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return { wall, cpu: NaN, rssMiB: NaN, json: null };
 }
 
 const median = (xs) => {
@@ -122,16 +135,19 @@ function scaledCorpus(k) {
   return dir;
 }
 
-const hasSklearn = spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
-const out = {
+const saved = values.from ? JSON.parse(readFileSync(values.from, 'utf8')) : null;
+const hasSklearn = saved ? Object.values(saved.rows).some((r) => r['scikit-learn']) : spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+const out = saved ?? {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore: loadavg()[0] },
   corpus,
   runs,
+  scaleRuns,
   rows: {},
 };
 const skSide = (mode, a, b) => (hasSklearn ? { 'scikit-learn': () => timed(python, [sk, mode, a, b]) } : {});
 
 try {
+  if (saved) rows.clear();
   const model2018 = join(tmp, 'model-2018.ntmd');
   const pkl = join(tmp, 'model-2018.pkl');
   if (rows.has('fit') || rows.has('scan')) {
@@ -151,8 +167,8 @@ try {
     const files = traceFiles(corpus).sort((a, b) => a.size - b.size);
     const one = files[files.length >> 1];
     out.rows.one = alternate(Math.max(runs, 11), {
-      'node -e': () => timed(process.execPath, ['-e', '']),
-      ntmaldetect: () => timed(process.execPath, [cli, 'scan', one.path], [0, 1, 3]),
+      'node -e': () => timedFine(process.execPath, ['-e', '']),
+      ntmaldetect: () => timedFine(process.execPath, [cli, 'scan', one.path], [0, 1, 3]),
     });
     out.rows.one.trace = { path: one.path, bytes: one.size };
   }
@@ -180,7 +196,7 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-out.machine.loadAfter = loadavg()[0];
+out.machine.loadAfter ??= loadavg()[0];
 
 if (values.json) {
   console.log(JSON.stringify(out, null, 2));
@@ -242,7 +258,7 @@ if (values.json) {
     );
   }
   console.log(`corpus ${corpus}; ${out.machine.cpus} cores (${out.machine.model}), ${out.machine.memGiB} GiB, node ${out.machine.node}; load ${out.machine.loadBefore.toFixed(2)} before, ${out.machine.loadAfter.toFixed(2)} after`);
-  console.log(`whole processes under GNU time, wall, median of ${runs} alternated runs (scan of one trace: ${Math.max(runs, 11)}; 16x/64x: ${scaleRuns})${hasSklearn ? '' : '; scikit-learn not found'}`);
+  console.log(`whole processes under GNU time, wall, median of ${out.runs} alternated runs (scan of one trace: ${Math.max(out.runs, 11)}; 16x/64x: ${out.scaleRuns ?? scaleRuns})${hasSklearn ? '' : '; scikit-learn not found'}`);
   console.log('');
   console.log('| work | scikit-learn | ntmaldetect | ratio | target | met |');
   console.log('|---|---:|---:|---:|---|---|');
