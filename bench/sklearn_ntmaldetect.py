@@ -64,15 +64,19 @@ def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def fit(corpus, model_path):
-    t = time.perf_counter()
+def read_texts(corpus):
     files = trace_files(corpus)
     texts, labels = [], []
     for path, label in files:
         with open(path, "rb") as f:
             texts.append(text_of(f.read()))
         labels.append(label)
-    y = np.array(labels)
+    return texts, np.array(labels)
+
+
+def fit(corpus, model_path):
+    t = time.perf_counter()
+    texts, y = read_texts(corpus)
     t_read = time.perf_counter() - t
     t = time.perf_counter()
     vec = TfidfVectorizer(ngram_range=(10, 10))
@@ -92,21 +96,11 @@ def fit(corpus, model_path):
         pickle.dump((vec, nb, svc), f, protocol=pickle.HIGHEST_PROTOCOL)
     t_save = time.perf_counter() - t
     print(json.dumps({
-        "side": "scikit-learn", "sklearn": sklearn.__version__, "mode": "fit", "traces": len(files),
+        "side": "scikit-learn", "sklearn": sklearn.__version__, "mode": "fit", "traces": len(y),
         "features": X.shape[1], "importSeconds": T_IMPORT, "readSeconds": t_read, "vectorizeSeconds": t_vec,
         "nbSeconds": t_nb, "svcSeconds": t_svc, "saveSeconds": t_save,
         "modelBytes": os.path.getsize(model_path), "peakRssMiB": peak_mib(),
     }))
-
-
-def read_texts(corpus):
-    files = trace_files(corpus)
-    texts, labels = [], []
-    for path, label in files:
-        with open(path, "rb") as f:
-            texts.append(text_of(f.read()))
-        labels.append(label)
-    return texts, np.array(labels)
 
 
 def fit_default(corpus, model_path):

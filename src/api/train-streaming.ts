@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { InvalidOptionError } from '../errors.js';
-import { sha256Hex } from '../hash.js';
+import { summarizeDocs } from './corpus-summary.js';
 import type { CorpusSpec } from '../corpus/index.js';
 import { CorpusStream, openCorpusStream } from '../corpus/stream.js';
 import type { ModelConfigInput, ResolvedConfig } from '../model/config.js';
@@ -157,26 +157,5 @@ export async function chooseInPasses(
 
 /** The corpus summary of `summarizeCorpus` (train.ts), from the documents of a first pass. */
 function summarize(stream: CorpusStream): CorpusSummary {
-  let benign = 0;
-  let calls = 0;
-  let duplicates = 0;
-  const seen = new Set<string>();
-  const lines: string[] = [];
-  for (const d of stream.docs) {
-    if (d.label === 0) benign++;
-    calls += d.calls;
-    if (seen.has(d.sha256)) duplicates++;
-    seen.add(d.sha256);
-    lines.push(`${d.label} ${d.sha256}`);
-  }
-  lines.sort();
-  return {
-    documents: stream.docs.length,
-    benign,
-    malicious: stream.docs.length - benign,
-    skippedEmpty: stream.skippedEmpty.length,
-    calls,
-    duplicates,
-    sha256: sha256Hex(lines.join('\n')),
-  };
+  return summarizeDocs(stream.docs, (d) => d.calls, stream.skippedEmpty.length);
 }

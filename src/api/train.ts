@@ -13,7 +13,7 @@ import { selectAutoConfig } from '../model/auto.js';
 import type { FitProgress } from '../model/pipeline.js';
 import type { CorpusSummary } from '../model/model.js';
 import { Model } from '../model/model.js';
-import { sha256Hex } from '../hash.js';
+import { summarizeDocs } from './corpus-summary.js';
 import { checkThreads } from '../threads.js';
 import { TfidfVectorizer } from '../tfidf/vectorizer.js';
 import { FeatureThreads } from './threads.js';
@@ -114,28 +114,7 @@ function isProvider(c: unknown): c is CorpusProvider {
 
 /** Counts and a content hash of a corpus (no names or paths). */
 export function summarizeCorpus(corpus: Corpus): CorpusSummary {
-  let benign = 0;
-  let calls = 0;
-  let duplicates = 0;
-  const seen = new Set<string>();
-  const lines: string[] = [];
-  for (const d of corpus.docs) {
-    if (d.label === 0) benign++;
-    calls += d.calls.length;
-    if (seen.has(d.sha256)) duplicates++;
-    seen.add(d.sha256);
-    lines.push(`${d.label} ${d.sha256}`);
-  }
-  lines.sort();
-  return {
-    documents: corpus.docs.length,
-    benign,
-    malicious: corpus.docs.length - benign,
-    skippedEmpty: corpus.skippedEmpty.length,
-    calls,
-    duplicates,
-    sha256: sha256Hex(lines.join('\n')),
-  };
+  return summarizeDocs(corpus.docs, (d) => d.calls.length, corpus.skippedEmpty.length);
 }
 
 /** Loads whatever {@link TrainCorpus} names. */
