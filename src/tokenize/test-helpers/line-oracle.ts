@@ -19,6 +19,7 @@ import {
   skipTimePrefix,
 } from '../syntax.js';
 import { LINE_HEAD, LINE_TAIL } from '../reader.js';
+import { sniffEncoding } from '../encoding.js';
 import type { LineStats } from '../types.js';
 
 /** What {@link oracleRead} gives: the line counts and the calls' names, in order. */
@@ -32,6 +33,18 @@ const MAX_CONTINUED_LINES = 64;
 
 const isIdent = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const text = (b: Uint8Array, s: number, e: number): string => Buffer.from(b.subarray(s, e)).toString('latin1');
+
+/**
+ * Does the reader's front end hand `input` to the line parser byte for byte: UTF-8 without a
+ * byte-order mark, not gzip? {@link oracleRead} reads lines only, so the properties that compare
+ * the reader with it hold for such input; a generator that puts random bytes at the very start
+ * of a file can make a mark (`FE FF` is UTF-16 BE), and such a draw is discarded. The front end
+ * has its own tests (encoding.test.ts, the gzip tests of reader.test.ts).
+ */
+export function passesThrough(input: Uint8Array): boolean {
+  if (input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b) return false;
+  return sniffEncoding(input, true)?.encoding === 'utf-8';
+}
 
 /** Reads `input` (not gzip) as `format` says, line by line. */
 export function oracleRead(input: Uint8Array, format: 'raw' | 'reduced', recoverEmbedded = false): OracleRead {
