@@ -46,7 +46,7 @@ export const ROUTES: readonly RouteSpec[] = [
     body: 'none',
     responses: {
       200: { description: 'Ready.', schema: status },
-      503: { description: 'Not ready.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      503: problem('Not ready.'),
     },
   },
   {
@@ -84,7 +84,7 @@ export const ROUTES: readonly RouteSpec[] = [
     },
     responses: {
       201: { description: 'Stored.', schema: ref('TraceSubmitted') },
-      409: { description: 'Already stored (member `id`).', schema: ref('Problem'), contentType: 'application/problem+json' },
+      409: problem('Already stored (member `id`).'),
     },
   },
   {
@@ -97,7 +97,7 @@ export const ROUTES: readonly RouteSpec[] = [
     params: traceId,
     responses: {
       200: { description: 'The trace.', schema: ref('TraceInfo') },
-      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: problem('No such trace.'),
     },
   },
   {
@@ -111,7 +111,7 @@ export const ROUTES: readonly RouteSpec[] = [
     jsonBody: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: labelSchema } },
     responses: {
       200: { description: 'The relabelled trace.', schema: ref('TraceInfo') },
-      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: problem('No such trace.'),
     },
   },
   {
@@ -124,7 +124,7 @@ export const ROUTES: readonly RouteSpec[] = [
     params: traceId,
     responses: {
       204: { description: 'Deleted.' },
-      404: { description: 'No such trace.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: problem('No such trace.'),
     },
   },
   {
@@ -155,11 +155,7 @@ export const ROUTES: readonly RouteSpec[] = [
     query: { name: name('Program file name') },
     responses: {
       202: { description: 'Queued.', schema: ref('Program') },
-      409: {
-        description: 'Already submitted (it is traced once; see `Location`).',
-        schema: ref('Problem'),
-        contentType: 'application/problem+json',
-      },
+      409: problem('Already submitted (it is traced once; see `Location`).'),
     },
   },
   {
@@ -172,7 +168,7 @@ export const ROUTES: readonly RouteSpec[] = [
     params: sha,
     responses: {
       200: { description: 'The program.', schema: ref('Program') },
-      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: problem('No such program.'),
     },
   },
   {
@@ -186,8 +182,8 @@ export const ROUTES: readonly RouteSpec[] = [
     query: lease,
     responses: {
       200: { description: 'The executable.', contentType: 'application/octet-stream' },
-      403: { description: 'Neither admin nor the lease holder.', schema: ref('Problem'), contentType: 'application/problem+json' },
-      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      403: problem('Neither admin nor the lease holder.'),
+      404: problem('No such program.'),
     },
   },
   {
@@ -212,12 +208,8 @@ export const ROUTES: readonly RouteSpec[] = [
     requiredQuery: ['lease'],
     responses: {
       200: { description: 'Done.', schema: ref('Program') },
-      404: { description: 'No such program.', schema: ref('Problem'), contentType: 'application/problem+json' },
-      409: {
-        description: 'The claim was lost (expired and retried, or done): nothing stored.',
-        schema: ref('Problem'),
-        contentType: 'application/problem+json',
-      },
+      404: problem('No such program.'),
+      409: problem('The claim was lost (expired and retried, or done): nothing stored.'),
     },
   },
   {
@@ -238,7 +230,7 @@ export const ROUTES: readonly RouteSpec[] = [
     },
     responses: {
       200: { description: 'Requeued or failed.', schema: ref('Program') },
-      409: { description: 'The claim was lost.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      409: problem('The claim was lost.'),
     },
   },
   {
@@ -361,7 +353,7 @@ export const ROUTES: readonly RouteSpec[] = [
     params: { id: { type: 'string', pattern: TOKEN_ID_PATTERN } },
     responses: {
       204: { description: 'Revoked.' },
-      404: { description: 'No such token.', schema: ref('Problem'), contentType: 'application/problem+json' },
+      404: problem('No such token.'),
     },
   },
 ];
