@@ -14,20 +14,11 @@
 import type { CallTable } from '../tokenize/call-table.js';
 import type { JobRun, ThreadGroup } from '../threads.js';
 import type { Csr } from './csr.js';
-import { EmptyVocabularyError } from './errors.js';
-import { NGRAM_BASE, NgramIndex, basePower, mixHash } from './ngram-index.js';
+import { NgramIndex } from './ngram-index.js';
 import type { GramArray } from './ngram-index.js';
 import type { FittedTfidf, NgramCounts, TfidfVectorizer } from './vectorizer.js';
-import {
-  FittedTfidf as Fitted,
-  collectNames,
-  countNegative,
-  idfOf,
-  pruneFeatures,
-  remapRows,
-  sortFeatures,
-  weighRow,
-} from './vectorizer.js';
+import { collectNames, fitFromCounts } from './vectorizer.js';
+import { VocabularyCounter } from './vocabulary-count.js';
 
 /** Data of the `count-ngrams` job: every document's name ids back to back (shared memory). */
 export interface CountNgramsData {
@@ -56,80 +47,26 @@ export interface CountNgramsPart {
   readonly vals: Int32Array;
 }
 
-/** The part of the n-grams an n-gram of mixed hash `mixed` is counted in (high bits: the index's slots use the low ones). */
-function partOf(mixed: number, parts: number): number {
-  return (mixed >>> 20) % parts;
-}
-
 /**
- * Counts part `p` of the n-grams of every document: the loop of `countNgrams` in
- * `vectorizer.ts`, on the shared ids, keeping the n-grams of that part only. The parts are
- * disjoint, so no n-gram is stored twice whatever thread counts which part.
+ * Counts part `p` of the n-grams of every document, on the shared ids, keeping the n-grams of
+ * that part only. The parts are disjoint, so no n-gram is stored twice whatever thread counts
+ * which part.
  */
 export function countPart(data: CountNgramsData, p: number): CountNgramsPart {
   const { ids, offsets, lo, hi, parts } = data;
   const nDocs = offsets.length - 1;
-  const index = new NgramIndex(data.nNames, 1 << 15);
-  let stats: Int32Array = new Int32Array(4 << 15);
-  let cols: Int32Array = new Int32Array(1 << 15);
-  let vals: Int32Array = new Int32Array(1 << 15);
+  const counter = new VocabularyCounter(data.nNames, 1 << 15);
   const rowEnd = new Int32Array(nDocs);
-  let nnz = 0;
-  for (let d = 0; d < nDocs; d++) {
-    const a = offsets[d];
-    const L = offsets[d + 1] - a;
-    const mark = d + 1;
-    for (let n = lo; n <= hi && n <= L; n++) {
-      const bn = basePower(n);
-      let h = 0;
-      for (let i = 0; i < L; i++) {
-        h = (Math.imul(h, NGRAM_BASE) + ids[a + i]) | 0;
-        if (i >= n) h = (h - Math.imul(ids[a + i - n], bn)) | 0;
-        if (i < n - 1) continue;
-        const mixed = mixHash(h, n);
-        if (partOf(mixed, parts) !== p) continue;
-        const f4 = index.insert(ids, a + i - n + 1, n, mixed) << 2;
-        if (f4 >= stats.length) stats = grow(stats, stats.length * 2);
-        stats[f4 + 1]++;
-        if (stats[f4 + 2] === mark) {
-          vals[stats[f4 + 3]]++;
-          continue;
-        }
-        stats[f4 + 2] = mark;
-        stats[f4]++;
-        if (nnz === cols.length) {
-          cols = grow(cols, nnz * 2);
-          vals = grow(vals, nnz * 2);
-        }
-        stats[f4 + 3] = nnz;
-        cols[nnz] = f4 >> 2;
-        vals[nnz] = 1;
-        nnz++;
-      }
-    }
-    rowEnd[d] = nnz;
-  }
+  for (let d = 0; d < nDocs; d++) rowEnd[d] = counter.add(ids, offsets[d], offsets[d + 1] - offsets[d], lo, hi, parts, p);
+  const { index } = counter;
   const V = index.size;
   const meta = index.meta;
   const lengths = new Int32Array(V);
   let used = 0;
   for (let f = 0; f < V; f++) used += lengths[f] = meta[2 * f + 1];
-  const df = new Int32Array(V);
-  const total = new Int32Array(V);
-  for (let f = 0; f < V; f++) {
-    df[f] = stats[f << 2];
-    total[f] = stats[(f << 2) + 1];
-  }
-  return {
-    size: V,
-    grams: index.grams.slice(0, used),
-    lengths,
-    df,
-    total,
-    rowEnd,
-    cols: cols.slice(0, nnz),
-    vals: vals.slice(0, nnz),
-  };
+  const { df, total, cols, vals } = counter.result();
+  // Copies, not views of the counter's storage: the part is posted to the calling thread.
+  return { size: V, grams: index.grams.slice(0, used), lengths, df, total, rowEnd, cols: cols.slice(), vals: vals.slice() };
 }
 
 /** The `count-ngrams` job on one thread: item p counts part p. */
@@ -214,27 +151,5 @@ export async function fitTransformOnThreads(
   const res = await group.run('count-ngrams', data, parts, countNgramsJob(data));
   const counts = mergeParts(res.items, names.length, nDocs);
   // From here on, as TfidfVectorizer.fitTransform.
-  if (counts === null) {
-    throw new EmptyVocabularyError(`empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`);
-  }
-  const { index } = counts;
-  const order = sortFeatures(index, names.length, hi);
-  const newId = pruneFeatures(o, order, counts.df, counts.total, nDocs);
-  const V = index.size - countNegative(newId);
-  if (V === 0) {
-    throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
-  }
-  const final = index.subset(order, newId, V);
-  const idf = new Float64Array(V);
-  for (let f = 0; f < index.size; f++) if (newId[f] >= 0) idf[newId[f]] = idfOf(counts.df[f], nDocs, o.smoothIdf);
-  const tfidf = new Fitted(o, names, final, idf);
-  const X = remapRows(counts, newId, V);
-  for (let r = 0; r < X.rows; r++) weighRow(X.indices, X.data, X.indptr[r], X.indptr[r + 1], idf, o);
-  return { tfidf, X };
-}
-
-function grow(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
+  return fitFromCounts(o, names, counts, nDocs);
 }

@@ -22,7 +22,8 @@ import { InvalidOptionError } from '../errors.js';
 import type { CallTable } from '../tokenize/call-table.js';
 import type { Csr } from './csr.js';
 import { EmptyVocabularyError, TfidfStateError, UnsupportedCallNameError } from './errors.js';
-import { NGRAM_BASE, NgramIndex, basePower, mixHash, polyHash } from './ngram-index.js';
+import { VocabularyCounter } from './vocabulary-count.js';
+import { NgramIndex, mixHash, polyHash } from './ngram-index.js';
 
 /** Row normalisation: `'l2'` (scikit-learn's default), `'l1'`, or none. */
 export type TfidfNorm = 'l2' | 'l1' | null;
@@ -202,25 +203,7 @@ export class TfidfVectorizer {
     const o = this.options;
     const [lo, hi] = o.ngramRange;
     const { names, map, maxLen } = collectNames(docs, table, o.lowercase, this.tokenRule);
-    const counts = countNgrams(docs, map, names.length, maxLen, lo, hi);
-    const { index } = counts;
-    if (index.size === 0) {
-      throw new EmptyVocabularyError(`empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`);
-    }
-    const order = sortFeatures(index, names.length, hi);
-    const nDocs = docs.length;
-    const newId = pruneFeatures(o, order, counts.df, counts.total, nDocs);
-    const V = index.size - countNegative(newId);
-    if (V === 0) {
-      throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
-    }
-    const final = index.subset(order, newId, V);
-    const idf = new Float64Array(V);
-    for (let f = 0; f < index.size; f++) if (newId[f] >= 0) idf[newId[f]] = idfOf(counts.df[f], nDocs, o.smoothIdf);
-    const tfidf = new FittedTfidf(o, names, final, idf);
-    const X = remapRows(counts, newId, V);
-    for (let r = 0; r < X.rows; r++) weighRow(X.indices, X.data, X.indptr[r], X.indptr[r + 1], idf, o);
-    return { tfidf, X };
+    return fitFromCounts(o, names, countNgrams(docs, map, names.length, maxLen, lo, hi), docs.length);
   }
 }
 
@@ -649,58 +632,49 @@ export interface NgramCounts {
   vals: Int32Array;
 }
 
+/**
+ * @internal The fit from the count on, for the single-thread and the threaded fit alike: the
+ * features sorted into column order and pruned, idf, and the rows weighed. Throws
+ * {@link EmptyVocabularyError} when there is no feature (`counts` null or empty), or none is
+ * left after pruning.
+ */
+export function fitFromCounts(
+  o: ResolvedTfidfOptions,
+  names: string[],
+  counts: NgramCounts | null,
+  nDocs: number,
+): { tfidf: FittedTfidf; X: Csr } {
+  const lo = o.ngramRange[0];
+  if (counts === null || counts.index.size === 0) {
+    throw new EmptyVocabularyError(`empty vocabulary: no document has ${lo} or more calls, so there is no ${lo}-gram to learn`);
+  }
+  const { index } = counts;
+  const order = sortFeatures(index, names.length, o.ngramRange[1]);
+  const newId = pruneFeatures(o, order, counts.df, counts.total, nDocs);
+  const V = index.size - countNegative(newId);
+  if (V === 0) {
+    throw new EmptyVocabularyError('After pruning, no terms remain. Try a lower minDf or a higher maxDf.');
+  }
+  const final = index.subset(order, newId, V);
+  const idf = new Float64Array(V);
+  for (let f = 0; f < index.size; f++) if (newId[f] >= 0) idf[newId[f]] = idfOf(counts.df[f], nDocs, o.smoothIdf);
+  const tfidf = new FittedTfidf(o, names, final, idf);
+  const X = remapRows(counts, newId, V);
+  for (let r = 0; r < X.rows; r++) weighRow(X.indices, X.data, X.indptr[r], X.indptr[r + 1], idf, o);
+  return { tfidf, X };
+}
+
 /** One pass over all calls: the exact vocabulary, df, total counts and the count matrix. */
 function countNgrams(docs: readonly Int32Array[], map: Int32Array, nNames: number, maxLen: number, lo: number, hi: number): NgramCounts {
-  const index = new NgramIndex(nNames, 1 << 16);
-  // Per feature f, side by side (one cache line): [4f] df, [4f+1] total count,
-  // [4f+2] number + 1 of the last document holding f, [4f+3] its position in cols/vals.
-  let stats = new Int32Array(4 << 16);
-  let cols = new Int32Array(1 << 16);
-  let vals = new Int32Array(1 << 16);
+  const counter = new VocabularyCounter(nNames, 1 << 16);
   const indptr = new Int32Array(docs.length + 1);
   const buf = new Int32Array(maxLen);
-  let nnz = 0;
   for (let d = 0; d < docs.length; d++) {
     const doc = docs[d];
-    const L = doc.length;
-    for (let i = 0; i < L; i++) buf[i] = map[doc[i]];
-    const mark = d + 1;
-    for (let n = lo; n <= hi && n <= L; n++) {
-      const bn = basePower(n);
-      let h = 0;
-      for (let i = 0; i < L; i++) {
-        h = (Math.imul(h, NGRAM_BASE) + buf[i]) | 0;
-        if (i >= n) h = (h - Math.imul(buf[i - n], bn)) | 0;
-        if (i < n - 1) continue;
-        const f4 = index.insert(buf, i - n + 1, n, mixHash(h, n)) << 2;
-        if (f4 >= stats.length) stats = growInt(stats, stats.length * 2);
-        stats[f4 + 1]++;
-        if (stats[f4 + 2] === mark) {
-          vals[stats[f4 + 3]]++;
-          continue;
-        }
-        stats[f4 + 2] = mark;
-        stats[f4]++;
-        if (nnz === cols.length) {
-          cols = growInt(cols, nnz * 2);
-          vals = growInt(vals, nnz * 2);
-        }
-        stats[f4 + 3] = nnz;
-        cols[nnz] = f4 >> 2;
-        vals[nnz] = 1;
-        nnz++;
-      }
-    }
-    indptr[d + 1] = nnz;
+    for (let i = 0; i < doc.length; i++) buf[i] = map[doc[i]];
+    indptr[d + 1] = counter.add(buf, 0, doc.length, lo, hi);
   }
-  const V = index.size;
-  const df = new Int32Array(V);
-  const total = new Int32Array(V);
-  for (let f = 0; f < V; f++) {
-    df[f] = stats[f << 2];
-    total[f] = stats[(f << 2) + 1];
-  }
-  return { index, df, total, indptr, cols, vals };
+  return { index: counter.index, indptr, ...counter.result() };
 }
 
 /**
@@ -769,7 +743,7 @@ export function countNegative(a: Int32Array): number {
 }
 
 /** The count matrix in final column numbering, rows sorted by column; values are counts. */
-export function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
+function remapRows(c: NgramCounts, newId: Int32Array, V: number): Csr {
   const rows = c.indptr.length - 1;
   let nnz = 0;
   for (let p = 0; p < c.indptr[rows]; p++) if (newId[c.cols[p]] >= 0) nnz++;
