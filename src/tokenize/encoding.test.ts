@@ -18,6 +18,7 @@ import { SNIFF_BYTES, TextFront, decodeText, sniffEncoding } from './encoding.js
 import { TraceReader, readTrace, readTraceFileSync, readTraceSync } from './index.js';
 import type { TraceEncoding, TraceRead } from './index.js';
 import { mulberry32, synthTrace } from './synth.js';
+import { readCut } from './test-helpers/read-cut.js';
 
 /** The twins of a text: name, bytes, and the encoding the reader must report. */
 type Twin = { name: string; bytes: Buffer; encoding: TraceEncoding };
@@ -83,19 +84,6 @@ function outcome(read: () => TraceRead): unknown {
 function readInChunks(bytes: Uint8Array, size: number): TraceRead {
   const reader = new TraceReader();
   for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
-  return reader.end();
-}
-
-/** Pushes `bytes` cut at the given points. */
-function readCut(bytes: Uint8Array, cuts: number[], options: { split?: 'thread' } = {}): TraceRead {
-  const reader = new TraceReader(options);
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  let prev = 0;
-  for (const p of points) {
-    reader.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  reader.push(bytes.subarray(prev));
   return reader.end();
 }
 

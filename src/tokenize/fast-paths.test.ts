@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.js';
 import { NoCallsError, TraceReader, readTraceSync } from './index.js';
-import type { ReadOptions, TraceRead } from './index.js';
 import { endsWithStatusZero, findEmbeddedCall, hasCallEnd, hasPreEnd, skipTimePrefix } from './syntax.js';
 import { synthTrace } from './synth.js';
 import { oracleRead, passesThrough } from './test-helpers/line-oracle.js';
+import { readCut } from './test-helpers/read-cut.js';
 
 /**
  * What a plain line-by-line reading ({@link oracleRead}) says of `bytes`: the line counts and
@@ -34,18 +34,6 @@ const NAMES = [
   'NtQueryVirtualMemory',
   'NtQueryVirtualMemorX',
 ];
-
-/** Reads `bytes` pushed in chunks cut at `cuts` (positions modulo the length). */
-function readCut(bytes: Uint8Array, cuts: number[], options: ReadOptions = {}): TraceRead {
-  const reader = new TraceReader(options);
-  let prev = 0;
-  for (const p of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
-    reader.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  reader.push(bytes.subarray(prev));
-  return reader.end();
-}
 
 function read(bytes: Uint8Array, cuts: number[], table?: CallTable): string[] {
   const r = readCut(bytes, cuts, table ? { table } : {});

@@ -15,8 +15,9 @@
  * and the empty image path are read as the doc's "Lines that go on" section says.
  */
 import { describe, expect, it } from 'vitest';
-import { TraceReader, readTraceSync } from './index.js';
+import { readTraceSync } from './index.js';
 import type { LineStats, ReadOptions, TraceRead } from './index.js';
+import { readCut } from './test-helpers/read-cut.js';
 
 type Spelling = 'v1.0' | 'master';
 type Kind = Exclude<keyof LineStats, 'lines'>;
@@ -80,17 +81,6 @@ function build(s: Shape): { text: string; calls: string[]; stats: LineStats } {
 }
 
 const names = (r: TraceRead): string[] => Array.from(r.calls, (id) => r.table.nameOf(id));
-
-function readChunked(bytes: Uint8Array, cuts: number[], options: ReadOptions): TraceRead {
-  const reader = new TraceReader(options);
-  let prev = 0;
-  for (const p of cuts) {
-    reader.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  reader.push(bytes.subarray(prev));
-  return reader.end();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Call lines: EntryPoint.cpp EntryPoint::trace (both versions), after the call returned.
@@ -937,12 +927,12 @@ for (const [title, shapes] of ALL) {
         expect(r.stats).toEqual(want.stats);
         // Cut into chunks at every byte: the same reading.
         for (let cut = 1; cut < bytes.length; cut++) {
-          const p = readChunked(bytes, [cut], s.options ?? {});
+          const p = readCut(bytes, [cut], s.options ?? {});
           expect(names(p)).toEqual(want.calls);
           expect(p.stats).toEqual(want.stats);
         }
         const threes = Array.from({ length: Math.floor(bytes.length / 3) }, (_, i) => (i + 1) * 3);
-        const p3 = readChunked(bytes, threes, s.options ?? {});
+        const p3 = readCut(bytes, threes, s.options ?? {});
         expect(names(p3)).toEqual(want.calls);
         expect(p3.stats).toEqual(want.stats);
       };

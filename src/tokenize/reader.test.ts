@@ -4,25 +4,13 @@ import { gzipSync } from 'fflate';
 import { isNtmdError } from '../errors.js';
 import { CallTable } from './call-table.js';
 import { LINE_HEAD, LINE_TAIL, TraceReader, readTrace, readTraceSync } from './index.js';
-import type { ReadOptions, TraceRead } from './index.js';
+import type { TraceRead } from './index.js';
 import { synthTrace } from './synth.js';
 import type { SynthOptions } from './synth.js';
+import { readCut } from './test-helpers/read-cut.js';
 
 const names = (r: TraceRead): string[] => Array.from(r.calls, (id) => r.table.nameOf(id));
 const bytesOf = (text: string): Buffer => Buffer.from(text, 'utf8');
-
-/** Pushes `bytes` cut at the given points. */
-function readChunked(bytes: Uint8Array, cuts: number[], options: ReadOptions = {}): TraceRead {
-  const reader = new TraceReader(options);
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  let prev = 0;
-  for (const p of points) {
-    reader.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  reader.push(bytes.subarray(prev));
-  return reader.end();
-}
 
 const synthOptions: fc.Arbitrary<SynthOptions> = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -86,7 +74,7 @@ describe('raw NtTrace logs', () => {
     expect(r.firstUnparseable).toBeUndefined();
     // Chunked anywhere, the same.
     for (let cut = 1; cut < head.length; cut += 7) {
-      const p = readChunked(bytesOf(head), [cut], {});
+      const p = readCut(bytesOf(head), [cut], {});
       expect(names(p)).toEqual(['NtClose', 'NtOpenFile']);
       expect(p.stats).toEqual(r.stats);
     }
@@ -135,7 +123,7 @@ describe('raw NtTrace logs', () => {
     // The same in any chunking.
     for (const size of [1, 5, 17]) {
       const cuts = Array.from({ length: Math.ceil(log.length / size) }, (_, i) => (i + 1) * size);
-      const p = readChunked(bytesOf(log), cuts, { split: 'thread' });
+      const p = readCut(bytesOf(log), cuts, { split: 'thread' });
       expect(names(p)).toEqual(names(r));
       expect(p.stats).toEqual(r.stats);
     }
@@ -254,7 +242,7 @@ describe('raw NtTrace logs', () => {
         let bytes: Uint8Array = bytesOf(t.text);
         if (gz) bytes = gzipSync(bytes);
         const whole = readTraceSync(bytes, { split: 'thread', recoverEmbedded: true });
-        const parts = readChunked(bytes, cuts, { split: 'thread', recoverEmbedded: true });
+        const parts = readCut(bytes, cuts, { split: 'thread', recoverEmbedded: true });
         expect(parts.stats).toEqual(whole.stats);
         expect(names(parts)).toEqual(names(whole));
         expect(parts.groups?.map((g) => [g.key, Array.from(g.calls)])).toEqual(whole.groups?.map((g) => [g.key, Array.from(g.calls)]));
@@ -305,7 +293,7 @@ describe('raw NtTrace logs', () => {
     });
     for (const size of [1, 7, 4096, 9000]) {
       const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
-      const parts = readChunked(bytes, cuts, { recoverEmbedded: true });
+      const parts = readCut(bytes, cuts, { recoverEmbedded: true });
       expect(names(parts)).toEqual(names(whole));
       expect(parts.stats).toEqual(whole.stats);
     }
@@ -324,7 +312,7 @@ describe('reduced traces', () => {
         (list, crlf, lastNl, cuts) => {
           const nl = crlf ? '\r\n' : '\n';
           const text = list.join(nl) + (lastNl ? nl : '');
-          const r = readChunked(Buffer.from(text), cuts);
+          const r = readCut(Buffer.from(text), cuts);
           expect(r.format).toBe('reduced');
           expect(names(r)).toEqual(list);
           expect(r.stats).toEqual({
@@ -396,7 +384,7 @@ describe('bad input', () => {
     // however the bytes are cut into chunks.
     const archive = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(20), Buffer.from('data.txt\nmore\n')]);
     expect(() => readTraceSync(archive, { source: 'a.zip' })).toThrow(/^a\.zip .*holds NUL bytes, like a binary file/);
-    expect(() => readChunked(archive, [1, 2, 3, 7])).toThrow(/holds NUL bytes/);
+    expect(() => readCut(archive, [1, 2, 3, 7])).toThrow(/holds NUL bytes/);
   });
 
   it('throws nothing but typed errors on arbitrary bytes (property)', () => {
@@ -407,7 +395,7 @@ describe('bad input', () => {
     );
     fc.assert(
       fc.property(input, fc.array(fc.nat(), { maxLength: 5 }), (bytes, cuts) => {
-        for (const run of [() => readTraceSync(bytes), () => readChunked(bytes, cuts)]) {
+        for (const run of [() => readTraceSync(bytes), () => readCut(bytes, cuts)]) {
           try {
             const r = run();
             expect(r.calls.length).toBeGreaterThan(0);
@@ -472,7 +460,7 @@ describe('streaming', () => {
           if (j.empty) expect(() => readTraceSync('')).toThrow();
           const inner = synthTrace({ seed: j.seed + 1, calls: 50 });
           const streamed: number[] = [];
-          const r = readChunked(bytes, j.cuts, {
+          const r = readCut(bytes, j.cuts, {
             keepCalls: !j.stream,
             onCalls: (ids, n) => {
               for (let i = 0; i < n; i++) streamed.push(ids[i]);
