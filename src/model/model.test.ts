@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
-import { corpusDir, referenceDir, requireShared } from '../../test/shared.js';
+import { corpusDir, projectRoot, referenceDir, requireShared } from '../../test/shared.js';
 import { loadCorpus } from '../corpus/index.js';
 import type { Corpus } from '../corpus/index.js';
 import { presetConfig } from './presets.js';
@@ -28,8 +28,8 @@ function fit(): Model {
  * Rewrites a model file with an edited header or sections (valid checksum: a forger's file),
  * as version 2, or as version 1 (gzip, byte-shuffled f64) with `version: 1`.
  */
-function forge(edit: (h: Record<string, unknown>, s: Map<string, SectionArray>) => void, version = 2): Uint8Array {
-  const c = readContainer(bytes, 'x');
+function forge(edit: (h: Record<string, unknown>, s: Map<string, SectionArray>) => void, version = 2, from = bytes): Uint8Array {
+  const c = readContainer(from, 'x');
   const header = structuredClone(c.header);
   const sections = new Map(c.sections);
   edit(header, sections);
@@ -134,39 +134,20 @@ describe('model of the full corpus (ntmaldetect-2018)', () => {
     );
   });
 
-  it('still reads the earlier prefix-coded vocabulary layout of version 1', () => {
-    const toPrefix = (s: Map<string, SectionArray>) => {
-      const lengths = s.get('vocab.lengths') as Uint8Array;
-      const ids = s.get('vocab.ids') as Uint8Array;
-      const shared = new Uint8Array(lengths.length);
-      const tail: number[] = [];
-      for (let j = 0, p = 0, prev = 0; j < lengths.length; j++) {
-        let k = 0;
-        while (j > 0 && k < lengths[j] && k < lengths[j - 1] && ids[p + k] === ids[prev + k]) k++;
-        shared[j] = k;
-        for (let q = k; q < lengths[j]; q++) tail.push(ids[p + q]);
-        prev = p;
-        p += lengths[j];
-      }
-      const rest = [...s].filter(([k]) => k !== 'vocab.lengths' && k !== 'vocab.ids');
-      s.clear();
-      s.set('vocab.lengths', lengths).set('vocab.shared', shared).set('vocab.tail', Uint8Array.from(tail));
-      for (const [k, v] of rest) s.set(k, v);
-    };
-    const old = loadModelSync(
-      forge((_h, s) => toPrefix(s), 1),
-      { source: 'old.ntmd' },
+  it('validates the earlier prefix-coded vocabulary layout of version 1', () => {
+    // fixtures/models/v1-prefix.ntmd (scripts/make-v1-model-fixtures.mjs) loads and scores
+    // as when it was written: src/model/v1-fixtures.test.ts. Here: its content is checked.
+    const prefixed = new Uint8Array(readFileSync(join(projectRoot, 'fixtures', 'models', 'v1-prefix.ntmd')));
+    const bad = forge(
+      (_h, s) => {
+        const shared = (s.get('vocab.shared') as Uint8Array).slice();
+        shared[0] = 3;
+        s.set('vocab.shared', shared);
+      },
+      1,
+      prefixed,
     );
-    expect(old.info().format.version).toBe(1);
-    const docs = corpus.docs.slice(0, 30).map((d) => d.calls);
-    const a = model.scoreDocs(docs, corpus.table);
-    const b = old.scoreDocs(docs, corpus.table);
-    expect(Array.from(b.members[0].scores)).toEqual(Array.from(a.members[0].scores));
-    expect(Array.from(b.members[1].scores)).toEqual(Array.from(a.members[1].scores));
-    const bad = forge((_h, s) => {
-      toPrefix(s);
-      (s.get('vocab.shared') as Uint8Array)[0] = 3;
-    }, 1);
+    expect(loadModelSync(forge(() => {}, 1, prefixed)).info().format.version).toBe(1);
     expect(errorOf(() => loadModelSync(bad, { source: 'old.ntmd' }))).toBe(
       'MODEL_INVALID: old.ntmd: invalid model content: vocabulary feature 0: length 10, shared prefix 3',
     );
