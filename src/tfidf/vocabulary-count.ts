@@ -10,7 +10,7 @@
 import { NGRAM_BASE, NgramIndex, basePower, mixHash } from './ngram-index.js';
 
 /** The part of the n-grams an n-gram of mixed hash `mixed` is counted in (high bits: the index's slots use the low ones). */
-export function partOf(mixed: number, parts: number): number {
+function partOf(mixed: number, parts: number): number {
   return (mixed >>> 20) % parts;
 }
 
