@@ -1,13 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERDICT_JSON_SCHEMA } from '../../api/verdict-json.js';
 import { corpusDir, requireShared } from '../../../test/shared.js';
-import { runCli } from '../main.js';
 import { scratchDir } from '../../../test/tmp.js';
+import { runCliWith } from '../../../test/cli.js';
 
 requireShared();
 
@@ -30,25 +29,8 @@ const MAL = [
 const dir = scratchDir('ntmd-cli-');
 const modelPath = join(dir, 'm.ntmd');
 
-function sink(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const parts: Buffer[] = [];
-  stream.on('data', (b: Buffer) => parts.push(b));
-  return { stream, text: () => Buffer.concat(parts).toString('utf8') };
-}
-
-async function cli(args: string[], stdin = '') {
-  const out = sink();
-  const err = sink();
-  const code = await runCli(args, {
-    stdout: out.stream,
-    stderr: err.stream,
-    stdin: Readable.from([Buffer.from(stdin)]),
-    env: {},
-    cwd: dir,
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+/** Runs the CLI in process in the test's folder. */
+const cli = (args: string[], stdin = '') => runCliWith(args, { cwd: dir, stdin });
 
 /** Calls NtTrace traces that no trace of the corpus holds. */
 const UNSEEN_NT_CALLS = [
